@@ -1,0 +1,40 @@
+import { defineManifest } from '@crxjs/vite-plugin';
+import pkg from '../package.json' with { type: 'json' };
+import { EXTENSION_KEY, PRODUCT_NAME } from '../shared/constants.ts';
+
+export default defineManifest({
+  manifest_version: 3,
+  name: `${PRODUCT_NAME} exam lockdown`,
+  short_name: PRODUCT_NAME,
+  description:
+    'Keeps an exam seat on the assessment site, turns password saving and autofill off, and reports it.',
+  version: pkg.version,
+  key: EXTENSION_KEY,
+  minimum_chrome_version: '120',
+  background: { service_worker: 'extension/background/index.ts', type: 'module' },
+  action: {
+    default_popup: 'extension/pages/popup/index.html',
+    default_title: `${PRODUCT_NAME}: seat checklist`,
+  },
+  permissions: [
+    'declarativeNetRequest',
+    'declarativeNetRequestWithHostAccess',
+    'storage',
+    'tabs',
+    'webNavigation',
+    'privacy',
+    'management',
+    'downloads',
+    'nativeMessaging',
+    'alarms',
+  ],
+  host_permissions: ['<all_urls>'],
+  storage: { managed_schema: 'managed-schema.json' },
+  declarative_net_request: {
+    rule_resources: [{ id: 'default', enabled: true, path: 'rules/default.json' }],
+  },
+  web_accessible_resources: [
+    // A blocked frame is redirected here; without this only top-level redirects would work.
+    { resources: ['extension/pages/blocked/index.html', 'assets/*'], matches: ['<all_urls>'] },
+  ],
+});

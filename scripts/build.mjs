@@ -1,0 +1,36 @@
+// `npm run build`: the extension (dist/extension), the dashboard (dist/dashboard) and the
+// `invigil` command (dist/cli/invigil.js).
+import { chmodSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeVersionOk, packageVersion, ROOT, step } from './ensure.mjs';
+
+nodeVersionOk();
+const started = Date.now();
+const { build: viteBuild } = await import('vite');
+const esbuild = await import('esbuild');
+
+step('Building the extension → dist/extension');
+await viteBuild({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+
+if (existsSync(join(ROOT, 'vite.dashboard.config.ts'))) {
+  step('Building the dashboard → dist/dashboard');
+  await viteBuild({ configFile: join(ROOT, 'vite.dashboard.config.ts'), logLevel: 'warn' });
+}
+
+step('Building the invigil command → dist/cli/invigil.js');
+await esbuild.build({
+  entryPoints: [join(ROOT, 'cli/main.ts')],
+  outfile: join(ROOT, 'dist/cli/invigil.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20.19',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  banner: { js: '#!/usr/bin/env node' },
+  define: { 'process.env.INVIGIL_VERSION': JSON.stringify(packageVersion()) },
+});
+chmodSync(join(ROOT, 'dist/cli/invigil.js'), 0o755);
+
+step(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

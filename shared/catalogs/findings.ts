@@ -1,0 +1,166 @@
+import type { Severity } from '../schemas/common.ts';
+
+/**
+ * Every finding code Invigil can raise, with its default severity and what to do about it.
+ * Codes are stable: deployment scripts (`invigil check --json`) and the console rely on them.
+ * A seat's config may override a severity (for example `virtual-machine: block` in a room of
+ * physical PCs); the text here is the plain-English default.
+ */
+export interface FindingDefinition {
+  /** Default severity; `severityOverrides` in the agent config can change it. */
+  severity: Severity;
+  /** Which side raises it. */
+  source: 'extension' | 'agent' | 'console';
+  /** The check (checklist line) it belongs to. */
+  check: string;
+  /** One line for people: what this finding means. */
+  title: string;
+  /** What IT or the invigilator should do. */
+  remedy: string;
+}
+
+export const FINDINGS = {
+  // ---- raised by the extension ----
+  'policy-invalid': {
+    severity: 'warn',
+    source: 'extension',
+    check: 'policy',
+    title: "A setting in the extension's policy was rejected; the last good value is still enforced",
+    remedy: 'Correct the named field in the browser policy (see `invigil policy`), then reload policies.',
+  },
+  'extension-not-managed': {
+    severity: 'warn',
+    source: 'extension',
+    check: 'managed-install',
+    title: 'The Invigil extension was not installed by IT policy, so it could be removed',
+    remedy: 'Force-install the extension through enterprise policy (ExtensionInstallForcelist).',
+  },
+  'site-blocking-off': {
+    severity: 'block',
+    source: 'extension',
+    check: 'site-blocking',
+    title: 'Site blocking is not in force',
+    remedy: 'Restart the browser. If it persists, reinstall the Invigil extension.',
+  },
+  'password-saving-on': {
+    severity: 'block',
+    source: 'extension',
+    check: 'password-saving',
+    title: 'The browser can save passwords',
+    remedy:
+      'Set PasswordManagerEnabled to false in the browser policy, and remove any extension that controls it.',
+  },
+  'autofill-on': {
+    severity: 'block',
+    source: 'extension',
+    check: 'autofill',
+    title: 'Browser autofill is on',
+    remedy: 'Set AutofillAddressEnabled and AutofillCreditCardEnabled to false in the browser policy.',
+  },
+  'password-manager-extension': {
+    severity: 'block',
+    source: 'extension',
+    check: 'other-extensions',
+    title: 'A password-manager extension is enabled in the browser',
+    remedy: 'Block the extension with ExtensionSettings in the browser policy, or remove it.',
+  },
+  'other-extension': {
+    severity: 'warn',
+    source: 'extension',
+    check: 'other-extensions',
+    title: 'Another extension is enabled in the browser',
+    remedy: 'Block all other extensions with ExtensionSettings ("*": blocked) in the browser policy.',
+  },
+  'downloads-allowed': {
+    severity: 'info',
+    source: 'extension',
+    check: 'downloads',
+    title: 'Downloads are allowed by policy',
+    remedy: 'Set allowDownloads to false unless the assessment needs files.',
+  },
+  // ---- raised by the kiosk agent ----
+  'display-count': {
+    severity: 'block',
+    source: 'agent',
+    check: 'display-count',
+    title: 'More displays are connected than allowed',
+    remedy: 'Unplug the extra display or projector (mirrored displays count too).',
+  },
+  'password-manager': {
+    severity: 'block',
+    source: 'agent',
+    check: 'password-manager',
+    title: 'A password manager is running',
+    remedy: 'Quit the password manager and stop it starting with the session.',
+  },
+  'password-manager-host': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'password-manager',
+    title: "A password manager's browser connector is registered",
+    remedy: "Remove the password manager's native-messaging host, or block it with NativeMessagingAllowlist.",
+  },
+  'remote-access': {
+    severity: 'block',
+    source: 'agent',
+    check: 'remote-access',
+    title: 'A remote-access or screen-sharing program is running',
+    remedy: 'Quit the program and remove it from exam PCs.',
+  },
+  'screen-recorder': {
+    severity: 'block',
+    source: 'agent',
+    check: 'screen-recorder',
+    title: 'A screen-recording program is running',
+    remedy: 'Quit the program and remove it from exam PCs.',
+  },
+  'other-browser': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'other-browser',
+    title: 'Another browser is running beside the managed one',
+    remedy: 'Close the other browser.',
+  },
+  'virtual-machine': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'virtual-machine',
+    title: 'This PC is a virtual machine',
+    remedy: 'Confirm the room uses virtual desktops on purpose; set severity to block where it should not.',
+  },
+  'browser-policy': {
+    severity: 'block',
+    source: 'agent',
+    check: 'browser-policy',
+    title: "The browser's enterprise policy is missing or incomplete",
+    remedy: 'Install the policy generated by `invigil policy` for this browser and OS.',
+  },
+  'extension-silent': {
+    severity: 'block',
+    source: 'agent',
+    check: 'extension',
+    title: 'No recent report from the Invigil extension',
+    remedy: 'Open the managed browser. If it is open, check that `invigil install-host` was run for it.',
+  },
+  'check-error': {
+    severity: 'block',
+    source: 'agent',
+    check: 'agent',
+    title: 'A check could not run, so the seat cannot be shown as safe',
+    remedy: 'See the agent log for the reason; fix it and run `invigil check` again.',
+  },
+  // ---- raised by the console ----
+  'seat-offline': {
+    severity: 'block',
+    source: 'console',
+    check: 'link',
+    title: 'The seat has stopped reporting',
+    remedy: 'Check the PC is on and the Invigil agent service is running.',
+  },
+} as const satisfies Record<string, FindingDefinition>;
+
+export type FindingCode = keyof typeof FINDINGS;
+
+export function findingDefinition(code: string): FindingDefinition | undefined {
+  return (FINDINGS as Record<string, FindingDefinition>)[code];
+}

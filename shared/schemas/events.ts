@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { FindingSchema, IdSchema, IsoDateTimeSchema, ShortTextSchema } from './common.ts';
+import { PolicyErrorSchema } from './policy.ts';
+
+/**
+ * Seat events: what happened at a seat that an invigilator should know about. They travel
+ * extension outbox -> agent's durable store -> console, each hop deleting an event only when the
+ * next hop acknowledges its id; every receiver ignores an id it already has.
+ */
+
+const UrlTextSchema = z.string().max(2048);
+
+const base = {
+  /** Unique per event (crypto.randomUUID()). */
+  id: IdSchema,
+  /** When it happened, at the seat. */
+  at: IsoDateTimeSchema,
+};
+
+export const SeatEventSchema = z.discriminatedUnion('type', [
+  // ---- from the extension ----
+  z.object({
+    ...base,
+    type: z.literal('event/blocked-navigation'),
+    url: UrlTextSchema,
+    /** `not-allowed`: a site outside the allowlist; `browser-internal`: settings, extensions, file:, view-source:...; `held`: before release. */
+    reason: z.enum(['not-allowed', 'browser-internal', 'held']),
+    frame: z.enum(['main', 'sub']),
+  }),
+  z.object({ ...base, type: z.literal('event/focus-lost') }),
+  z.object({
+    ...base,
+    type: z.literal('event/focus-returned'),
+    /** How long the browser had lost focus to another application. */
+    awayMs: z.number().int().nonnegative(),
+  }),
+  z.object({ ...base, type: z.literal('event/tab-opened'), url: UrlTextSchema.optional() }),
+  z.object({ ...base, type: z.literal('event/window-opened'), windowType: ShortTextSchema }),
+  z.object({
+    ...base,
+    type: z.literal('event/setting-reverted'),
+    setting: z.enum(['passwordSaving', 'autofillAddress', 'autofillCreditCard']),
+    /** False when the setting could not be turned off again (another extension or policy controls it). */
+    restored: z.boolean(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('event/download-blocked'),
+    url: UrlTextSchema,
+    filename: ShortTextSchema.optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('event/extension-disabled'),
+    extensionId: z.string().max(64),
+    name: ShortTextSchema,
+    passwordManager: ShortTextSchema.nullable(),
+  }),
+  z.object({ ...base, type: z.literal('event/policy-rejected'), errors: z.array(PolicyErrorSchema).max(50) }),
+  z.object({
+    ...base,
+    type: z.literal('event/policy-applied'),
+    source: z.enum(['default', 'managed']),
+    allowedHosts: z.array(z.string().max(253)).max(200),
+  }),
+  // ---- from the kiosk agent ----
+  z.object({ ...base, type: z.literal('event/finding-raised'), finding: FindingSchema }),
+  z.object({
+    ...base,
+    type: z.literal('event/finding-cleared'),
+    code: z.string().max(64),
+    subject: ShortTextSchema.optional(),
+  }),
+  z.object({ ...base, type: z.literal('event/agent-started'), version: z.string().max(64) }),
+  z.object({ ...base, type: z.literal('event/extension-link'), connected: z.boolean() }),
+]);
+export type SeatEvent = z.infer<typeof SeatEventSchema>;
+export type SeatEventType = SeatEvent['type'];

@@ -1,0 +1,99 @@
+/**
+ * Real Chromium (Debian's package) with the built extension, driven by puppeteer-core.
+ * Every launch gets a fresh profile unless one is passed in.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import puppeteer, { type Browser, type WebWorker } from 'puppeteer-core';
+import { EXTENSION_ID } from '../../shared/constants.ts';
+
+export const EXTENSION_DIR = resolve(import.meta.dirname, '../../dist/extension');
+
+/** The real Chromium binary (not Debian's /usr/bin/chromium wrapper script). */
+export function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'];
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  throw new Error('Chromium is not installed: run `apt-get install -y chromium` (as root).');
+}
+
+/** Flags that keep Chromium quiet on a closed network and fast to start (see docs/testing notes). */
+export const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-default-browser-check',
+  // HttpsUpgrades would retry the plain-http test server over https first.
+  '--disable-features=Translate,OptimizationHints,MediaRouter,HttpsUpgrades',
+];
+
+export interface LaunchOptions {
+  /** Map these host names to the local test server (host:port). */
+  hostMap?: Record<string, string>;
+  userDataDir?: string;
+  /** Keep the profile after close (to restart the browser on it). */
+  keepProfile?: boolean;
+  extraArgs?: string[];
+  headless?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface LaunchedBrowser {
+  browser: Browser;
+  userDataDir: string;
+  /** The extension's service worker, once its module has evaluated. */
+  worker(): Promise<WebWorker>;
+  close(): Promise<void>;
+}
+
+export async function launchWithExtension(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
+  if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) {
+    throw new Error(`The extension is not built (${EXTENSION_DIR}): run \`npm run build\` first.`);
+  }
+  const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'invigil-profile-'));
+  const rules = Object.entries(options.hostMap ?? {}).map(([host, target]) => `MAP ${host} ${target}`);
+  const args = [...BASE_ARGS, ...(options.extraArgs ?? [])];
+  if (rules.length > 0) args.push(`--host-resolver-rules=${rules.join(', ')}`);
+  const browser = await puppeteer.launch({
+    executablePath: chromiumPath(),
+    headless: options.headless ?? true,
+    pipe: true,
+    enableExtensions: [EXTENSION_DIR],
+    userDataDir,
+    args,
+    env: { ...process.env, ...(options.env ?? {}) } as Record<string, string>,
+  });
+  return {
+    browser,
+    userDataDir,
+    worker: () => extensionWorker(browser),
+    async close() {
+      await browser.close().catch(() => undefined);
+      if (!options.keepProfile && !options.userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits for the extension's service worker and for its module to have finished evaluating. */
+export async function extensionWorker(browser: Browser, timeout = 15_000): Promise<WebWorker> {
+  const target = await browser.waitForTarget(
+    (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${EXTENSION_ID}/`),
+    { timeout },
+  );
+  const worker = await target.worker();
+  if (!worker) throw new Error('the extension service worker target has no worker');
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const ready = await worker
+      .evaluate(() => (globalThis as unknown as { invigilReady?: boolean }).invigilReady === true)
+      .catch(() => false);
+    if (ready) return worker;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the extension service worker did not finish starting');
+}
+
+export const extensionUrl = (path: string) => `chrome-extension://${EXTENSION_ID}${path}`;
