@@ -1,0 +1,146 @@
+/**
+ * The browser enterprise policy an exam seat needs, as data. Two users:
+ * - `invigil policy` (deploy/) writes it for each browser and OS in its native form;
+ * - the agent's `browser-policy` check reads the installed policy and compares it with
+ *   `REQUIRED_BROWSER_POLICIES`.
+ * Keeping both on this one list means the check never asks for something the generator omits.
+ */
+import { EXTENSION_ID } from '../constants.ts';
+import { NATIVE_HOST_NAME } from '../schemas/native.ts';
+import type { ExtensionPolicy } from '../schemas/policy.ts';
+
+export type ChromiumBrowser = 'chrome' | 'chromium' | 'edge';
+export type PolicyOs = 'windows' | 'macos' | 'linux';
+
+/** Where each Chromium-family browser reads machine policy, per OS. */
+export const BROWSER_POLICY_LOCATIONS: Record<ChromiumBrowser, Record<PolicyOs, string>> = {
+  chrome: {
+    linux: '/etc/opt/chrome/policies/managed',
+    windows: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Google\\Chrome',
+    macos: '/Library/Managed Preferences/com.google.Chrome.plist',
+  },
+  chromium: {
+    linux: '/etc/chromium/policies/managed',
+    windows: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Chromium',
+    macos: '/Library/Managed Preferences/org.chromium.Chromium.plist',
+  },
+  edge: {
+    linux: '/etc/opt/edge/policies/managed',
+    windows: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Edge',
+    macos: '/Library/Managed Preferences/com.microsoft.Edge.plist',
+  },
+};
+
+/** Where each browser looks for machine-wide native-messaging host manifests on Linux. */
+export const NATIVE_HOST_DIRS_LINUX: Record<ChromiumBrowser, string> = {
+  chrome: '/etc/opt/chrome/native-messaging-hosts',
+  chromium: '/etc/chromium/native-messaging-hosts',
+  edge: '/etc/opt/edge/native-messaging-hosts',
+};
+
+/** Chrome Web Store update URL, for a store-published extension. */
+export const WEB_STORE_UPDATE_URL = 'https://clients2.google.com/service/update2/crx';
+
+export interface RequiredPolicy {
+  /** The policy name, the same in Chrome, Chromium and Edge. */
+  key: string;
+  /** Plain English: what the seat needs and why. */
+  requirement: string;
+  /** Whether an installed value satisfies the requirement. */
+  satisfied(value: unknown, extensionId: string): boolean;
+}
+
+/** What the `browser-policy` check insists on. */
+export const REQUIRED_BROWSER_POLICIES: readonly RequiredPolicy[] = [
+  {
+    key: 'PasswordManagerEnabled',
+    requirement: 'password saving is off (PasswordManagerEnabled: false)',
+    satisfied: (v) => v === false,
+  },
+  {
+    key: 'AutofillAddressEnabled',
+    requirement: 'address autofill is off (AutofillAddressEnabled: false)',
+    satisfied: (v) => v === false,
+  },
+  {
+    key: 'AutofillCreditCardEnabled',
+    requirement: 'card autofill is off (AutofillCreditCardEnabled: false)',
+    satisfied: (v) => v === false,
+  },
+  {
+    key: 'ExtensionInstallForcelist',
+    requirement: 'the Invigil extension is force-installed (ExtensionInstallForcelist or ExtensionSettings)',
+    satisfied: (v, id) => Array.isArray(v) && v.some((e) => typeof e === 'string' && e.split(';')[0] === id),
+  },
+  {
+    key: 'IncognitoModeAvailability',
+    requirement: 'incognito windows are off (IncognitoModeAvailability: 1)',
+    satisfied: (v) => v === 1,
+  },
+  {
+    key: 'DeveloperToolsAvailability',
+    requirement: 'developer tools are off (DeveloperToolsAvailability: 2)',
+    satisfied: (v) => v === 2,
+  },
+];
+
+/** ExtensionSettings can force-install instead of ExtensionInstallForcelist; either satisfies that line. */
+export function forceInstalledBySettings(extensionSettings: unknown, extensionId: string): boolean {
+  if (typeof extensionSettings !== 'object' || extensionSettings === null) return false;
+  const entry = (extensionSettings as Record<string, unknown>)[extensionId];
+  if (typeof entry !== 'object' || entry === null) return false;
+  const mode = (entry as Record<string, unknown>).installation_mode;
+  return mode === 'force_installed' || mode === 'normal_installed';
+}
+
+export interface ChromiumPolicyOptions {
+  /** The extension's managed configuration (allowedHosts and the rest). */
+  extensionPolicy: ExtensionPolicy;
+  /** Where the browser fetches the extension: the Web Store, or the centre's own update manifest. */
+  updateUrl: string;
+  extensionId?: string;
+  /** Allow printing (default off). */
+  printing?: boolean;
+}
+
+/**
+ * The full machine policy for a Chromium-family browser, as a plain object (the Linux JSON form;
+ * the Windows and macOS writers turn the same object into .reg and .mobileconfig).
+ * `3rdparty` carries the extension's own managed configuration.
+ */
+export function chromiumPolicy(options: ChromiumPolicyOptions): Record<string, unknown> {
+  const id = options.extensionId ?? EXTENSION_ID;
+  const hosts = options.extensionPolicy.allowedHosts;
+  return {
+    ExtensionInstallForcelist: [`${id};${options.updateUrl}`],
+    ExtensionSettings: {
+      '*': {
+        installation_mode: 'blocked',
+        blocked_install_message: 'Extensions are not allowed on exam PCs.',
+      },
+      [id]: {
+        installation_mode: 'force_installed',
+        update_url: options.updateUrl,
+        toolbar_pin: 'force_pinned',
+      },
+    },
+    URLBlocklist: ['*'],
+    URLAllowlist: [...hosts, `chrome-extension://${id}`],
+    PasswordManagerEnabled: false,
+    AutofillAddressEnabled: false,
+    AutofillCreditCardEnabled: false,
+    IncognitoModeAvailability: 1,
+    BrowserGuestModeEnabled: false,
+    BrowserAddPersonEnabled: false,
+    DeveloperToolsAvailability: 2,
+    DownloadRestrictions: options.extensionPolicy.allowDownloads ? 0 : 3,
+    PrintingEnabled: options.printing ?? false,
+    ScreenCaptureAllowed: false,
+    BrowserSignin: 0,
+    SyncDisabled: true,
+    TaskManagerEndProcessEnabled: false,
+    NativeMessagingBlocklist: ['*'],
+    NativeMessagingAllowlist: [NATIVE_HOST_NAME],
+    '3rdparty': { extensions: { [id]: { ...options.extensionPolicy } } },
+  };
+}

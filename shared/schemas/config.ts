@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { SeveritySchema, ShortTextSchema } from './common.ts';
+import { PolicyFieldSchemas } from './policy.ts';
+
+/**
+ * The seat's config file (JSON or YAML): one file per exam PC, read by `invigil agent`,
+ * `invigil check`, `invigil enrol` (which writes the `console` section) and `invigil policy`
+ * (which reads the `policy` section). Unknown keys are errors, so a typo never passes silently.
+ */
+
+const ProcessNamesSchema = z.array(z.string().min(1).max(200)).max(500);
+
+export const CatalogAdditionsSchema = z
+  .object({
+    /** Extra process names (matched case-insensitively) per category. */
+    passwordManagers: ProcessNamesSchema.default([]),
+    remoteAccess: ProcessNamesSchema.default([]),
+    screenRecorders: ProcessNamesSchema.default([]),
+    browsers: ProcessNamesSchema.default([]),
+    /** Extra password-manager extensions: `{ product, ids }`. */
+    passwordManagerExtensions: z
+      .array(
+        z.strictObject({ product: ShortTextSchema, ids: z.array(z.string().regex(/^[a-p]{32}$/)).min(1) }),
+      )
+      .max(200)
+      .default([]),
+    /** Extra password-manager native-messaging host names. */
+    nativeHosts: z.array(z.string().min(1).max(200)).max(200).default([]),
+  })
+  .strict();
+
+export const ConsoleLinkConfigSchema = z
+  .object({
+    /** The console's address, such as `https://invigil.centre.example:8443`. */
+    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// address' }),
+    /** Given by the console at enrolment. */
+    seatId: z.string().min(1).max(64),
+    /** The seat's secret, given at enrolment; keep this file readable by the agent's user only. */
+    credential: z.string().min(32).max(256),
+  })
+  .strict();
+export type ConsoleLinkConfig = z.infer<typeof ConsoleLinkConfigSchema>;
+
+/** Input for `invigil policy`: the extension's managed configuration and the browser settings around it. */
+export const PolicyConfigSchema = z
+  .object({
+    /** The extension's managed configuration; each field as in the extension's policy. */
+    extension: z
+      .object({
+        allowedHosts: PolicyFieldSchemas.allowedHosts.optional(),
+        assessmentUrl: PolicyFieldSchemas.assessmentUrl.optional(),
+        allowDownloads: PolicyFieldSchemas.allowDownloads.optional(),
+        otherExtensions: PolicyFieldSchemas.otherExtensions.optional(),
+        heartbeatSeconds: PolicyFieldSchemas.heartbeatSeconds.optional(),
+        requireRelease: PolicyFieldSchemas.requireRelease.optional(),
+      })
+      .strict()
+      .default({}),
+    /** Where browsers fetch the extension: omit for the Chrome Web Store, or the centre's update manifest URL. */
+    updateUrl: z.url({ protocol: /^https?$/ }).optional(),
+    printing: z.boolean().default(false),
+  })
+  .strict();
+
+export const AgentConfigSchema = z
+  .object({
+    seat: z
+      .object({
+        /** PC reference shown to the invigilator (defaults to the host name). */
+        pcName: ShortTextSchema.optional(),
+        /** Where the seat is in the room ("Row B, seat 4"). */
+        place: ShortTextSchema.optional(),
+      })
+      .strict()
+      .default({}),
+    /** Present once the seat is enrolled with a console; without it the agent runs standalone. */
+    console: ConsoleLinkConfigSchema.optional(),
+    displays: z
+      .object({
+        /** How many displays may be connected (mirrored and disabled-but-connected ones count). */
+        allowed: z.number().int().min(1).max(16).default(1),
+      })
+      .strict()
+      .default({ allowed: 1 }),
+    intervals: z
+      .object({
+        /** How often running programs are checked. */
+        processesMs: z.number().int().min(100).max(60_000).default(500),
+        /** How often displays are checked. */
+        displaysMs: z.number().int().min(100).max(60_000).default(500),
+        /** How often the slower checks (virtual machine, browser policy, native hosts) run. */
+        slowChecksMs: z.number().int().min(1000).max(3_600_000).default(30_000),
+        /** Heartbeat to the console. */
+        heartbeatMs: z.number().int().min(250).max(60_000).default(1000),
+      })
+      .strict()
+      .default({ processesMs: 500, displaysMs: 500, slowChecksMs: 30_000, heartbeatMs: 1000 }),
+    /** Change a finding's severity: `{ "virtual-machine": "block" }`. */
+    severity: z.record(z.string().regex(/^[a-z0-9-]+$/), SeveritySchema).default({}),
+    /** Additions to the built-in catalogs in shared/catalogs. */
+    catalog: CatalogAdditionsSchema.default({
+      passwordManagers: [],
+      remoteAccess: [],
+      screenRecorders: [],
+      browsers: [],
+      passwordManagerExtensions: [],
+      nativeHosts: [],
+    }),
+    browser: z
+      .object({
+        /** The managed browser on this PC: its policy is checked, and other browsers are "other-browser". */
+        name: z.enum(['chrome', 'chromium', 'edge']).default('chromium'),
+        /** Require the extension's reports (default true). */
+        requireExtension: z.boolean().default(true),
+      })
+      .strict()
+      .default({ name: 'chromium', requireExtension: true }),
+    /** Local socket (or Windows named pipe) between `invigil native-host` and the agent. */
+    socketPath: z.string().min(1).max(200).optional(),
+    /** Where the agent keeps its durable event store. */
+    dataDir: z.string().min(1).max(1000).optional(),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+    /** Input for `invigil policy`. */
+    policy: PolicyConfigSchema.optional(),
+  })
+  .strict();
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
