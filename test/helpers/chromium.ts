@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type WebWorker } from 'puppeteer-core';
 import { EXTENSION_ID } from '../../shared/constants.ts';
+import { waitForMachinePolicyFree } from './machine-policy.ts';
 
 export const EXTENSION_DIR = resolve(import.meta.dirname, '../../dist/extension');
 
@@ -39,6 +40,8 @@ export interface LaunchOptions {
   extraArgs?: string[];
   headless?: boolean;
   env?: Record<string, string>;
+  /** Set by tests that installed machine policy themselves (they hold the lock). */
+  allowMachinePolicy?: boolean;
 }
 
 export interface LaunchedBrowser {
@@ -53,6 +56,8 @@ export async function launchWithExtension(options: LaunchOptions = {}): Promise<
   if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) {
     throw new Error(`The extension is not built (${EXTENSION_DIR}): run \`npm run build\` first.`);
   }
+  // Another test's machine policy would change this browser's behaviour: wait for it to be removed.
+  if (!options.allowMachinePolicy) await waitForMachinePolicyFree();
   const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'invigil-profile-'));
   const rules = Object.entries(options.hostMap ?? {}).map(([host, target]) => `MAP ${host} ${target}`);
   const args = [...BASE_ARGS, ...(options.extraArgs ?? [])];

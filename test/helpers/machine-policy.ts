@@ -1,0 +1,84 @@
+/**
+ * Chromium machine policy for tests: JSON files in /etc/chromium/policies/managed/ (root only).
+ * That folder is machine-wide: every Chromium on the machine reads it. A test that writes there
+ * holds an exclusive lock for as long as its file exists, and always removes the file afterwards;
+ * `launchWithExtension` waits for the lock to be free before starting a browser.
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const CHROMIUM_POLICY_DIR = '/etc/chromium/policies/managed';
+const LOCK_DIR = '/tmp/invigil-machine-policy.lock';
+
+function lockHolderAlive(): boolean {
+  try {
+    const pid = Number(readFileSync(join(LOCK_DIR, 'pid'), 'utf8'));
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function acquire(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      writeFileSync(join(LOCK_DIR, 'pid'), String(process.pid));
+      return;
+    } catch {
+      if (!lockHolderAlive()) {
+        rmSync(LOCK_DIR, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error('timed out waiting for the machine-policy lock');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+function release(): void {
+  rmSync(LOCK_DIR, { recursive: true, force: true });
+}
+
+/** Waits until no other process holds machine policy in place (called before launching Chromium). */
+export async function waitForMachinePolicyFree(timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (lockHolderAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+}
+
+export interface MachinePolicy {
+  /** Replace the policy file's content (Chromium notices the change and reloads). */
+  update(policy: Record<string, unknown>): void;
+  /** Remove the file and release the lock. Safe to call twice. */
+  remove(): void;
+}
+
+/** Writes a machine policy file under the lock. Call `remove()` in afterAll/finally. */
+export async function installMachinePolicy(
+  name: string,
+  policy: Record<string, unknown>,
+): Promise<MachinePolicy> {
+  if (process.getuid?.() !== 0) throw new Error('writing Chromium machine policy needs root');
+  await acquire(180_000);
+  mkdirSync(CHROMIUM_POLICY_DIR, { recursive: true });
+  const file = join(CHROMIUM_POLICY_DIR, `invigil-test-${name}-${process.pid}.json`);
+  let removed = false;
+  const write = (p: Record<string, unknown>) => {
+    // Write then rename, so Chromium never reads half a file.
+    writeFileSync(`${file}.tmp`, JSON.stringify(p, null, 2));
+    renameSync(`${file}.tmp`, file);
+  };
+  write(policy);
+  return {
+    update: write,
+    remove() {
+      if (removed) return;
+      removed = true;
+      rmSync(file, { force: true });
+      release();
+    },
+  };
+}
