@@ -36,7 +36,7 @@ export function systemdWord(s: string): string {
   if (/[\r\n\0]/.test(s))
     throw new Error(`a service argument cannot contain a line break: ${JSON.stringify(s)}`);
   const escaped = s.replaceAll('%', '%%').replaceAll('$', '$$$$');
-  if (/^[A-Za-z0-9_./:@+=,-]+$/.test(escaped)) return escaped;
+  if (/^[A-Za-z0-9_./:@+=,%-]+$/.test(escaped)) return escaped;
   return `"${escaped.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
