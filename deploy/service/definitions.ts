@@ -66,13 +66,14 @@ User=${o.user ?? 'root'}
 Restart=always
 RestartSec=2
 TimeoutStopSec=15
-# /run/invigil: the agent's socket; every user may enter it, because the browser's native host
-# runs as the candidate. /var/lib/invigil: the agent's durable event store, root only.
+# /run/invigil holds the agent's socket. The browser's native host runs as the candidate, so every
+# user may enter the folder, and UMask 0011 leaves the socket connectable (rw for all; connecting
+# needs write permission). /var/lib/invigil, the durable event store, stays root only (0700).
 RuntimeDirectory=invigil
 RuntimeDirectoryMode=0755
 StateDirectory=invigil
 StateDirectoryMode=0700
-UMask=0077
+UMask=0011
 ${env.join('\n')}
 NoNewPrivileges=yes
 ProtectSystem=full
@@ -80,8 +81,15 @@ ProtectHome=read-only
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
 ProtectControlGroups=yes
+ProtectKernelLogs=yes
+ProtectClock=yes
+ProtectHostname=yes
 RestrictSUIDSGID=yes
+RestrictRealtime=yes
+RestrictNamespaces=yes
 LockPersonality=yes
+SystemCallArchitectures=native
+# Not PrivateTmp: the display checks talk to the X server through /tmp/.X11-unix.
 
 [Install]
 WantedBy=multi-user.target
@@ -105,7 +113,7 @@ export function launchdPlist(o: ServiceOptions): string {
 
 function xmlText(s: string): string {
   if (!xmlSafe(s)) throw new Error(`a control character cannot go into XML: ${JSON.stringify(s)}`);
-  return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+  return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
 /** A Windows command-line argument, quoted as the C runtime's parser expects. */
