@@ -44,19 +44,24 @@ Flags:
   --platform P        linux, macos or windows (default: this machine's)
   --out DIR           write the definition files into DIR instead of installing
   --root DIR          Linux: install into an offline system image at DIR (enable, do not start)
-  --user NAME         Linux: run the agent as NAME (default root)
+  --seat-user NAME    Linux: the account the browser runs as on this PC (the candidates' login).
+                      The agent runs as root; its socket is opened to this account's group only,
+                      so the browser's native host can reach it. Required on Linux.
   --display D         Linux: the X display the display checks read, such as :0
   --xauthority FILE   Linux: that display's authority file
   --node PATH         Node.js on the target machine (default: the one running this command)
   --invigil PATH      the invigil script on the target machine (default: this one)
+  --browser B         chrome, chromium or edge: whose native messaging host to register
+                      (default: the config's browser.name; chrome when writing files for macOS
+                      or Windows)
   --skip-host         do not run \`invigil install-host\`
 
 Exit codes: 0 done (or nothing to do), 1 a system step failed (the message says which, and what
 was undone), 2 bad flags or config.
 
 Examples:
-  sudo invigil install-service --config /etc/invigil/seat.yaml --dry-run
-  sudo invigil install-service --config /etc/invigil/seat.yaml --display :0
+  sudo invigil install-service --config /etc/invigil/seat.yaml --seat-user exam --dry-run
+  sudo invigil install-service --config /etc/invigil/seat.yaml --seat-user exam --display :0
   invigil install-service --platform windows --config 'C:\\ProgramData\\Invigil\\seat.yaml' --out service\\
 `;
 
@@ -99,9 +104,14 @@ function serviceOptions(args: ParsedArgs, platform: Platform, config: string): S
     if (!absoluteFor(platform, value))
       throw new UserError(`--${flag} must be an absolute path on ${platform} (got "${value}")`);
   }
-  const user = stringFlag(args, 'user');
-  if (user !== undefined && !/^[a-z_][a-z0-9_-]{0,31}$/i.test(user)) {
-    throw new UserError(`--user must be an account name such as invigil (got "${user}")`);
+  const seatUser = stringFlag(args, 'seat-user');
+  if (seatUser !== undefined && !/^[a-z_][a-z0-9_.-]{0,31}$/i.test(seatUser)) {
+    throw new UserError(`--seat-user must be an account name such as exam (got "${seatUser}")`);
+  }
+  if (platform === 'linux' && seatUser === undefined) {
+    throw new UserError(
+      "--seat-user is required: the account the browser runs as on this PC (the agent's socket is opened to its group)",
+    );
   }
   const display = stringFlag(args, 'display');
   if (display !== undefined && !/^[A-Za-z0-9.-]*:\d+(\.\d+)?$/.test(display)) {
@@ -111,27 +121,35 @@ function serviceOptions(args: ParsedArgs, platform: Platform, config: string): S
   if (xauthority !== undefined && !xauthority.startsWith('/')) {
     throw new UserError(`--xauthority must be an absolute path (got "${xauthority}")`);
   }
-  if (platform !== 'linux' && (user || display || xauthority)) {
-    throw new UserError('--user, --display and --xauthority are for Linux');
+  if (platform !== 'linux' && (seatUser || display || xauthority)) {
+    throw new UserError('--seat-user, --display and --xauthority are for Linux');
   }
-  return { node, invigil, config, user, display, xauthority };
+  return { node, invigil, config, seatGroup: seatUser && seatGroupOf(seatUser), display, xauthority };
 }
 
-function definitionFiles(platform: Platform, o: ServiceOptions): FileToWrite[] {
+/** The account's primary group here; an account not on this machine (an image) is taken to have its own group. */
+function seatGroupOf(user: string): string {
+  const r = spawnSync('id', ['-gn', user], { encoding: 'utf8' });
+  if (r.status === 0 && r.stdout.trim() !== '') return r.stdout.trim();
+  process.stderr.write(`note: there is no account "${user}" on this machine; using the group "${user}"\n`);
+  return user;
+}
+
+function definitionFiles(platform: Platform, o: ServiceOptions, browser: string): FileToWrite[] {
   if (platform === 'linux') return [{ name: UNIT_FILE, data: systemdUnit(o) }];
   if (platform === 'macos') return [{ name: `${LAUNCHD_LABEL}.plist`, data: launchdPlist(o) }];
   return [
     { name: `${SERVICE_NAME}.xml`, data: winswXml(o) },
     {
       name: 'install-invigil-service.ps1',
-      data: `\ufeff${windowsInstallScript(o).replaceAll('\n', '\r\n')}`,
+      data: `\ufeff${windowsInstallScript(o, browser).replaceAll('\n', '\r\n')}`,
     },
   ];
 }
 
-const NEXT_STEPS: Record<Exclude<Platform, 'linux'>, (dir: string) => string> = {
-  macos: (dir) => `Next, on the Mac (as an administrator):
-  sudo invigil install-host --config CONFIG
+const NEXT_STEPS: Record<Exclude<Platform, 'linux'>, (dir: string, browser: string) => string> = {
+  macos: (dir, browser) => `Next, on the Mac (as an administrator):
+  sudo invigil install-host --browser ${browser}
   sudo mkdir -p /Library/Logs/Invigil
   sudo install -o root -g wheel -m 644 ${dir}/${LAUNCHD_LABEL}.plist /Library/LaunchDaemons/
   sudo launchctl bootstrap system /Library/LaunchDaemons/${LAUNCHD_LABEL}.plist
@@ -142,7 +160,8 @@ const NEXT_STEPS: Record<Exclude<Platform, 'linux'>, (dir: string) => string> = 
   powershell -ExecutionPolicy Bypass -File ${dir}\\install-invigil-service.ps1`,
 };
 
-function warnAboutConfig(configPath: string, log: (s: string) => void): void {
+/** Checks the config (the agent would refuse a bad one at every restart) and returns its browser. */
+function checkConfig(configPath: string, log: (s: string) => void): string {
   const config = loadConfigFile(configPath);
   const mode = statSync(configPath).mode & 0o777;
   if (config.console && (mode & 0o077) !== 0) {
@@ -152,7 +171,7 @@ function warnAboutConfig(configPath: string, log: (s: string) => void): void {
   }
   if (config.socketPath === undefined) {
     log(
-      'warning: the config has no socketPath; set socketPath: /run/invigil/agent.sock so the browser (running as the candidate) can reach the agent',
+      'warning: the config has no socketPath; set socketPath: /run/invigil/agent.sock, the folder the service opens to the seat account',
     );
   }
   if (config.dataDir === undefined) {
@@ -160,11 +179,12 @@ function warnAboutConfig(configPath: string, log: (s: string) => void): void {
       'warning: the config has no dataDir; set dataDir: /var/lib/invigil (the service keeps it, root only)',
     );
   }
+  return config.browser.name;
 }
 
-function runInstallHost(o: ServiceOptions, log: (s: string) => void): void {
-  log(`  register the native messaging host: invigil install-host --config ${o.config}`);
-  const r = spawnSync(o.node, [o.invigil, 'install-host', '--config', o.config], {
+function runInstallHost(o: ServiceOptions, browser: string, log: (s: string) => void): void {
+  log(`  register the native messaging host: invigil install-host --browser ${browser}`);
+  const r = spawnSync(o.node, [o.invigil, 'install-host', '--browser', browser], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -187,12 +207,13 @@ export const installServiceCommand: Command = {
     platform: { type: 'string' },
     out: { type: 'string' },
     root: { type: 'string' },
-    user: { type: 'string' },
+    'seat-user': { type: 'string' },
     display: { type: 'string' },
     xauthority: { type: 'string' },
     node: { type: 'string' },
     invigil: { type: 'string' },
     'skip-host': { type: 'boolean' },
+    browser: { type: 'string' },
   },
   async run(args) {
     const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -238,14 +259,19 @@ export const installServiceCommand: Command = {
         throw new UserError(`--config must be an absolute path on the ${platform} PC (got "${configFlag}")`);
       }
       // The agent would refuse a bad config at every restart: refuse it now, once, with the reason.
-      if (local) warnAboutConfig(config, warn);
+      const configured = local ? checkConfig(config, warn) : undefined;
+      const browserFlag = stringFlag(args, 'browser');
+      if (browserFlag !== undefined && !['chrome', 'chromium', 'edge'].includes(browserFlag)) {
+        throw new UserError(`--browser must be one of chrome, chromium, edge (got "${browserFlag}")`);
+      }
+      const browser = browserFlag ?? configured ?? 'chrome';
       const options = serviceOptions(args, platform, config);
-      const files = definitionFiles(platform, options);
+      const files = definitionFiles(platform, options, browser);
 
       if (out !== undefined) {
         const written = writeFilesAtomically(out, files);
         for (const w of written) log(`wrote ${w}`);
-        if (platform !== 'linux') log(NEXT_STEPS[platform](out));
+        if (platform !== 'linux') log(NEXT_STEPS[platform](out, browser));
         return 0;
       }
       if (platform !== 'linux') {
@@ -264,7 +290,7 @@ export const installServiceCommand: Command = {
         log('Would install the Invigil agent as a systemd service (nothing has been changed):');
         let n = 1;
         if (!skipHost)
-          log(`  ${n++}. register the native messaging host: invigil install-host --config ${config}`);
+          log(`  ${n++}. register the native messaging host: invigil install-host --browser ${browser}`);
         for (const s of installSteps(root))
           log(`  ${n++}. ${s.say}${s.command ? `: ${s.command.join(' ')}` : ''}`);
         log(`\n--- ${unitPath(root)} ---\n${unit}`);
@@ -276,7 +302,7 @@ export const installServiceCommand: Command = {
           ? `Installing the Invigil agent service into the image at ${root}:`
           : 'Installing the Invigil agent service:',
       );
-      if (!skipHost) runInstallHost(options, log);
+      if (!skipHost) runInstallHost(options, browser, log);
       installUnit(unit, log, root);
       if (root) {
         log('Done: the agent starts when the image boots. Run `invigil install-host` inside the image too.');

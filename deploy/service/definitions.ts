@@ -2,11 +2,14 @@
  * Service definitions that run `invigil agent --config FILE` at boot, restarted whenever it stops:
  * a systemd unit (Linux), a launchd daemon (macOS) and a WinSW service (Windows).
  *
- * Why a system service, not a per-user one: the candidate must not be able to stop the agent, it
- * must be running before anyone signs in, and it sees every user's processes. The browser's native
- * host runs as the candidate and reaches the agent over its local socket, so the socket lives in a
- * folder every user can enter (/run/invigil on Linux) and the agent makes the socket itself
- * connectable; the config file, which holds the seat's credential, stays readable by root only.
+ * Why a system service running as root, not a per-user one: the candidate must not be able to stop
+ * or kill the agent, nor read the seat's console credential in its config (root only, 0600); the
+ * agent must run before anyone signs in and see every user's processes.
+ *
+ * The browser's native host runs as the seat's account (the candidates' login) and connects to the
+ * agent's socket, which must therefore be open to that account and no other. On Linux the agent runs
+ * with that account's group as its group and UMask 0007: the socket it creates in /run/invigil is
+ * root:<seat group>, mode 0770 (connecting needs write permission), and other local users get nothing.
  */
 import { plistXml, xmlSafe } from '../policy/formats/plist.ts';
 
@@ -21,8 +24,8 @@ export interface ServiceOptions {
   invigil: string;
   /** Absolute path of the seat config on the target machine. */
   config: string;
-  /** Linux: the account the agent runs as (default root). */
-  user?: string;
+  /** Linux: the group of the account the browser runs as; the agent's socket is opened to it. */
+  seatGroup?: string;
   /** Linux: X display the display checks read, and its authority file. */
   display?: string;
   xauthority?: string;
@@ -62,18 +65,20 @@ StartLimitIntervalSec=0
 [Service]
 Type=simple
 ExecStart=${exec}
-User=${o.user ?? 'root'}
+User=root
+Group=${o.seatGroup ?? 'root'}
 Restart=always
 RestartSec=2
 TimeoutStopSec=15
-# /run/invigil holds the agent's socket. The browser's native host runs as the candidate, so every
-# user may enter the folder, and UMask 0011 leaves the socket connectable (rw for all; connecting
-# needs write permission). /var/lib/invigil, the durable event store, stays root only (0700).
+# Root, so the candidate can neither stop the agent nor read the seat credential in its config.
+# The group is the seat account's: with UMask 0007 the socket the agent creates in /run/invigil is
+# root:${o.seatGroup ?? 'root'} 0770, so the browser's native host (running as that account) can connect and
+# no other user can. /var/lib/invigil, the durable event store, stays closed to the group (0700).
 RuntimeDirectory=invigil
-RuntimeDirectoryMode=0755
+RuntimeDirectoryMode=0750
 StateDirectory=invigil
 StateDirectoryMode=0700
-UMask=0011
+UMask=0007
 ${env.join('\n')}
 NoNewPrivileges=yes
 ProtectSystem=full
@@ -96,11 +101,18 @@ WantedBy=multi-user.target
 `;
 }
 
-/** macOS: a LaunchDaemon (root, started at boot, kept alive), for /Library/LaunchDaemons. */
+/**
+ * macOS: a LaunchDaemon (root, started at boot, kept alive), for /Library/LaunchDaemons. As on Linux
+ * the socket is opened to a group: `staff`, every standard account's primary group on macOS.
+ */
 export function launchdPlist(o: ServiceOptions): string {
   return plistXml({
     Label: LAUNCHD_LABEL,
     ProgramArguments: [o.node, o.invigil, 'agent', '--config', o.config],
+    UserName: 'root',
+    GroupName: 'staff',
+    // launchd takes the umask as a decimal number: 7 is 0007.
+    Umask: 7,
     RunAtLoad: true,
     KeepAlive: true,
     ThrottleInterval: 5,
@@ -166,7 +178,7 @@ export function winswXml(o: ServiceOptions): string {
 }
 
 /** PowerShell that installs the host and the WinSW service, starts it and runs the health check. */
-export function windowsInstallScript(o: ServiceOptions): string {
+export function windowsInstallScript(o: ServiceOptions, browser: string): string {
   const ps = (s: string) => `'${s.replaceAll("'", "''")}'`;
   return `#Requires -RunAsAdministrator
 # Installs the Invigil agent as a Windows service (WinSW) and registers the native messaging host.
@@ -182,7 +194,7 @@ if (-not (Test-Path $winsw)) { throw "Save WinSW-x64.exe as $winsw first (see do
 if (-not (Test-Path $config)) { throw "The seat config $config does not exist." }
 
 Write-Host '1/4 Registering the native messaging host (invigil install-host)'
-& $node $invigil install-host --config $config
+& $node $invigil install-host --browser ${browser}
 if ($LASTEXITCODE -ne 0) { throw "invigil install-host failed (exit $LASTEXITCODE)" }
 
 Write-Host '2/4 Installing the service ${SERVICE_NAME}'

@@ -158,10 +158,12 @@ describe('invigil policy', () => {
 
 describe('invigil install-service', () => {
   test('--dry-run shows the steps and the unit and changes nothing', () => {
-    const r = invigil('install-service', '--config', seat, '--dry-run');
+    const r = invigil('install-service', '--config', seat, '--seat-user', 'nobody', '--dry-run');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('nothing has been changed');
-    expect(r.stdout).toContain(`register the native messaging host: invigil install-host --config ${seat}`);
+    expect(r.stdout).toContain('register the native messaging host: invigil install-host --browser chromium');
+    expect(r.stdout).toMatch(/^User=root\nGroup=nogroup\n/m);
+    expect(r.stdout).toContain('UMask=0007');
     expect(r.stdout).toContain('systemctl enable --now invigil-agent.service');
     expect(r.stdout).toContain(`ExecStart=${process.execPath} ${CLI} agent --config ${seat}`);
     expect(existsSync('/etc/systemd/system/invigil-agent.service')).toBe(false);
@@ -169,7 +171,7 @@ describe('invigil install-service', () => {
 
   test('the unit passes systemd-analyze verify', () => {
     const out = join(work, 'unit');
-    expect(invigil('install-service', '--config', seat, '--out', out).code).toBe(0);
+    expect(invigil('install-service', '--config', seat, '--seat-user', 'nobody', '--out', out).code).toBe(0);
     const verify = spawnSync('systemd-analyze', ['verify', '--man=no', join(out, 'invigil-agent.service')], {
       encoding: 'utf8',
     });
@@ -185,7 +187,7 @@ describe('invigil install-service', () => {
     spawnSync('mkdir', ['-p', dir]);
     writeFileSync(file, readFileSync(seat));
     const out = join(work, 'unit-odd');
-    expect(invigil('install-service', '--config', file, '--out', out).code).toBe(0);
+    expect(invigil('install-service', '--config', file, '--seat-user', 'nobody', '--out', out).code).toBe(0);
     const unit = readFileSync(join(out, 'invigil-agent.service'), 'utf8');
     expect(unit).toContain(`--config "${file.replaceAll('%', '%%')}"`);
     const verify = spawnSync('systemd-analyze', ['verify', '--man=no', join(out, 'invigil-agent.service')], {
@@ -196,7 +198,7 @@ describe('invigil install-service', () => {
 
   test('installs into a system image with systemctl --root (enabled, not started), and uninstalls', () => {
     const image = join(work, 'image');
-    const r = invigil('install-service', '--config', seat, '--root', image);
+    const r = invigil('install-service', '--config', seat, '--seat-user', 'nobody', '--root', image);
     expect(r.code).toBe(0);
     const wants = join(image, 'etc/systemd/system/multi-user.target.wants/invigil-agent.service');
     expect(lstatSync(wants).isSymbolicLink()).toBe(true);
@@ -217,7 +219,7 @@ describe('invigil install-service', () => {
       existsSync('/run/systemd/system'),
       'this test needs a machine that was not booted with systemd',
     ).toBe(false);
-    const r = invigil('install-service', '--config', seat);
+    const r = invigil('install-service', '--config', seat, '--seat-user', 'nobody');
     expectRefused(r, /systemd is not running on this machine .*nothing was installed/, 1);
     expect(existsSync('/etc/systemd/system/invigil-agent.service')).toBe(false);
   });
@@ -244,6 +246,9 @@ describe('invigil install-service', () => {
         '--config',
         '/Library/Invigil/seat.yaml',
       ],
+      UserName: 'root',
+      GroupName: 'staff',
+      Umask: 7,
       RunAtLoad: true,
       KeepAlive: true,
     });
@@ -269,7 +274,7 @@ describe('invigil install-service', () => {
     const ps1 = readFileSync(join(work, 'win/install-invigil-service.ps1'), 'utf8');
     expect(ps1.startsWith('\ufeff#Requires -RunAsAdministrator\r\n')).toBe(true);
     for (const step of [
-      'install-host --config $config',
+      'install-host --browser chrome',
       '& $winsw install',
       '& $winsw start',
       'check --config $config',
@@ -280,13 +285,27 @@ describe('invigil install-service', () => {
 
   test.each([
     [['--dry-run'], /--config FILE is required/],
-    [['--config', 'seat.yaml', '--platform', 'solaris'], /--platform must be one of linux, macos, windows/],
-    [['--config', 'seat.yaml', '--user', 'bad name', '--dry-run'], /--user must be an account name/],
     [
-      ['--config', 'seat.yaml', '--display', 'screen one', '--dry-run'],
+      ['--config', 'seat.yaml', '--dry-run'],
+      /--seat-user is required: the account the browser runs as on this PC/,
+    ],
+    [
+      ['--config', 'seat.yaml', '--seat-user', 'nobody', '--browser', 'safari', '--dry-run'],
+      /--browser must be one of chrome, chromium, edge/,
+    ],
+    [['--config', 'seat.yaml', '--platform', 'solaris'], /--platform must be one of linux, macos, windows/],
+    [
+      ['--config', 'seat.yaml', '--seat-user', 'bad name', '--dry-run'],
+      /--seat-user must be an account name/,
+    ],
+    [
+      ['--config', 'seat.yaml', '--seat-user', 'nobody', '--display', 'screen one', '--dry-run'],
       /--display must be an X display such as :0/,
     ],
-    [['--config', 'nowhere.yaml', '--dry-run'], /config .*nowhere\.yaml does not exist/],
+    [
+      ['--config', 'nowhere.yaml', '--seat-user', 'nobody', '--dry-run'],
+      /config .*nowhere\.yaml does not exist/,
+    ],
     [
       ['--platform', 'windows', '--config', 'relative.yaml', '--out', 'w'],
       /--config must be an absolute path on the windows PC/,
@@ -300,7 +319,7 @@ describe('invigil install-service', () => {
   test("warns when the config would leave the socket or the store in the agent's defaults", () => {
     const bare = join(work, 'bare.yaml');
     writeFileSync(bare, '{}\n');
-    const r = invigil('install-service', '--config', bare, '--dry-run');
+    const r = invigil('install-service', '--config', bare, '--seat-user', 'nobody', '--dry-run');
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('set socketPath: /run/invigil/agent.sock');
     expect(r.stderr).toContain('set dataDir: /var/lib/invigil');
