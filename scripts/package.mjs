@@ -112,7 +112,7 @@ process.stdout.write(`
 Extension id (from the signing key): ${result.id}
 Update URL:                          ${result.updateUrl}
 
-Serve ${outDir} at ${result.updateUrl.replace(/update\.xml$/, '')} (HTTPS), then write the policy with this id:
+Serve ${outDir} at ${result.updateUrl.replace(/update\.xml$/, '')} (over HTTPS for real seats), then write the policy with this id:
   invigil policy --browser chrome --os windows --extension-id ${result.id} \\
     --update-url ${result.updateUrl} --out policy/
 The native messaging host must allow the same id (see docs/deploy.md, "Self-hosting the extension").
