@@ -59,8 +59,34 @@ export const PolicyConfigSchema = z
     /** Where browsers fetch the extension: omit for the Chrome Web Store, or the centre's update manifest URL. */
     updateUrl: z.url({ protocol: /^https?$/ }).optional(),
     printing: z.boolean().default(false),
+    /**
+     * The id to force-install, when the centre signs its own CRX (`npm run package` prints it):
+     * a CRX's id comes from the key that signs it. Omit for the published extension's id.
+     */
+    extensionId: z
+      .string()
+      .regex(/^[a-p]{32}$/, 'must be an extension id: 32 letters from a to p')
+      .optional(),
+    /** Firefox: the add-on's id and the address of its signed .xpi. */
+    firefox: z
+      .object({
+        /** Defaults to the id the Firefox build declares. */
+        extensionId: z
+          .string()
+          .regex(
+            /^([A-Za-z0-9._+-]+@[A-Za-z0-9.-]+|\{[0-9a-fA-F-]{36}\})$/,
+            'must be a Firefox add-on id, such as name@example.org or {uuid}',
+          )
+          .optional(),
+        installUrl: z
+          .url({ protocol: /^https?$/, error: 'must be an http:// or https:// address' })
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
 
 export const AgentConfigSchema = z
   .object({

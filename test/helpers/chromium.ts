@@ -42,6 +42,13 @@ export interface LaunchOptions {
   env?: Record<string, string>;
   /** Set by tests that installed machine policy themselves (they hold the lock). */
   allowMachinePolicy?: boolean;
+  /**
+   * Start with extensions enabled but without the unpacked test build: for a test in which machine
+   * policy force-installs the extension (a packaged CRX), as on a real seat.
+   */
+  withoutTestBuild?: boolean;
+  /** Let the browser fetch in the background: its extension updater needs it to force-install. */
+  backgroundNetworking?: boolean;
 }
 
 export interface LaunchedBrowser {
@@ -53,20 +60,25 @@ export interface LaunchedBrowser {
 }
 
 export async function launchWithExtension(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
-  if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) {
+  if (!options.withoutTestBuild && !existsSync(join(EXTENSION_DIR, 'manifest.json'))) {
     throw new Error(`The extension is not built (${EXTENSION_DIR}): run \`npm run build\` first.`);
   }
   // Another test's machine policy would change this browser's behaviour: wait for it to be removed.
   if (!options.allowMachinePolicy) await waitForMachinePolicyFree();
   const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'invigil-profile-'));
   const rules = Object.entries(options.hostMap ?? {}).map(([host, target]) => `MAP ${host} ${target}`);
-  const args = [...BASE_ARGS, ...(options.extraArgs ?? [])];
+  const base = options.backgroundNetworking
+    ? BASE_ARGS.filter((a) => a !== '--disable-background-networking')
+    : BASE_ARGS;
+  const args = [...base, ...(options.extraArgs ?? [])];
   if (rules.length > 0) args.push(`--host-resolver-rules=${rules.join(', ')}`);
   const browser = await puppeteer.launch({
     executablePath: chromiumPath(),
     headless: options.headless ?? true,
     pipe: true,
-    enableExtensions: [EXTENSION_DIR],
+    enableExtensions: options.withoutTestBuild ? true : [EXTENSION_DIR],
+    // puppeteer adds this flag itself; the option above removes it from ours only.
+    ...(options.backgroundNetworking ? { ignoreDefaultArgs: ['--disable-background-networking'] } : {}),
     userDataDir,
     args,
     env: { ...process.env, ...(options.env ?? {}) } as Record<string, string>,
@@ -83,9 +95,13 @@ export async function launchWithExtension(options: LaunchOptions = {}): Promise<
 }
 
 /** Waits for the extension's service worker and for its module to have finished evaluating. */
-export async function extensionWorker(browser: Browser, timeout = 15_000): Promise<WebWorker> {
+export async function extensionWorker(
+  browser: Browser,
+  timeout = 15_000,
+  extensionId = EXTENSION_ID,
+): Promise<WebWorker> {
   const target = await browser.waitForTarget(
-    (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${EXTENSION_ID}/`),
+    (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${extensionId}/`),
     { timeout },
   );
   const worker = await target.worker();
