@@ -48,9 +48,42 @@ export function displaySource(
   return env.DISPLAY ? 'systeminformation' : 'drm';
 }
 
+export interface XrandrOutput {
+  name: string;
+  /** What the output reports: `connected` or `disconnected`. */
+  connected: boolean;
+  /** Switched on: it has a mode and a position. */
+  geometry: { width: number; height: number; x: number; y: number } | null;
+}
+
+/** The output lines of `xrandr --current` ("HDMI-1 connected primary 1920x1080+0+0 ..."). */
+export function parseXrandrOutputs(text: string): XrandrOutput[] {
+  const out: XrandrOutput[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\S+) (connected|disconnected)\b(.*)$/.exec(line);
+    if (!m) continue;
+    const g = /(\d+)x(\d+)\+(-?\d+)\+(-?\d+)/.exec(m[3] ?? '');
+    out.push({
+      name: m[1] as string,
+      connected: m[2] === 'connected',
+      geometry: g ? { width: Number(g[1]), height: Number(g[2]), x: Number(g[3]), y: Number(g[4]) } : null,
+    });
+  }
+  return out;
+}
+
+function xrandrCurrent(): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile('xrandr', ['--current'], { timeout: 5000 }, (error, stdout) => resolve(error ? null : stdout));
+  });
+}
+
 export async function listDisplays(source: DisplaySource = displaySource()): Promise<ConnectedDisplay[]> {
   if (source === 'drm') return readDrmConnectors();
-  const g = await si.graphics();
+  const [g, current] = await Promise.all([
+    si.graphics(),
+    process.platform === 'linux' ? xrandrCurrent() : null,
+  ]);
   const displays = g.displays.map((d, i): ConnectedDisplay => {
     const enabled = d.currentResX !== null && d.currentResX > 0;
     return {
@@ -63,6 +96,13 @@ export async function listDisplays(source: DisplaySource = displaySource()): Pro
       height: d.currentResY,
     };
   });
+  // An output that is switched on counts even when it says "disconnected": monitors behind some
+  // adapters, splitters and KVM switches send no hot-plug signal, and still show the picture.
+  // systeminformation lists only outputs that report a connection, so X's own list fills the gap.
+  for (const o of parseXrandrOutputs(current ?? '')) {
+    if (o.connected || !o.geometry || displays.some((d) => d.name === o.name)) continue;
+    displays.push({ name: o.name, main: false, enabled: true, ...o.geometry });
+  }
   if (displays.length === 0) {
     // Every PC has at least one: an empty list means the listing failed (no xrandr, no X access).
     throw new Error(
@@ -164,15 +204,6 @@ export async function displayFingerprint(source: DisplaySource = displaySource()
       return null;
     }
   }
-  return new Promise((resolve) => {
-    execFile('xrandr', ['--current'], { timeout: 5000 }, (error, stdout) => {
-      if (error) return resolve(null);
-      resolve(
-        stdout
-          .split('\n')
-          .filter((l) => / (dis)?connected/.test(l))
-          .join('\n'),
-      );
-    });
-  });
+  const current = await xrandrCurrent();
+  return current === null ? null : JSON.stringify(parseXrandrOutputs(current));
 }

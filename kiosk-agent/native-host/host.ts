@@ -74,7 +74,8 @@ export function runNativeHost(options: NativeHostOptions): Promise<number> {
       agent?.destroy();
       input.removeAllListeners('data');
       input.removeAllListeners('end');
-      (input as { pause?: () => void }).pause?.();
+      // An open stdin would keep the process alive after an impossible frame.
+      (input as { destroy?: () => void }).destroy?.();
       resolve(code);
     };
 
