@@ -254,5 +254,3 @@ describe("bad input at the agent's socket", () => {
     expect(agent?.child.exitCode).toBeNull();
   });
 });
-
-export type { HostUnderTest };
