@@ -84,10 +84,22 @@ export async function listDisplays(source: DisplaySource = displaySource()): Pro
     si.graphics(),
     process.platform === 'linux' ? xrandrCurrent() : null,
   ]);
+  const outputs = parseXrandrOutputs(current ?? '');
   const displays = g.displays.map((d, i): ConnectedDisplay => {
+    const name = d.connection || d.deviceName || d.model || `display ${i + 1}`;
+    // X's current geometry is the better source for "switched on, and where": systeminformation
+    // leaves the current resolution at 0 for modes it does not recognise.
+    const o = outputs.find((out) => out.name === name);
+    if (o)
+      return {
+        name,
+        main: d.main,
+        enabled: o.geometry !== null,
+        ...(o.geometry ?? { x: null, y: null, width: null, height: null }),
+      };
     const enabled = d.currentResX !== null && d.currentResX > 0;
     return {
-      name: d.connection || d.deviceName || d.model || `display ${i + 1}`,
+      name,
       main: d.main,
       enabled,
       x: enabled ? d.positionX : null,
@@ -99,7 +111,7 @@ export async function listDisplays(source: DisplaySource = displaySource()): Pro
   // An output that is switched on counts even when it says "disconnected": monitors behind some
   // adapters, splitters and KVM switches send no hot-plug signal, and still show the picture.
   // systeminformation lists only outputs that report a connection, so X's own list fills the gap.
-  for (const o of parseXrandrOutputs(current ?? '')) {
+  for (const o of outputs) {
     if (o.connected || !o.geometry || displays.some((d) => d.name === o.name)) continue;
     displays.push({ name: o.name, main: false, enabled: true, ...o.geometry });
   }

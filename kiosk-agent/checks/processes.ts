@@ -151,9 +151,16 @@ export function evaluateProcesses(
   });
 }
 
+let siListedAt = 0;
+
 /** Every running process through systeminformation (all OSes). */
 export async function listProcessesWithSi(): Promise<RunningProcess[]> {
+  // systeminformation answers a call within 500 ms of the previous one from its cache: wait that
+  // out, or a program started in between would be missed.
+  const wait = siListedAt + 510 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const data = await si.processes();
+  siListedAt = Date.now();
   const windows = process.platform === 'win32';
   return data.list.map((p) => {
     // Windows gives the executable's full path; Linux and macOS give its folder and name apart.

@@ -2,7 +2,9 @@
  * A real X server with hot-pluggable monitors, for the display checks: Xorg with the dummy video
  * driver, whose outputs DUMMY0..DUMMY15 behave like real connectors to xrandr (and so to
  * systeminformation). One monitor (DUMMY0) is connected at start; `plug` connects another beside
- * it, `mirror` connects one showing the same picture, `unplug` takes one away.
+ * it, `mirror` connects one showing the same picture, `switchOff` turns one off. The dummy driver
+ * keeps an output connected once it has had a mode (like a monitor left plugged in but switched
+ * off), so a test that needs a fresh single-display setup starts its own server.
  * Needs xserver-xorg-core, xserver-xorg-video-dummy and x11-xserver-utils (scripts/ensure.mjs).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -43,8 +45,8 @@ export interface XDisplay {
   plug(i: number): void;
   /** Connects DUMMY<i> showing the same picture as DUMMY0. */
   mirror(i: number): void;
-  /** Switches DUMMY<i> off and disconnects it. */
-  unplug(i: number): void;
+  /** Switches DUMMY<i> off; it stays connected. */
+  switchOff(i: number): void;
   stop(): Promise<void>;
 }
 
@@ -130,9 +132,8 @@ export async function startXDisplay(n: (typeof AGENT_DISPLAYS)[number]): Promise
       addMode(i);
       xrandr('--output', `DUMMY${i}`, '--mode', 'vd1280x720', '--same-as', 'DUMMY0');
     },
-    unplug(i) {
+    switchOff(i) {
       xrandr('--output', `DUMMY${i}`, '--off');
-      xrandr('--delmode', `DUMMY${i}`, 'vd1280x720');
     },
     async stop() {
       if (proc.exitCode === null) {
