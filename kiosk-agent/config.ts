@@ -44,14 +44,24 @@ export function loadConfig(file: string): AgentConfig {
 }
 
 export function parseConfig(text: string, file = 'config'): AgentConfig {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const at = e?.linePos?.[0] ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : '';
-    const what = (e?.message ?? 'unreadable').split('\n')[0];
-    throw new ConfigError(`${file} is not valid JSON or YAML${at}: ${what}`);
+  const doc = parseDocument(text, { uniqueKeys: true });
+  const yamlError = doc.errors[0];
+  const at = yamlError?.linePos?.[0]
+    ? ` (line ${yamlError.linePos[0].line}, column ${yamlError.linePos[0].col})`
+    : '';
+  const what = (yamlError?.message ?? '').split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
+  let raw: unknown;
+  if (file.toLowerCase().endsWith('.json')) {
+    // YAML would forgive what JSON does not (`"x": }` reads as x: null), so a .json file is read as JSON.
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`${file} is not valid JSON${at}: ${yamlError ? what : (error as Error).message}`);
+    }
+  } else {
+    if (yamlError) throw new ConfigError(`${file} is not valid YAML${at}: ${what}`);
+    raw = doc.toJS() ?? {};
   }
-  const raw: unknown = doc.toJS() ?? {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${file} must contain settings (an object), not ${describe(raw)}`);
   }
