@@ -70,10 +70,13 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
       return `${field} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(valueAt(raw, issue.path))})`;
     case 'invalid_key':
       return `${field} is not a valid name here: ${issue.issues[0]?.message ?? issue.message}`;
-    case 'invalid_format':
-      return issue.message.startsWith('must')
-        ? `${field} ${issue.message}`
-        : `${field} must be a valid ${issue.format}${issue.format === 'regex' ? ` (${(issue as { pattern?: string }).pattern})` : ''}`;
+    case 'invalid_format': {
+      if (issue.message.startsWith('must')) return `${field} ${issue.message}`;
+      const pattern = (issue as { pattern?: string }).pattern;
+      return issue.format === 'regex' && pattern
+        ? `${field} must match ${pattern}`
+        : `${field} must be a valid ${issue.format}`;
+    }
     case 'invalid_union': {
       const got = valueAt(raw, issue.path);
       if ((issue as { discriminator?: string }).discriminator !== undefined) {

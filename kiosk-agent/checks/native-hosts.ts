@@ -36,6 +36,7 @@ export function hostsInDir(dir: string): RegisteredHost[] {
   }
   return names
     .filter((n) => n.endsWith('.json'))
+    .sort()
     .map((n) => ({ name: basename(n, '.json'), manifest: join(dir, n), via: dir }));
 }
 
@@ -86,15 +87,17 @@ export function passwordManagerHostFindings(
     const product = passwordManagerNativeHost(h.name, extra);
     if (product) byProduct.set(product, [...(byProduct.get(product) ?? []), h]);
   }
-  return [...byProduct].map(([product, list]) =>
-    agentFinding(
-      'password-manager-host',
-      `${product}'s browser connector is registered (${[...new Set(list.map((h) => h.name))].join(', ')} in ${list
-        .map((h) => h.via)
-        .join(', ')}), so the app can fill in passwords in the browser.`,
-      { subject: product, details: { host: list[0]?.name ?? '', manifest: list[0]?.manifest ?? '' } },
-    ),
-  );
+  return [...byProduct]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([product, list]) =>
+      agentFinding(
+        'password-manager-host',
+        `${product}'s browser connector is registered (${[...new Set(list.map((h) => h.name))].join(', ')} in ${list
+          .map((h) => h.via)
+          .join(', ')}), so the app can fill in passwords in the browser.`,
+        { subject: product, details: { host: list[0]?.name ?? '', manifest: list[0]?.manifest ?? '' } },
+      ),
+    );
 }
 
 /** Why a manifest of ours would not work, or null when it would. */
