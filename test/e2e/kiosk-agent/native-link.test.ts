@@ -17,7 +17,6 @@ import {
   connectAgentSocket,
   focusLost,
   frame,
-  type HostUnderTest,
   hello,
   sampleReport,
   startHost,
