@@ -28,7 +28,8 @@ import { checkError, checkResult } from './results.ts';
 import { checkVirtualMachine, VM_CHECK } from './virtual-machine.ts';
 import { VersionInfoCache } from './windows-version-info.ts';
 
-export const os: PolicyOs = processOs();
+/** This machine's OS, in the catalogs' terms. */
+export const hostOs: PolicyOs = processOs();
 
 /** Runs a group; on failure every line it owns becomes an error line. */
 export async function guarded(
@@ -70,13 +71,13 @@ export async function displaysOnce(config: AgentConfig): Promise<CheckResult[]> 
 }
 
 export async function browserPolicyOnce(config: AgentConfig): Promise<CheckResult[]> {
-  return [evaluateBrowserPolicy(await readInstalledPolicy(config.browser.name, os))];
+  return [evaluateBrowserPolicy(await readInstalledPolicy(config.browser.name, hostOs))];
 }
 
 /** Password managers' connectors (on the password-manager line) and our own (on the extension line). */
 export async function nativeHostsOnce(config: AgentConfig): Promise<CheckResult[]> {
   const udd = config.browser.userDataDir;
-  const hosts = await registeredHosts(os, udd ? [profileHostDir(udd)] : []);
+  const hosts = await registeredHosts(hostOs, udd ? [profileHostDir(udd)] : []);
   const pm = passwordManagerHostFindings(hosts, config.catalog.nativeHosts);
   const results = [
     checkResult(
@@ -88,9 +89,9 @@ export async function nativeHostsOnce(config: AgentConfig): Promise<CheckResult[
   ];
   if (config.browser.requireExtension) {
     const ours =
-      os === 'windows'
+      hostOs === 'windows'
         ? await ourHostFindingWindows(config.browser.name)
-        : ourHostFinding(config.browser.name, os, udd);
+        : ourHostFinding(config.browser.name, hostOs, udd);
     results.push(
       checkResult(
         EXTENSION_CHECK.id,

@@ -24,6 +24,7 @@ import {
 import { evaluateExtension } from '../checks/extension-report.ts';
 import { guarded, PROCESS_LINES, processesOnce, SLOW_GROUPS } from '../checks/index.ts';
 import { catalogIndexFor, evaluateProcesses, ProcScanner } from '../checks/processes.ts';
+import { checkError } from '../checks/results.ts';
 import { VersionInfoCache } from '../checks/windows-version-info.ts';
 import { defaultSocketPath } from '../native-host/socket-path.ts';
 import type { ClientToAgent } from '../native-host/socket-protocol.ts';
@@ -236,13 +237,29 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       reportAgeSeconds: latestReport ? Math.max(0, (Date.now() - latestReport.receivedAt) / 1000) : null,
     };
   }
+  let firstRoundDone = false;
   function currentStatus(): SeatStatus {
-    return state.status(extensionInfo());
+    const status = state.status(extensionInfo());
+    if (firstRoundDone) return status;
+    // Fail closed until every check has run once: a check not yet run has not passed.
+    const waiting = checkError(
+      'agent',
+      'The agent has finished its first checks',
+      new Error('the first round of checks has not finished yet'),
+    );
+    return {
+      ...status,
+      state: 'not-ready',
+      findings: [...(waiting.findings ?? []), ...status.findings].slice(0, 200),
+    };
   }
 
-  /** Recomputes the status: records finding changes as events, tells upstream when it changed. */
+  /**
+   * Recomputes the status: records finding changes as events, tells upstream when it changed.
+   * Not before the first round: half a round would raise and clear findings that were never news.
+   */
   function recompute(): void {
-    if (stopping) return;
+    if (stopping || !firstRoundDone) return;
     const status = currentStatus();
     const changes = findingChanges(active, status.findings);
     if (changes.events.length > 0) {
@@ -318,14 +335,6 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     );
   };
 
-  // Fail closed until the first round: every line starts as "not checked yet".
-  for (const g of GROUPS) {
-    state.set(g, []);
-  }
-  state.set('extension', [
-    evaluateExtension({ linked: false }, Date.now(), config.browser.requireExtension).line,
-  ]);
-
   try {
     await server.listen();
   } catch (error) {
@@ -342,7 +351,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const firsts = { processes: false, displays: false, slow: false };
   const markFirst = (k: keyof typeof firsts) => {
     firsts[k] = true;
-    if (Object.values(firsts).every(Boolean)) firstDone();
+    if (firstRoundDone || !Object.values(firsts).every(Boolean)) return;
+    firstRoundDone = true;
+    recompute();
+    firstDone();
   };
   const onError = (error: unknown) => log.error({ err: error }, 'a check round failed');
   const loops = [
