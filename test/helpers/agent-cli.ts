@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { socketAnswers } from '../../kiosk-agent/seat/local-server.ts';
 import { EXTENSION_ID } from '../../shared/constants.ts';
 
 export const INVIGIL = resolve(import.meta.dirname, '../../dist/cli/invigil.js');
@@ -59,17 +59,6 @@ export interface AgentProcess {
   stop(): Promise<number | null>;
   /** SIGKILL (no chance to tidy up) and wait. */
   kill9(): Promise<void>;
-}
-
-function socketAnswers(path: string): Promise<boolean> {
-  return new Promise((r) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      r(true);
-    });
-    s.once('error', () => r(false));
-  });
 }
 
 /** Starts `invigil agent` with this config and waits until its socket answers. */

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { FrameReader } from '../../kiosk-agent/native-host/framing.ts';
 import { EXTENSION_ID } from '../../shared/constants.ts';
 import type { SeatEvent } from '../../shared/schemas/events.ts';
 import { POLICY_DEFAULTS } from '../../shared/schemas/policy.ts';
@@ -22,17 +23,14 @@ export function frame(message: unknown): Buffer {
 
 /** Collects frames from a byte stream. */
 class FrameCollector {
-  private buf = Buffer.alloc(0);
+  private readonly reader = new FrameReader(64 * 1024 * 1024);
   readonly messages: Record<string, unknown>[] = [];
   private waiters: (() => void)[] = [];
 
   push(chunk: Buffer): void {
-    this.buf = Buffer.concat([this.buf, chunk]);
-    while (this.buf.length >= 4) {
-      const n = this.buf.readUInt32LE(0);
-      if (this.buf.length < 4 + n) break;
-      this.messages.push(JSON.parse(this.buf.subarray(4, 4 + n).toString('utf8')) as Record<string, unknown>);
-      this.buf = this.buf.subarray(4 + n);
+    for (const f of this.reader.push(chunk)) {
+      if (!f.ok) throw new Error(`the other side sent a broken frame: ${f.error}`);
+      this.messages.push(f.message as Record<string, unknown>);
     }
     for (const w of this.waiters.splice(0)) w();
   }
