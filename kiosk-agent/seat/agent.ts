@@ -292,6 +292,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   }
 
   // ---- checks ----
+  // Windows: one long-lived PowerShell for systeminformation, instead of starting one per listing.
+  if (process.platform === 'win32') si.powerShellStart();
   const index = catalogIndexFor(config);
   const scanner = process.platform === 'linux' ? new ProcScanner() : null;
   const versionInfo = new VersionInfoCache();
@@ -384,6 +386,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       await options.upstream?.stop();
       await server.close();
       outbox.close();
+      if (process.platform === 'win32') si.powerShellRelease();
       log.info({}, 'Invigil agent stopped');
     },
   };
