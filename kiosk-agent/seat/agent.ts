@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
+import si from 'systeminformation';
 import type { AgentConfig } from '../../shared/schemas/config.ts';
 import type { SeatEvent } from '../../shared/schemas/events.ts';
 import type { HostToExtension } from '../../shared/schemas/native.ts';
