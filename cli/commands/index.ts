@@ -1,6 +1,17 @@
 import type { Command } from '../command.ts';
+import { agent } from './agent.ts';
+import { check } from './check.ts';
+import { installHostCommand } from './install-host.ts';
 import { installServiceCommand } from './install-service.ts';
+import { nativeHost } from './native-host.ts';
 import { policyCommand } from './policy.ts';
 
-/** Every subcommand, in the order `invigil --help` lists them. Later issues add theirs here. */
-export const commands: Command[] = [policyCommand, installServiceCommand];
+/** Every subcommand, in the order `invigil --help` lists them. */
+export const commands: Command[] = [
+  check,
+  agent,
+  nativeHost,
+  installHostCommand,
+  policyCommand,
+  installServiceCommand,
+];

@@ -142,6 +142,29 @@ export const FINDINGS = {
     title: 'No recent report from the Invigil extension',
     remedy: 'Open the managed browser. If it is open, check that `invigil install-host` was run for it.',
   },
+  'extension-policy-invalid': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'browser-policy',
+    title:
+      "A value in the extension's managed configuration is wrong; the browser drops it and the default applies",
+    remedy: 'Correct the named field under 3rdparty.extensions in the browser policy (see `invigil policy`).',
+  },
+  'native-host-missing': {
+    severity: 'block',
+    source: 'agent',
+    check: 'extension',
+    title: 'The browser cannot reach the Invigil agent: its native-messaging host is not installed',
+    remedy: 'Run `invigil install-host --browser <name>` as an administrator for the managed browser.',
+  },
+  'extension-not-checked': {
+    severity: 'info',
+    source: 'agent',
+    check: 'extension',
+    title: "The extension's report was not checked because the Invigil agent is not running",
+    remedy:
+      "Start the Invigil agent service and open the managed browser; `invigil check` then includes the extension's report.",
+  },
   'check-error': {
     severity: 'block',
     source: 'agent',

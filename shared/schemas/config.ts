@@ -138,6 +138,11 @@ export const AgentConfigSchema = z
         name: z.enum(['chrome', 'chromium', 'edge']).default('chromium'),
         /** Require the extension's reports (default true). */
         requireExtension: z.boolean().default(true),
+        /**
+         * The browser profile folder, when the native-messaging host was installed into that profile
+         * only (`invigil install-host --user-data-dir`): the agent looks for the host manifest there too.
+         */
+        userDataDir: z.string().min(1).max(1000).optional(),
       })
       .strict()
       .default({ name: 'chromium', requireExtension: true }),

@@ -1,0 +1,73 @@
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from '../../kiosk-agent/config.ts';
+import { startAgent } from '../../kiosk-agent/seat/agent.ts';
+import type { UpstreamLink } from '../../kiosk-agent/seat/upstream.ts';
+import type { AgentConfig } from '../../shared/schemas/config.ts';
+import { type Command, type ParsedArgs, stringFlag, UserError } from '../command.ts';
+
+const VERSION = (process.env.INVIGIL_VERSION as string | undefined) ?? '0.1.0';
+
+/**
+ * The link to the console, when the seat is enrolled (`console` in the config). The console
+ * helper's `createConsoleLink(...)` is wired in here; without a console the agent runs standalone
+ * and its outbox keeps events for when one is configured.
+ */
+function upstreamFor(_config: AgentConfig): UpstreamLink | undefined {
+  return undefined;
+}
+
+export const agent: Command = {
+  name: 'agent',
+  summary: 'The seat daemon: machine checks, the link to the browser extension and to the console',
+  help: `Usage: invigil agent --config FILE [--socket PATH]
+
+Runs the seat's checks on their intervals (programs every 500 ms, displays every 500 ms, the rest
+every 30 s), serves the local socket the browser's native host connects to, stores events durably
+(SQLite) until the console acknowledges them, and reports the seat's status. Meant to run as a
+service in the candidate's session (the browser's native host must be able to reach its socket).
+Logs are JSON lines (pino) on stdout; stop it with SIGTERM or Ctrl+C.
+
+Flags:
+  --config FILE    the seat's config file (JSON or YAML); required
+  --socket PATH    the local socket (overrides the config's socketPath)
+
+Exit codes: 0 stopped cleanly, 2 bad config or could not start.
+`,
+  options: { config: { type: 'string' }, socket: { type: 'string' } },
+  async run(args: ParsedArgs) {
+    const file = stringFlag(args, 'config');
+    if (!file) throw new UserError('--config FILE is required (the seat config, JSON or YAML)');
+    let config: AgentConfig;
+    try {
+      config = loadConfig(file);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new UserError(error.message, 2);
+      throw error;
+    }
+    const socket = stringFlag(args, 'socket');
+    if (socket) config = { ...config, socketPath: socket };
+    const log = pino({ level: config.log.level, base: { service: 'invigil-agent' } });
+    const upstream = upstreamFor(config);
+    if (config.console && !upstream)
+      log.warn(
+        { console: config.console.url },
+        'a console is configured but this build has no console link; running standalone',
+      );
+    let running: Awaited<ReturnType<typeof startAgent>>;
+    try {
+      running = await startAgent({ config, log, version: VERSION, ...(upstream ? { upstream } : {}) });
+    } catch (error) {
+      throw new UserError(`could not start: ${(error as Error).message}`, 2);
+    }
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        running.stop().then(resolve, resolve);
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+    return 0;
+  },
+};

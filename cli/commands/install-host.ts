@@ -1,0 +1,57 @@
+import { realpathSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { processOs } from '../../kiosk-agent/checks/processes.ts';
+import { installHost } from '../../kiosk-agent/native-host/install.ts';
+import type { ChromiumBrowser } from '../../shared/catalogs/browser-policy.ts';
+import { type Command, type ParsedArgs, stringFlag, UserError } from '../command.ts';
+
+const BROWSERS: ChromiumBrowser[] = ['chrome', 'chromium', 'edge'];
+
+export const installHostCommand: Command = {
+  name: 'install-host',
+  summary: "Register Invigil's native-messaging host with a browser",
+  help: `Usage: invigil install-host --browser chrome|chromium|edge [--user-data-dir DIR] [--socket PATH]
+
+Writes the native-messaging host manifest (uk.invigil.agent, allowing only the Invigil extension)
+where that browser looks for it on this OS, and a small wrapper script that runs this Node on this
+installation of invigil. Run as root/administrator to install for every user; otherwise it installs
+for the current user. With --user-data-dir, only into that browser profile (DIR/NativeMessagingHosts).
+
+Flags:
+  --browser NAME         chrome, chromium or edge (required)
+  --user-data-dir DIR    install into this browser profile only
+  --socket PATH          the agent's local socket, baked into the wrapper (default: the per-user default)
+
+Examples:
+  sudo invigil install-host --browser chrome
+  invigil install-host --browser chromium --user-data-dir /tmp/profile
+`,
+  options: { browser: { type: 'string' }, 'user-data-dir': { type: 'string' }, socket: { type: 'string' } },
+  async run(args: ParsedArgs) {
+    const browser = stringFlag(args, 'browser');
+    if (!browser) throw new UserError('--browser is required: chrome, chromium or edge');
+    if (!BROWSERS.includes(browser as ChromiumBrowser)) {
+      throw new UserError(`--browser must be chrome, chromium or edge (got "${browser}")`);
+    }
+    const udd = stringFlag(args, 'user-data-dir');
+    const socket = stringFlag(args, 'socket');
+    if (socket !== undefined && !isAbsolute(socket) && !socket.startsWith('\\\\')) {
+      throw new UserError(`--socket must be an absolute path (got "${socket}")`);
+    }
+    const cliPath = realpathSync(process.argv[1] ?? '');
+    const isAdmin = process.platform === 'win32' ? false : process.getuid?.() === 0;
+    const plan = installHost({
+      browser: browser as ChromiumBrowser,
+      os: processOs(),
+      ...(udd ? { userDataDir: resolve(udd) } : {}),
+      ...(socket ? { socketPath: socket } : {}),
+      machineWide: isAdmin,
+      nodePath: process.execPath,
+      cliPath,
+    });
+    process.stdout.write(
+      `Installed the Invigil native-messaging host for ${browser}${udd ? ` (profile ${resolve(udd)})` : isAdmin ? ' (every user)' : ' (this user)'}:\n  manifest  ${plan.manifest}\n  program   ${plan.wrapper}\n${plan.registryKey ? `  registry  ${plan.registryKey}\n` : ''}Restart the browser if it is running.\n`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,394 @@
+/**
+ * `invigil agent`: the seat daemon. Runs the machine checks on their intervals, serves the local
+ * socket for native hosts, keeps the durable outbox, keeps the extension's latest report, computes
+ * the seat's status, and hands outbox, status and instructions to the upstream link (the console
+ * link, wired in cli/commands/agent.ts) when there is one. Without one it runs standalone: events
+ * wait in the outbox for when a console is configured.
+ */
+import { randomUUID } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { type Logger, pino } from 'pino';
+import si from 'systeminformation';
+import type { AgentConfig } from '../../shared/schemas/config.ts';
+import type { SeatEvent } from '../../shared/schemas/events.ts';
+import type { HostToExtension } from '../../shared/schemas/native.ts';
+import type { SeatStatus } from '../../shared/schemas/protocol.ts';
+import type { ComplianceReport } from '../../shared/schemas/report.ts';
+import {
+  DISPLAY_CHECK,
+  displayFingerprint,
+  displaySource,
+  evaluateDisplays,
+  listDisplays,
+} from '../checks/displays.ts';
+import { evaluateExtension } from '../checks/extension-report.ts';
+import { guarded, PROCESS_LINES, processesOnce, SLOW_GROUPS } from '../checks/index.ts';
+import { catalogIndexFor, evaluateProcesses, ProcScanner } from '../checks/processes.ts';
+import { checkError } from '../checks/results.ts';
+import { VersionInfoCache } from '../checks/windows-version-info.ts';
+import { defaultSocketPath } from '../native-host/socket-path.ts';
+import type { ClientToAgent } from '../native-host/socket-protocol.ts';
+import { type Client, LocalServer } from './local-server.ts';
+import { Outbox } from './outbox.ts';
+import { findingChanges, SeatState, statusSignature } from './seat-state.ts';
+import type { SeatInstruction, UpstreamLink } from './upstream.ts';
+
+export interface StartAgentOptions {
+  config: AgentConfig;
+  /** The link to the console; omit to run standalone. */
+  upstream?: UpstreamLink;
+  log?: Logger;
+  version?: string;
+}
+
+export interface RunningAgent {
+  readonly socketPath: string;
+  readonly dbFile: string;
+  readonly outbox: Outbox;
+  status(): SeatStatus;
+  /** Resolves once every check has run at least once. */
+  readonly firstRound: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function defaultDataDir(): string {
+  if (process.platform === 'win32')
+    return join(process.env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Invigil');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Invigil');
+  if (process.getuid?.() === 0) return '/var/lib/invigil';
+  return join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'invigil');
+}
+
+const GROUPS = [
+  'processes',
+  'displays',
+  'virtual-machine',
+  'browser-policy',
+  'extension',
+  'native-hosts',
+] as const;
+type Group = (typeof GROUPS)[number];
+
+/** Runs `fn` every `ms`, never two at once; `stop()` waits for a run in progress. */
+function every(
+  ms: number,
+  fn: () => Promise<void>,
+  onError: (error: unknown) => void,
+): { stop(): Promise<void> } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = fn()
+      .catch(onError)
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, ms);
+      });
+  };
+  tick();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running.catch(() => undefined);
+    },
+  };
+}
+
+export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
+  const { config } = options;
+  const version = options.version ?? '0.0.0';
+  const log = options.log ?? pino({ level: config.log.level, base: { service: 'invigil-agent' } });
+  const socketPath = config.socketPath ?? defaultSocketPath();
+  const dbFile = join(config.dataDir ?? defaultDataDir(), 'agent.sqlite');
+  const outbox = new Outbox(dbFile);
+  const state = new SeatState(config.severity, GROUPS);
+  let latestReport: { report: ComplianceReport; receivedAt: number } | undefined;
+  const active = outbox.activeFindings();
+  let lastSignature = '';
+  let stopping = false;
+
+  const addEvents = (events: SeatEvent[]) => {
+    if (events.length > 0) outbox.add(events);
+  };
+  const event = <T extends SeatEvent['type']>(
+    type: T,
+    fields: Omit<Extract<SeatEvent, { type: T }>, 'id' | 'at' | 'type'>,
+  ) => ({ id: randomUUID(), at: new Date().toISOString(), type, ...fields }) as unknown as SeatEvent;
+
+  // ---- the local socket ----
+  const pendingMessages = new Map<string, { message: HostToExtension; resolve: () => void }>();
+  let pendingGate: { message: Extract<HostToExtension, { type: 'seat/gate' }>; resolve: () => void } | null =
+    null;
+  const linked = () => server.linkedHosts().length > 0;
+
+  const server: LocalServer = new LocalServer(socketPath, {
+    log,
+    message(client, message) {
+      handleClientMessage(client, message);
+    },
+    closed(client) {
+      if (client.extension !== null) {
+        log.info({ client: client.id }, 'the extension disconnected');
+        if (!linked()) addEvents([event('event/extension-link', { connected: false })]);
+        recompute();
+      }
+    },
+  });
+
+  function handleClientMessage(client: Client, message: ClientToAgent): void {
+    switch (message.type) {
+      case 'socket/hello':
+        client.role = message.role;
+        return;
+      case 'agent/status-request':
+        client.send({
+          type: 'agent/status',
+          status: currentStatus(),
+          outbox: outbox.count(),
+          consoleConnected: options.upstream?.connected ?? false,
+        });
+        return;
+      case 'link/hello': {
+        const wasLinked = linked();
+        client.role = 'native-host';
+        client.extension = { version: message.extensionVersion };
+        log.info({ client: client.id, version: message.extensionVersion }, 'the extension connected');
+        if (!wasLinked) addEvents([event('event/extension-link', { connected: true })]);
+        // Instructions not yet carried out go to the newly connected extension.
+        if (pendingGate) client.send(pendingGate.message);
+        for (const p of pendingMessages.values()) client.send(p.message);
+        recompute();
+        return;
+      }
+      case 'report/compliance':
+        latestReport = { report: message.report, receivedAt: Date.now() };
+        if (pendingGate && gateSatisfied(pendingGate.message.state, message.report.gate)) {
+          pendingGate.resolve();
+          pendingGate = null;
+        }
+        evaluateExtensionNow();
+        return;
+      case 'event/batch': {
+        // Acknowledge only what is committed: a failure to store means no ack, and the extension keeps them.
+        try {
+          outbox.add(message.events);
+        } catch (error) {
+          log.error({ err: error }, 'could not store events');
+          client.send({
+            type: 'link/error',
+            error: `the agent could not store the events: ${(error as Error).message}`,
+            inReplyTo: 'event/batch',
+          });
+          return;
+        }
+        client.send({ type: 'event/ack', ids: message.events.map((e) => e.id) });
+        return;
+      }
+      case 'instruction/ack': {
+        const p = pendingMessages.get(message.instructionId);
+        if (p) {
+          pendingMessages.delete(message.instructionId);
+          p.resolve();
+        }
+        return;
+      }
+    }
+  }
+
+  const gateSatisfied = (wanted: 'held' | 'released', actual: ComplianceReport['gate']) =>
+    actual === wanted || (wanted === 'released' && actual === 'open');
+
+  function broadcast(message: HostToExtension): void {
+    for (const c of server.linkedHosts()) c.send(message);
+  }
+
+  /** Forwards a console instruction to the extension; resolves when the extension has carried it out. */
+  function onInstruction(instruction: SeatInstruction): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (instruction.type === 'instruction/show-message') {
+        const message: HostToExtension = {
+          type: 'seat/message',
+          instructionId: instruction.instructionId,
+          text: instruction.text,
+        };
+        pendingMessages.set(instruction.instructionId, { message, resolve });
+        broadcast(message);
+        return;
+      }
+      const message = {
+        type: 'seat/gate' as const,
+        state: instruction.state,
+        ...(instruction.candidateName !== undefined ? { candidateName: instruction.candidateName } : {}),
+        ...(instruction.seatLabel !== undefined ? { seatLabel: instruction.seatLabel } : {}),
+      };
+      // The newest gate instruction wins; the one it replaces is done (overtaken).
+      pendingGate?.resolve();
+      // The seat/gate message has no id to acknowledge: the extension's next report shows the gate's state.
+      pendingGate = { message, resolve };
+      broadcast(message);
+    });
+  }
+
+  // ---- status ----
+  function extensionInfo(): SeatStatus['extension'] {
+    return {
+      linked: linked(),
+      reportAgeSeconds: latestReport ? Math.max(0, (Date.now() - latestReport.receivedAt) / 1000) : null,
+    };
+  }
+  let firstRoundDone = false;
+  function currentStatus(): SeatStatus {
+    const status = state.status(extensionInfo());
+    if (firstRoundDone) return status;
+    // Fail closed until every check has run once: a check not yet run has not passed.
+    const waiting = checkError(
+      'agent',
+      'The agent has finished its first checks',
+      new Error('the first round of checks has not finished yet'),
+    );
+    return {
+      ...status,
+      state: 'not-ready',
+      findings: [...(waiting.findings ?? []), ...status.findings].slice(0, 200),
+    };
+  }
+
+  /**
+   * Recomputes the status: records finding changes as events, tells upstream when it changed.
+   * Not before the first round: half a round would raise and clear findings that were never news.
+   */
+  function recompute(): void {
+    if (stopping || !firstRoundDone) return;
+    const status = currentStatus();
+    const changes = findingChanges(active, status.findings);
+    if (changes.events.length > 0) {
+      outbox.recordFindingChanges(changes.raised, changes.cleared, changes.events);
+      for (const [k, f] of changes.raised) active.set(k, f);
+      for (const k of changes.cleared) active.delete(k);
+      for (const e of changes.events)
+        log.info({ event: e }, e.type === 'event/finding-raised' ? 'finding raised' : 'finding cleared');
+    }
+    const signature = statusSignature(status);
+    if (signature !== lastSignature) {
+      lastSignature = signature;
+      log.info({ state: status.state, findings: status.findings.length }, 'seat status changed');
+      options.upstream?.statusChanged();
+    }
+  }
+
+  function setGroup(group: Group, results: Parameters<SeatState['set']>[1]): void {
+    state.set(group, results);
+    recompute();
+  }
+
+  function evaluateExtensionNow(): void {
+    const e = evaluateExtension(
+      { ...(latestReport ?? {}), linked: linked() },
+      Date.now(),
+      config.browser.requireExtension,
+    );
+    setGroup('extension', [e.line, ...e.reportChecks]);
+  }
+
+  // ---- checks ----
+  // Windows: one long-lived PowerShell for systeminformation, instead of starting one per listing.
+  if (process.platform === 'win32') si.powerShellStart();
+  const index = catalogIndexFor(config);
+  const scanner = process.platform === 'linux' ? new ProcScanner() : null;
+  const versionInfo = new VersionInfoCache();
+  const processesTick = async () => {
+    const results = await guarded(PROCESS_LINES, async () =>
+      scanner
+        ? evaluateProcesses(scanner.scan(), index, config.browser.name)
+        : processesOnce(config, versionInfo),
+    );
+    setGroup('processes', results);
+  };
+
+  const source = displaySource();
+  let lastDisplayPrint: string | null | undefined;
+  let lastDisplayFull = 0;
+  const displaysTick = async () => {
+    const print = await displayFingerprint(source);
+    const due =
+      print === null ||
+      print !== lastDisplayPrint ||
+      Date.now() - lastDisplayFull >= config.intervals.slowChecksMs;
+    if (!due) return;
+    lastDisplayPrint = print;
+    lastDisplayFull = Date.now();
+    setGroup(
+      'displays',
+      await guarded([DISPLAY_CHECK], async () => [
+        evaluateDisplays(await listDisplays(source), config.displays.allowed),
+      ]),
+    );
+  };
+
+  const slowTick = async () => {
+    await Promise.all(
+      (
+        Object.entries(SLOW_GROUPS) as [
+          keyof typeof SLOW_GROUPS,
+          (typeof SLOW_GROUPS)[keyof typeof SLOW_GROUPS],
+        ][]
+      ).map(async ([name, g]) => setGroup(name, await guarded(g.lines, () => g.run(config)))),
+    );
+  };
+
+  try {
+    await server.listen();
+  } catch (error) {
+    outbox.close();
+    throw error;
+  }
+  addEvents([event('event/agent-started', { version })]);
+  log.info({ socket: socketPath, store: dbFile, displays: source, version }, 'Invigil agent started');
+
+  let firstDone: () => void = () => {};
+  const firstRound = new Promise<void>((r) => {
+    firstDone = r;
+  });
+  const firsts = { processes: false, displays: false, slow: false };
+  const markFirst = (k: keyof typeof firsts) => {
+    firsts[k] = true;
+    if (firstRoundDone || !Object.values(firsts).every(Boolean)) return;
+    firstRoundDone = true;
+    recompute();
+    firstDone();
+  };
+  const onError = (error: unknown) => log.error({ err: error }, 'a check round failed');
+  const loops = [
+    every(config.intervals.processesMs, () => processesTick().then(() => markFirst('processes')), onError),
+    every(config.intervals.displaysMs, () => displaysTick().then(() => markFirst('displays')), onError),
+    every(config.intervals.slowChecksMs, () => slowTick().then(() => markFirst('slow')), onError),
+    every(1000, async () => evaluateExtensionNow(), onError),
+  ];
+
+  options.upstream?.start({
+    outbox,
+    currentStatus,
+    onInstruction,
+    log,
+  });
+
+  return {
+    socketPath,
+    dbFile,
+    outbox,
+    status: currentStatus,
+    firstRound,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      await Promise.all(loops.map((l) => l.stop()));
+      await options.upstream?.stop();
+      await server.close();
+      outbox.close();
+      if (process.platform === 'win32') si.powerShellRelease();
+      log.info({}, 'Invigil agent stopped');
+    },
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * The agent's local socket (Unix socket 0600 in a 0700 folder, or a Windows named pipe): native
+ * hosts relay the extension's messages here, `invigil check` asks for the seat's status.
+ * Every frame is validated; a bad message gets `link/error` naming the problem and the connection
+ * keeps going; an impossible frame (over the size limit) ends that connection only.
+ */
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { z } from 'zod';
+import {
+  ExtensionToHostSchema,
+  type HostToExtension,
+  MAX_TO_EXTENSION_BYTES,
+} from '../../shared/schemas/native.ts';
+import { encodeFrame, FrameReader, FramingError } from '../native-host/framing.ts';
+import { isNamedPipe, preparePrivateDir } from '../native-host/socket-path.ts';
+import {
+  AgentStatusRequestSchema,
+  type AgentToClient,
+  type ClientToAgent,
+  MAX_SOCKET_FRAME_BYTES,
+  SocketHelloSchema,
+} from '../native-host/socket-protocol.ts';
+import { describeIssues } from '../zod-messages.ts';
+
+export interface Client {
+  readonly id: number;
+  role: 'native-host' | 'check' | 'unknown';
+  /** Set once the extension behind a native host has said `link/hello`. */
+  extension: { version: string } | null;
+  send(message: AgentToClient): void;
+}
+
+export interface LocalServerHandlers {
+  message(client: Client, message: ClientToAgent): void;
+  closed(client: Client): void;
+  log: { warn(obj: object, msg?: string): void; info(obj: object, msg?: string): void };
+}
+
+/** Picks the schema by `type`, so that errors name the field rather than "no union member matched". */
+export function parseClientMessage(
+  raw: unknown,
+): { ok: true; message: ClientToAgent } | { ok: false; error: string; type?: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, error: 'a message must be a JSON object with a "type"' };
+  }
+  const type = (raw as { type?: unknown }).type;
+  if (typeof type !== 'string') return { ok: false, error: 'the message has no "type"' };
+  const schema: z.ZodType<ClientToAgent> =
+    type === 'socket/hello'
+      ? SocketHelloSchema
+      : type === 'agent/status-request'
+        ? AgentStatusRequestSchema
+        : ExtensionToHostSchema;
+  const r = schema.safeParse(raw);
+  if (r.success) return { ok: true, message: r.data };
+  const problems = describeIssues(r.error, raw);
+  return { ok: false, error: `${type}: ${problems.slice(0, 5).join('; ')}`.slice(0, 2000), type };
+}
+
+export class LocalServer {
+  private server: Server | null = null;
+  private readonly clients = new Set<Client & { socket: Socket }>();
+  private nextId = 1;
+
+  constructor(
+    readonly path: string,
+    private readonly handlers: LocalServerHandlers,
+  ) {}
+
+  async listen(): Promise<void> {
+    preparePrivateDir(this.path);
+    if (!isNamedPipe(this.path) && existsSync(this.path)) {
+      if (await socketAnswers(this.path)) {
+        throw new Error(`another Invigil agent is already serving ${this.path}`);
+      }
+      unlinkSync(this.path); // left behind by an agent that was killed
+    }
+    const server = createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    if (!isNamedPipe(this.path)) chmodSync(this.path, 0o600);
+    server.on('error', (error) => this.handlers.log.warn({ err: error }, 'local socket error'));
+    this.server = server;
+  }
+
+  /** Native hosts whose extension has said hello. */
+  linkedHosts(): Client[] {
+    return [...this.clients].filter((c) => c.role === 'native-host' && c.extension !== null);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients) c.socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = null;
+  }
+
+  private accept(socket: Socket): void {
+    const reader = new FrameReader(MAX_SOCKET_FRAME_BYTES, 'message');
+    const client: Client & { socket: Socket } = {
+      id: this.nextId++,
+      role: 'unknown',
+      extension: null,
+      socket,
+      send: (message) => {
+        if (socket.destroyed) return;
+        let frame: Buffer;
+        try {
+          frame = encodeFrame(message, MAX_TO_EXTENSION_BYTES);
+        } catch (error) {
+          frame = encodeFrame(
+            { type: 'link/error', error: (error as Error).message } satisfies HostToExtension,
+            MAX_TO_EXTENSION_BYTES,
+          );
+        }
+        socket.write(frame);
+      },
+    };
+    this.clients.add(client);
+    socket.on('data', (chunk: Buffer) => {
+      let frames: ReturnType<FrameReader['push']>;
+      try {
+        frames = reader.push(chunk);
+      } catch (error) {
+        if (!(error instanceof FramingError)) throw error;
+        this.handlers.log.warn(
+          { client: client.id, error: error.message },
+          'impossible frame on the local socket; closing that connection',
+        );
+        client.send({ type: 'link/error', error: `${error.message}; closing this connection` });
+        socket.end();
+        socket.destroySoon?.();
+        return;
+      }
+      for (const frame of frames) {
+        if (!frame.ok) {
+          client.send({ type: 'link/error', error: frame.error });
+          continue;
+        }
+        const parsed = parseClientMessage(frame.message);
+        if (!parsed.ok) {
+          this.handlers.log.warn(
+            { client: client.id, error: parsed.error },
+            'refused a message on the local socket',
+          );
+          client.send({
+            type: 'link/error',
+            error: parsed.error,
+            ...(parsed.type ? { inReplyTo: parsed.type.slice(0, 64) } : {}),
+          });
+          continue;
+        }
+        try {
+          this.handlers.message(client, parsed.message);
+        } catch (error) {
+          this.handlers.log.warn({ client: client.id, err: error }, 'a message could not be handled');
+          client.send({
+            type: 'link/error',
+            error: `the agent could not handle ${parsed.message.type}: ${(error as Error).message}`,
+          });
+        }
+      }
+    });
+    socket.on('error', () => {}); // a peer that vanished: 'close' follows
+    socket.on('close', () => {
+      this.clients.delete(client);
+      this.handlers.closed(client);
+    });
+  }
+}
+
+/** Whether something is listening on that socket path. */
+export function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
