@@ -104,11 +104,14 @@ function Popup() {
           <p class="summary-state" id="readiness">
             {SEAT_STATE_LABELS[state.state]}
           </p>
-          <p>
-            {state.state === 'ready'
-              ? 'Every check passed. This seat is locked down for the assessment.'
-              : `${state.reasons.length === 1 ? 'One thing needs' : `${state.reasons.length} things need`} attention: see below.`}
-          </p>
+          {state.state === 'ready' ? (
+            <p>Every check passed. This seat is locked down for the assessment.</p>
+          ) : (
+            <p id="readiness-reason">
+              {state.reasons[0]}
+              {state.reasons.length > 1 && ` (and ${state.reasons.length - 1} more below)`}
+            </p>
+          )}
         </div>
       </section>
       <ul class="checks" aria-label="Checks">

@@ -46,7 +46,9 @@ beforeAll(async () => {
   mkdirSync(join(profile, 'Default'), { recursive: true });
   writeFileSync(
     join(profile, 'Default', 'Preferences'),
-    JSON.stringify({ download: { default_directory: downloads, prompt_for_download: false, directory_upgrade: true } }),
+    JSON.stringify({
+      download: { default_directory: downloads, prompt_for_download: false, directory_upgrade: true },
+    }),
   );
   browser = await launchWithExtension({ userDataDir: profile, hostMap: { '*': server.target } });
   worker = await browser.worker();
@@ -63,7 +65,8 @@ type Setting = 'passwordSavingEnabled' | 'autofillAddressEnabled' | 'autofillCre
 
 function readSetting(name: Setting) {
   return worker.evaluate(
-    (n) => chrome.privacy.services[n as Setting].get({}) as Promise<{ value: boolean; levelOfControl: string }>,
+    (n) =>
+      chrome.privacy.services[n as Setting].get({}) as Promise<{ value: boolean; levelOfControl: string }>,
     name,
   );
 }
@@ -82,7 +85,10 @@ describe('password saving and autofill', () => {
   test.each(['passwordSavingEnabled', 'autofillAddressEnabled', 'autofillCreditCardEnabled'] as const)(
     '%s reads false, set by Invigil',
     async (name) => {
-      expect(await readSetting(name)).toEqual({ value: false, levelOfControl: 'controlled_by_this_extension' });
+      expect(await readSetting(name)).toEqual({
+        value: false,
+        levelOfControl: 'controlled_by_this_extension',
+      });
     },
   );
 

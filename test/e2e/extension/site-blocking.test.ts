@@ -40,7 +40,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function blockedEvent(predicate: (e: Extract<SeatEvent, { type: 'event/blocked-navigation' }>) => boolean) {
+async function blockedEvent(
+  predicate: (e: Extract<SeatEvent, { type: 'event/blocked-navigation' }>) => boolean,
+) {
   const deadline = Date.now() + 20_000;
   let events: SeatEvent[] = [];
   while (Date.now() < deadline) {
@@ -49,7 +51,9 @@ async function blockedEvent(predicate: (e: Extract<SeatEvent, { type: 'event/blo
     if (found) return found;
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`no such blocked navigation was logged; the outbox has ${JSON.stringify(events).slice(0, 2000)}`);
+  throw new Error(
+    `no such blocked navigation was logged; the outbox has ${JSON.stringify(events).slice(0, 2000)}`,
+  );
 }
 
 async function hostShown(p: Page | Frame): Promise<string | null | undefined> {
@@ -90,7 +94,9 @@ describe('everything else lands on the blocked page, which names it, and is logg
     expect(new URL(blockedUrl).hostname).not.toMatch(/(^|\.)theimi\.org\.uk$/);
     await page.waitForSelector('#blocked-url');
     expect(await page.$eval('#blocked-url', (e) => e.textContent)).toBe(blockedUrl);
-    expect(await page.$eval('h1', (e) => e.textContent)).toBe("This page isn't available during your assessment");
+    expect(await page.$eval('h1', (e) => e.textContent)).toBe(
+      "This page isn't available during your assessment",
+    );
     expect(await page.$eval('#back', (e) => (e as HTMLAnchorElement).href)).toBe(
       'https://www.theimi.org.uk/awarding',
     );
@@ -122,7 +128,8 @@ describe('frames', () => {
       frame = page.frames().find((f) => f.url() === frameUrl);
       if (!frame) await new Promise((r) => setTimeout(r, 100));
     }
-    if (!frame) throw new Error(`the frame did not land on the blocked page: ${page.frames().map((f) => f.url())}`);
+    if (!frame)
+      throw new Error(`the frame did not land on the blocked page: ${page.frames().map((f) => f.url())}`);
     await frame.waitForSelector('.frame-note');
     expect(await frame.$eval('.frame-note strong', (e) => e.textContent)).toBe(
       "This part of the page isn't available during your assessment.",
@@ -139,8 +146,9 @@ describe('browser internals are taken away and logged', () => {
   beforeAll(async () => {
     const report = await ext.evaluate(() => chrome.runtime.sendMessage({ type: 'report/get' }));
     lookalikeId =
-      (report.result.extensions as { id: string; name: string }[]).find((e) => e.name === 'Bitwarden Password Manager')
-        ?.id ?? '';
+      (report.result.extensions as { id: string; name: string }[]).find(
+        (e) => e.name === 'Bitwarden Password Manager',
+      )?.id ?? '';
   });
 
   test.each([
@@ -198,7 +206,9 @@ describe('new tabs', () => {
     await tab.goto('chrome://newtab/').catch(() => undefined);
     await tab.waitForSelector('#go', { timeout: 15_000 });
     expect(await tab.$eval('h1', (e) => e.textContent)).toBe('Your assessment');
-    expect(await tab.$eval('#go', (e) => (e as HTMLAnchorElement).href)).toBe('https://www.theimi.org.uk/awarding');
+    expect(await tab.$eval('#go', (e) => (e as HTMLAnchorElement).href)).toBe(
+      'https://www.theimi.org.uk/awarding',
+    );
     expect(await tab.$('input[type=search], input[name=q]')).toBeNull();
     await screenshot(tab, 'extension-newtab');
     // The new tab was not taken for a browser-internal page.
