@@ -275,9 +275,14 @@ function policyCheck(policy: PolicyState): CheckResult {
     );
   }
   const findings = policy.errors.map((e) =>
-    finding('policy-invalid', `The policy setting "${e.field}" was rejected: it ${e.reason}.`, {
-      subject: e.field,
-    }),
+    // The reasons are written to follow the field name ("allowedHosts" entry 1 "*" would allow every site).
+    finding(
+      'policy-invalid',
+      `Policy setting "${e.field}" ${e.reason.replace(/\.$/, '')}. Rejected: the last good value is still enforced.`,
+      {
+        subject: e.field,
+      },
+    ),
   );
   return check(
     'policy',

@@ -109,7 +109,9 @@ function Popup() {
           ) : (
             <p id="readiness-reason">
               {state.reasons[0]}
-              {state.reasons.length > 1 && ` (and ${state.reasons.length - 1} more below)`}
+              {state.reasons.length > 1 && (
+                <span class="more"> And {state.reasons.length - 1} more below.</span>
+              )}
             </p>
           )}
         </div>

@@ -159,7 +159,9 @@ describe('the compliance report', () => {
     const check = checkOf(r, 'policy');
     expect(check?.status).toBe('fail');
     expect(check?.findings[0]).toMatchObject({ code: 'policy-invalid', subject: 'allowedHosts' });
-    expect(check?.findings[0]?.message).toContain('"allowedHosts" was rejected');
+    expect(check?.findings[0]?.message).toBe(
+      'Policy setting "allowedHosts" entry 1 "*" would allow every site; list the assessment\'s host names instead. Rejected: the last good value is still enforced.',
+    );
     expect(r.policy.valid).toBe(false);
     expect(r.policy.effective.allowedHosts).toEqual(['theimi.org.uk']);
     expect(checkOf(r, 'site-blocking')?.status).toBe('pass');
