@@ -158,6 +158,7 @@ describe('browser internals are taken away and logged', () => {
     ['the password manager', 'chrome://password-manager/passwords'],
     ['extensions', 'chrome://extensions/'],
     ['flags', 'chrome://flags/'],
+    ['developer tools', 'devtools://devtools/bundled/inspector.html'],
     ['view-source of the assessment', 'view-source:http://awarding.theimi.org.uk/exam'],
     ['a local file', 'file:///etc/hostname'],
     ['a data: page', 'data:text/html,<textarea>notes</textarea>'],
@@ -216,5 +217,22 @@ describe('new tabs', () => {
     const after = (await readOutbox(ext)).filter((e) => e.type === 'event/tab-opened').length;
     expect(after).toBeGreaterThan(before);
     await tab.close();
+  });
+
+  test('a new window opened by a page is logged', async () => {
+    await page.goto('http://awarding.theimi.org.uk/');
+    await page.evaluate(() => {
+      window.open('http://awarding.theimi.org.uk/popup', 'extra', 'popup,width=400,height=300');
+    });
+    const event = await (async () => {
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const found = (await readOutbox(ext)).find((e) => e.type === 'event/window-opened');
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      throw new Error('no window-opened event');
+    })();
+    expect(event).toMatchObject({ type: 'event/window-opened', windowType: 'popup' });
   });
 });
