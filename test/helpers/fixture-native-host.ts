@@ -5,7 +5,7 @@
  * answers `link/hello` with `link/status`, acknowledges event batches while the "agent" is
  * connected, and lets a test send any message (or raw bytes) to the extension.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,7 +13,19 @@ import { EXTENSION_ID } from '../../shared/constants.ts';
 import type { SeatEvent } from '../../shared/schemas/events.ts';
 import { type ExtensionToHost, type HostToExtension, NATIVE_HOST_NAME } from '../../shared/schemas/native.ts';
 
-const HOST_SCRIPT = resolve(import.meta.dirname, 'fixture-native-host.mjs');
+/**
+ * The host script beside this file. Benchmarks are bundled (scripts/bench.mjs), which pins
+ * import.meta.dirname to the benchmark's folder, so fall back to the path from the repository root.
+ */
+function hostScript(): string {
+  const candidates = [
+    resolve(import.meta.dirname, 'fixture-native-host.mjs'),
+    resolve(process.cwd(), 'test/helpers/fixture-native-host.mjs'),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`fixture-native-host.mjs not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
 
 export interface FixtureHostOptions {
   /** What the host says about the agent on `link/hello` (default `connected`). */
@@ -61,7 +73,7 @@ export async function installFixtureHost(
   // Chromium runs `path` directly; a wrapper fixes the node binary and the control socket.
   writeFileSync(
     wrapper,
-    `#!/bin/sh\nINVIGIL_FIXTURE_CONTROL='${socketPath}' exec '${process.execPath}' '${HOST_SCRIPT}' "$@"\n`,
+    `#!/bin/sh\nINVIGIL_FIXTURE_CONTROL='${socketPath}' exec '${process.execPath}' '${hostScript()}' "$@"\n`,
   );
   chmodSync(wrapper, 0o755);
   const manifests = join(userDataDir, 'NativeMessagingHosts');

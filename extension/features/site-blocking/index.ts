@@ -164,15 +164,16 @@ class TabGuard {
 
   check(tabId: number, url: string): void {
     if (tabId < 0 || classifyUrl(url, this.origin) !== 'internal') return;
-    // The same attempt is reported by several events (before-navigate, updated, created).
-    const last = this.#recent.get(tabId);
-    const now = Date.now();
-    if (last && last.url === url && now - last.at < 3000) return;
-    this.#recent.set(tabId, { url, at: now });
+    // Always move the tab, however often it is asked: a quick second try must not slip through.
     chrome.tabs.update(tabId, { url: blockedPageUrl(url, 'browser-internal') }).catch((e) => {
       // The tab may have closed meanwhile; anything else means an internal page stayed open.
       console.warn('[invigil] could not move a tab off', url, e);
     });
+    // The same attempt is reported by several events (before-navigate, updated, created): log it once.
+    const last = this.#recent.get(tabId);
+    const now = Date.now();
+    if (last && last.url === url && now - last.at < 1000) return;
+    this.#recent.set(tabId, { url, at: now });
     void this.ctx.log({ type: 'event/blocked-navigation', url, reason: 'browser-internal', frame: 'main' });
   }
 
