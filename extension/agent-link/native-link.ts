@@ -40,10 +40,6 @@ export class NativeLink {
 
   constructor(private readonly hostName = NATIVE_HOST_NAME) {}
 
-  get connected(): boolean {
-    return this.#port !== null;
-  }
-
   onMessage(fn: (m: HostToExtension) => void, signal?: AbortSignal): void {
     this.#listeners.add(fn);
     signal?.addEventListener('abort', () => this.#listeners.delete(fn), { once: true });

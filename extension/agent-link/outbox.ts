@@ -40,16 +40,9 @@ export class Outbox {
     await tx.done;
   }
 
-  /** The oldest waiting events, skipping ids in `except` (already sent, awaiting acknowledgement). */
-  async oldest(limit: number, except: ReadonlySet<string> = new Set()): Promise<SeatEvent[]> {
-    const db = await this.#db;
-    const out: SeatEvent[] = [];
-    let cursor = await db.transaction(OUTBOX_STORE).store.openCursor();
-    while (cursor && out.length < limit) {
-      if (!except.has(cursor.value.id)) out.push(cursor.value);
-      cursor = await cursor.continue();
-    }
-    return out;
+  /** The oldest waiting events, in the order they were logged. */
+  async oldest(limit: number): Promise<SeatEvent[]> {
+    return (await this.#db).getAll(OUTBOX_STORE, null, limit);
   }
 
   /** Deletes acknowledged events; returns how many were waiting. Unknown ids are ignored. */

@@ -109,8 +109,8 @@ void Promise.all(inits).then((results) => {
   for (const failed of results) {
     if (!failed) continue;
     console.error(`[invigil] feature ${failed.feature} failed to start: ${failed.error}`);
-    // The report shows the feature's check as "could not be checked": the seat fails closed.
-    status.update((s) => ({ ...s, errors: { ...s.errors, [failed.feature]: failed.error } }));
+    // The report's "every protection started" check fails: the seat fails closed.
+    status.update((s) => ({ ...s, failedFeatures: { ...s.failedFeatures, [failed.feature]: failed.error } }));
   }
   markReady();
   startup.readyMs = performance.now();

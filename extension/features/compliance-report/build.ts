@@ -27,6 +27,8 @@ export interface StatusSections {
   holdRule: boolean;
   /** A check that could not run, by check id, with the reason (fails closed: the seat is not ready). */
   errors: Record<string, string>;
+  /** Features whose start-up failed, by feature id, with the reason. */
+  failedFeatures: Record<string, string>;
 }
 
 export const INITIAL_STATUS: StatusSections = {
@@ -39,6 +41,7 @@ export const INITIAL_STATUS: StatusSections = {
   agentLinked: false,
   holdRule: false,
   errors: {},
+  failedFeatures: {},
 };
 
 export interface ReportMeta {
@@ -57,6 +60,7 @@ export const CHECK_TITLES = {
   policy: "The centre's policy is in force",
   'managed-install': 'Installed by IT policy',
   'agent-link': 'Connected to the Invigil agent',
+  extension: "Every one of Invigil's protections started",
 } as const;
 export type CheckId = keyof typeof CHECK_TITLES;
 
@@ -75,6 +79,7 @@ export function buildReport(
     policyCheck(policy),
     managedInstallCheck(status.extension),
     agentLinkCheck(status.agentLinked),
+    startedCheck(status.failedFeatures),
   ].map((check) => withError(check, status.errors[check.id]));
   return {
     schemaVersion: 1,
@@ -308,6 +313,17 @@ function managedInstallCheck(extension: StatusSections['extension']): CheckResul
   const how = INSTALL_TYPES[extension.installType] ?? extension.installType;
   const message = `The extension was ${how}, not force-installed by IT policy, so it could be removed.`;
   return check('managed-install', 'fail', message, [finding('extension-not-managed', message)]);
+}
+
+function startedCheck(failed: Record<string, string>): CheckResult {
+  const entries = Object.entries(failed);
+  if (entries.length === 0) return check('extension', 'pass', 'Every protection is running.');
+  const findings = entries.map(([feature, error]) =>
+    finding('extension-check-error', `The "${feature}" protection did not start: ${error}`, {
+      subject: feature,
+    }),
+  );
+  return check('extension', 'error', findings.map((f) => f.message).join(' '), findings);
 }
 
 function agentLinkCheck(linked: boolean): CheckResult {

@@ -7,6 +7,7 @@
  */
 import { DEFAULT_ALLOWED_HOSTS } from '../../../shared/schemas/policy.ts';
 import { on } from '../../lib/chrome-events.ts';
+import { serial } from '../../lib/serial.ts';
 import { BY_WORKER, blockedPageUrl, PAGES } from '../../lib/urls.ts';
 import { defineFeature, describeError, type FeatureContext, setCheckError } from '../feature.ts';
 import { classifyUrl } from './internal-urls.ts';
@@ -57,9 +58,9 @@ export default defineFeature({
     return (async () => {
       await ctx.loaded;
       const rules = new RuleWriter(ctx);
-      ctx.policy.subscribe(() => rules.apply(), ctx.signal);
+      ctx.policy.subscribe(() => void rules.apply(), ctx.signal);
       ctx.gate.subscribe((now, before) => {
-        if ((now.state === 'held') !== (before.state === 'held')) rules.apply();
+        if ((now.state === 'held') !== (before.state === 'held')) void rules.apply();
       }, ctx.signal);
       await rules.apply();
       await guard.sweep();
@@ -69,21 +70,10 @@ export default defineFeature({
 
 /** Writes the rules for the current policy and gate, one write at a time, and reads them back. */
 class RuleWriter {
-  #running: Promise<void> = Promise.resolve();
-  #pending = false;
+  /** Later changes during a write collapse into one more write with the newest state. */
+  readonly apply = serial(() => this.#write());
 
   constructor(private readonly ctx: FeatureContext) {}
-
-  apply(): Promise<void> {
-    // Coalesce: while a write runs, later changes collapse into one more write with the newest state.
-    if (this.#pending) return this.#running;
-    this.#pending = true;
-    this.#running = this.#running.then(async () => {
-      this.#pending = false;
-      await this.#write();
-    });
-    return this.#running;
-  }
 
   async #write(): Promise<void> {
     const { policy } = this.ctx.policy.get();

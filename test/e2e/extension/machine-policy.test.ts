@@ -201,4 +201,17 @@ describe("the centre's policy", () => {
     await waitForUrl(page, (u) => u === 'http://cdn.example.org/other', 20_000);
     expect((await waitForReport(ext, (r) => r.gate === 'released')).gate).toBe('released');
   });
+
+  test("removing the extension's policy brings back the built-in default, not an open browser", async () => {
+    policy?.update({});
+    const report = await waitForReport(
+      ext,
+      (r) => r.policy.source === 'default' && sameHosts(r, ['theimi.org.uk']),
+      90_000,
+    );
+    expect(report.policy.errors).toEqual([]);
+    expect(report.downloads.blocked).toBe(true);
+    await expectBlocked('http://cdn.example.org/lib');
+    await expectLoads('http://awarding.theimi.org.uk/');
+  });
 });

@@ -191,6 +191,15 @@ describe('the compliance report', () => {
     expect(stateOf(r)).toBe('not-ready');
   });
 
+  test('a protection that did not start fails the seat, naming it', () => {
+    const r = report({ ...good(), failedFeatures: { downloads: 'chrome.downloads is undefined' } });
+    const check = checkOf(r, 'extension');
+    expect(check?.status).toBe('error');
+    expect(check?.findings[0]).toMatchObject({ code: 'extension-check-error', subject: 'downloads' });
+    expect(check?.summary).toBe('The "downloads" protection did not start: chrome.downloads is undefined');
+    expect(stateOf(r)).toBe('not-ready');
+  });
+
   test('not installed by policy needs attention; no agent is only noted', () => {
     const r = report({
       ...good(),
