@@ -33,6 +33,7 @@ export function createAgentLink(): AgentLink {
   link.onMessage((m) => {
     if (m.type === 'event/ack') void drainer.acknowledged(m.ids);
   });
+  let status: Store<StatusSections> | undefined;
 
   async function log(event: NewSeatEvent, at = new Date()): Promise<void> {
     const candidate = { ...event, id: crypto.randomUUID(), at: at.toISOString() } as Record<string, unknown>;
@@ -46,7 +47,20 @@ export function createAgentLink(): AgentLink {
       return;
     }
     const stamped: SeatEvent = parsed.data;
-    await outbox.add(stamped);
+    try {
+      await outbox.add(stamped);
+      status?.update((s) => {
+        if (!s.errors['agent-link']) return s;
+        const { 'agent-link': _, ...errors } = s.errors;
+        return { ...s, errors };
+      });
+    } catch (e) {
+      // Storage refused (quota, a broken profile): say so in the report rather than lose events quietly.
+      console.error('[invigil] could not store an event', stamped, e);
+      const reason = `events cannot be stored (${e instanceof Error ? e.message : String(e)})`;
+      status?.update((s) => ({ ...s, errors: { ...s.errors, 'agent-link': reason } }));
+      return;
+    }
     void drainer.kick();
   }
 
@@ -59,12 +73,13 @@ export function createAgentLink(): AgentLink {
       send: (message) => link.send(message),
       onMessage: (fn, signal) => link.onMessage(fn, signal),
     },
-    start(reports, status, signal) {
+    start(reports, statusStore, signal) {
+      status = statusStore;
       reports.subscribe((report) => {
         link.send({ type: 'report/compliance', report });
       }, signal);
       link.linked.subscribe((linked) => {
-        status.update((s) => ({ ...s, agentLinked: linked }));
+        statusStore.update((s) => ({ ...s, agentLinked: linked }));
         if (linked) {
           const latest = reports.latest();
           if (latest) link.send({ type: 'report/compliance', report: latest });

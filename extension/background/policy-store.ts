@@ -29,10 +29,15 @@ export class PolicyStore {
     );
   }
 
-  /** Reads the stored last good policy; call once at start, before enforcing anything else. */
-  async load(): Promise<void> {
-    const stored = await readStored(KEYS.policy).catch(() => undefined);
-    if (stored) this.state.set(stored);
+  /**
+   * Reads the stored last good policy; call once at start, before enforcing anything else. Queued
+   * like every change, so a managed policy that arrives meanwhile is applied on top of it, not under it.
+   */
+  load(): Promise<void> {
+    return this.#enqueue(async () => {
+      const stored = await readStored(KEYS.policy).catch(() => undefined);
+      if (stored) this.state.set(stored);
+    });
   }
 
   /** Asks for managed policy without waiting for it: it is applied whenever it comes. */
