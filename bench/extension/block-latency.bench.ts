@@ -80,8 +80,18 @@ try {
     internal.push((await sample(browser, page, 'chrome://settings/passwords', false)).total);
     process.stdout.write('.');
   }
+  const listeners: number[] = [];
+  const ready: number[] = [];
   for (let i = 0; i < COLD_SAMPLES; i++) {
     cold.push((await sample(browser, page, 'chrome://settings/passwords', true)).total);
+    // How long the restarted worker took to add its listeners and to finish starting.
+    const t = await (await browser.worker()).evaluate(
+      () =>
+        (globalThis as unknown as { invigilStartup: { listenersMs: number; readyMs: number } })
+          .invigilStartup,
+    );
+    listeners.push(t.listenersMs);
+    ready.push(t.readyMs);
     process.stdout.write('*');
   }
   process.stdout.write('\n');
@@ -93,6 +103,8 @@ try {
       summary('  of which in the page (nav start → paint)', dnrFcp),
       summary('chrome://settings/passwords (tab watcher)', internal),
       summary('chrome://settings/passwords, worker stopped first', cold),
+      summary('  worker start → listeners added', listeners),
+      summary('  worker start → every feature started', ready),
     ],
   );
 } finally {
