@@ -34,7 +34,10 @@ export default defineConfig({
     sourcemap: false,
     rolldownOptions: {
       input: {
+        // Pages reached only by a redirect or by the worker: crxjs does not see them in the manifest.
         blocked: 'extension/pages/blocked/index.html',
+        hold: 'extension/pages/hold/index.html',
+        message: 'extension/pages/message/index.html',
       },
     },
   },

@@ -29,6 +29,8 @@ export default defineManifest({
     'alarms',
   ],
   host_permissions: ['<all_urls>'],
+  // A new tab shows the way to the assessment, not Chromium's page with a search box.
+  chrome_url_overrides: { newtab: 'extension/pages/newtab/index.html' },
   storage: { managed_schema: 'managed-schema.json' },
   declarative_net_request: {
     rule_resources: [{ id: 'default', enabled: true, path: 'rules/default.json' }],

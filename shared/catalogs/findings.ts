@@ -78,6 +78,22 @@ export const FINDINGS = {
     title: 'Downloads are allowed by policy',
     remedy: 'Set allowDownloads to false unless the assessment needs files.',
   },
+  'extension-check-error': {
+    severity: 'block',
+    source: 'extension',
+    check: 'extension',
+    title: 'A lockdown check in the extension could not run, so the seat cannot be shown as safe',
+    remedy:
+      'Restart the browser. If it persists, reinstall the Invigil extension and report the message shown.',
+  },
+  'agent-link-down': {
+    severity: 'info',
+    source: 'extension',
+    check: 'agent-link',
+    title: 'The extension is not connected to the Invigil agent on this PC',
+    remedy:
+      'Start the Invigil agent and check that `invigil install-host` was run for this browser. Events wait until it connects.',
+  },
   // ---- raised by the kiosk agent ----
   'display-count': {
     severity: 'block',

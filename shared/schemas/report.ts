@@ -83,7 +83,7 @@ export const ComplianceReportSchema = z.object({
   extensions: z.array(OtherExtensionSchema).max(200),
   downloads: z.object({
     blocked: z.boolean(),
-    /** Downloads cancelled since the worker started. */
+    /** Downloads cancelled since the browser started (kept in session storage across worker restarts). */
     blockedCount: z.number().int().nonnegative(),
   }),
   /** The identity-check gate: `held` until the invigilator releases the seat (when policy requires it). */

@@ -2,12 +2,13 @@
  * Real Chromium (Debian's package) with the built extension, driven by puppeteer-core.
  * Every launch gets a fresh profile unless one is passed in.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type WebWorker } from 'puppeteer-core';
 import { EXTENSION_ID } from '../../shared/constants.ts';
-import { waitForMachinePolicyFree } from './machine-policy.ts';
+import { BROWSER_USERS_DIR, waitForMachinePolicyFree } from './machine-policy.ts';
 
 export const EXTENSION_DIR = resolve(import.meta.dirname, '../../dist/extension');
 
@@ -49,6 +50,8 @@ export interface LaunchOptions {
   withoutTestBuild?: boolean;
   /** Let the browser fetch in the background: its extension updater needs it to force-install. */
   backgroundNetworking?: boolean;
+  /** More unpacked extensions to load beside Invigil's (other extensions a seat might have). */
+  extraExtensions?: string[];
 }
 
 export interface LaunchedBrowser {
@@ -59,12 +62,36 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
+/** Browsers this process has running (registered in BROWSER_USERS_DIR). */
+let runningHere = 0;
+
+/**
+ * Registers a running browser, so that a test about to write machine policy waits for it to close
+ * (policy written under a running browser changes it mid-test: an `ExtensionSettings` block unloads
+ * the extension under test). Returns the unregister function.
+ */
+function registerBrowser(): () => void {
+  mkdirSync(BROWSER_USERS_DIR, { recursive: true });
+  const file = join(BROWSER_USERS_DIR, `${process.pid}-${randomUUID()}`);
+  writeFileSync(file, String(process.pid));
+  runningHere++;
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    runningHere--;
+    rmSync(file, { force: true });
+  };
+}
+
 export async function launchWithExtension(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
   if (!options.withoutTestBuild && !existsSync(join(EXTENSION_DIR, 'manifest.json'))) {
     throw new Error(`The extension is not built (${EXTENSION_DIR}): run \`npm run build\` first.`);
   }
   // Another test's machine policy would change this browser's behaviour: wait for it to be removed.
-  if (!options.allowMachinePolicy) await waitForMachinePolicyFree();
+  // (Not when this process already runs a browser: the policy writer is waiting for that one to close.)
+  if (!options.allowMachinePolicy && runningHere === 0) await waitForMachinePolicyFree();
+  const unregister = registerBrowser();
   const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'invigil-profile-'));
   const rules = Object.entries(options.hostMap ?? {}).map(([host, target]) => `MAP ${host} ${target}`);
   const base = options.backgroundNetworking
@@ -72,23 +99,31 @@ export async function launchWithExtension(options: LaunchOptions = {}): Promise<
     : BASE_ARGS;
   const args = [...base, ...(options.extraArgs ?? [])];
   if (rules.length > 0) args.push(`--host-resolver-rules=${rules.join(', ')}`);
-  const browser = await puppeteer.launch({
-    executablePath: chromiumPath(),
-    headless: options.headless ?? true,
-    pipe: true,
-    enableExtensions: options.withoutTestBuild ? true : [EXTENSION_DIR],
-    // puppeteer adds this flag itself; the option above removes it from ours only.
-    ...(options.backgroundNetworking ? { ignoreDefaultArgs: ['--disable-background-networking'] } : {}),
-    userDataDir,
-    args,
-    env: { ...process.env, ...(options.env ?? {}) } as Record<string, string>,
-  });
+  const browser = await puppeteer
+    .launch({
+      executablePath: chromiumPath(),
+      headless: options.headless ?? true,
+      pipe: true,
+      enableExtensions: options.withoutTestBuild
+        ? (options.extraExtensions ?? true)
+        : [EXTENSION_DIR, ...(options.extraExtensions ?? [])],
+      // puppeteer adds this flag itself; the option above removes it from ours only.
+      ...(options.backgroundNetworking ? { ignoreDefaultArgs: ['--disable-background-networking'] } : {}),
+      userDataDir,
+      args,
+      env: { ...process.env, ...(options.env ?? {}) } as Record<string, string>,
+    })
+    .catch((e: unknown) => {
+      unregister();
+      throw e;
+    });
   return {
     browser,
     userDataDir,
     worker: () => extensionWorker(browser),
     async close() {
       await browser.close().catch(() => undefined);
+      unregister();
       if (!options.keepProfile && !options.userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     },
   };

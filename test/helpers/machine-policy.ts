@@ -4,11 +4,43 @@
  * holds an exclusive lock for as long as its file exists, and always removes the file afterwards;
  * `launchWithExtension` waits for the lock to be free before starting a browser.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const CHROMIUM_POLICY_DIR = '/etc/chromium/policies/managed';
 const LOCK_DIR = '/tmp/invigil-machine-policy.lock';
+/** One file per running test browser (its test process's pid inside); see chromium.ts. */
+export const BROWSER_USERS_DIR = '/tmp/invigil-chromium-users';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * With the lock held (no new browser starts), waits until the browsers other processes already
+ * run have closed: policy written under them would change them mid-test. Stale entries (their
+ * process is gone) are removed. Gives up after `timeoutMs` rather than wait forever.
+ */
+async function waitForOtherBrowsers(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let others = 0;
+    for (const name of existsSync(BROWSER_USERS_DIR) ? readdirSync(BROWSER_USERS_DIR) : []) {
+      const file = join(BROWSER_USERS_DIR, name);
+      const pid = Number(readFileSync(file, 'utf8'));
+      if (pid === process.pid) continue;
+      if (!Number.isInteger(pid) || !alive(pid)) rmSync(file, { force: true });
+      else others++;
+    }
+    if (others === 0 || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 function lockHolderAlive(): boolean {
   try {
@@ -63,6 +95,7 @@ export async function installMachinePolicy(
 ): Promise<MachinePolicy> {
   if (process.getuid?.() !== 0) throw new Error('writing Chromium machine policy needs root');
   await acquire(180_000);
+  await waitForOtherBrowsers(180_000);
   mkdirSync(CHROMIUM_POLICY_DIR, { recursive: true });
   const file = join(CHROMIUM_POLICY_DIR, `invigil-test-${name}-${process.pid}.json`);
   let removed = false;

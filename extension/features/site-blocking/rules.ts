@@ -6,14 +6,16 @@
  *   priority 1  redirect every http(s) page or frame to the blocked page (the original URL in the hash)
  *   priority 2  allow the allowed hosts and their subdomains (requestDomains has exactly that meaning)
  *   priority 3  while the seat is held for the identity check: every page goes to the holding page
+ *               (the URL in its hash too, so that the attempt is logged and the release can return to it)
  */
 import { EXTENSION_ID } from '../../../shared/constants.ts';
 import { DEFAULT_ALLOWED_HOSTS } from '../../../shared/schemas/policy.ts';
+import { PAGES } from '../../lib/urls.ts';
 
 type Rule = chrome.declarativeNetRequest.Rule;
 
-export const BLOCKED_PAGE_PATH = '/extension/pages/blocked/index.html';
-export const HOLD_PAGE_PATH = '/extension/pages/hold/index.html';
+export const BLOCKED_PAGE_PATH = PAGES.blocked;
+export const HOLD_PAGE_PATH = PAGES.hold;
 
 export const RULE_IDS = { blockAll: 1, allowHosts: 2, hold: 3 } as const;
 
@@ -53,7 +55,7 @@ export function buildRules({ allowedHosts, held = false, extensionId = EXTENSION
       priority: 3,
       action: {
         type: 'redirect' as chrome.declarativeNetRequest.RuleActionType,
-        redirect: { extensionPath: HOLD_PAGE_PATH },
+        redirect: { regexSubstitution: `${origin}${HOLD_PAGE_PATH}#\\0` },
       },
       condition: {
         regexFilter: '^https?://.*',

@@ -1,14 +1,77 @@
-import { render } from 'preact';
+/**
+ * The blocked page: where declarativeNetRequest sends a site that is not allowed (the URL in the
+ * hash) and where the worker sends a browser-internal page (`?reason=browser-internal`). Calm,
+ * clear, and one way back: to the assessment.
+ */
+import { DEFAULT_ASSESSMENT_URL } from '../../../shared/schemas/policy.ts';
+import { Emblem, Icons, mount, Page, shorten } from '../ui/components.tsx';
+import { KEYS, useStored } from '../ui/use-stored.ts';
+
+function blockedAddress(): string {
+  return location.hash.slice(1);
+}
+
+function hostOf(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    return /^https?:$/.test(parsed.protocol) ? parsed.hostname : null;
+  } catch {
+    return null;
+  }
+}
 
 function Blocked() {
-  const url = decodeURIComponent(location.hash.slice(1));
+  const [policy] = useStored(KEYS.policy);
+  const url = blockedAddress();
+  const internal = new URLSearchParams(location.search).get('reason') === 'browser-internal';
+  const assessmentUrl = policy?.policy.assessmentUrl ?? DEFAULT_ASSESSMENT_URL;
+  const host = hostOf(url);
+
+  if (window.top !== window) {
+    // Inside an allowed page: a quiet note in place of the frame, no navigation.
+    return (
+      <div class="frame-note" role="note">
+        <span aria-hidden="true">{Icons.pause}</span>
+        <span>
+          <strong>This part of the page isn't available during your assessment.</strong>
+          <span id="blocked-url">{shorten(host ?? url, 90)}</span>
+        </span>
+      </div>
+    );
+  }
+
+  document.title = internal
+    ? 'Browser settings are not available during your assessment'
+    : 'Not available during your assessment';
   return (
-    <main>
-      <h1>This page is not available during your assessment</h1>
-      <p id="blocked-url">{url}</p>
-    </main>
+    <Page>
+      <Emblem>{internal ? Icons.gear : Icons.pause}</Emblem>
+      <h1>
+        {internal
+          ? "Browser settings and tools aren't available during your assessment"
+          : "This page isn't available during your assessment"}
+      </h1>
+      <p class="lead">
+        {internal
+          ? 'Settings, extensions and other browser pages are switched off while you sit your assessment. Nothing has gone wrong, and your work has not been affected.'
+          : 'During your assessment this computer can only open the assessment website. Nothing has gone wrong, and your work has not been affected.'}
+      </p>
+      {url && (
+        <div class="field">
+          <div class="field-label">You tried to open</div>
+          {host && <div class="field-host">{host}</div>}
+          <div class="field-value" id="blocked-url" title={url}>
+            {shorten(url)}
+          </div>
+        </div>
+      )}
+      <a class="button" id="back" href={assessmentUrl}>
+        {Icons.arrowLeft}
+        Back to your assessment
+      </a>
+      <p class="help">Need help? Raise your hand and your invigilator will come to you.</p>
+    </Page>
   );
 }
 
-const root = document.getElementById('app');
-if (root) render(<Blocked />, root);
+mount(<Blocked />);

@@ -1,0 +1,95 @@
+/**
+ * Candidate activity an invigilator should know about: the browser losing focus to another
+ * application (and for how long), new tabs and new windows. Blocked navigations, downloads and
+ * settings turned back on are logged by their own features.
+ */
+import { on } from '../../lib/chrome-events.ts';
+import { KEYS, readStored, writeStored } from '../../lib/stored.ts';
+import { PAGES } from '../../lib/urls.ts';
+import { defineFeature, type FeatureContext } from '../feature.ts';
+import { type FocusState, focusLost, focusReturned, SETTLE_MS, WINDOW_ID_NONE } from './focus.ts';
+
+const ALL_WINDOW_TYPES = ['normal', 'popup', 'panel', 'app', 'devtools'] as chrome.windows.WindowType[];
+
+export default defineFeature({
+  id: 'activity',
+  policyFields: [],
+  init(ctx) {
+    const focus = new FocusTracker(ctx);
+    on(chrome.windows.onFocusChanged, (id) => focus.changed(id), ctx.signal);
+    on(
+      chrome.tabs.onCreated,
+      (tab) => {
+        const url = tab.pendingUrl || tab.url || '';
+        if (isOwnMessagePage(url)) return;
+        void ctx.log({ type: 'event/tab-opened', ...(url ? { url } : {}) });
+      },
+      ctx.signal,
+    );
+    on(
+      chrome.windows.onCreated,
+      (win) => {
+        void windowOpened(ctx, win);
+      },
+      ctx.signal,
+      { windowTypes: ALL_WINDOW_TYPES },
+    );
+  },
+});
+
+function isOwnMessagePage(url: string): boolean {
+  return url.startsWith(chrome.runtime.getURL(PAGES.message));
+}
+
+async function windowOpened(ctx: FeatureContext, win: chrome.windows.Window): Promise<void> {
+  // The invigilator's message window is ours, not the candidate's doing.
+  const full =
+    win.id === undefined ? win : await chrome.windows.get(win.id, { populate: true }).catch(() => win);
+  const tabs = full.tabs ?? [];
+  if (tabs.length > 0 && tabs.every((t) => isOwnMessagePage(t.pendingUrl || t.url || ''))) return;
+  await ctx.log({ type: 'event/window-opened', windowType: String(win.type ?? 'normal') });
+}
+
+class FocusTracker {
+  #pendingLoss: ReturnType<typeof setTimeout> | undefined;
+  // The state survives the worker being stopped while the candidate is away.
+  #state: Promise<FocusState>;
+
+  constructor(private readonly ctx: FeatureContext) {
+    this.#state = readStored(KEYS.focus).then((s) => s ?? { lostAt: null });
+  }
+
+  changed(windowId: number): void {
+    if (windowId === WINDOW_ID_NONE) {
+      if (this.#pendingLoss !== undefined) return;
+      const since = new Date();
+      this.#pendingLoss = setTimeout(() => {
+        this.#pendingLoss = undefined;
+        void this.#apply((s) => focusLost(s, since));
+      }, SETTLE_MS);
+      return;
+    }
+    if (this.#pendingLoss !== undefined) {
+      // A switch between two browser windows, not a loss.
+      clearTimeout(this.#pendingLoss);
+      this.#pendingLoss = undefined;
+      return;
+    }
+    const now = new Date();
+    void this.#apply((s) => focusReturned(s, now));
+  }
+
+  async #apply(step: (s: FocusState) => ReturnType<typeof focusLost>): Promise<void> {
+    const next = this.#state.then(async (s) => {
+      const outcome = step(s);
+      if (outcome.kind === 'none') return s;
+      await writeStored(KEYS.focus, outcome.state);
+      if (outcome.kind === 'lost')
+        await this.ctx.log({ type: 'event/focus-lost' }, new Date(outcome.state.lostAt ?? Date.now()));
+      else await this.ctx.log({ type: 'event/focus-returned', awayMs: outcome.awayMs });
+      return outcome.state;
+    });
+    this.#state = next.catch(() => ({ lostAt: null }));
+    await next;
+  }
+}

@@ -1,0 +1,333 @@
+/**
+ * Builds the compliance report from what each feature found. Pure: the worker calls it, unit
+ * tests call it, and the popup reads its `checks` (the plain-English checklist).
+ */
+import { FINDINGS, type FindingCode } from '../../../shared/catalogs/findings.ts';
+import type { CheckResult, Finding } from '../../../shared/schemas/common.ts';
+import type {
+  ComplianceReport,
+  OtherExtension,
+  PrivacySettingState,
+} from '../../../shared/schemas/report.ts';
+import type { GateState, PolicyState } from '../../lib/stored.ts';
+
+/** The parts of the report that features fill in as they learn them. */
+export interface StatusSections {
+  /** Null until management.getSelf() answered. */
+  extension: ComplianceReport['extension'] | null;
+  browser: ComplianceReport['browser'] | null;
+  siteBlocking: ComplianceReport['siteBlocking'];
+  /** Null until the settings were read back. */
+  privacy: ComplianceReport['privacy'] | null;
+  /** Null until the other extensions were listed. */
+  extensions: OtherExtension[] | null;
+  downloads: ComplianceReport['downloads'];
+  agentLinked: boolean;
+  /** Whether the identity-check hold rule is in force, as read back from the browser (not reported). */
+  holdRule: boolean;
+  /** A check that could not run, by check id, with the reason (fails closed: the seat is not ready). */
+  errors: Record<string, string>;
+  /** Features whose start-up failed, by feature id, with the reason. */
+  failedFeatures: Record<string, string>;
+}
+
+export const INITIAL_STATUS: StatusSections = {
+  extension: null,
+  browser: null,
+  siteBlocking: { active: false, allowedHosts: [], ruleCount: 0 },
+  privacy: null,
+  extensions: null,
+  downloads: { blocked: true, blockedCount: 0 },
+  agentLinked: false,
+  holdRule: false,
+  errors: {},
+  failedFeatures: {},
+};
+
+export interface ReportMeta {
+  sequence: number;
+  trigger: ComplianceReport['trigger'];
+  generatedAt: string;
+}
+
+/** The checklist's order and titles: what a candidate or IT reads in the popup. */
+export const CHECK_TITLES = {
+  'site-blocking': 'Only the assessment site can be opened',
+  'password-saving': 'The browser cannot save passwords',
+  autofill: 'Autofill is off',
+  'other-extensions': 'No other extensions are running',
+  downloads: 'Downloads are blocked',
+  policy: "The centre's policy is in force",
+  'managed-install': 'Installed by IT policy',
+  'agent-link': 'Connected to the Invigil agent',
+  extension: "Every one of Invigil's protections started",
+} as const;
+export type CheckId = keyof typeof CHECK_TITLES;
+
+export function buildReport(
+  input: { policy: PolicyState; gate: GateState; status: StatusSections },
+  meta: ReportMeta,
+): ComplianceReport {
+  const { policy, gate, status } = input;
+  const unknownExtension = { id: '', version: '', installType: 'other' as const, managed: false };
+  const checks: CheckResult[] = [
+    siteBlockingCheck(status),
+    passwordSavingCheck(status.privacy),
+    autofillCheck(status.privacy),
+    otherExtensionsCheck(status.extensions, policy),
+    downloadsCheck(status.downloads),
+    policyCheck(policy),
+    managedInstallCheck(status.extension),
+    agentLinkCheck(status.agentLinked),
+    startedCheck(status.failedFeatures),
+  ].map((check) => withError(check, status.errors[check.id]));
+  return {
+    schemaVersion: 1,
+    sequence: meta.sequence,
+    generatedAt: meta.generatedAt,
+    trigger: meta.trigger,
+    heartbeatSeconds: policy.policy.heartbeatSeconds,
+    extension: status.extension ?? unknownExtension,
+    browser: status.browser ?? { name: 'other', version: '', userAgent: '' },
+    policy: {
+      source: policy.source,
+      valid: policy.errors.length === 0,
+      errors: policy.errors,
+      effective: policy.policy,
+    },
+    siteBlocking: status.siteBlocking,
+    privacy: status.privacy ?? {
+      passwordSaving: UNREAD,
+      autofillAddress: UNREAD,
+      autofillCreditCard: UNREAD,
+    },
+    extensions: status.extensions ?? [],
+    downloads: status.downloads,
+    gate: gate.state,
+    agentLinked: status.agentLinked,
+    checks,
+  };
+}
+
+const UNREAD: PrivacySettingState = { value: null, levelOfControl: null, off: false, note: 'not read yet' };
+
+function finding(code: FindingCode, message: string, extra: Partial<Finding> = {}): Finding {
+  const def = FINDINGS[code];
+  return { code, severity: def.severity, message, remedy: def.remedy, source: 'extension', ...extra };
+}
+
+function check(
+  id: CheckId,
+  status: CheckResult['status'],
+  summary: string,
+  findings: Finding[] = [],
+): CheckResult {
+  return { id, title: CHECK_TITLES[id], status, summary, findings };
+}
+
+/** A check whose feature failed to run is an error, whatever it last saw: the seat fails closed. */
+function withError(result: CheckResult, error: string | undefined): CheckResult {
+  if (error === undefined) return result;
+  return {
+    ...result,
+    status: 'error',
+    summary: `This could not be checked: ${error}`,
+    findings: [
+      finding('extension-check-error', `"${result.title}" could not be checked: ${error}`, {
+        subject: result.id,
+      }),
+    ],
+  };
+}
+
+function listHosts(hosts: readonly string[]): string {
+  if (hosts.length <= 3) return hosts.join(', ');
+  return `${hosts.slice(0, 3).join(', ')} and ${hosts.length - 3} more`;
+}
+
+function siteBlockingCheck(status: StatusSections): CheckResult {
+  const s = status.siteBlocking;
+  if (s.active) {
+    return check(
+      'site-blocking',
+      'pass',
+      `Only ${listHosts(s.allowedHosts)} (and subdomains) can be opened; other sites and browser settings show the blocked page.`,
+    );
+  }
+  const why = s.error ?? 'the blocking rules are not installed';
+  return check('site-blocking', 'fail', `Site blocking is not in force: ${why}.`, [
+    finding('site-blocking-off', `Site blocking is not in force: ${why}.`),
+  ]);
+}
+
+const SETTING_NAMES = {
+  passwordSaving: 'Password saving',
+  autofillAddress: 'Address autofill',
+  autofillCreditCard: 'Card autofill',
+} as const;
+
+function whyOn(name: string, state: PrivacySettingState): string {
+  if (state.value === null) return `${name} could not be read${state.note ? ` (${state.note})` : ''}.`;
+  const who =
+    state.levelOfControl === 'controlled_by_other_extensions'
+      ? 'another extension controls it'
+      : state.levelOfControl === 'not_controllable'
+        ? "the browser's policy forces it on"
+        : (state.note ?? 'it could not be turned off');
+  return `${name} is on, and Invigil cannot turn it off: ${who}.`;
+}
+
+function offBy(state: PrivacySettingState): string {
+  return state.levelOfControl === 'not_controllable' ? "by the browser's policy" : 'by Invigil';
+}
+
+function passwordSavingCheck(privacy: StatusSections['privacy']): CheckResult {
+  const state = privacy?.passwordSaving ?? UNREAD;
+  if (state.off) return check('password-saving', 'pass', `Password saving is off (${offBy(state)}).`);
+  const message = whyOn(SETTING_NAMES.passwordSaving, state);
+  return check('password-saving', 'fail', message, [
+    finding('password-saving-on', message, { subject: 'passwordSaving' }),
+  ]);
+}
+
+function autofillCheck(privacy: StatusSections['privacy']): CheckResult {
+  const address = privacy?.autofillAddress ?? UNREAD;
+  const card = privacy?.autofillCreditCard ?? UNREAD;
+  if (address.off && card.off) {
+    return check('autofill', 'pass', `Address and card autofill are off (${offBy(address)}).`);
+  }
+  const findings: Finding[] = [];
+  if (!address.off) {
+    findings.push(
+      finding('autofill-on', whyOn(SETTING_NAMES.autofillAddress, address), { subject: 'autofillAddress' }),
+    );
+  }
+  if (!card.off) {
+    findings.push(
+      finding('autofill-on', whyOn(SETTING_NAMES.autofillCreditCard, card), {
+        subject: 'autofillCreditCard',
+      }),
+    );
+  }
+  return check('autofill', 'fail', findings.map((f) => f.message).join(' '), findings);
+}
+
+function otherExtensionsCheck(extensions: OtherExtension[] | null, policy: PolicyState): CheckResult {
+  if (extensions === null) {
+    return check('other-extensions', 'error', 'The other extensions have not been listed yet.', [
+      finding('extension-check-error', 'The other extensions have not been listed yet.', {
+        subject: 'other-extensions',
+      }),
+    ]);
+  }
+  const enabled = extensions.filter((e) => e.enabled);
+  const turnedOff = extensions.filter((e) => e.action === 'disabled' && !e.enabled);
+  const findings = enabled.map((e) => {
+    const why =
+      e.action === 'cannot-disable'
+        ? 'it was installed by policy, so Invigil cannot turn it off'
+        : policy.policy.otherExtensions === 'report'
+          ? 'the policy asks Invigil to report other extensions, not to turn them off'
+          : 'it is still enabled';
+    const details = { extensionId: e.id, installType: e.installType };
+    return e.passwordManager !== null
+      ? finding(
+          'password-manager-extension',
+          `The password manager "${e.name}" (${e.passwordManager}) is enabled: ${why}.`,
+          { subject: e.name, details },
+        )
+      : finding('other-extension', `The extension "${e.name}" is enabled: ${why}.`, {
+          subject: e.name,
+          details,
+        });
+  });
+  const off =
+    turnedOff.length === 0
+      ? ''
+      : ` Invigil turned off ${turnedOff.length === 1 ? 'one extension' : `${turnedOff.length} extensions`}: ${turnedOff
+          .map((e) => (e.passwordManager ? `${e.name} (a password manager)` : e.name))
+          .join(', ')}.`;
+  if (findings.length === 0) {
+    return check('other-extensions', 'pass', `No other extension is running.${off}`);
+  }
+  return check(
+    'other-extensions',
+    'fail',
+    `${enabled.length === 1 ? 'One other extension is' : `${enabled.length} other extensions are`} running.${off}`,
+    findings,
+  );
+}
+
+function downloadsCheck(downloads: StatusSections['downloads']): CheckResult {
+  const count =
+    downloads.blockedCount === 0
+      ? ''
+      : ` ${downloads.blockedCount === 1 ? 'One download was' : `${downloads.blockedCount} downloads were`} stopped.`;
+  if (downloads.blocked) return check('downloads', 'pass', `Files cannot be downloaded.${count}`);
+  return check('downloads', 'pass', "Downloads are allowed by the centre's policy.", [
+    finding('downloads-allowed', "Downloads are allowed by the centre's policy (allowDownloads is true)."),
+  ]);
+}
+
+function policyCheck(policy: PolicyState): CheckResult {
+  if (policy.errors.length === 0) {
+    return check(
+      'policy',
+      'pass',
+      policy.source === 'managed'
+        ? "The centre's policy is valid and in force."
+        : "No centre policy is set: the built-in default (the awarding body's sites only) is in force.",
+    );
+  }
+  const findings = policy.errors.map((e) =>
+    // The reasons are written to follow the field name ("allowedHosts" entry 1 "*" would allow every site).
+    finding(
+      'policy-invalid',
+      `Policy setting "${e.field}" ${e.reason.replace(/\.$/, '')}. Rejected: the last good value is still enforced.`,
+      {
+        subject: e.field,
+      },
+    ),
+  );
+  return check(
+    'policy',
+    'fail',
+    `${policy.errors.length === 1 ? 'One setting was' : `${policy.errors.length} settings were`} rejected; the last good value of each is still enforced.`,
+    findings,
+  );
+}
+
+const INSTALL_TYPES: Record<string, string> = {
+  development: 'loaded unpacked (development)',
+  normal: 'installed by hand from a store',
+  sideload: 'installed by another program',
+  other: 'installed in an unknown way',
+};
+
+function managedInstallCheck(extension: StatusSections['extension']): CheckResult {
+  if (extension?.managed) return check('managed-install', 'pass', 'Force-installed by IT policy.');
+  if (extension === null) {
+    const message = 'How the extension was installed is not known yet.';
+    return check('managed-install', 'fail', message, [finding('extension-not-managed', message)]);
+  }
+  const how = INSTALL_TYPES[extension.installType] ?? extension.installType;
+  const message = `The extension was ${how}, not force-installed by IT policy, so it could be removed.`;
+  return check('managed-install', 'fail', message, [finding('extension-not-managed', message)]);
+}
+
+function startedCheck(failed: Record<string, string>): CheckResult {
+  const entries = Object.entries(failed);
+  if (entries.length === 0) return check('extension', 'pass', 'Every protection is running.');
+  const findings = entries.map(([feature, error]) =>
+    finding('extension-check-error', `The "${feature}" protection did not start: ${error}`, {
+      subject: feature,
+    }),
+  );
+  return check('extension', 'error', findings.map((f) => f.message).join(' '), findings);
+}
+
+function agentLinkCheck(linked: boolean): CheckResult {
+  if (linked) return check('agent-link', 'pass', 'Reports and events reach the Invigil agent on this PC.');
+  const message = 'Not connected to the Invigil agent on this PC; events are kept until it connects.';
+  return check('agent-link', 'fail', message, [finding('agent-link-down', message)]);
+}

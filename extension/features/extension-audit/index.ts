@@ -1,0 +1,129 @@
+/**
+ * Other extensions: every one is listed in the report, password managers are flagged (by store
+ * id, and by name for builds whose id we cannot know), and they are turned off where the policy
+ * asks and the browser allows (an extension force-installed by policy cannot be). Also reports
+ * how this extension was installed: anything but `admin` could be removed by the candidate.
+ */
+import { identifyPasswordManager } from '../../../shared/catalogs/extensions.ts';
+import type { ComplianceReport, OtherExtension } from '../../../shared/schemas/report.ts';
+import { on } from '../../lib/chrome-events.ts';
+import { serial } from '../../lib/serial.ts';
+import { defineFeature, type FeatureContext, setCheckError } from '../feature.ts';
+
+const MAX_LISTED = 200;
+
+export default defineFeature({
+  id: 'extension-audit',
+  policyFields: ['otherExtensions'],
+  init(ctx) {
+    const audit = serial(() => auditExtensions(ctx));
+    const again = () => {
+      void audit();
+    };
+    on(chrome.management.onInstalled, again, ctx.signal);
+    on(chrome.management.onEnabled, again, ctx.signal);
+    on(chrome.management.onDisabled, again, ctx.signal);
+    on(chrome.management.onUninstalled, again, ctx.signal);
+    return (async () => {
+      await ctx.loaded;
+      ctx.policy.subscribe((now, before) => {
+        if (now.policy.otherExtensions !== before.policy.otherExtensions) again();
+      }, ctx.signal);
+      const [self, browser] = await Promise.all([chrome.management.getSelf(), browserInfo()]);
+      const installType = installTypeOf(self.installType);
+      ctx.status.update((s) => ({
+        ...s,
+        extension: { id: self.id, version: self.version, installType, managed: installType === 'admin' },
+        browser,
+      }));
+      await audit();
+    })();
+  },
+});
+
+function installTypeOf(value: string | undefined): OtherExtension['installType'] {
+  return value === 'admin' || value === 'development' || value === 'normal' || value === 'sideload'
+    ? value
+    : 'other';
+}
+
+async function auditExtensions(ctx: FeatureContext): Promise<void> {
+  try {
+    const mode = ctx.policy.get().policy.otherExtensions;
+    const all = await chrome.management.getAll();
+    const listed: OtherExtension[] = [];
+    for (const info of all) {
+      // Themes change colours only; our own entry is reported as `extension`.
+      if (info.id === chrome.runtime.id || info.type === 'theme') continue;
+      const pm = identifyPasswordManager({ id: info.id, name: info.name });
+      const wanted = mode === 'disable' || (mode === 'disable-password-managers' && pm !== null);
+      let enabled = info.enabled;
+      let action: OtherExtension['action'];
+      if (!enabled) action = 'disabled';
+      else if (!wanted) action = 'left-enabled';
+      else if (!info.mayDisable) action = 'cannot-disable';
+      else {
+        try {
+          await chrome.management.setEnabled(info.id, false);
+          enabled = false;
+          action = 'disabled';
+          await ctx.log({
+            type: 'event/extension-disabled',
+            extensionId: info.id,
+            name: clip(info.name),
+            passwordManager: pm?.product ?? null,
+          });
+        } catch (e) {
+          console.warn('[invigil] could not turn off', info.name, e);
+          action = 'cannot-disable';
+        }
+      }
+      listed.push({
+        id: info.id,
+        name: clip(info.name),
+        version: info.version.slice(0, 64),
+        installType: installTypeOf(info.installType),
+        enabled,
+        passwordManager: pm?.product ?? null,
+        action,
+      });
+    }
+    // The enabled ones first: they are what the report is for.
+    listed.sort((a, b) => Number(b.enabled) - Number(a.enabled));
+    ctx.status.update((s) => ({ ...s, extensions: listed.slice(0, MAX_LISTED) }));
+    setCheckError(ctx, 'other-extensions', null);
+  } catch (e) {
+    setCheckError(ctx, 'other-extensions', e);
+  }
+}
+
+function clip(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+interface BrandVersion {
+  brand: string;
+  version: string;
+}
+interface UserAgentData {
+  brands?: BrandVersion[];
+  getHighEntropyValues?(hints: string[]): Promise<{ fullVersionList?: BrandVersion[] }>;
+}
+
+/** Which browser this is, from User-Agent Client Hints (the UA string says "Chrome" for all three). */
+async function browserInfo(): Promise<ComplianceReport['browser']> {
+  const ua = (navigator as Navigator & { userAgentData?: UserAgentData }).userAgentData;
+  const full = await ua?.getHighEntropyValues?.(['fullVersionList']).catch(() => undefined);
+  const brands = full?.fullVersionList ?? ua?.brands ?? [];
+  const find = (name: string) => brands.find((b) => b.brand === name);
+  const match =
+    (find('Microsoft Edge') && { name: 'edge' as const, v: find('Microsoft Edge') }) ||
+    (find('Google Chrome') && { name: 'chrome' as const, v: find('Google Chrome') }) ||
+    (find('Chromium') && { name: 'chromium' as const, v: find('Chromium') }) ||
+    null;
+  return {
+    name: match?.name ?? 'other',
+    version: (match?.v?.version ?? '').slice(0, 64),
+    userAgent: navigator.userAgent.slice(0, 500),
+  };
+}

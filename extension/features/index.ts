@@ -1,0 +1,25 @@
+/**
+ * Every feature of the extension, in start-up order. Adding a feature: a folder with an index.ts
+ * that exports `defineFeature({...})`, listed here. test/unit/extension/features.test.ts checks
+ * that every policy field is enforced by a listed feature, tested, and in the managed schema.
+ */
+import activity from './activity/index.ts';
+import autofillLockdown from './autofill-lockdown/index.ts';
+import candidateMessage from './candidate-message/index.ts';
+import complianceReport from './compliance-report/index.ts';
+import downloads from './downloads/index.ts';
+import extensionAudit from './extension-audit/index.ts';
+import type { Feature } from './feature.ts';
+import identityGate from './identity-gate/index.ts';
+import siteBlocking from './site-blocking/index.ts';
+
+export const FEATURES: readonly Feature[] = [
+  siteBlocking,
+  identityGate,
+  autofillLockdown,
+  extensionAudit,
+  downloads,
+  activity,
+  candidateMessage,
+  complianceReport,
+];

@@ -1,0 +1,80 @@
+import { describe, expect, test } from 'vitest';
+import {
+  BLOCKED_PAGE_PATH,
+  buildRules,
+  defaultRuleset,
+  HOLD_PAGE_PATH,
+  RULE_IDS,
+} from '../../../extension/features/site-blocking/rules.ts';
+import { EXTENSION_ID } from '../../../shared/constants.ts';
+import { DEFAULT_ALLOWED_HOSTS } from '../../../shared/schemas/policy.ts';
+
+const origin = `chrome-extension://${EXTENSION_ID}`;
+
+describe('the blocking rules built from an allowlist', () => {
+  const rules = buildRules({ allowedHosts: ['exams.example.org', 'cdn.example.net'] });
+  const byId = (id: number) => rules.find((r) => r.id === id);
+
+  test('every http(s) page and frame goes to the blocked page, with the address in its hash', () => {
+    const block = byId(RULE_IDS.blockAll);
+    expect(block?.priority).toBe(1);
+    expect(block?.action).toEqual({
+      type: 'redirect',
+      redirect: { regexSubstitution: `${origin}${BLOCKED_PAGE_PATH}#\\0` },
+    });
+    expect(block?.condition.resourceTypes).toEqual(['main_frame', 'sub_frame']);
+    const filter = new RegExp(block?.condition.regexFilter ?? '$^');
+    expect(filter.test('http://answers.example.net/')).toBe(true);
+    expect(filter.test('https://exams.example.org/')).toBe(true);
+    expect(filter.test('chrome-extension://abc/page.html')).toBe(false);
+  });
+
+  test('the allowed hosts (and so their subdomains) are let through, above the block', () => {
+    const allow = byId(RULE_IDS.allowHosts);
+    expect(allow?.priority).toBe(2);
+    expect(allow?.action.type).toBe('allow');
+    // requestDomains matches the host and every subdomain: exactly an allowlist entry's meaning.
+    expect(allow?.condition.requestDomains).toEqual(['exams.example.org', 'cdn.example.net']);
+    expect(allow?.condition.resourceTypes).toEqual(['main_frame', 'sub_frame']);
+  });
+
+  test('no hold rule unless the seat is held', () => {
+    expect(byId(RULE_IDS.hold)).toBeUndefined();
+    expect(rules).toHaveLength(2);
+  });
+
+  test('a held seat sends every page, allowed or not, to the holding page (above the allow rule)', () => {
+    const held = buildRules({ allowedHosts: ['exams.example.org'], held: true });
+    const hold = held.find((r) => r.id === RULE_IDS.hold);
+    expect(hold?.priority).toBeGreaterThan(byId(RULE_IDS.allowHosts)?.priority ?? 0);
+    expect(hold?.action).toEqual({
+      type: 'redirect',
+      redirect: { regexSubstitution: `${origin}${HOLD_PAGE_PATH}#\\0` },
+    });
+    expect(hold?.condition.resourceTypes).toEqual(['main_frame']);
+  });
+
+  test('rule ids are unique, as declarativeNetRequest requires', () => {
+    const held = buildRules({ allowedHosts: ['a.example'], held: true });
+    expect(new Set(held.map((r) => r.id)).size).toBe(held.length);
+  });
+
+  test('the rules point at the extension id they are built for', () => {
+    const other = buildRules({
+      allowedHosts: ['a.example'],
+      extensionId: 'abcdefghijklmnopabcdefghijklmnop',
+    });
+    expect(JSON.stringify(other)).toContain('chrome-extension://abcdefghijklmnopabcdefghijklmnop/');
+  });
+
+  test('an empty allowlist is refused rather than enforced (it would allow nothing, or with a bug everything)', () => {
+    expect(() => buildRules({ allowedHosts: [] })).toThrow(/no hosts/);
+  });
+});
+
+test('the static ruleset in force before the worker runs is the default allowlist', () => {
+  expect(defaultRuleset()).toEqual(buildRules({ allowedHosts: DEFAULT_ALLOWED_HOSTS }));
+  expect(defaultRuleset().find((r) => r.id === RULE_IDS.allowHosts)?.condition.requestDomains).toEqual([
+    'theimi.org.uk',
+  ]);
+});
