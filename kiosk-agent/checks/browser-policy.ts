@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BROWSER_POLICY_LOCATIONS,
+  browserPolicyName,
   type ChromiumBrowser,
   chromiumPolicy,
   forceInstalledBySettings,
@@ -278,7 +279,7 @@ export function evaluateBrowserPolicy(installed: InstalledPolicy, extensionId = 
   }
   const v = installed.values;
   for (const req of REQUIRED_BROWSER_POLICIES) {
-    const value = v[req.key];
+    const value = v[browserPolicyName(installed.browser, req.key)];
     const ok =
       req.satisfied(value, extensionId) ||
       (req.key === 'ExtensionInstallForcelist' &&
@@ -287,7 +288,7 @@ export function evaluateBrowserPolicy(installed: InstalledPolicy, extensionId = 
       findings.push(
         agentFinding(
           'browser-policy',
-          `${name}'s policy does not make sure that ${req.requirement}: ${req.key} is ${showValue(value)}.`,
+          `${name}'s policy does not make sure that ${req.requirement}: ${browserPolicyName(installed.browser, req.key)} should be ${req.expected} but is ${showValue(value)}.`,
           {
             subject: req.key,
             details: { policy: req.key, where: installed.where },

@@ -83,8 +83,10 @@ export function browserPolicyName(browser: ChromiumBrowser, chromeName: string):
 export interface RequiredPolicy {
   /** The policy name in Chrome and Chromium; Edge's is `browserPolicyName('edge', key)`. */
   key: string;
-  /** Plain English: what the seat needs and why. */
+  /** Plain English: what the seat needs ("password saving is off"). */
   requirement: string;
+  /** The value that satisfies it, as IT would write it ("false", "1"). */
+  expected: string;
   /** Whether an installed value satisfies the requirement. */
   satisfied(value: unknown, extensionId: string): boolean;
 }
@@ -93,33 +95,38 @@ export interface RequiredPolicy {
 export const REQUIRED_BROWSER_POLICIES: readonly RequiredPolicy[] = [
   {
     key: 'PasswordManagerEnabled',
-    requirement: 'password saving is off (PasswordManagerEnabled: false)',
+    requirement: 'password saving is off',
+    expected: 'false',
     satisfied: (v) => v === false,
   },
   {
     key: 'AutofillAddressEnabled',
-    requirement: 'address autofill is off (AutofillAddressEnabled: false)',
+    requirement: 'address autofill is off',
+    expected: 'false',
     satisfied: (v) => v === false,
   },
   {
     key: 'AutofillCreditCardEnabled',
-    requirement: 'card autofill is off (AutofillCreditCardEnabled: false)',
+    requirement: 'card autofill is off',
+    expected: 'false',
     satisfied: (v) => v === false,
   },
   {
     key: 'ExtensionInstallForcelist',
-    requirement: 'the Invigil extension is force-installed (ExtensionInstallForcelist or ExtensionSettings)',
+    requirement: 'the Invigil extension is force-installed (by this policy or by ExtensionSettings)',
+    expected: "the extension's id",
     satisfied: (v, id) => Array.isArray(v) && v.some((e) => typeof e === 'string' && e.split(';')[0] === id),
   },
   {
     key: 'IncognitoModeAvailability',
-    requirement:
-      'incognito windows are off (IncognitoModeAvailability: 1; in Edge InPrivateModeAvailability: 1)',
+    requirement: 'incognito (InPrivate in Edge) windows are off',
+    expected: '1',
     satisfied: (v) => v === 1,
   },
   {
     key: 'DeveloperToolsAvailability',
-    requirement: 'developer tools are off (DeveloperToolsAvailability: 2)',
+    requirement: 'developer tools are off',
+    expected: '2',
     satisfied: (v) => v === 2,
   },
 ];

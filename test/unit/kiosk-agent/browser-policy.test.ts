@@ -64,7 +64,7 @@ describe('browser policy on Linux (JSON files)', () => {
       'browser-policy IncognitoModeAvailability',
     ]);
     expect(r.findings[3]?.message).toBe(
-      "Chromium's policy does not make sure that incognito windows are off (IncognitoModeAvailability: 1): IncognitoModeAvailability is set to 0.",
+      "Chromium's policy does not make sure that incognito (InPrivate in Edge) windows are off: IncognitoModeAvailability should be 1 but is set to 0.",
     );
   });
 
@@ -151,7 +151,7 @@ describe('browser policy on Windows (reg query output)', () => {
       `extension-policy-invalid 3rdparty.extensions.${EXTENSION_ID}.heartbeatSeconds`,
     ]);
     expect(r.findings[0]?.message).toBe(
-      "Google Chrome's policy does not make sure that password saving is off (PasswordManagerEnabled: false): PasswordManagerEnabled is set to true.",
+      "Google Chrome's policy does not make sure that password saving is off: PasswordManagerEnabled should be false but is set to true.",
     );
   });
 
