@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
+import { EXTENSION_ID } from '../shared/constants.ts';
 import { type AgentConfig, AgentConfigSchema } from '../shared/schemas/config.ts';
 import { describe, describeIssues } from './zod-messages.ts';
 
@@ -70,4 +71,12 @@ export function parseConfig(text: string, file = 'config'): AgentConfig {
   const problems = describeIssues(result.error, raw);
   const head = problems.length === 1 ? problems[0] : `${problems.length} problems: ${problems.join('; ')}`;
   throw new ConfigError(`${file}: ${head}`, problems);
+}
+
+/**
+ * The extension id this seat's browser runs: the published one, or a centre's own when it signs the
+ * CRX itself (`policy.extensionId`, printed by `npm run package`).
+ */
+export function seatExtensionId(config: AgentConfig): string {
+  return config.policy?.extensionId ?? EXTENSION_ID;
 }

@@ -30,11 +30,18 @@ Logs are JSON lines (pino) on stdout; stop it with SIGTERM or Ctrl+C.
 Flags:
   --config FILE    the seat's config file (JSON or YAML); required
   --socket PATH    the local socket (overrides the config's socketPath)
+  --socket-access user|group
+                   who may open the socket besides root: the agent's user (default), or also its
+                   group (the installed service runs as root with the seat account's group)
 
 Exit codes: 0 stopped cleanly, 2 bad config or could not start.
 `,
-  options: { config: { type: 'string' }, socket: { type: 'string' } },
+  options: { config: { type: 'string' }, socket: { type: 'string' }, 'socket-access': { type: 'string' } },
   async run(args: ParsedArgs) {
+    const socketAccess = stringFlag(args, 'socket-access') ?? 'user';
+    if (socketAccess !== 'user' && socketAccess !== 'group') {
+      throw new UserError(`--socket-access must be user or group (got "${socketAccess}")`);
+    }
     const file = stringFlag(args, 'config');
     if (!file) throw new UserError('--config FILE is required (the seat config, JSON or YAML)');
     let config: AgentConfig;
@@ -55,7 +62,13 @@ Exit codes: 0 stopped cleanly, 2 bad config or could not start.
       );
     let running: Awaited<ReturnType<typeof startAgent>>;
     try {
-      running = await startAgent({ config, log, version: VERSION, ...(upstream ? { upstream } : {}) });
+      running = await startAgent({
+        config,
+        log,
+        version: VERSION,
+        socketAccess,
+        ...(upstream ? { upstream } : {}),
+      });
     } catch (error) {
       throw new UserError(`could not start: ${(error as Error).message}`, 2);
     }

@@ -21,12 +21,19 @@ Flags:
   --browser NAME         chrome, chromium or edge (required)
   --user-data-dir DIR    install into this browser profile only
   --socket PATH          the agent's local socket, baked into the wrapper (default: the per-user default)
+  --extension-id ID      allow this extension id instead of the published one (a CRX the centre signed
+                         itself has its own id: \`npm run package\` prints it)
 
 Examples:
   sudo invigil install-host --browser chrome
   invigil install-host --browser chromium --user-data-dir /tmp/profile
 `,
-  options: { browser: { type: 'string' }, 'user-data-dir': { type: 'string' }, socket: { type: 'string' } },
+  options: {
+    browser: { type: 'string' },
+    'user-data-dir': { type: 'string' },
+    socket: { type: 'string' },
+    'extension-id': { type: 'string' },
+  },
   async run(args: ParsedArgs) {
     const browser = stringFlag(args, 'browser');
     if (!browser) throw new UserError('--browser is required: chrome, chromium or edge');
@@ -38,6 +45,12 @@ Examples:
     if (socket !== undefined && !isAbsolute(socket) && !socket.startsWith('\\\\')) {
       throw new UserError(`--socket must be an absolute path (got "${socket}")`);
     }
+    const extensionId = stringFlag(args, 'extension-id');
+    if (extensionId !== undefined && !/^[a-p]{32}$/.test(extensionId)) {
+      throw new UserError(
+        `--extension-id must be 32 letters a to p, as \`npm run package\` prints it (got "${extensionId}")`,
+      );
+    }
     const cliPath = realpathSync(process.argv[1] ?? '');
     const isAdmin = process.platform === 'win32' ? false : process.getuid?.() === 0;
     const plan = installHost({
@@ -45,6 +58,7 @@ Examples:
       os: processOs(),
       ...(udd ? { userDataDir: resolve(udd) } : {}),
       ...(socket ? { socketPath: socket } : {}),
+      ...(extensionId ? { extensionId } : {}),
       machineWide: isAdmin,
       nodePath: process.execPath,
       cliPath,

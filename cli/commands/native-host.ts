@@ -1,6 +1,6 @@
 import { runNativeHost } from '../../kiosk-agent/native-host/host.ts';
 import { defaultSocketPath } from '../../kiosk-agent/native-host/socket-path.ts';
-import { type Command, type ParsedArgs, stringFlag } from '../command.ts';
+import { type Command, type ParsedArgs, stringFlag, UserError } from '../command.ts';
 
 export const nativeHost: Command = {
   name: 'native-host',
@@ -14,15 +14,25 @@ but the Invigil extension's is refused.
 
 Flags:
   --socket PATH         the agent's local socket (default: the per-user default)
+  --extension-id ID     the extension allowed to use the host (default: the published Invigil id)
   --parent-window N     passed by Chrome on Windows; ignored
 
 Exit codes: 0 the browser closed the link, 1 an impossible frame, 2 a refused caller.
 `,
-  options: { socket: { type: 'string' }, 'parent-window': { type: 'string' } },
+  options: {
+    socket: { type: 'string' },
+    'extension-id': { type: 'string' },
+    'parent-window': { type: 'string' },
+  },
   allowPositionals: true,
   async run(args: ParsedArgs) {
+    const extensionId = stringFlag(args, 'extension-id');
+    if (extensionId !== undefined && !/^[a-p]{32}$/.test(extensionId)) {
+      throw new UserError(`--extension-id must be 32 letters a to p (got "${extensionId}")`);
+    }
     return runNativeHost({
       origin: args.positionals[0],
+      ...(extensionId ? { extensionId } : {}),
       socketPath: stringFlag(args, 'socket') ?? defaultSocketPath(),
       input: process.stdin,
       output: process.stdout,

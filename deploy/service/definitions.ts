@@ -8,8 +8,9 @@
  *
  * The browser's native host runs as the seat's account (the candidates' login) and connects to the
  * agent's socket, which must therefore be open to that account and no other. On Linux the agent runs
- * with that account's group as its group and UMask 0007: the socket it creates in /run/invigil is
- * root:<seat group>, mode 0770 (connecting needs write permission), and other local users get nothing.
+ * with that account's group as its group and `--socket-access group`: the socket it creates in
+ * /run/invigil is root:<seat group>, mode 0660, in a 0750 folder (connecting needs write permission on
+ * the socket and search permission on the folder), and other local users get nothing.
  */
 import { plistXml, xmlSafe } from '../policy/formats/plist.ts';
 
@@ -48,7 +49,9 @@ function systemdEnv(name: string, value: string): string {
 }
 
 export function systemdUnit(o: ServiceOptions): string {
-  const exec = [o.node, o.invigil, 'agent', '--config', o.config].map(systemdWord).join(' ');
+  // Group access: the socket and its folder are opened to the seat account's group (0660 / 0750).
+  const access = o.seatGroup ? ['--socket-access', 'group'] : [];
+  const exec = [o.node, o.invigil, 'agent', '--config', o.config, ...access].map(systemdWord).join(' ');
   const env = [systemdEnv('NODE_ENV', 'production')];
   if (o.display) env.push(systemdEnv('DISPLAY', o.display));
   if (o.xauthority) env.push(systemdEnv('XAUTHORITY', o.xauthority));
@@ -71,8 +74,8 @@ Restart=always
 RestartSec=2
 TimeoutStopSec=15
 # Root, so the candidate can neither stop the agent nor read the seat credential in its config.
-# The group is the seat account's: with UMask 0007 the socket the agent creates in /run/invigil is
-# root:${o.seatGroup ?? 'root'} 0770, so the browser's native host (running as that account) can connect and
+# The group is the seat account's: with --socket-access group the socket the agent creates in /run/invigil
+# is root:${o.seatGroup ?? 'root'} 0660, so the browser's native host (running as that account) can connect and
 # no other user can. /var/lib/invigil, the durable event store, stays closed to the group (0700).
 RuntimeDirectory=invigil
 RuntimeDirectoryMode=0750

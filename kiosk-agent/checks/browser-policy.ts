@@ -184,14 +184,19 @@ function plutilJson(file: string): Promise<string | null> {
   });
 }
 
-export async function readInstalledPolicy(browser: ChromiumBrowser, os: PolicyOs): Promise<InstalledPolicy> {
+export async function readInstalledPolicy(
+  browser: ChromiumBrowser,
+  os: PolicyOs,
+  extensionId = EXTENSION_ID,
+): Promise<InstalledPolicy> {
   if (os === 'linux') return readLinuxPolicy(browser);
   if (os === 'windows')
     return policyFromRegistry(await regQuery(BROWSER_POLICY_LOCATIONS[browser].windows), browser);
   return policyFromPlistJson(
     browser,
     await plutilJson(BROWSER_POLICY_LOCATIONS[browser].macos),
-    await plutilJson(macExtensionPlist(browser)),
+    await plutilJson(macExtensionPlist(browser, extensionId)),
+    extensionId,
   );
 }
 

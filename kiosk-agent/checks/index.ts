@@ -6,6 +6,7 @@
 import type { PolicyOs } from '../../shared/catalogs/browser-policy.ts';
 import type { CheckResult } from '../../shared/schemas/common.ts';
 import type { AgentConfig } from '../../shared/schemas/config.ts';
+import { seatExtensionId } from '../config.ts';
 import { profileHostDir } from '../native-host/locations.ts';
 import { evaluateBrowserPolicy, POLICY_CHECK, readInstalledPolicy } from './browser-policy.ts';
 import { DISPLAY_CHECK, evaluateDisplays, listDisplays } from './displays.ts';
@@ -71,7 +72,8 @@ export async function displaysOnce(config: AgentConfig): Promise<CheckResult[]> 
 }
 
 export async function browserPolicyOnce(config: AgentConfig): Promise<CheckResult[]> {
-  return [evaluateBrowserPolicy(await readInstalledPolicy(config.browser.name, hostOs))];
+  const id = seatExtensionId(config);
+  return [evaluateBrowserPolicy(await readInstalledPolicy(config.browser.name, hostOs, id), id)];
 }
 
 /** Password managers' connectors (on the password-manager line) and our own (on the extension line). */
@@ -90,8 +92,8 @@ export async function nativeHostsOnce(config: AgentConfig): Promise<CheckResult[
   if (config.browser.requireExtension) {
     const ours =
       hostOs === 'windows'
-        ? await ourHostFindingWindows(config.browser.name)
-        : ourHostFinding(config.browser.name, hostOs, udd);
+        ? await ourHostFindingWindows(config.browser.name, seatExtensionId(config))
+        : ourHostFinding(config.browser.name, hostOs, udd, seatExtensionId(config));
     results.push(
       checkResult(
         EXTENSION_CHECK.id,

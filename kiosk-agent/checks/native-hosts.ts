@@ -132,14 +132,19 @@ export function manifestProblem(file: string, extensionId = EXTENSION_ID): strin
  * Our manifest for the managed browser, on Linux and macOS (folders). Windows registers hosts in
  * the registry: see `ourHostFindingWindows`.
  */
-export function ourHostFinding(browser: ChromiumBrowser, os: PolicyOs, userDataDir?: string): Finding | null {
+export function ourHostFinding(
+  browser: ChromiumBrowser,
+  os: PolicyOs,
+  userDataDir?: string,
+  extensionId = EXTENSION_ID,
+): Finding | null {
   const loc = hostLocations(browser, os);
   const dirs = [...(userDataDir ? [profileHostDir(userDataDir)] : []), loc.user, loc.machine];
   const problems: string[] = [];
   for (const dir of dirs) {
     const file = join(dir, `${NATIVE_HOST_NAME}.json`);
     if (!existsSync(file)) continue;
-    const problem = manifestProblem(file);
+    const problem = manifestProblem(file, extensionId);
     if (problem === null) return null;
     problems.push(problem);
   }
@@ -150,7 +155,10 @@ export function ourHostFinding(browser: ChromiumBrowser, os: PolicyOs, userDataD
   });
 }
 
-export async function ourHostFindingWindows(browser: ChromiumBrowser): Promise<Finding | null> {
+export async function ourHostFindingWindows(
+  browser: ChromiumBrowser,
+  extensionId = EXTENSION_ID,
+): Promise<Finding | null> {
   const loc = hostLocations(browser, 'windows');
   const problems: string[] = [];
   for (const root of [loc.user, loc.machine]) {
@@ -158,7 +166,9 @@ export async function ourHostFindingWindows(browser: ChromiumBrowser): Promise<F
       (h) => h.name === NATIVE_HOST_NAME,
     );
     if (!host) continue;
-    const problem = host.manifest ? manifestProblem(host.manifest) : `${host.via} names no manifest file`;
+    const problem = host.manifest
+      ? manifestProblem(host.manifest, extensionId)
+      : `${host.via} names no manifest file`;
     if (problem === null) return null;
     problems.push(problem);
   }

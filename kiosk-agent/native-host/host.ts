@@ -23,6 +23,7 @@ import { encodeFrame, FrameReader, FramingError } from './framing.ts';
 import { MAX_SOCKET_FRAME_BYTES } from './socket-protocol.ts';
 
 export const EXTENSION_ORIGIN = `chrome-extension://${EXTENSION_ID}/`;
+export const extensionOrigin = (extensionId: string) => `chrome-extension://${extensionId}/`;
 
 export interface NativeHostOptions {
   /** The caller's origin: Chromium passes it as the first argument. */
@@ -31,17 +32,20 @@ export interface NativeHostOptions {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   errors: NodeJS.WritableStream;
+  /** The extension allowed to use this host (default: the published Invigil extension). */
+  extensionId?: string;
   /** Reconnect delays to the agent (ms): starts at min, doubles up to max. */
   retry?: { min: number; max: number };
 }
 
 /** Why the host refuses to start for this origin, or null. */
-export function originProblem(origin: string | undefined): string | null {
+export function originProblem(origin: string | undefined, extensionId = EXTENSION_ID): string | null {
+  const allowed = extensionOrigin(extensionId);
   if (!origin) {
-    return `no caller origin given: the browser starts this host with the extension's origin (${EXTENSION_ORIGIN}) as the first argument`;
+    return `no caller origin given: the browser starts this host with the extension's origin (${allowed}) as the first argument`;
   }
-  if (origin !== EXTENSION_ORIGIN)
-    return `refusing ${origin}: only the Invigil extension (${EXTENSION_ORIGIN}) may use this host`;
+  if (origin !== allowed)
+    return `refusing ${origin}: only the Invigil extension (${allowed}) may use this host`;
   return null;
 }
 
@@ -49,7 +53,7 @@ export function runNativeHost(options: NativeHostOptions): Promise<number> {
   const { input, output, errors } = options;
   const retry = options.retry ?? { min: 250, max: 2000 };
   return new Promise<number>((resolve) => {
-    const refused = originProblem(options.origin);
+    const refused = originProblem(options.origin, options.extensionId);
     if (refused) {
       errors.write(`invigil native-host: ${refused}\n`);
       resolve(2);

@@ -8,8 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChromiumBrowser, PolicyOs } from '../../shared/catalogs/browser-policy.ts';
+import { EXTENSION_ID } from '../../shared/constants.ts';
 import { NATIVE_HOST_NAME } from '../../shared/schemas/native.ts';
-import { EXTENSION_ORIGIN } from './host.ts';
+import { extensionOrigin } from './host.ts';
 import { hostLocations, profileHostDir } from './locations.ts';
 
 export interface InstallHostOptions {
@@ -19,6 +20,8 @@ export interface InstallHostOptions {
   userDataDir?: string;
   /** Bake `--socket PATH` into the wrapper (tests, or an agent on a non-default socket). */
   socketPath?: string;
+  /** The extension allowed to start the host (a centre's own id when it signs its own CRX). */
+  extensionId?: string;
   /** Machine-wide (for every user) rather than for this user. */
   machineWide: boolean;
   nodePath: string;
@@ -54,7 +57,11 @@ export function planInstall(o: InstallHostOptions): InstallPlan {
         ? loc.machine
         : loc.user;
   const wrapper = join(dir, `${NATIVE_HOST_NAME}${windows ? '.cmd' : '.sh'}`);
-  const socketArgs = o.socketPath ? ['--socket', o.socketPath] : [];
+  const extensionId = o.extensionId ?? EXTENSION_ID;
+  const socketArgs = [
+    ...(o.socketPath ? ['--socket', o.socketPath] : []),
+    ...(extensionId !== EXTENSION_ID ? ['--extension-id', extensionId] : []),
+  ];
   const wrapperText = windows
     ? `@echo off\r\nrem Written by \`invigil install-host\`: the browser starts native hosts with a minimal environment.\r\n${[o.nodePath, o.cliPath, 'native-host', ...socketArgs].map(cmdQuote).join(' ')} %*\r\n`
     : `#!/bin/sh\n# Written by \`invigil install-host\`: the browser starts native hosts with a minimal environment,\n# so this names the Node and the invigil.js to run.\nexec ${[o.nodePath, o.cliPath, 'native-host', ...socketArgs].map(shQuote).join(' ')} "$@"\n`;
@@ -63,7 +70,7 @@ export function planInstall(o: InstallHostOptions): InstallPlan {
     description: 'Invigil: links the exam browser extension to the Invigil agent on this PC',
     path: wrapper,
     type: 'stdio',
-    allowed_origins: [EXTENSION_ORIGIN],
+    allowed_origins: [extensionOrigin(extensionId)],
   };
   return {
     dir,

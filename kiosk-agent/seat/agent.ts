@@ -27,7 +27,7 @@ import { guarded, PROCESS_LINES, processesOnce, SLOW_GROUPS } from '../checks/in
 import { catalogIndexFor, evaluateProcesses, ProcScanner } from '../checks/processes.ts';
 import { checkError } from '../checks/results.ts';
 import { VersionInfoCache } from '../checks/windows-version-info.ts';
-import { defaultSocketPath } from '../native-host/socket-path.ts';
+import { defaultSocketPath, type SocketAccess } from '../native-host/socket-path.ts';
 import type { ClientToAgent } from '../native-host/socket-protocol.ts';
 import { type Client, LocalServer } from './local-server.ts';
 import { Outbox } from './outbox.ts';
@@ -38,6 +38,8 @@ export interface StartAgentOptions {
   config: AgentConfig;
   /** The link to the console; omit to run standalone. */
   upstream?: UpstreamLink;
+  /** Who may open the local socket besides root: the agent's user (default) or also its group. */
+  socketAccess?: SocketAccess;
   log?: Logger;
   version?: string;
 }
@@ -123,19 +125,23 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     null;
   const linked = () => server.linkedHosts().length > 0;
 
-  const server: LocalServer = new LocalServer(socketPath, {
-    log,
-    message(client, message) {
-      handleClientMessage(client, message);
+  const server: LocalServer = new LocalServer(
+    socketPath,
+    {
+      log,
+      message(client, message) {
+        handleClientMessage(client, message);
+      },
+      closed(client) {
+        if (client.extension !== null) {
+          log.info({ client: client.id }, 'the extension disconnected');
+          if (!linked()) addEvents([event('event/extension-link', { connected: false })]);
+          recompute();
+        }
+      },
     },
-    closed(client) {
-      if (client.extension !== null) {
-        log.info({ client: client.id }, 'the extension disconnected');
-        if (!linked()) addEvents([event('event/extension-link', { connected: false })]);
-        recompute();
-      }
-    },
-  });
+    options.socketAccess ?? 'user',
+  );
 
   function handleClientMessage(client: Client, message: ClientToAgent): void {
     switch (message.type) {

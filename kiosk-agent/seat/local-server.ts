@@ -13,7 +13,12 @@ import {
   MAX_TO_EXTENSION_BYTES,
 } from '../../shared/schemas/native.ts';
 import { encodeFrame, FrameReader, FramingError } from '../native-host/framing.ts';
-import { isNamedPipe, preparePrivateDir } from '../native-host/socket-path.ts';
+import {
+  isNamedPipe,
+  preparePrivateDir,
+  SOCKET_MODES,
+  type SocketAccess,
+} from '../native-host/socket-path.ts';
 import {
   AgentStatusRequestSchema,
   type AgentToClient,
@@ -66,10 +71,11 @@ export class LocalServer {
   constructor(
     readonly path: string,
     private readonly handlers: LocalServerHandlers,
+    private readonly access: SocketAccess = 'user',
   ) {}
 
   async listen(): Promise<void> {
-    preparePrivateDir(this.path);
+    preparePrivateDir(this.path, this.access);
     if (!isNamedPipe(this.path) && existsSync(this.path)) {
       if (await socketAnswers(this.path)) {
         throw new Error(`another Invigil agent is already serving ${this.path}`);
@@ -84,7 +90,7 @@ export class LocalServer {
         resolve();
       });
     });
-    if (!isNamedPipe(this.path)) chmodSync(this.path, 0o600);
+    if (!isNamedPipe(this.path)) chmodSync(this.path, SOCKET_MODES[this.access].socket);
     server.on('error', (error) => this.handlers.log.warn({ err: error }, 'local socket error'));
     this.server = server;
   }

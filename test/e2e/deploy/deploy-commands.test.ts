@@ -165,7 +165,9 @@ describe('invigil install-service', () => {
     expect(r.stdout).toMatch(/^User=root\nGroup=nogroup\n/m);
     expect(r.stdout).toContain('UMask=0007');
     expect(r.stdout).toContain('systemctl enable --now invigil-agent.service');
-    expect(r.stdout).toContain(`ExecStart=${process.execPath} ${CLI} agent --config ${seat}`);
+    expect(r.stdout).toContain(
+      `ExecStart=${process.execPath} ${CLI} agent --config ${seat} --socket-access group`,
+    );
     expect(existsSync('/etc/systemd/system/invigil-agent.service')).toBe(false);
   });
 

@@ -77,6 +77,59 @@ describe('invigil install-host', () => {
     expect(out.findings).toContainEqual(expect.objectContaining({ code: 'extension-silent' }));
   });
 
+  test("a centre's own extension id: only that extension may start the host it registers", async () => {
+    const ws = agentWorkspace();
+    cleanups.push(ws.remove);
+    const udd = join(ws.dir, 'profile');
+    const centreId = 'abcdefghijklmnopabcdefghijklmnop';
+    const r = runInvigil([
+      'install-host',
+      '--browser',
+      'chromium',
+      '--user-data-dir',
+      udd,
+      '--socket',
+      ws.socket,
+      '--extension-id',
+      centreId,
+    ]);
+    expect(r.status).toBe(0);
+    const manifest = JSON.parse(
+      readFileSync(join(udd, 'NativeMessagingHosts', 'uk.invigil.agent.json'), 'utf8'),
+    );
+    expect(manifest.allowed_origins).toEqual([`chrome-extension://${centreId}/`]);
+
+    // The published extension is refused by this host; the centre's is served.
+    const refused = startHost({ program: manifest.path });
+    expect(await refused.exited).toBe(2);
+    expect(oneLine(refused.stderr())).toContain(
+      `only the Invigil extension (chrome-extension://${centreId}/)`,
+    );
+    const agent = await startAgentProcess(ws, {
+      browser: { userDataDir: udd },
+      policy: { extensionId: centreId },
+    });
+    cleanups.push(() => agent.stop());
+    const host = startHost({ program: manifest.path, origin: `chrome-extension://${centreId}/` });
+    cleanups.push(() => host.close());
+    host.send(hello);
+    await host.next((m) => m.type === 'link/status' && m.agent === 'connected');
+
+    // The agent's own check accepts the manifest for the centre's id.
+    writeFileSync(
+      ws.configFile,
+      JSON.stringify({
+        socketPath: ws.socket,
+        browser: { userDataDir: udd },
+        policy: { extensionId: centreId },
+      }),
+    );
+    const out = JSON.parse(
+      runInvigil(['check', '--json', '--config', ws.configFile], { DISPLAY: x.display }).stdout,
+    );
+    expect(out.findings.filter((f: { code: string }) => f.code === 'native-host-missing')).toEqual([]);
+  });
+
   test('bad flags get one clear line and exit code 2', () => {
     expect(oneLine(runInvigil(['install-host']).stderr)).toBe(
       'invigil install-host: --browser is required: chrome, chromium or edge',
@@ -89,6 +142,9 @@ describe('invigil install-host', () => {
     const bad = runInvigil(['install-host', '--browser', 'chrome', '--socket', 'relative.sock']);
     expect(oneLine(bad.stderr)).toMatch(/--socket must be an absolute path/);
     expect(runInvigil(['install-host', '--browsr', 'chrome']).status).toBe(2);
+    expect(
+      oneLine(runInvigil(['install-host', '--browser', 'chrome', '--extension-id', 'xyz']).stderr),
+    ).toMatch(/--extension-id must be 32 letters a to p/);
   });
 });
 
