@@ -23,7 +23,7 @@ afterAll(async () => {
   await c?.close();
 });
 
-export function sittingBody(overrides: Record<string, unknown> = {}) {
+function sittingBody(overrides: Record<string, unknown> = {}) {
   return {
     room: 'Room 4 (IT suite)',
     startsAt: '2026-11-22T09:30:00+00:00',
