@@ -47,6 +47,7 @@ export function Field({
   children: ComponentChildren;
 }) {
   return (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child passed in, which the label wraps
     <label class="field">
       <span class="field-label">{label}</span>
       {children}

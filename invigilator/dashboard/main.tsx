@@ -32,6 +32,26 @@ export function navigate(path: string): void {
   location.hash = path;
 }
 
+/** The page for a route; unknown routes say so. */
+function pageFor(route: string, me: MeResponse) {
+  if (route === '/' || route === '/seats') return <SeatMapPage />;
+  if (route === '/sittings') return <SittingsPage />;
+  if (route === '/sittings/new') return <SittingEditorPage id={null} />;
+  if (route === '/incidents') return <IncidentsPage />;
+  if (route === '/enrol') return <EnrolPage />;
+  if (route === '/invigilators') return <InvigilatorsPage me={me} />;
+  const m = route.match(/^\/sittings\/([\w-]+)(?:\/(edit|record))?$/);
+  const id = m?.[1];
+  if (id && m?.[2] === 'edit') return <SittingEditorPage id={id} />;
+  if (id && m?.[2] === 'record') return <RecordPage id={id} />;
+  if (id) return <SittingDetailPage id={id} me={me} />;
+  return (
+    <p>
+      There is no page here. <a href="#/">Go to the seat map</a>.
+    </p>
+  );
+}
+
 function App() {
   const route = useHash();
   const [me, setMe] = useState<MeResponse | null | undefined>(undefined);
@@ -57,25 +77,7 @@ function App() {
   if (me === undefined) return <p class="loading">Loading…</p>;
   if (me === null) return <SignInPage onSignedIn={async () => setMe(await get<MeResponse>('/api/me'))} />;
 
-  let page = null;
-  let m: RegExpMatchArray | null;
-  if (route === '/' || route === '/seats') page = <SeatMapPage />;
-  else if (route === '/sittings') page = <SittingsPage />;
-  else if (route === '/sittings/new') page = <SittingEditorPage id={null} />;
-  else if ((m = route.match(/^\/sittings\/([\w-]+)\/edit$/)) && m[1]) page = <SittingEditorPage id={m[1]} />;
-  else if ((m = route.match(/^\/sittings\/([\w-]+)\/record$/)) && m[1]) page = <RecordPage id={m[1]} />;
-  else if ((m = route.match(/^\/sittings\/([\w-]+)$/)) && m[1])
-    page = <SittingDetailPage id={m[1]} me={me} />;
-  else if (route === '/incidents') page = <IncidentsPage />;
-  else if (route === '/enrol') page = <EnrolPage />;
-  else if (route === '/invigilators') page = <InvigilatorsPage me={me} />;
-  else
-    page = (
-      <p>
-        There is no page here. <a href="#/">Go to the seat map</a>.
-      </p>
-    );
-
+  const page = pageFor(route, me);
   const printOnly = route.endsWith('/record');
   const nav = [
     ['/', 'Seat map'],

@@ -20,10 +20,9 @@ export function IncidentsPage() {
     );
   }, [refresh]);
   const incidents = useMemo(() => {
-    const seen = new Set<string>();
-    return [...live.incidents, ...loaded]
-      .filter((i) => (seen.has(i.id) ? false : (seen.add(i.id), true)))
-      .sort((a, b) => b.at.localeCompare(a.at));
+    const byId = new Map<string, IncidentView>();
+    for (const i of [...live.incidents, ...loaded]) if (!byId.has(i.id)) byId.set(i.id, i);
+    return [...byId.values()].sort((a, b) => b.at.localeCompare(a.at));
   }, [live.incidents, loaded]);
   return (
     <section>

@@ -39,7 +39,7 @@ export function SeatMapPage() {
   }, [seats]);
 
   return (
-    <section>
+    <section class="seat-map">
       <PageHeader title="Seat map">
         <label class="inline-field">
           <span>Show</span>
@@ -112,6 +112,9 @@ function SeatCard({
 }) {
   const c = seat.candidate;
   const gate = seat.gate;
+  const allReasons = seat.reasons
+    .map((r) => (r.subject ? `${r.message}: ${r.subject}` : r.message))
+    .join('\n');
   return (
     <li
       class={`seat seat-${seat.state}`}
@@ -119,66 +122,68 @@ function SeatCard({
       aria-label={`${seat.pcName}: ${STATE_LABEL[seat.state]}`}
     >
       <div class="seat-head">
-        <div>
-          <div class="seat-pc">{seat.pcName}</div>
-          {seat.place ? <div class="seat-place">{seat.place}</div> : null}
-        </div>
+        <span class="seat-pc">{seat.pcName}</span>
         <StateBadge state={seat.state} />
       </div>
-      <div class="seat-candidate">
+      <div class="seat-place">{seat.place || '\u00a0'}</div>
+      <div class="seat-candidate" title={c ? `${c.name} (${c.registrationNumber})` : undefined}>
         {c ? (
           <>
-            <span class="seat-candidate-name">{c.name}</span>
-            <span class="muted"> {c.registrationNumber}</span>
+            <span class="seat-candidate-name">{c.name}</span>{' '}
+            <span class="muted">{c.registrationNumber}</span>
           </>
         ) : (
           <span class="muted">No candidate</span>
         )}
       </div>
       {seat.reasons.length > 0 ? (
-        <ul class="reasons">
-          {seat.reasons.slice(0, 3).map((r) => (
+        <ul class="reasons" title={allReasons}>
+          {seat.reasons.slice(0, 2).map((r) => (
             <li key={`${r.code}-${r.subject ?? ''}`} class={`reason reason-${r.severity}`}>
               {r.message}
               {r.subject ? <span class="reason-subject">: {r.subject}</span> : null}
             </li>
           ))}
-          {seat.reasons.length > 3 ? <li class="reason muted">and {seat.reasons.length - 3} more</li> : null}
+          {seat.reasons.length > 2 ? <li class="reason muted">and {seat.reasons.length - 2} more</li> : null}
         </ul>
       ) : null}
       <div class="seat-foot">
         <span class="gate" data-gate={gate?.state ?? 'none'}>
-          {gate?.state === 'released'
-            ? `Released${gate.ackedAt ? '' : ' (sending…)'}`
-            : c && !c.identityConfirmed
-              ? 'Held: check identity'
+          {seat.state === 'offline'
+            ? `Last heard ${secondsAgo(seat.lastSeenAt, now)}`
+            : gate?.state === 'released'
+              ? `Released${gate.ackedAt ? '' : ' (sending…)'}`
               : 'Held'}
         </span>
-        <span class="muted small" title={seat.lastSeenAt ?? ''}>
-          {seat.state === 'offline' ? `Last heard ${secondsAgo(seat.lastSeenAt, now)}` : ''}
-        </span>
-      </div>
-      <div class="seat-actions">
-        {c && !c.identityConfirmed ? (
+        <span class="seat-actions">
+          {c && !c.identityConfirmed ? (
+            <button
+              type="button"
+              class="button primary small"
+              aria-label={`Check the identity of ${c.name} at ${seat.pcName}`}
+              onClick={() =>
+                onIdentity({
+                  sittingId: c.sittingId,
+                  entryId: c.entryId,
+                  candidateName: c.name,
+                  registrationNumber: c.registrationNumber,
+                  pcName: seat.pcName,
+                })
+              }
+            >
+              Check ID
+            </button>
+          ) : null}
           <button
             type="button"
-            class="button primary small"
-            onClick={() =>
-              onIdentity({
-                sittingId: c.sittingId,
-                entryId: c.entryId,
-                candidateName: c.name,
-                registrationNumber: c.registrationNumber,
-                pcName: seat.pcName,
-              })
-            }
+            class="button ghost small"
+            aria-label={`Message the candidate at ${seat.pcName}`}
+            onClick={onMessage}
+            disabled={!seat.connected}
           >
-            Check identity
+            Message
           </button>
-        ) : null}
-        <button type="button" class="button ghost small" onClick={onMessage} disabled={!seat.connected}>
-          Message
-        </button>
+        </span>
       </div>
     </li>
   );

@@ -1,12 +1,12 @@
 /** One sitting: the seating plan with each seat's live state, identity checks, outcomes, and the record. */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { QUALIFICATION_TYPES } from '../../../shared/catalogs/qualifications.ts';
-import type { MeResponse, SittingView } from '../../../shared/schemas/console-api.ts';
+import type { IncidentView, MeResponse, SittingView } from '../../../shared/schemas/console-api.ts';
 import { del, get, post, put } from '../api.ts';
 import { ErrorLine, PageHeader, StateBadge } from '../components.tsx';
 import { clock, sittingDate, sittingTime } from '../format.ts';
 import { useLive } from '../live.ts';
-import { IncidentForm } from './incidents.tsx';
+import { IncidentForm, IncidentTable } from './incidents.tsx';
 import { IdentityDialog, type IdentityTarget } from './seat-actions.tsx';
 
 export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
@@ -22,6 +22,13 @@ export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
     );
   }, [id]);
   useEffect(load, [load, live.sittingsVersion]);
+  const [incidents, setIncidents] = useState<IncidentView[]>([]);
+  useEffect(() => {
+    get<{ incidents: IncidentView[] }>(`/api/incidents?sittingId=${id}&limit=1000`).then(
+      (r) => setIncidents([...r.incidents].reverse()),
+      () => undefined,
+    );
+  }, [id, live.incidents.length, recording]);
 
   if (error) return <ErrorLine error={error} />;
   if (!sitting) return <p class="loading">Loading…</p>;
@@ -208,6 +215,8 @@ export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
           </button>
         </p>
       ) : null}
+      <h2>Incidents in this sitting ({incidents.length})</h2>
+      {incidents.length === 0 ? <p class="muted">None so far.</p> : <IncidentTable incidents={incidents} />}
       {identity ? (
         <IdentityDialog
           target={identity}

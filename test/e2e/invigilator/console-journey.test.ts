@@ -59,7 +59,7 @@ beforeAll(async () => {
   page = await browser.newPage();
   await page.setViewport({ width: 1440, height: 900 });
   page.on('dialog', (d) => void d.accept());
-}, 60_000);
+}, 200_000);
 
 afterAll(async () => {
   await Promise.all([...seats.values()].map((s) => s.stop()));
@@ -99,7 +99,7 @@ test('first start prints a setup link; it creates the coordinator, who can sign 
   await page.click('#sign-in button[type=submit]');
   await page.waitForSelector('.topbar .live-dot.on');
   expect(await page.$eval('.empty h2', (e) => e.textContent)).toBe('No seats yet');
-}, 60_000);
+}, 200_000);
 
 test('an enrolment code from the dashboard enrols PCs, which appear and turn Ready', async () => {
   await page.goto(`${consoleProc.url}/#/enrol`);
@@ -122,7 +122,7 @@ test('an enrolment code from the dashboard enrols PCs, which appear and turn Rea
   await page.goto(`${consoleProc.url}/#/`);
   for (const pc of ['PC-01', 'PC-02', 'PC-03', 'PC-04']) await waitSeatState(pc, 'ready');
   expect(await page.$eval('[data-seat="PC-01"] .seat-place', (e) => e.textContent)).toBe('Row A, seat 1');
-}, 60_000);
+}, 200_000);
 
 test('planning a sitting in the form shows rule warnings and assigns candidates to PCs', async () => {
   await page.goto(`${consoleProc.url}/#/sittings/new`);
@@ -215,7 +215,7 @@ test('a blocking finding turns the seat Not ready with its reason; a stopped sea
   );
   expect(await page.$eval('[data-count="offline"]', (e) => e.textContent)).toBe('1');
   await shot('06-seat-map');
-}, 60_000);
+}, 200_000);
 
 test('the identity check at the PC releases the seat, and the seat acknowledges', async () => {
   const seat = seats.get('PC-01');
@@ -240,18 +240,16 @@ test('the identity check at the PC releases the seat, and the seat acknowledges'
     { timeout: 10_000 },
   );
   expect(await seatState('PC-01')).toBe('ready');
-}, 60_000);
+}, 200_000);
 
 test('incidents, automatic and manual, are listed and go into the exported record', async () => {
-  seats
-    .get('PC-02')
-    ?.outbox.add(
-      event('event/blocked-navigation', {
-        url: 'http://answers.example.net/q?=mot',
-        reason: 'not-allowed',
-        frame: 'main',
-      }),
-    );
+  seats.get('PC-02')?.outbox.add(
+    event('event/blocked-navigation', {
+      url: 'http://answers.example.net/q?=mot',
+      reason: 'not-allowed',
+      frame: 'main',
+    }),
+  );
   await page.goto(`${consoleProc.url}/#/incidents`);
   await page.waitForSelector('#incident-table tr[data-kind="site-blocked"]', { timeout: 10_000 });
   await page.click('#record-incident');
@@ -311,7 +309,7 @@ test('incidents, automatic and manual, are listed and go into the exported recor
   ]) {
     expect(csv.text).toContain(expected);
   }
-}, 60_000);
+}, 200_000);
 
 test('sixty seats fit on one screen, each with its state in words', async () => {
   const client = await browserClient();
