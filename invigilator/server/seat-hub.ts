@@ -76,6 +76,12 @@ export class SeatHub {
   private readonly timers: NodeJS.Timeout[] = [];
   private eventQueue: { item: IncomingSeatEvent; socket: WebSocket }[] = [];
   private eventFlush: Promise<void> | null = null;
+  /** Gate instructions and acknowledgements, written in batches (a room of seats connecting at once). */
+  private gateQueue: { actor: Actor; seatId: string; payload: Record<string, unknown>; done: () => void }[] =
+    [];
+  private gateFlush: Promise<void> | null = null;
+  private ackQueue: { seatId: string; instructionId: string; at: string; ws: WebSocket }[] = [];
+  private ackFlush: Promise<void> | null = null;
   private readonly heartbeatMs: number;
   private readonly offlineAfterMs: number;
   /** Counters for the logs and benchmarks. */
@@ -288,9 +294,10 @@ export class SeatHub {
     };
   }
 
-  private async ensureGate(seatId: string, actor: Actor | null): Promise<void> {
+  /** Queues a new gate instruction when the seat's gate should change; true when it did (and was sent). */
+  private async ensureGate(seatId: string, actor: Actor | null): Promise<boolean> {
     const s = this.seats.get(seatId);
-    if (!s) return;
+    if (!s) return false;
     const desired = this.desiredGate(seatId);
     const current = this.gates.get(seatId);
     if (
@@ -299,16 +306,83 @@ export class SeatHub {
       current.payload.candidateName === desired.candidateName &&
       current.payload.seatLabel === desired.seatLabel
     ) {
-      return;
+      return false;
     }
-    const row = await this.store.createInstruction(
-      actor ?? { centreId: s.seat.centreId, invigilatorId: null },
-      seatId,
-      'instruction/gate',
-      desired,
-    );
-    this.gates.set(seatId, row);
-    this.sendInstruction(row);
+    await new Promise<void>((done) => {
+      this.gateQueue.push({
+        actor: actor ?? { centreId: s.seat.centreId, invigilatorId: null },
+        seatId,
+        payload: desired,
+        done,
+      });
+      if (!this.gateFlush) {
+        this.gateFlush = new Promise<void>((r) => setImmediate(r)).then(() => this.flushGates());
+      }
+    });
+    return true;
+  }
+
+  /** One transaction for every gate change queued meanwhile; each is sent once stored. */
+  private async flushGates(): Promise<void> {
+    const batch = this.gateQueue;
+    this.gateQueue = [];
+    try {
+      const rows = await this.store.createInstructions(
+        batch.map((b) => ({
+          actor: b.actor,
+          seatId: b.seatId,
+          type: 'instruction/gate' as const,
+          payload: b.payload,
+        })),
+      );
+      for (const row of rows) {
+        this.gates.set(row.seatId, row);
+        this.sendInstruction(row);
+      }
+    } catch (error) {
+      // Not stored, not sent: the seat stays as it was (held unless released before) and gets it on reconnect.
+      this.log.error({ err: error, gates: batch.length }, 'could not store gate instructions');
+    } finally {
+      for (const b of batch) b.done();
+      this.gateFlush = null;
+      if (this.gateQueue.length > 0) {
+        this.gateFlush = new Promise<void>((r) => setImmediate(r)).then(() => this.flushGates());
+      }
+    }
+  }
+
+  private queueAck(seatId: string, instructionId: string, at: string, ws: WebSocket): void {
+    this.ackQueue.push({ seatId, instructionId, at, ws });
+    if (!this.ackFlush)
+      this.ackFlush = new Promise<void>((r) => setImmediate(r)).then(() => this.flushAcks());
+  }
+
+  private async flushAcks(): Promise<void> {
+    const batch = this.ackQueue;
+    this.ackQueue = [];
+    try {
+      const results = await this.store.ackInstructions(batch);
+      const changed: string[] = [];
+      batch.forEach((a, i) => {
+        if (!results[i]) {
+          this.error(a.ws, `instruction ${a.instructionId} is not one of this seat's`, 'instruction/ack');
+          return;
+        }
+        const gate = this.gates.get(a.seatId);
+        if (gate?.id === a.instructionId && !gate.ackedAt) {
+          this.gates.set(a.seatId, { ...gate, ackedAt: a.at });
+          changed.push(a.seatId);
+        }
+      });
+      this.changed(changed);
+    } catch (error) {
+      this.log.error({ err: error, acks: batch.length }, 'could not store instruction acknowledgements');
+    } finally {
+      this.ackFlush = null;
+      if (this.ackQueue.length > 0) {
+        this.ackFlush = new Promise<void>((r) => setImmediate(r)).then(() => this.flushAcks());
+      }
+    }
   }
 
   async showMessage(actor: Actor, seatId: string, text: string): Promise<InstructionRow> {
@@ -492,8 +566,11 @@ export class SeatHub {
           offlineAfterMs: this.offlineAfterMs,
         });
         // A reconnecting seat gets the current gate again (its holding page may have restarted), and any message not yet acknowledged.
-        await this.ensureGate(s.seat.id, null);
-        for (const row of await this.store.instructionsToResend(s.seat.id)) this.sendInstruction(row);
+        const fresh = await this.ensureGate(s.seat.id, null);
+        for (const row of await this.store.instructionsToResend(s.seat.id)) {
+          if (fresh && row.type === 'instruction/gate') continue; // just sent
+          this.sendInstruction(row);
+        }
         this.changed([s.seat.id]);
         return;
       }
@@ -536,19 +613,9 @@ export class SeatHub {
         this.scheduleEventFlush();
         return;
       }
-      case 'instruction/ack': {
-        const ok = await this.store.ackInstruction(s.seat.id, msg.instructionId, new Date(now).toISOString());
-        if (!ok) {
-          this.error(ws, `instruction ${msg.instructionId} is not one of this seat's`, msg.type);
-          return;
-        }
-        const gate = this.gates.get(s.seat.id);
-        if (gate?.id === msg.instructionId && !gate.ackedAt) {
-          this.gates.set(s.seat.id, { ...gate, ackedAt: new Date(now).toISOString() });
-          this.changed([s.seat.id]);
-        }
+      case 'instruction/ack':
+        this.queueAck(s.seat.id, msg.instructionId, new Date(now).toISOString(), ws);
         return;
-      }
     }
   }
 
@@ -646,6 +713,8 @@ export class SeatHub {
     for (const t of this.timers) clearInterval(t);
     for (const s of this.seats.values()) s.socket?.close(1001, 'console stopping');
     if (this.eventFlush) await this.eventFlush;
+    if (this.gateFlush) await this.gateFlush;
+    if (this.ackFlush) await this.ackFlush;
     await this.flushStatuses();
     this.wss.close();
   }

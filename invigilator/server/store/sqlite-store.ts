@@ -735,40 +735,57 @@ export class SqliteStore implements Store {
     type: InstructionRow['type'],
     payload: Record<string, unknown>,
   ): Promise<InstructionRow> {
-    return this.tx(() => {
-      const row: InstructionRow = {
-        id: randomUUID(),
-        seatId,
-        type,
-        payload,
-        createdAt: this.now(),
-        createdBy: actor.invigilatorId,
-        ackedAt: null,
-      };
-      if (type === 'instruction/gate') {
-        this.db
-          .prepare("UPDATE instructions SET superseded = 1 WHERE seat_id = ? AND type = 'instruction/gate'")
-          .run(seatId);
-      }
-      this.db
-        .prepare(
-          'INSERT INTO instructions (id, seat_id, type, payload_json, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(row.id, seatId, type, JSON.stringify(payload), row.createdAt, row.createdBy);
-      this.audit(actor, type, seatId, payload);
-      return row;
-    });
+    const [row] = await this.createInstructions([{ actor, seatId, type, payload }]);
+    if (!row) throw new Error('instruction not created');
+    return row;
+  }
+
+  async createInstructions(
+    items: readonly {
+      actor: Actor;
+      seatId: string;
+      type: InstructionRow['type'];
+      payload: Record<string, unknown>;
+    }[],
+  ): Promise<InstructionRow[]> {
+    if (items.length === 0) return [];
+    const supersede = this.db.prepare(
+      "UPDATE instructions SET superseded = 1 WHERE seat_id = ? AND type = 'instruction/gate' AND superseded = 0",
+    );
+    const insert = this.db.prepare(
+      'INSERT INTO instructions (id, seat_id, type, payload_json, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    return this.tx(() =>
+      items.map(({ actor, seatId, type, payload }) => {
+        const row: InstructionRow = {
+          id: randomUUID(),
+          seatId,
+          type,
+          payload,
+          createdAt: this.now(),
+          createdBy: actor.invigilatorId,
+          ackedAt: null,
+        };
+        if (type === 'instruction/gate') supersede.run(seatId);
+        insert.run(row.id, seatId, type, JSON.stringify(payload), row.createdAt, row.createdBy);
+        this.audit(actor, type, seatId, payload);
+        return row;
+      }),
+    );
   }
 
   async ackInstruction(seatId: string, instructionId: string, at: string): Promise<boolean> {
-    const row = this.db.prepare('SELECT seat_id FROM instructions WHERE id = ?').get(instructionId) as
-      | Row
-      | undefined;
-    if (!row || row.seat_id !== seatId) return false;
-    this.db
-      .prepare('UPDATE instructions SET acked_at = COALESCE(acked_at, ?) WHERE id = ?')
-      .run(at, instructionId);
-    return true;
+    const [ok] = await this.ackInstructions([{ seatId, instructionId, at }]);
+    return ok === true;
+  }
+
+  async ackInstructions(
+    acks: readonly { seatId: string; instructionId: string; at: string }[],
+  ): Promise<boolean[]> {
+    const stmt = this.db.prepare(
+      'UPDATE instructions SET acked_at = COALESCE(acked_at, ?) WHERE id = ? AND seat_id = ?',
+    );
+    return this.tx(() => acks.map((a) => stmt.run(a.at, a.instructionId, a.seatId).changes === 1));
   }
 
   async instructionsToResend(seatId: string): Promise<InstructionRow[]> {

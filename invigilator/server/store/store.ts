@@ -253,8 +253,19 @@ export interface Store {
     type: InstructionRow['type'],
     payload: Record<string, unknown>,
   ): Promise<InstructionRow>;
+  /** Many instructions in one transaction (a room of seats connecting at once); each supersedes its seat's earlier gate. */
+  createInstructions(
+    items: readonly {
+      actor: Actor;
+      seatId: string;
+      type: InstructionRow['type'];
+      payload: Record<string, unknown>;
+    }[],
+  ): Promise<InstructionRow[]>;
   /** True when the instruction belongs to this seat (acknowledging twice is harmless). */
   ackInstruction(seatId: string, instructionId: string, at: string): Promise<boolean>;
+  /** Many acknowledgements in one transaction; for each, whether the instruction is that seat's. */
+  ackInstructions(acks: readonly { seatId: string; instructionId: string; at: string }[]): Promise<boolean[]>;
   /** The latest gate instruction and the unacknowledged messages, in order: what a reconnecting seat is sent. */
   instructionsToResend(seatId: string): Promise<InstructionRow[]>;
   latestGates(): Promise<InstructionRow[]>;
