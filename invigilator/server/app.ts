@@ -168,10 +168,14 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   seatRoutes(app, ctx);
   sittingRoutes(app, ctx);
   recordRoutes(app, ctx);
+  // Counts only (no names): for monitoring and the benchmarks.
   app.get('/api/health', async () => ({
     ok: true,
     seatsConnected: hub.connectedCount(),
     dashboards: live.dashboards,
+    seatMessages: hub.stats.messages,
+    seatEventsStored: hub.stats.eventsStored,
+    refusedConnections: hub.stats.refused,
   }));
 
   const dashboardDir = options.dashboardDir ?? findDashboard();

@@ -1,6 +1,6 @@
 /**
  * Live updates for dashboards (WebSocket /api/live, signed-in invigilators only). Seat changes are
- * coalesced: each dashboard gets at most one `live/seats` message per push interval (default 50 ms)
+ * coalesced: each dashboard gets at most one `live/seats` message per push interval (default 25 ms)
  * holding the latest view of every seat that changed, so a burst of 10,000 heartbeats and statuses
  * costs one serialisation per centre per interval, not one per message.
  */
@@ -48,7 +48,7 @@ export class LiveHub {
   constructor(
     private readonly hub: SeatHub,
     private readonly log: Logger,
-    private readonly pushMs = 50,
+    private readonly pushMs = 25,
   ) {
     hub.onChange({
       seatsChanged: (ids) => {

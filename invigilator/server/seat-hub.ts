@@ -42,6 +42,8 @@ export interface SeatHubOptions {
   statusFlushMs?: number;
   /** How often the offline sweep runs. */
   sweepMs?: number;
+  /** How long writes wait to be batched with others (events, gates, acknowledgements). */
+  batchMs?: number;
 }
 
 export interface SeatChangeListener {
@@ -83,6 +85,7 @@ export class SeatHub {
   private ackQueue: { seatId: string; instructionId: string; at: string; ws: WebSocket }[] = [];
   private ackFlush: Promise<void> | null = null;
   private readonly heartbeatMs: number;
+  private readonly batchMs: number;
   private readonly offlineAfterMs: number;
   /** Counters for the logs and benchmarks. */
   readonly stats = { messages: 0, refused: 0, badMessages: 0, eventsStored: 0 };
@@ -94,6 +97,7 @@ export class SeatHub {
   ) {
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.offlineAfterMs = options.offlineAfterMs ?? SEAT_OFFLINE_AFTER_MS;
+    this.batchMs = options.batchMs ?? 10;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SEAT_MESSAGE_BYTES });
     this.timers.push(setInterval(() => this.sweep(), options.sweepMs ?? 250));
     this.timers.push(setInterval(() => void this.flushStatuses(), options.statusFlushMs ?? 1000));
@@ -176,6 +180,14 @@ export class SeatHub {
     let n = 0;
     for (const s of this.seats.values()) if (s.socket) n++;
     return n;
+  }
+
+  /**
+   * Writes wait this long to gather company: a burst (a room connecting, a thousand seats reporting)
+   * becomes a few transactions, each paying for one disk sync, instead of one per message.
+   */
+  private batchWindow(): Promise<void> {
+    return new Promise<void>((r) => setTimeout(r, this.batchMs));
   }
 
   // ---- views ----
@@ -316,7 +328,7 @@ export class SeatHub {
         done,
       });
       if (!this.gateFlush) {
-        this.gateFlush = new Promise<void>((r) => setImmediate(r)).then(() => this.flushGates());
+        this.gateFlush = this.batchWindow().then(() => this.flushGates());
       }
     });
     return true;
@@ -346,15 +358,14 @@ export class SeatHub {
       for (const b of batch) b.done();
       this.gateFlush = null;
       if (this.gateQueue.length > 0) {
-        this.gateFlush = new Promise<void>((r) => setImmediate(r)).then(() => this.flushGates());
+        this.gateFlush = this.batchWindow().then(() => this.flushGates());
       }
     }
   }
 
   private queueAck(seatId: string, instructionId: string, at: string, ws: WebSocket): void {
     this.ackQueue.push({ seatId, instructionId, at, ws });
-    if (!this.ackFlush)
-      this.ackFlush = new Promise<void>((r) => setImmediate(r)).then(() => this.flushAcks());
+    if (!this.ackFlush) this.ackFlush = this.batchWindow().then(() => this.flushAcks());
   }
 
   private async flushAcks(): Promise<void> {
@@ -380,7 +391,7 @@ export class SeatHub {
     } finally {
       this.ackFlush = null;
       if (this.ackQueue.length > 0) {
-        this.ackFlush = new Promise<void>((r) => setImmediate(r)).then(() => this.flushAcks());
+        this.ackFlush = this.batchWindow().then(() => this.flushAcks());
       }
     }
   }
@@ -623,7 +634,7 @@ export class SeatHub {
 
   private scheduleEventFlush(): void {
     if (this.eventFlush) return;
-    this.eventFlush = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushEvents());
+    this.eventFlush = this.batchWindow().then(() => this.flushEvents());
   }
 
   /** One transaction for every event that arrived meanwhile; acknowledgements only after it commits. */

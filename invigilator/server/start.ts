@@ -39,7 +39,8 @@ export async function startConsole(options: StartOptions): Promise<RunningConsol
   }
   const built = await buildConsoleApp({ ...options, store, log });
   const host = options.host ?? '0.0.0.0';
-  await built.app.listen({ port: options.port ?? 7420, host });
+  // A room of PCs connects at once: a deep accept queue avoids SYN retries (1 s, 3 s) under a burst.
+  await built.app.listen({ port: options.port ?? 7420, host, backlog: 4096 });
   const port = (built.app.server.address() as AddressInfo).port;
   const shownHost =
     host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

@@ -85,6 +85,13 @@ export function openSqliteStore(dataDir: string): SqliteStore {
 
 export class SqliteStore implements Store {
   readonly db: Database.Database;
+  /**
+   * A second connection to the same file for what the console can rebuild after a power cut (seat
+   * statuses, gate instructions, acknowledgements): synchronous=NORMAL, so these commits skip the disk
+   * sync. Events, incidents and everything a person changes go through `db` (FULL). Both run on one
+   * thread, so they never wait for each other's lock.
+   */
+  private readonly relaxed: Database.Database;
 
   constructor(readonly file: string) {
     this.db = new Database(file);
@@ -101,6 +108,11 @@ export class SqliteStore implements Store {
     }
     this.db.exec(SCHEMA);
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.relaxed = new Database(file);
+    this.relaxed.pragma('journal_mode = WAL');
+    this.relaxed.pragma('synchronous = NORMAL');
+    this.relaxed.pragma('foreign_keys = ON');
+    this.relaxed.pragma('busy_timeout = 5000');
   }
 
   private now(): string {
@@ -108,18 +120,26 @@ export class SqliteStore implements Store {
   }
 
   private audit(actor: Actor, action: string, subject: string | null, details?: unknown): void {
-    this.db
-      .prepare(
-        'INSERT INTO audit (centre_id, at, invigilator_id, action, subject, details_json) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        actor.centreId,
-        this.now(),
-        actor.invigilatorId,
-        action,
-        subject,
-        details === undefined ? null : JSON.stringify(details),
-      );
+    this.auditOn(this.db, actor, action, subject, details);
+  }
+
+  private auditOn(
+    db: Database.Database,
+    actor: Actor,
+    action: string,
+    subject: string | null,
+    details?: unknown,
+  ): void {
+    db.prepare(
+      'INSERT INTO audit (centre_id, at, invigilator_id, action, subject, details_json) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
+      actor.centreId,
+      this.now(),
+      actor.invigilatorId,
+      action,
+      subject,
+      details === undefined ? null : JSON.stringify(details),
+    );
   }
 
   private tx<T>(fn: () => T): T {
@@ -351,14 +371,14 @@ export class SqliteStore implements Store {
 
   async saveSeatStatuses(rows: readonly SeatStatusRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const stmt = this.db.prepare(
+    const stmt = this.relaxed.prepare(
       `INSERT INTO seat_status (seat_id, state, status_json, seq, at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (seat_id) DO UPDATE SET state = excluded.state, status_json = excluded.status_json,
        seq = excluded.seq, at = excluded.at, last_seen_at = excluded.last_seen_at`,
     );
-    this.tx(() => {
+    this.relaxed.transaction(() => {
       for (const r of rows) stmt.run(r.seatId, r.state, r.statusJson, r.seq, r.at, r.lastSeenAt);
-    });
+    })();
   }
 
   async loadSeatStatuses(): Promise<SeatStatusRow[]> {
@@ -749,13 +769,13 @@ export class SqliteStore implements Store {
     }[],
   ): Promise<InstructionRow[]> {
     if (items.length === 0) return [];
-    const supersede = this.db.prepare(
+    const supersede = this.relaxed.prepare(
       "UPDATE instructions SET superseded = 1 WHERE seat_id = ? AND type = 'instruction/gate' AND superseded = 0",
     );
-    const insert = this.db.prepare(
+    const insert = this.relaxed.prepare(
       'INSERT INTO instructions (id, seat_id, type, payload_json, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    return this.tx(() =>
+    return this.relaxed.transaction(() =>
       items.map(({ actor, seatId, type, payload }) => {
         const row: InstructionRow = {
           id: randomUUID(),
@@ -768,10 +788,10 @@ export class SqliteStore implements Store {
         };
         if (type === 'instruction/gate') supersede.run(seatId);
         insert.run(row.id, seatId, type, JSON.stringify(payload), row.createdAt, row.createdBy);
-        this.audit(actor, type, seatId, payload);
+        this.auditOn(this.relaxed, actor, type, seatId, payload);
         return row;
       }),
-    );
+    )();
   }
 
   async ackInstruction(seatId: string, instructionId: string, at: string): Promise<boolean> {
@@ -782,10 +802,12 @@ export class SqliteStore implements Store {
   async ackInstructions(
     acks: readonly { seatId: string; instructionId: string; at: string }[],
   ): Promise<boolean[]> {
-    const stmt = this.db.prepare(
+    const stmt = this.relaxed.prepare(
       'UPDATE instructions SET acked_at = COALESCE(acked_at, ?) WHERE id = ? AND seat_id = ?',
     );
-    return this.tx(() => acks.map((a) => stmt.run(a.at, a.instructionId, a.seatId).changes === 1));
+    return this.relaxed.transaction(() =>
+      acks.map((a) => stmt.run(a.at, a.instructionId, a.seatId).changes === 1),
+    )();
   }
 
   async instructionsToResend(seatId: string): Promise<InstructionRow[]> {
@@ -825,6 +847,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.relaxed.open) this.relaxed.close();
     if (this.db.open) this.db.close();
   }
 }
