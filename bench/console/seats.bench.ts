@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { newToken, sha256 } from '../../invigilator/server/auth.ts';
@@ -35,7 +36,7 @@ import { percentile, type Row, report } from '../report.ts';
 const MARK = 'bench:';
 type FromGenerator =
   | { type: 'connected'; seconds: number; seats: number }
-  | { type: 'done'; sent: string[]; eventsSent: number; eventsLeft: number };
+  | { type: 'done'; sent: string[]; eventsSent: number; eventsLeft: number; loopDelayP99Ms: number };
 type ToGenerator = { type: 'go'; changesPerSecond: number; seconds: number } | { type: 'stop' };
 
 // ---------------------------------------------------------------- generator (child process)
@@ -53,6 +54,8 @@ async function runGenerator(file: string, url: string): Promise<void> {
   }
   const sent: string[] = [];
   let eventsSent = 0;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const tickMs = 100;
   const perTick = (go.changesPerSecond * tickMs) / 1000;
   let carry = 0;
@@ -89,7 +92,7 @@ async function runGenerator(file: string, url: string): Promise<void> {
   while (Date.now() < deadline && seats.some((s) => s.outbox.events.length > 0))
     await new Promise((r) => setTimeout(r, 50));
   const eventsLeft = seats.reduce((n, s) => n + s.outbox.events.length, 0);
-  send({ type: 'done', sent, eventsSent, eventsLeft });
+  send({ type: 'done', sent, eventsSent, eventsLeft, loopDelayP99Ms: Math.round(loop.percentile(99) / 1e6) });
   await new Promise<void>((r) => process.once('message', () => r()));
   await Promise.all(seats.map((s) => s.stop()));
   process.exit(0);
@@ -209,6 +212,8 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
       seats: n,
       generators: gens.length,
       connectAllSeconds: Number(connectSeconds.toFixed(2)),
+      // The machine is shared: the 1-minute load average says how much else was running.
+      loadAvg1m: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
     };
     if (!measure) {
       for (const g of gens) g.send({ type: 'stop' });
@@ -219,6 +224,7 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
 
     await new Promise((r) => setTimeout(r, 2000)); // settle after the connect storm
     const changesPerSecond = Math.max(20, n / 10);
+    await admin.post('/api/health/reset');
     const health0 = (await admin.get<{ seatMessages: number }>('/api/health')).body;
     const cpu0 = procStat(consoleProc.pid);
     const t0 = Date.now();
@@ -230,7 +236,11 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
       g.send({ type: 'go', changesPerSecond: changesPerSecond / gens.length, seconds: steadySeconds });
     const done = await Promise.all(gens.map((g) => g.next()));
     const cpu1 = procStat(consoleProc.pid);
-    const health1 = (await admin.get<{ seatMessages: number }>('/api/health')).body;
+    const health1 = (
+      await admin.get<{ seatMessages: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number }>(
+        '/api/health',
+      )
+    ).body;
     const elapsed = (Date.now() - t0) / 1000;
     clearInterval(sampler);
     await new Promise((r) => setTimeout(r, 500)); // last pushes in flight
@@ -258,6 +268,22 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
     await consoleProc.stop();
     const store = openSqliteStore(dataDir);
     const eventsStored = await store.countSeatEvents();
+    // Seats wrongly shown Offline (no message for more than 3 s) while the seats were running steadily.
+    const steadyEnd = new Date(t0 + elapsed * 1000).toISOString();
+    const offlineIncidents = Number(
+      (
+        store.db
+          .prepare("SELECT COUNT(*) AS n FROM incidents WHERE kind = 'seat-offline' AND at >= ? AND at <= ?")
+          .get(new Date(t0).toISOString(), steadyEnd) as { n: number }
+      ).n,
+    );
+    const offlineDuringConnect = Number(
+      (
+        store.db
+          .prepare("SELECT COUNT(*) AS n FROM incidents WHERE kind = 'seat-offline' AND at < ?")
+          .get(new Date(t0).toISOString()) as { n: number }
+      ).n,
+    );
     await store.close();
     Object.assign(row, {
       steadySeconds: Number(elapsed.toFixed(1)),
@@ -271,6 +297,10 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
       eventsStored,
       eventsUnacked: eventsLeft,
       consoleCpuPct: Math.round(((cpu1.cpuTicks - cpu0.cpuTicks) / 100 / elapsed) * 100),
+      consoleLoopDelayP99Ms: health1.eventLoopDelayP99Ms,
+      generatorLoopDelayP99Ms: Math.max(...done.map((d) => (d.type === 'done' ? d.loopDelayP99Ms : 0))),
+      falseOfflineSteady: offlineIncidents,
+      falseOfflineConnecting: offlineDuringConnect,
       consoleRssMbMax: Math.round(rssMax),
     });
     return row;

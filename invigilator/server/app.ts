@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -16,7 +17,7 @@ import Fastify, {
 } from 'fastify';
 import { SEAT_SOCKET_PATH } from '../../shared/schemas/protocol.ts';
 import { sha256 } from './auth.ts';
-import { type ConsoleContext, SESSION_COOKIE, type Session } from './context.ts';
+import { type ConsoleContext, SESSION_COOKIE, type Session, signedIn } from './context.ts';
 import { HttpError } from './http-error.ts';
 import { LiveHub } from './live.ts';
 import type { Logger } from './logger.ts';
@@ -168,6 +169,14 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   seatRoutes(app, ctx);
   sittingRoutes(app, ctx);
   recordRoutes(app, ctx);
+  // How late the console's event loop runs: the first sign of overload (sampled since the last reset).
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  app.post('/api/health/reset', async (req) => {
+    signedIn(req);
+    loopDelay.reset();
+    return { ok: true };
+  });
   // Counts only (no names): for monitoring and the benchmarks.
   app.get('/api/health', async () => ({
     ok: true,
@@ -176,6 +185,8 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
     seatMessages: hub.stats.messages,
     seatEventsStored: hub.stats.eventsStored,
     refusedConnections: hub.stats.refused,
+    eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
+    eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
   }));
 
   const dashboardDir = options.dashboardDir ?? findDashboard();
@@ -230,6 +241,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
     app,
     ctx,
     async close() {
+      loopDelay.disable();
       live.close();
       await hub.close();
       await app.close();

@@ -427,10 +427,13 @@ export class SqliteStore implements Store {
   private incidentsById(ids: readonly string[]): IncidentRow[] {
     if (ids.length === 0) return [];
     const out: IncidentRow[] = [];
-    const stmt = this.db.prepare(`${INCIDENT_SELECT} WHERE n.id = ?`);
-    for (const id of ids) {
-      const row = stmt.get(id) as Row | undefined;
-      if (row) out.push(incidentRow(row));
+    // In chunks: a whole room going offline at once is one query per 500 incidents, not one each.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`${INCIDENT_SELECT} WHERE n.id IN (${chunk.map(() => '?').join(',')}) ORDER BY n.at`)
+        .all(...chunk) as Row[];
+      out.push(...rows.map(incidentRow));
     }
     return out;
   }
