@@ -75,7 +75,7 @@ export function IncidentTable({ incidents }: { incidents: IncidentView[] }) {
             <td>
               <span class={`tag tag-${i.source}`}>{i.kindLabel}</span>
             </td>
-            <td>{i.pcName ?? '—'}</td>
+            <td class="nowrap">{i.pcName ?? '—'}</td>
             <td>
               {i.candidateName ?? '—'}
               {i.registrationNumber ? <div class="muted small">{i.registrationNumber}</div> : null}

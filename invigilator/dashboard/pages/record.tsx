@@ -164,7 +164,7 @@ export function RecordPage({ id }: { id: string }) {
               <tr key={i.id}>
                 <td class="nowrap">{clock(i.at)}</td>
                 <td>{i.kindLabel}</td>
-                <td>{i.pcName ?? '—'}</td>
+                <td class="nowrap">{i.pcName ?? '—'}</td>
                 <td>{i.candidateName ?? '—'}</td>
                 <td class="wrap">{i.description}</td>
                 <td>{i.recordedBy ?? 'Automatic'}</td>
