@@ -175,7 +175,12 @@ function startGenerator(creds: SeatCredentials[], url: string, dir: string, inde
 async function scenario(n: number, steadySeconds: number, measure: boolean): Promise<Row> {
   const dataDir = mkdtempSync(join(tmpdir(), 'invigil-bench-'));
   const creds = await seed(dataDir, n);
-  const consoleProc = await startConsoleProcess({ dataDir, env: { INVIGIL_LOG_LEVEL: 'warn' } });
+  const consoleProc = await startConsoleProcess({
+    dataDir,
+    env: { INVIGIL_LOG_LEVEL: 'warn' },
+    // For profiling: CONSOLE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+    nodeArgs: (process.env.CONSOLE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  });
   try {
     const admin = await setupFirstInvigilator(consoleProc.url, consoleProc.setupUrl ?? '');
     // A real dashboard live connection, timing what reaches it.

@@ -23,13 +23,20 @@ export interface ConsoleProcess {
 }
 
 export async function startConsoleProcess(
-  options: { dataDir?: string; keepData?: boolean; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: {
+    dataDir?: string;
+    keepData?: boolean;
+    env?: Record<string, string>;
+    /** Flags for node itself (such as --cpu-prof). */
+    nodeArgs?: string[];
+    timeoutMs?: number;
+  } = {},
 ): Promise<ConsoleProcess> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first.`);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'invigil-console-data-'));
   const child = spawn(
     process.execPath,
-    [CLI, 'console', '--port', '0', '--host', '127.0.0.1', '--data', dataDir],
+    [...(options.nodeArgs ?? []), CLI, 'console', '--port', '0', '--host', '127.0.0.1', '--data', dataDir],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...(options.env ?? {}) },

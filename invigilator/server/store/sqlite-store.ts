@@ -78,6 +78,20 @@ type Row = Record<string, unknown>;
 const str = (v: unknown) => v as string;
 const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
+/** Prepared statements are compiled once per connection and reused (the hot path runs the same few). */
+function cachePreparedStatements(db: Database.Database): void {
+  const cache = new Map<string, Database.Statement>();
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }) as typeof db.prepare;
+}
+
 export function openSqliteStore(dataDir: string): SqliteStore {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   return new SqliteStore(join(dataDir, 'console.sqlite'));
@@ -113,6 +127,8 @@ export class SqliteStore implements Store {
     this.relaxed.pragma('synchronous = NORMAL');
     this.relaxed.pragma('foreign_keys = ON');
     this.relaxed.pragma('busy_timeout = 5000');
+    cachePreparedStatements(this.db);
+    cachePreparedStatements(this.relaxed);
   }
 
   private now(): string {
