@@ -9,11 +9,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { z } from 'zod';
 import { incidentFromEvent } from '../../shared/catalogs/incidents.ts';
 import { readiness } from '../../shared/rules/readiness.ts';
+import { IdSchema } from '../../shared/schemas/common.ts';
 import type { SeatView } from '../../shared/schemas/console-api.ts';
+import { SeatEventSchema } from '../../shared/schemas/events.ts';
 import {
   type ConsoleToSeat,
+  MAX_SEAT_EVENTS_PER_MESSAGE,
   MAX_SEAT_MESSAGE_BYTES,
   SEAT_ID_HEADER,
   SEAT_OFFLINE_AFTER_MS,
@@ -22,6 +26,13 @@ import {
   SeatStatusSchema,
   SeatToConsoleSchema,
 } from '../../shared/schemas/protocol.ts';
+
+/** `seat/events` with the events left unchecked, so that each is checked on its own. */
+const EventsEnvelopeSchema = z.object({
+  type: z.literal('seat/events'),
+  events: z.array(z.unknown()).min(1).max(MAX_SEAT_EVENTS_PER_MESSAGE),
+});
+
 import { sameHash, sha256 } from './auth.ts';
 import type { Logger } from './logger.ts';
 import type {
@@ -528,6 +539,11 @@ export class SeatHub {
       this.error(ws, 'the message is not valid JSON');
       return;
     }
+    if ((json as { type?: unknown })?.type === 'seat/events' && s.helloDone) {
+      this.heard(s, Date.now());
+      await this.onEvents(s, ws, json);
+      return;
+    }
     const parsed = SeatToConsoleSchema.safeParse(json);
     const type =
       typeof (json as { type?: unknown })?.type === 'string' ? (json as { type: string }).type : undefined;
@@ -597,37 +613,74 @@ export class SeatHub {
         this.changed([s.seat.id]);
         return;
       }
-      case 'seat/events': {
-        const receivedAt = new Date(now).toISOString();
-        const a = this.assignments.get(s.seat.id);
-        for (const event of msg.events) {
-          const inc = incidentFromEvent(event);
-          this.eventQueue.push({
-            socket: ws,
-            item: {
-              seatId: s.seat.id,
-              centreId: s.seat.centreId,
-              event,
-              receivedAt,
-              incident: inc
-                ? {
-                    ...inc,
-                    at: event.at,
-                    seatId: s.seat.id,
-                    sittingId: a?.sittingId ?? null,
-                    entryId: a?.entryId ?? null,
-                  }
-                : null,
-            },
-          });
-        }
-        this.scheduleEventFlush();
-        return;
-      }
       case 'instruction/ack':
         this.queueAck(s.seat.id, msg.instructionId, new Date(now).toISOString(), ws);
         return;
     }
+  }
+
+  /**
+   * Events are checked one by one: a valid event is stored even when its neighbour is not, and an
+   * invalid event that carries an id is kept as "rejected" (with the reason) and acknowledged, so one
+   * bad event can never block a seat's outbox. Each rejection is reported to the seat and logged.
+   */
+  private async onEvents(s: LiveSeat, ws: WebSocket, json: unknown): Promise<void> {
+    const envelope = EventsEnvelopeSchema.safeParse(json);
+    if (!envelope.success) {
+      const issue = envelope.error.issues[0];
+      const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+      this.error(ws, `seat/events rejected: ${where}${issue?.message ?? 'invalid'}`, 'seat/events');
+      return;
+    }
+    const receivedAt = new Date().toISOString();
+    const a = this.assignments.get(s.seat.id);
+    const rejected: { id: string; json: string }[] = [];
+    envelope.data.events.forEach((raw, i) => {
+      const parsed = SeatEventSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const reason = `events.${i}${issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`;
+        const id = IdSchema.safeParse((raw as { id?: unknown } | null)?.id);
+        this.error(
+          ws,
+          `seat/events: ${reason}${id.success ? ' (kept as rejected and acknowledged)' : ''}`,
+          'seat/events',
+        );
+        this.log.warn({ seatId: s.seat.id, reason }, 'seat sent an invalid event');
+        if (id.success)
+          rejected.push({ id: id.data, json: JSON.stringify({ reason, event: raw }).slice(0, 64_000) });
+        return;
+      }
+      const event = parsed.data;
+      const inc = incidentFromEvent(event);
+      this.eventQueue.push({
+        socket: ws,
+        item: {
+          seatId: s.seat.id,
+          centreId: s.seat.centreId,
+          event,
+          receivedAt,
+          incident: inc
+            ? {
+                ...inc,
+                at: event.at,
+                seatId: s.seat.id,
+                sittingId: a?.sittingId ?? null,
+                entryId: a?.entryId ?? null,
+              }
+            : null,
+        },
+      });
+    });
+    if (rejected.length > 0) {
+      try {
+        await this.store.storeRejectedEvents(s.seat.id, rejected, receivedAt);
+        this.send(ws, { type: 'event/ack', ids: rejected.map((r) => r.id) });
+      } catch (error) {
+        this.log.error({ err: error }, 'could not keep rejected seat events');
+      }
+    }
+    this.scheduleEventFlush();
   }
 
   // ---- batched writes ----

@@ -479,6 +479,19 @@ export class SqliteStore implements Store {
     return this.incidentsById(ids);
   }
 
+  async storeRejectedEvents(
+    seatId: string,
+    events: readonly { id: string; json: string }[],
+    receivedAt: string,
+  ): Promise<void> {
+    const insert = this.db.prepare(
+      "INSERT OR IGNORE INTO seat_events (id, seat_id, type, at, received_at, json) VALUES (?, ?, 'rejected', ?, ?, ?)",
+    );
+    this.tx(() => {
+      for (const e of events) insert.run(e.id, seatId, receivedAt, receivedAt, e.json);
+    });
+  }
+
   async countSeatEvents(seatId?: string): Promise<number> {
     const row = seatId
       ? this.db.prepare('SELECT COUNT(*) AS n FROM seat_events WHERE seat_id = ?').get(seatId)

@@ -219,6 +219,12 @@ export interface Store {
    * stored ones, all in one transaction. Returns the incidents created.
    */
   storeSeatEvents(events: readonly IncomingSeatEvent[]): Promise<IncidentRow[]>;
+  /** Events that failed validation but carry an id: kept (type `rejected`, with the reason) so they can be acknowledged. */
+  storeRejectedEvents(
+    seatId: string,
+    events: readonly { id: string; json: string }[],
+    receivedAt: string,
+  ): Promise<void>;
   countSeatEvents(seatId?: string): Promise<number>;
   addIncident(actor: Actor, incident: NewIncident): Promise<IncidentRow>;
   /** Incidents made by the console itself (a seat went offline), batched. */

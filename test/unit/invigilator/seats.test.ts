@@ -208,6 +208,47 @@ describe('live seat state', () => {
 });
 
 describe('events and instructions', () => {
+  test('one bad event never blocks the others: valid ones are stored, a bad one with an id is kept as rejected, all acknowledged', async () => {
+    const creds = await enrolTestSeat(c.admin, 'PC-BADEVENT');
+    const ws = new WebSocket(`${c.url.replace('http', 'ws')}/seat`, {
+      headers: { authorization: `Bearer ${creds.credential}`, 'x-invigil-seat': creds.seatId },
+    });
+    const received: ConsoleToSeat[] = [];
+    ws.on('message', (d) => received.push(JSON.parse(d.toString()) as ConsoleToSeat));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(
+      JSON.stringify({
+        type: 'seat/hello',
+        protocol: 1,
+        agentVersion: 'raw',
+        pcName: 'PC-BADEVENT',
+        os: 'linux',
+      }),
+    );
+    const good = event('event/focus-lost');
+    const futureType = {
+      id: 'evt-from-a-newer-agent',
+      at: new Date().toISOString(),
+      type: 'event/teleported',
+    };
+    const noId = { type: 'event/focus-lost', at: 'yesterday' };
+    ws.send(JSON.stringify({ type: 'seat/events', events: [good, futureType, noId] }));
+    const acked = await until(async () => {
+      const ids = received.flatMap((m) => (m.type === 'event/ack' ? m.ids : []));
+      return ids.length >= 2 ? ids : undefined;
+    });
+    expect(acked.sort()).toEqual([good.id, futureType.id].sort());
+    const errors = received
+      .filter((m) => m.type === 'console/error')
+      .map((m) => (m as { error: string }).error);
+    expect(
+      errors.some((e) => e.startsWith('seat/events: events.1.type:') && e.includes('kept as rejected')),
+    ).toBe(true);
+    expect(errors.some((e) => e.startsWith('seat/events: events.2.'))).toBe(true);
+    expect(await c.running.store.countSeatEvents(creds.seatId)).toBe(2);
+    ws.close();
+  });
+
   test('events are stored once however often they are sent, and acknowledged each time', async () => {
     const creds = await enrolTestSeat(c.admin, 'PC-EVENTS');
     const seat = startSimulatedSeat(c.url, creds);
