@@ -227,7 +227,11 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
           socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
           return;
         }
-        live.handleUpgrade(req, socket, head, { centreId: inv.centreId, invigilatorId: inv.id });
+        live.handleUpgrade(req, socket, head, {
+          centreId: inv.centreId,
+          invigilatorId: inv.id,
+          tokenHash: sha256(token ?? ''),
+        });
       })().catch((error: unknown) => {
         log.error({ err: error }, 'dashboard socket failed');
         socket.destroy();

@@ -16,6 +16,8 @@ import type { IncidentRow } from './store/store.ts';
 export interface LiveSession {
   centreId: string;
   invigilatorId: string;
+  /** The session's token hash, so that signing out closes its live connections too. */
+  tokenHash: string;
 }
 
 /** Dashboards that fall this far behind are dropped; they reconnect and get a fresh snapshot. */
@@ -139,6 +141,12 @@ export class LiveHub {
       };
       ws.send(JSON.stringify(snapshot));
     });
+  }
+
+  /** Signing out ends the session's live connections at once. */
+  closeSession(tokenHash: string): void {
+    for (const [ws, session] of this.clients)
+      if (session.tokenHash === tokenHash) ws.close(4001, 'signed out');
   }
 
   get dashboards(): number {

@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { SeatView, SittingView } from '../../../shared/schemas/console-api.ts';
 import { get } from '../api.ts';
-import { PageHeader, STATE_LABEL, StateBadge } from '../components.tsx';
+import { PageHeader, StateBadge } from '../components.tsx';
 import { secondsAgo, sittingDate, sittingTime } from '../format.ts';
 import { useLive, useNow } from '../live.ts';
 import { IdentityDialog, type IdentityTarget, MessageDialog } from './seat-actions.tsx';
@@ -116,11 +116,7 @@ function SeatCard({
     .map((r) => (r.subject ? `${r.message}: ${r.subject}` : r.message))
     .join('\n');
   return (
-    <li
-      class={`seat seat-${seat.state}`}
-      data-seat={seat.pcName}
-      aria-label={`${seat.pcName}: ${STATE_LABEL[seat.state]}`}
-    >
+    <li class={`seat seat-${seat.state}`} data-seat={seat.pcName}>
       <div class="seat-head">
         <span class="seat-pc">{seat.pcName}</span>
         <StateBadge state={seat.state} />

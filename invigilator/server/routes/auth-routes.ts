@@ -89,7 +89,10 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   });
 
   app.post('/api/sign-out', async (req, reply) => {
-    if (req.session) await ctx.store.deleteSession(req.session.tokenHash);
+    if (req.session) {
+      await ctx.store.deleteSession(req.session.tokenHash);
+      ctx.live.closeSession(req.session.tokenHash);
+    }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { signedOut: true };
   });

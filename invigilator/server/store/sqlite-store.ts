@@ -277,6 +277,7 @@ export class SqliteStore implements Store {
   }
 
   async createSession(tokenHash: string, invigilatorId: string, expiresAt: string): Promise<void> {
+    this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(this.now());
     this.db
       .prepare(
         'INSERT INTO sessions (token_hash, invigilator_id, created_at, expires_at) VALUES (?, ?, ?, ?)',

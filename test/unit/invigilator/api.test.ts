@@ -102,9 +102,13 @@ describe('first start and sign-in', () => {
     const client = new ConsoleClient(c.url);
     await client.signIn(c.adminName, c.adminPin, c.adminPassword);
     const cookie = client.cookie;
+    const live = await client.live();
+    const closed = new Promise<number>((r) => live.ws.once('close', (code) => r(code)));
     expect((await client.post('/api/sign-out')).status).toBe(200);
+    expect(await closed).toBe(4001);
     client.cookie = cookie;
     expect((await client.get('/api/me')).status).toBe(401);
+    await expect(client.live()).rejects.toThrow('live socket refused: 401');
   });
 });
 
@@ -280,6 +284,23 @@ describe('sittings', () => {
       audit.body.audit.some((a) => a.action === 'entry.outcome' && a.invigilator === 'Dana Okafor'),
     ).toBe(true);
   });
+});
+
+test('the live socket refuses another site (Origin) and anyone not signed in', async () => {
+  const WebSocket = (await import('ws')).default;
+  const status = (headers: Record<string, string>) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${c.url.replace('http', 'ws')}/api/live`, { headers });
+      ws.on('open', () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.on('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => undefined);
+    });
+  expect(await status({ origin: c.url })).toBe(401);
+  expect(await status({ origin: 'http://evil.example', cookie: c.admin.cookie ?? '' })).toBe(403);
+  expect(await status({ origin: c.url, cookie: c.admin.cookie ?? '' })).toBe(101);
 });
 
 test('sign-in attempts are rate-limited (429 after 10 a minute)', async () => {
