@@ -97,9 +97,12 @@ export class SeatHub {
   private ackFlush: Promise<void> | null = null;
   private readonly heartbeatMs: number;
   private readonly batchMs: number;
+  private readonly sweepMs: number;
+  private lastSweep = Date.now();
+  private skippedSweeps = 0;
   private readonly offlineAfterMs: number;
   /** Counters for the logs and benchmarks. */
-  readonly stats = { messages: 0, refused: 0, badMessages: 0, eventsStored: 0 };
+  readonly stats = { messages: 0, refused: 0, badMessages: 0, eventsStored: 0, lateSweeps: 0 };
 
   constructor(
     private readonly store: Store,
@@ -110,7 +113,8 @@ export class SeatHub {
     this.offlineAfterMs = options.offlineAfterMs ?? SEAT_OFFLINE_AFTER_MS;
     this.batchMs = options.batchMs ?? 10;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SEAT_MESSAGE_BYTES });
-    this.timers.push(setInterval(() => this.sweep(), options.sweepMs ?? 250));
+    this.sweepMs = options.sweepMs ?? 250;
+    this.timers.push(setInterval(() => this.sweep(), this.sweepMs));
     this.timers.push(setInterval(() => void this.flushStatuses(), options.statusFlushMs ?? 1000));
     // Which sitting a seat belongs to depends on the clock as well as on edits.
     this.timers.push(setInterval(() => void this.refreshAssignments(null), 60_000));
@@ -742,6 +746,18 @@ export class SeatHub {
   /** Seats silent for longer than the offline threshold turn Offline, with an incident for the record. */
   private sweep(): void {
     const now = Date.now();
+    const late = now - this.lastSweep - this.sweepMs;
+    this.lastSweep = now;
+    // Timers run before the socket reads in each turn of the event loop: after the console itself
+    // stalled (a long write, the machine overloaded), heartbeats may be waiting unread. Let them be read
+    // before blaming any seat. Never more than a few sweeps in a row, so an overloaded console still
+    // shows a seat that really stopped as Offline (fail closed).
+    if (late > 250 && this.skippedSweeps < 4) {
+      this.skippedSweeps++;
+      this.stats.lateSweeps++;
+      return;
+    }
+    this.skippedSweeps = 0;
     const wentOffline: LiveSeat[] = [];
     for (const s of this.seats.values()) {
       if (!s.offline && s.lastSeenMs > 0 && now - s.lastSeenMs > this.offlineAfterMs) {
