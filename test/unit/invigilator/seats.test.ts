@@ -4,6 +4,7 @@
  * acknowledgements, the gate held until the identity check, the record export.
  */
 
+import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -423,6 +424,32 @@ describe('the invigilation record', () => {
     expect(text).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
     expect(text).not.toMatch(/(^|,)=HYPERLINK/m);
   });
+});
+
+test('a seat rides out a console restart: it reconnects by itself and delivers what happened meanwhile', async () => {
+  const first = await startTestConsole();
+  const dataDir = first.dataDir;
+  const port = first.running.port;
+  const creds = await enrolTestSeat(first.admin, 'PC-RESTART');
+  const seat = startSimulatedSeat(first.url, creds);
+  seats.push(seat);
+  await seat.waitFor(() => seat.link.connected);
+  await first.running.close(); // the data folder stays
+  await seat.waitFor(() => !seat.link.connected);
+  const meanwhile = event('event/focus-lost');
+  seat.outbox.add(meanwhile);
+  const { startConsole } = await import('../../../invigilator/server/start.ts');
+  const pino = (await import('pino')).default;
+  const second = await startConsole({ dataDir, port, host: '127.0.0.1', log: pino({ level: 'silent' }) });
+  try {
+    expect(second.setupUrl).toBeNull();
+    await seat.waitFor(() => seat.link.connections >= 2 && seat.outbox.events.length === 0, 20_000);
+    expect(await second.store.countSeatEvents(creds.seatId)).toBe(1);
+  } finally {
+    await seat.stop();
+    await second.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('createConsoleLink refuses an address that is not http(s)', () => {
