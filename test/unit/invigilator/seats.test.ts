@@ -142,9 +142,13 @@ describe('live seat state', () => {
       );
       expect(ready.pcName).toBe('PC-LIVE');
       seat.setFindings([PASSWORD_MANAGER_FINDING]);
+      // Not the "waiting for the first report" Not ready of a seat just connected: the finding's.
       const notReady = await live.waitFor((m) =>
         m.type === 'live/seats'
-          ? m.seats.find((s) => s.id === creds.seatId && s.state === 'not-ready')
+          ? m.seats.find(
+              (s) =>
+                s.id === creds.seatId && s.state === 'not-ready' && s.reasons[0]?.code === 'password-manager',
+            )
           : undefined,
       );
       expect(notReady.reasons[0]).toMatchObject({
