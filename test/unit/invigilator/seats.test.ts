@@ -159,7 +159,7 @@ describe('live seat state', () => {
       const offline = await live.waitFor(
         (m) =>
           m.type === 'live/seats'
-            ? m.seats.find((s) => s.id === creds.seatId && s.state === 'offline')
+            ? m.seats.find((s) => s.id === creds.seatId && s.state === 'offline' && s.lastSeenAt !== null)
             : undefined,
         15_000,
       );
