@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type ConsoleClient, setupFirstInvigilator } from './console-client.ts';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/cli/invigil.js');
 
@@ -82,4 +83,31 @@ export async function startConsoleProcess(
       return child.exitCode;
     },
   };
+}
+
+export interface ReadyConsole {
+  proc: ConsoleProcess;
+  /** Signed in as the first coordinator ("Dana Okafor", PIN 40213, password "correct horse battery"). */
+  admin: ConsoleClient;
+  /** An enrolment code for `invigil enrol --code` (valid for 100 PCs). */
+  code: string;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * `invigil console` as a real process, set up and ready for seats: the one call an end-to-end test
+ * with real `invigil agent` processes needs before `invigil enrol --console proc.url --code code`.
+ */
+export async function startReadyConsole(): Promise<ReadyConsole> {
+  const proc = await startConsoleProcess();
+  try {
+    if (!proc.setupUrl) throw new Error('a fresh console printed no setup link');
+    const admin = await setupFirstInvigilator(proc.url, proc.setupUrl);
+    const r = await admin.post<{ code: string }>('/api/enrolment-codes', { uses: 100 });
+    if (r.status !== 201) throw new Error(`enrolment code: ${r.status} ${r.text}`);
+    return { proc, admin, code: r.body.code, stop: () => proc.stop() };
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
 }

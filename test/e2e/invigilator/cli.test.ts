@@ -12,7 +12,12 @@ import WebSocket from 'ws';
 import { parse as parseYaml } from 'yaml';
 import { AgentConfigSchema } from '../../../shared/schemas/config.ts';
 import { setupFirstInvigilator } from '../../helpers/console-client.ts';
-import { CLI, type ConsoleProcess, startConsoleProcess } from '../../helpers/console-process.ts';
+import {
+  CLI,
+  type ConsoleProcess,
+  startConsoleProcess,
+  startReadyConsole,
+} from '../../helpers/console-process.ts';
 
 let consoleProc: ConsoleProcess;
 let code = '';
@@ -24,10 +29,9 @@ function invigil(args: string[]) {
 }
 
 beforeAll(async () => {
-  consoleProc = await startConsoleProcess();
-  const admin = await setupFirstInvigilator(consoleProc.url, consoleProc.setupUrl ?? '');
-  const r = await admin.post<{ code: string }>('/api/enrolment-codes', { uses: 10 });
-  code = r.body.code;
+  const ready = await startReadyConsole();
+  consoleProc = ready.proc;
+  code = ready.code;
 }, 60_000);
 afterAll(async () => {
   await consoleProc?.stop();
