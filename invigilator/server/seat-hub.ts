@@ -85,6 +85,8 @@ export class SeatHub {
   private readonly seats = new Map<string, LiveSeat>();
   private assignments = new Map<string, Assignment>();
   private readonly gates = new Map<string, InstructionRow>();
+  /** The latest message to each seat's candidate (since the console started), for the seat map. */
+  private readonly messages = new Map<string, InstructionRow>();
   private readonly listeners = new Set<SeatChangeListener>();
   private readonly timers: NodeJS.Timeout[] = [];
   private eventQueue: { item: IncomingSeatEvent; socket: WebSocket }[] = [];
@@ -212,6 +214,7 @@ export class SeatHub {
     if (!s) return undefined;
     const a = this.assignments.get(id);
     const gate = this.gates.get(id);
+    const message = this.messages.get(id);
     let state: SeatView['state'];
     let reasons: SeatView['reasons'];
     if (s.offline) {
@@ -266,6 +269,9 @@ export class SeatHub {
             instructionId: gate.id,
             ackedAt: gate.ackedAt,
           }
+        : null,
+      lastMessage: message
+        ? { instructionId: message.id, sentAt: message.createdAt, ackedAt: message.ackedAt }
         : null,
     };
   }
@@ -399,6 +405,11 @@ export class SeatHub {
           this.gates.set(a.seatId, { ...gate, ackedAt: a.at });
           changed.push(a.seatId);
         }
+        const message = this.messages.get(a.seatId);
+        if (message?.id === a.instructionId && !message.ackedAt) {
+          this.messages.set(a.seatId, { ...message, ackedAt: a.at });
+          changed.push(a.seatId);
+        }
       });
       this.changed(changed);
     } catch (error) {
@@ -413,7 +424,9 @@ export class SeatHub {
 
   async showMessage(actor: Actor, seatId: string, text: string): Promise<InstructionRow> {
     const row = await this.store.createInstruction(actor, seatId, 'instruction/show-message', { text });
+    this.messages.set(seatId, row);
     this.sendInstruction(row);
+    this.changed([seatId]);
     return row;
   }
 

@@ -110,6 +110,10 @@ export const SeatViewSchema = z.object({
     })
     .nullable(),
   gate: GateViewSchema.nullable(),
+  /** The latest message sent to the candidate, and when the seat confirmed showing it. */
+  lastMessage: z
+    .object({ instructionId: z.string(), sentAt: IsoDateTimeSchema, ackedAt: IsoDateTimeSchema.nullable() })
+    .nullable(),
 });
 export type SeatView = z.infer<typeof SeatViewSchema>;
 

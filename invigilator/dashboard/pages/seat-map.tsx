@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { SeatView, SittingView } from '../../../shared/schemas/console-api.ts';
 import { get } from '../api.ts';
 import { PageHeader, StateBadge } from '../components.tsx';
-import { secondsAgo, sittingDate, sittingTime } from '../format.ts';
+import { clock, secondsAgo, sittingDate, sittingTime } from '../format.ts';
 import { useLive, useNow } from '../live.ts';
 import { IdentityDialog, type IdentityTarget, MessageDialog } from './seat-actions.tsx';
 
@@ -142,6 +142,13 @@ function SeatCard({
           ))}
           {seat.reasons.length > 2 ? <li class="reason muted">and {seat.reasons.length - 2} more</li> : null}
         </ul>
+      ) : null}
+      {seat.lastMessage ? (
+        <div class="seat-message" data-message={seat.lastMessage.ackedAt ? 'shown' : 'sending'}>
+          {seat.lastMessage.ackedAt
+            ? `Message shown ${clock(seat.lastMessage.ackedAt).slice(0, 5)}`
+            : 'Message sending…'}
+        </div>
       ) : null}
       <div class="seat-foot">
         <span class="gate" data-gate={gate?.state ?? 'none'}>

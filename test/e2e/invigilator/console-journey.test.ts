@@ -242,6 +242,23 @@ test('the identity check at the PC releases the seat, and the seat acknowledges'
   expect(await seatState('PC-01')).toBe('ready');
 }, 200_000);
 
+test('a message reaches the candidate, and the seat card says when the seat showed it', async () => {
+  const seat = seats.get('PC-04');
+  if (!seat) throw new Error('no PC-04');
+  await page.click('[data-seat="PC-04"] .seat-actions .button.ghost');
+  await page.waitForSelector('.dialog textarea[name=text]');
+  await page.type('.dialog textarea[name=text]', 'Ten minutes left. Check your answers.');
+  await page.click('.dialog button[type=submit]');
+  const shown = await seat.waitFor(() =>
+    seat.instructions.find((i) => i.type === 'instruction/show-message'),
+  );
+  expect(shown).toMatchObject({ text: 'Ten minutes left. Check your answers.' });
+  await page.waitForSelector('[data-seat="PC-04"] .seat-message[data-message="shown"]', { timeout: 10_000 });
+  expect(await page.$eval('[data-seat="PC-04"] .seat-message', (e) => e.textContent)).toMatch(
+    /^Message shown \d\d:\d\d$/,
+  );
+}, 60_000);
+
 test('incidents, automatic and manual, are listed and go into the exported record', async () => {
   seats.get('PC-02')?.outbox.add(
     event('event/blocked-navigation', {
