@@ -15,6 +15,16 @@ import { SeatEventSchema } from './events.ts';
  */
 export const SEAT_PROTOCOL_VERSION = 1;
 export const MAX_SEAT_EVENTS_PER_MESSAGE = 200;
+/** The console's WebSocket path for seats (`ws://host:port/seat`, or `wss://` behind TLS). */
+export const SEAT_SOCKET_PATH = '/seat';
+/** Request header naming the seat the credential belongs to (the credential itself goes in `Authorization: Bearer`). */
+export const SEAT_ID_HEADER = 'x-invigil-seat';
+/** The console marks a seat Offline when it has heard nothing from it for this long. */
+export const SEAT_OFFLINE_AFTER_MS = 3000;
+/** Largest WebSocket message the console accepts from a seat (a full status is well under this). */
+export const MAX_SEAT_MESSAGE_BYTES = 512 * 1024;
+/** The enrolment endpoint, relative to the console's address. */
+export const ENROL_PATH = '/api/seats/enrol';
 
 /** What the agent knows about its seat right now. */
 export const SeatStatusSchema = z.object({
@@ -38,6 +48,8 @@ export const SeatToConsoleSchema = z.discriminatedUnion('type', [
     agentVersion: z.string().max(64),
     pcName: ShortTextSchema,
     os: z.string().max(64),
+    /** Where the seat is in the room ("Row B, seat 4"), from the agent's config; the console may override it. */
+    place: ShortTextSchema.optional(),
   }),
   /** Sent on every change of status. `seq` increases per agent run, so the console keeps the newest. */
   z.object({
@@ -64,6 +76,9 @@ export const ConsoleToSeatSchema = z.discriminatedUnion('type', [
     protocol: z.number().int().positive(),
     seatId: z.string().max(64),
     serverTime: IsoDateTimeSchema,
+    /** How often the console expects `seat/heartbeat`; silence for `offlineAfterMs` shows the seat as Offline. */
+    heartbeatMs: z.number().int().positive().optional(),
+    offlineAfterMs: z.number().int().positive().optional(),
   }),
   /** The console stored these events: the agent may delete them. */
   z.object({ type: z.literal('event/ack'), ids: z.array(IdSchema).max(MAX_SEAT_EVENTS_PER_MESSAGE) }),
@@ -86,8 +101,10 @@ export const EnrolRequestSchema = z.object({
   code: z.string().min(4).max(64),
   pcName: ShortTextSchema.min(1),
 });
+export type EnrolRequest = z.infer<typeof EnrolRequestSchema>;
 export const EnrolResponseSchema = z.object({
   seatId: z.string().max(64),
   /** Secret; sent as `Authorization: Bearer <credential>` when opening the WebSocket. */
   credential: z.string().min(32).max(256),
 });
+export type EnrolResponse = z.infer<typeof EnrolResponseSchema>;

@@ -1,0 +1,134 @@
+/**
+ * The invigilator's dashboard: sign-in, then the seat map, sittings, identity checks, incidents and
+ * the invigilation record. Hash routes (#/sittings/…) so the console serves one page.
+ */
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { MeResponse } from '../../shared/schemas/console-api.ts';
+import { get, post, setSignedOutHandler } from './api.ts';
+import { LiveContext, useLiveConnection } from './live.ts';
+import { EnrolPage } from './pages/enrol.tsx';
+import { IncidentsPage } from './pages/incidents.tsx';
+import { InvigilatorsPage } from './pages/invigilators.tsx';
+import { RecordPage } from './pages/record.tsx';
+import { SeatMapPage } from './pages/seat-map.tsx';
+import { SetupPage, SignInPage } from './pages/sign-in.tsx';
+import { SittingDetailPage } from './pages/sitting-detail.tsx';
+import { SittingEditorPage } from './pages/sitting-editor.tsx';
+import { SittingsPage } from './pages/sittings.tsx';
+import './styles.css';
+
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash.slice(1) || '/');
+  useEffect(() => {
+    const on = () => setHash(location.hash.slice(1) || '/');
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return hash;
+}
+
+export function navigate(path: string): void {
+  location.hash = path;
+}
+
+/** The page for a route; unknown routes say so. */
+function pageFor(route: string, me: MeResponse) {
+  if (route === '/' || route === '/seats') return <SeatMapPage />;
+  if (route === '/sittings') return <SittingsPage />;
+  if (route === '/sittings/new') return <SittingEditorPage id={null} />;
+  if (route === '/incidents') return <IncidentsPage />;
+  if (route === '/enrol') return <EnrolPage />;
+  if (route === '/invigilators') return <InvigilatorsPage me={me} />;
+  const m = route.match(/^\/sittings\/([\w-]+)(?:\/(edit|record))?$/);
+  const id = m?.[1];
+  if (id && m?.[2] === 'edit') return <SittingEditorPage id={id} />;
+  if (id && m?.[2] === 'record') return <RecordPage id={id} />;
+  if (id) return <SittingDetailPage id={id} me={me} />;
+  return (
+    <p>
+      There is no page here. <a href="#/">Go to the seat map</a>.
+    </p>
+  );
+}
+
+function App() {
+  const route = useHash();
+  const [me, setMe] = useState<MeResponse | null | undefined>(undefined);
+  const live = useLiveConnection(Boolean(me));
+
+  useEffect(() => {
+    setSignedOutHandler(() => setMe(null));
+    get<MeResponse>('/api/me').then(setMe, () => setMe(null));
+  }, []);
+
+  const setup = route.match(/^\/setup\/([A-Za-z0-9_-]+)$/);
+  if (setup?.[1]) {
+    return (
+      <SetupPage
+        token={setup[1]}
+        onDone={async () => {
+          setMe(await get<MeResponse>('/api/me'));
+          navigate('/');
+        }}
+      />
+    );
+  }
+  if (me === undefined) return <p class="loading">Loading…</p>;
+  if (me === null) return <SignInPage onSignedIn={async () => setMe(await get<MeResponse>('/api/me'))} />;
+
+  const page = pageFor(route, me);
+  const printOnly = route.endsWith('/record');
+  const nav = [
+    ['/', 'Seat map'],
+    ['/sittings', 'Sittings'],
+    ['/incidents', 'Incidents'],
+    ['/enrol', 'Enrol PCs'],
+    ['/invigilators', 'Invigilators'],
+  ] as const;
+  const section = route === '/seats' ? '/' : `/${route.split('/')[1] ?? ''}`;
+  return (
+    <LiveContext.Provider value={live}>
+      <header class={`topbar${printOnly ? ' no-print' : ''}`}>
+        <div class="brand">
+          <span class="brand-mark" aria-hidden="true">
+            IV
+          </span>
+          <span>
+            <strong>Invigil</strong>
+            <span class="brand-centre">{me.centre.name}</span>
+          </span>
+        </div>
+        <nav aria-label="Main">
+          {nav.map(([href, label]) => (
+            <a key={href} href={`#${href}`} aria-current={section === href ? 'page' : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
+        <div class="who">
+          <span class={`live-dot ${live.connected ? 'on' : 'off'}`} role="status">
+            {live.connected ? 'Live' : 'Reconnecting…'}
+          </span>
+          <span class="who-name">
+            {me.invigilator.name} <span class="muted">PIN {me.invigilator.pin}</span>
+          </span>
+          <button
+            type="button"
+            class="button ghost small"
+            onClick={async () => {
+              await post('/api/sign-out').catch(() => undefined);
+              setMe(null);
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main class={printOnly ? 'main print-main' : 'main'}>{page}</main>
+    </LiveContext.Provider>
+  );
+}
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);

@@ -1,0 +1,118 @@
+/** Enrolling exam PCs: make a code, run `invigil enrol` on each PC; name each seat's place in the room. */
+import { useState } from 'preact/hooks';
+import type { EnrolmentCodeView } from '../../../shared/schemas/console-api.ts';
+import { patch, post } from '../api.ts';
+import { ErrorLine, Field, PageHeader, StateBadge } from '../components.tsx';
+import { dateTime } from '../format.ts';
+import { useLive } from '../live.ts';
+
+export function EnrolPage() {
+  const live = useLive();
+  const [uses, setUses] = useState('30');
+  const [hours, setHours] = useState('8');
+  const [code, setCode] = useState<EnrolmentCodeView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const seats = [...live.seats.values()].sort((a, b) =>
+    a.pcName.localeCompare(b.pcName, undefined, { numeric: true }),
+  );
+  return (
+    <section>
+      <PageHeader title="Enrol PCs" />
+      <div class="card">
+        <h2>1. Make an enrolment code</h2>
+        <form
+          class="form-row"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            setError(null);
+            try {
+              setCode(
+                await post<EnrolmentCodeView>('/api/enrolment-codes', {
+                  uses: Number(uses),
+                  validHours: Number(hours),
+                }),
+              );
+            } catch (err) {
+              setError((err as Error).message);
+            }
+          }}
+        >
+          <Field label="For how many PCs">
+            <input
+              name="uses"
+              type="number"
+              min={1}
+              max={1000}
+              class="num"
+              value={uses}
+              onInput={(e) => setUses(e.currentTarget.value)}
+            />
+          </Field>
+          <Field label="Valid for (hours)">
+            <input
+              name="hours"
+              type="number"
+              min={1}
+              max={72}
+              class="num"
+              value={hours}
+              onInput={(e) => setHours(e.currentTarget.value)}
+            />
+          </Field>
+          <button type="submit" class="button primary" id="make-code">
+            Make a code
+          </button>
+        </form>
+        <ErrorLine error={error} />
+        {code ? (
+          <div class="code-box">
+            <div class="code" id="enrolment-code">
+              {code.code}
+            </div>
+            <p class="muted">
+              For {code.usesLeft} PCs, until {dateTime(code.expiresAt)}. Only this page shows it: note it now.
+            </p>
+            <h2>2. On each exam PC, run</h2>
+            <pre class="command">
+              invigil enrol --console {location.origin} --code {code.code} --config /etc/invigil/agent.yaml
+            </pre>
+            <p class="muted">
+              then start (or restart) the Invigil agent. The PC appears below within a second.
+            </p>
+          </div>
+        ) : null}
+      </div>
+      <h2>Enrolled PCs ({seats.length})</h2>
+      <table class="table">
+        <thead>
+          <tr>
+            <th scope="col">PC</th>
+            <th scope="col">Place in the room</th>
+            <th scope="col">State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {seats.map((s) => (
+            <tr key={s.id}>
+              <td>{s.pcName}</td>
+              <td>
+                <input
+                  aria-label={`Place of ${s.pcName}`}
+                  defaultValue={s.place}
+                  placeholder="Row B, seat 4"
+                  onBlur={async (e) => {
+                    const place = e.currentTarget.value;
+                    if (place !== s.place) await patch(`/api/seats/${s.id}`, { place });
+                  }}
+                />
+              </td>
+              <td>
+                <StateBadge state={s.state} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,254 @@
+/**
+ * The console's HTTP server: the API (sign-in required, CSRF-safe writes, bounded bodies, errors
+ * that name the field), the built dashboard, and two WebSocket endpoints: `/seat` for seats (the
+ * seat protocol) and `/api/live` for dashboards.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { SEAT_SOCKET_PATH } from '../../shared/schemas/protocol.ts';
+import { sha256 } from './auth.ts';
+import { type ConsoleContext, SESSION_COOKIE, type Session, signedIn } from './context.ts';
+import { HttpError } from './http-error.ts';
+import { LiveHub } from './live.ts';
+import type { Logger } from './logger.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { recordRoutes } from './routes/record-routes.ts';
+import { seatRoutes } from './routes/seat-routes.ts';
+import { sittingRoutes } from './routes/sitting-routes.ts';
+import { SeatHub, type SeatHubOptions } from './seat-hub.ts';
+import type { Store } from './store/store.ts';
+
+export const BODY_LIMIT_BYTES = 256 * 1024;
+export const LIVE_PATH = '/api/live';
+
+export interface ConsoleAppOptions {
+  store: Store;
+  log: Logger;
+  /** The built dashboard (dist/dashboard); found next to the bundle or the repository by default. */
+  dashboardDir?: string;
+  seats?: SeatHubOptions;
+  /** How often dashboards get coalesced seat updates. */
+  livePushMs?: number;
+}
+
+export interface ConsoleApp {
+  app: FastifyInstance;
+  ctx: ConsoleContext;
+  close(): Promise<void>;
+}
+
+function findDashboard(): string | undefined {
+  const here = import.meta.dirname;
+  for (const dir of [join(here, '../dashboard'), resolve(here, '../../dist/dashboard')]) {
+    if (existsSync(join(dir, 'index.html'))) return dir;
+  }
+  return undefined;
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Called by agents (no browser, no cookie): exempt from the Origin check. */
+const NO_ORIGIN_PATHS = new Set(['/api/seats/enrol']);
+
+/** A write from a browser must come from the console's own pages: Origin must name this host. */
+function sameOrigin(req: { headers: Record<string, string | string[] | undefined> }): boolean {
+  const origin = req.headers.origin;
+  const host = req.headers.host;
+  if (typeof origin !== 'string' || typeof host !== 'string') return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+export async function buildConsoleApp(options: ConsoleAppOptions): Promise<ConsoleApp> {
+  const { store, log } = options;
+  const hub = new SeatHub(store, log.child({ part: 'seats' }), options.seats);
+  await hub.init();
+  const live = new LiveHub(hub, log.child({ part: 'live' }), options.livePushMs);
+  const ctx: ConsoleContext = { store, hub, live, log };
+
+  const app = Fastify({
+    loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
+    // Requests are not logged one by one (10,000 seats); refusals and failures are.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: false,
+  });
+  // JSON only: a form or text/plain body (which a foreign page can send without a preflight) is refused.
+  app.removeContentTypeParser(['text/plain']);
+  app.decorateRequest('session', null);
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) => ({
+      statusCode: 429,
+      error: `Too many attempts: wait ${Math.ceil(context.ttl / 1000)} seconds and try again.`,
+    }),
+  });
+
+  async function resolveSession(req: FastifyRequest): Promise<Session | null> {
+    const token = req.cookies[SESSION_COOKIE];
+    if (!token) return null;
+    const tokenHash = sha256(token);
+    const row = await store.getSession(tokenHash);
+    if (!row || Date.parse(row.expiresAt) < Date.now()) return null;
+    const inv = await store.getInvigilator(row.invigilatorId);
+    if (!inv) return null;
+    return { tokenHash, centreId: inv.centreId, invigilatorId: inv.id, name: inv.name, role: inv.role };
+  }
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header(
+      'content-security-policy',
+      "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+    if (!req.url.startsWith('/api/')) return;
+    reply.header('cache-control', 'no-store');
+    if (
+      WRITE_METHODS.has(req.method) &&
+      !NO_ORIGIN_PATHS.has(req.url.split('?')[0] ?? '') &&
+      !sameOrigin(req)
+    ) {
+      log.warn({ remote: req.ip, url: req.url, origin: req.headers.origin }, 'cross-site write refused');
+      throw new HttpError(403, 'Refused: this request did not come from the console’s own page.');
+    }
+    req.session = await resolveSession(req);
+  });
+
+  app.setErrorHandler((error, req, reply) => {
+    if (error instanceof HttpError) {
+      return reply
+        .code(error.statusCode)
+        .send({ error: error.message, ...(error.field ? { field: error.field } : {}) });
+    }
+    const e = error as { statusCode?: number; code?: string; message?: string };
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply
+        .code(413)
+        .send({ error: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB.` });
+    }
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.code(415).send({ error: 'Send the body as application/json.' });
+    }
+    if (
+      e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      e instanceof SyntaxError
+    ) {
+      return reply.code(400).send({ error: 'The body is not valid JSON.' });
+    }
+    if (e.statusCode === 429) return reply.code(429).send({ error: e.message });
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.code(e.statusCode).send({ error: e.message ?? 'Bad request.' });
+    }
+    log.error({ err: error, url: req.url }, 'request failed');
+    return reply.code(500).send({ error: 'Something went wrong in the console; the log has the details.' });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/'))
+      return reply.code(404).send({ error: `No such endpoint: ${req.method} ${req.url.split('?')[0]}` });
+    return reply.code(404).type('text/plain').send('Not found');
+  });
+
+  authRoutes(app, ctx);
+  seatRoutes(app, ctx);
+  sittingRoutes(app, ctx);
+  recordRoutes(app, ctx);
+  // How late the console's event loop runs: the first sign of overload (sampled since the last reset).
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  app.post('/api/health/reset', async (req) => {
+    signedIn(req);
+    loopDelay.reset();
+    return { ok: true };
+  });
+  // Counts only (no names): for monitoring and the benchmarks.
+  app.get('/api/health', async () => ({
+    ok: true,
+    seatsConnected: hub.connectedCount(),
+    dashboards: live.dashboards,
+    seatMessages: hub.stats.messages,
+    seatEventsStored: hub.stats.eventsStored,
+    refusedConnections: hub.stats.refused,
+    eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
+    eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
+  }));
+
+  const dashboardDir = options.dashboardDir ?? findDashboard();
+  if (dashboardDir) {
+    await app.register(fastifyStatic, { root: dashboardDir, prefix: '/', index: ['index.html'] });
+  } else {
+    app.get('/', async (_req, reply) =>
+      reply
+        .type('text/plain')
+        .send('The dashboard is not built: run `npm run build`, then restart the console.'),
+    );
+  }
+
+  app.server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === SEAT_SOCKET_PATH) {
+      hub.handleUpgrade(req, socket, head);
+      return;
+    }
+    if (path === LIVE_PATH) {
+      // Browsers always send Origin on WebSocket requests: refuse other sites (cross-site WebSocket hijacking).
+      if (!sameOrigin(req)) {
+        log.warn(
+          { remote: req.socket.remoteAddress, origin: req.headers.origin },
+          'dashboard socket refused: origin',
+        );
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      const token = app.parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
+      void (async () => {
+        const row = token ? await store.getSession(sha256(token)) : undefined;
+        const inv =
+          row && Date.parse(row.expiresAt) > Date.now()
+            ? await store.getInvigilator(row.invigilatorId)
+            : undefined;
+        if (!inv) {
+          socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+          return;
+        }
+        live.handleUpgrade(req, socket, head, {
+          centreId: inv.centreId,
+          invigilatorId: inv.id,
+          tokenHash: sha256(token ?? ''),
+        });
+      })().catch((error: unknown) => {
+        log.error({ err: error }, 'dashboard socket failed');
+        socket.destroy();
+      });
+      return;
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
+
+  return {
+    app,
+    ctx,
+    async close() {
+      loopDelay.disable();
+      live.close();
+      await hub.close();
+      await app.close();
+    },
+  };
+}

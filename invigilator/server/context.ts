@@ -1,0 +1,55 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from './http-error.ts';
+import type { LiveHub } from './live.ts';
+import type { Logger } from './logger.ts';
+import type { SeatHub } from './seat-hub.ts';
+import type { Actor, Role, Store } from './store/store.ts';
+
+/** The signed-in invigilator behind a request. */
+export interface Session {
+  tokenHash: string;
+  centreId: string;
+  invigilatorId: string;
+  name: string;
+  role: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session: Session | null;
+  }
+}
+
+export interface ConsoleContext {
+  store: Store;
+  hub: SeatHub;
+  live: LiveHub;
+  log: Logger;
+}
+
+export const SESSION_COOKIE = 'invigil_session';
+export const SESSION_HOURS = 12;
+
+/** The session, or 401. */
+export function signedIn(req: FastifyRequest): Session {
+  if (!req.session) throw new HttpError(401, 'Sign in first.');
+  return req.session;
+}
+
+export function actorOf(session: Session): Actor {
+  return { centreId: session.centreId, invigilatorId: session.invigilatorId };
+}
+
+/** 403 unless the thing belongs to the signed-in invigilator's centre; 404 when it does not exist. */
+export function sameCentre<T extends { centreId: string }>(
+  session: Session,
+  thing: T | undefined,
+  what: string,
+): T {
+  if (!thing) throw new HttpError(404, `No such ${what}.`);
+  if (thing.centreId !== session.centreId)
+    throw new HttpError(403, `That ${what} belongs to another centre.`);
+  return thing;
+}
+
+export type Reply = FastifyReply;

@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+
+/** An error the API reports as-is: a status and a message naming what was wrong. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** Parses a body or query, or throws a 400 that names the first field at fault. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.infer<S> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join('.') : undefined;
+  const message = issue?.message ?? 'invalid input';
+  throw new HttpError(400, field ? `${field}: ${message}` : `${what}: ${message}`, field);
+}

@@ -1,0 +1,161 @@
+/**
+ * Live updates for dashboards (WebSocket /api/live, signed-in invigilators only). Seat changes are
+ * coalesced: each dashboard gets at most one `live/seats` message per push interval (default 25 ms)
+ * holding the latest view of every seat that changed, so a burst of 10,000 heartbeats and statuses
+ * costs one serialisation per centre per interval, not one per message.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { incidentKindLabel } from '../../shared/catalogs/incidents.ts';
+import type { IncidentView, LiveToDashboard, SeatView } from '../../shared/schemas/console-api.ts';
+import type { Logger } from './logger.ts';
+import type { SeatHub } from './seat-hub.ts';
+import type { IncidentRow } from './store/store.ts';
+
+export interface LiveSession {
+  centreId: string;
+  invigilatorId: string;
+  /** The session's token hash, so that signing out closes its live connections too. */
+  tokenHash: string;
+}
+
+/** Dashboards that fall this far behind are dropped; they reconnect and get a fresh snapshot. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+export function incidentView(r: IncidentRow): IncidentView {
+  return {
+    id: r.id,
+    at: r.at,
+    kind: r.kind,
+    kindLabel: incidentKindLabel(r.kind),
+    source: r.source,
+    description: r.description,
+    sittingId: r.sittingId,
+    seatId: r.seatId,
+    pcName: r.pcName,
+    candidateName: r.candidateName,
+    registrationNumber: r.registrationNumber,
+    recordedBy: r.recordedBy,
+  };
+}
+
+export class LiveHub {
+  readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  private readonly clients = new Map<WebSocket, LiveSession>();
+  private dirty = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  readonly stats = { pushes: 0 };
+
+  constructor(
+    private readonly hub: SeatHub,
+    private readonly log: Logger,
+    private readonly pushMs = 25,
+  ) {
+    hub.onChange({
+      seatsChanged: (ids) => {
+        if (this.clients.size === 0) return;
+        for (const id of ids) this.dirty.add(id);
+        this.schedule();
+      },
+      incidentsAdded: (rows) => this.incidents(rows),
+    });
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), this.pushMs);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    const ids = this.dirty;
+    this.dirty = new Set();
+    if (ids.size === 0 || this.clients.size === 0) return;
+    const byCentre = new Map<string, SeatView[]>();
+    for (const id of ids) {
+      const v = this.hub.view(id);
+      const centreId = this.hub.seatRow(id)?.centreId;
+      if (!v || !centreId) continue;
+      const list = byCentre.get(centreId) ?? [];
+      list.push(v);
+      byCentre.set(centreId, list);
+    }
+    const serverTime = new Date().toISOString();
+    const payloads = new Map<string, string>();
+    for (const [centreId, seats] of byCentre) {
+      payloads.set(
+        centreId,
+        JSON.stringify({ type: 'live/seats', serverTime, seats } satisfies LiveToDashboard),
+      );
+    }
+    for (const [ws, session] of this.clients) {
+      const p = payloads.get(session.centreId);
+      if (p) this.sendRaw(ws, p);
+    }
+    this.stats.pushes++;
+  }
+
+  private sendRaw(ws: WebSocket, payload: string): void {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      ws.close(4008, 'too far behind; reconnect for a fresh snapshot');
+      return;
+    }
+    ws.send(payload);
+  }
+
+  incidents(rows: readonly IncidentRow[]): void {
+    const byCentre = new Map<string, IncidentView[]>();
+    for (const r of rows) {
+      const list = byCentre.get(r.centreId) ?? [];
+      list.push(incidentView(r));
+      byCentre.set(r.centreId, list);
+    }
+    for (const [ws, session] of this.clients) {
+      const list = byCentre.get(session.centreId);
+      if (list)
+        this.sendRaw(
+          ws,
+          JSON.stringify({ type: 'live/incidents', incidents: list } satisfies LiveToDashboard),
+        );
+    }
+  }
+
+  sittingsChanged(centreId: string, sittingIds: string[]): void {
+    const payload = JSON.stringify({ type: 'live/sittings', sittingIds } satisfies LiveToDashboard);
+    for (const [ws, session] of this.clients) if (session.centreId === centreId) this.sendRaw(ws, payload);
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, session: LiveSession): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.clients.set(ws, session);
+      ws.on('close', () => this.clients.delete(ws));
+      ws.on('error', (e) => this.log.debug({ err: e.message }, 'dashboard socket error'));
+      // Dashboards only listen; anything they send is ignored.
+      ws.on('message', () => undefined);
+      const snapshot: LiveToDashboard = {
+        type: 'live/snapshot',
+        serverTime: new Date().toISOString(),
+        seats: this.hub.views(session.centreId),
+      };
+      ws.send(JSON.stringify(snapshot));
+    });
+  }
+
+  /** Signing out ends the session's live connections at once. */
+  closeSession(tokenHash: string): void {
+    for (const [ws, session] of this.clients)
+      if (session.tokenHash === tokenHash) ws.close(4001, 'signed out');
+  }
+
+  get dashboards(): number {
+    return this.clients.size;
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const ws of this.clients.keys()) ws.close(1001, 'console stopping');
+    this.wss.close();
+  }
+}

@@ -1,0 +1,141 @@
+/** First sign-in (setup), sign-in and out, and the centre's invigilator accounts. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  InvigilatorCreateSchema,
+  type InvigilatorView,
+  type MeResponse,
+  SetupRequestSchema,
+  SignInRequestSchema,
+} from '../../../shared/schemas/console-api.ts';
+import { dummyPasswordHash, hashPassword, newToken, sha256, verifyPassword } from '../auth.ts';
+import {
+  actorOf,
+  type ConsoleContext,
+  SESSION_COOKIE,
+  SESSION_HOURS,
+  type Session,
+  signedIn,
+} from '../context.ts';
+import { HttpError, parseInput } from '../http-error.ts';
+import { ConflictError, type InvigilatorRow } from '../store/store.ts';
+
+export const SIGN_IN_LIMIT = { max: 10, timeWindow: '1 minute' } as const;
+
+function view(i: InvigilatorRow): InvigilatorView {
+  return { id: i.id, name: i.name, pin: i.pin, role: i.role };
+}
+
+async function startSession(
+  ctx: ConsoleContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  inv: InvigilatorRow,
+) {
+  const token = newToken();
+  const expires = new Date(Date.now() + SESSION_HOURS * 3_600_000);
+  await ctx.store.createSession(sha256(token), inv.id, expires.toISOString());
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    // Strict: no other site can make the browser send it, which (with the Origin check) stops CSRF.
+    sameSite: 'strict',
+    secure: req.protocol === 'https',
+    path: '/',
+    expires,
+  });
+}
+
+export function authRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
+  app.get('/api/setup', async () => {
+    const { centre } = await ctx.store.ensureCentre();
+    return { needed: (await ctx.store.countInvigilators(centre.id)) === 0 };
+  });
+
+  app.post('/api/setup', { config: { rateLimit: SIGN_IN_LIMIT } }, async (req, reply) => {
+    const body = parseInput(SetupRequestSchema, req.body);
+    const inv = await ctx.store.completeSetup(sha256(body.token), body.centreName, {
+      name: body.name,
+      pin: body.pin,
+      passwordHash: await hashPassword(body.password),
+      role: 'coordinator',
+    });
+    if (!inv)
+      throw new HttpError(
+        403,
+        'This setup link has been used or replaced. Restart the console for a new one.',
+      );
+    ctx.log.info({ invigilatorId: inv.id, name: inv.name }, 'centre set up');
+    await startSession(ctx, req, reply, inv);
+    return reply.code(201).send({ invigilator: view(inv) });
+  });
+
+  app.post('/api/sign-in', { config: { rateLimit: SIGN_IN_LIMIT } }, async (req, reply) => {
+    const body = parseInput(SignInRequestSchema, req.body);
+    const candidates = await ctx.store.findInvigilators(body.name, body.pin);
+    let match: InvigilatorRow | undefined;
+    for (const c of candidates) {
+      if (await verifyPassword(body.password, c.passwordHash)) {
+        match = c;
+        break;
+      }
+    }
+    if (candidates.length === 0) await verifyPassword(body.password, await dummyPasswordHash());
+    if (!match) {
+      ctx.log.warn({ name: body.name.slice(0, 100), remote: req.ip }, 'sign-in refused');
+      throw new HttpError(401, 'The name, PIN or password is wrong.');
+    }
+    await startSession(ctx, req, reply, match);
+    ctx.log.info({ invigilatorId: match.id }, 'signed in');
+    return { invigilator: view(match) };
+  });
+
+  app.post('/api/sign-out', async (req, reply) => {
+    if (req.session) {
+      await ctx.store.deleteSession(req.session.tokenHash);
+      ctx.live.closeSession(req.session.tokenHash);
+    }
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { signedOut: true };
+  });
+
+  app.get('/api/me', async (req): Promise<MeResponse> => {
+    const s = signedIn(req);
+    const inv = await ctx.store.getInvigilator(s.invigilatorId);
+    const centre = await ctx.store.getCentre(s.centreId);
+    if (!inv || !centre) throw new HttpError(401, 'Sign in first.');
+    return { invigilator: view(inv), centre: { id: centre.id, name: centre.name } };
+  });
+
+  app.get('/api/invigilators', async (req) => {
+    const s = signedIn(req);
+    return { invigilators: (await ctx.store.listInvigilators(s.centreId)).map(view) };
+  });
+
+  app.post('/api/invigilators', async (req, reply) => {
+    const s = coordinator(req);
+    const body = parseInput(InvigilatorCreateSchema, req.body);
+    try {
+      const inv = await ctx.store.createInvigilator(actorOf(s), {
+        name: body.name,
+        pin: body.pin,
+        passwordHash: await hashPassword(body.password),
+        role: body.role ?? 'invigilator',
+      });
+      return reply.code(201).send({ invigilator: view(inv) });
+    } catch (error) {
+      if (error instanceof ConflictError)
+        throw new HttpError(409, 'An invigilator with that PIN already exists.', 'pin');
+      throw error;
+    }
+  });
+
+  app.get('/api/audit', async (req) => {
+    const s = coordinator(req);
+    return { audit: await ctx.store.listAudit(s.centreId, 500) };
+  });
+}
+
+export function coordinator(req: FastifyRequest): Session {
+  const s = signedIn(req);
+  if (s.role !== 'coordinator') throw new HttpError(403, 'Only a centre coordinator can do this.');
+  return s;
+}

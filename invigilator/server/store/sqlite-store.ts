@@ -1,0 +1,947 @@
+/**
+ * The Store on SQLite (better-sqlite3, WAL, synchronous=FULL): one file in the console's data folder.
+ * Writes that belong together run in one transaction, so nothing is ever half-written; the hot path
+ * (seat statuses, seat events) arrives here in batches, one transaction per batch.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AttemptOutcome } from '../../../shared/rules/centre.ts';
+import type { SittingInput } from '../../../shared/schemas/console-api.ts';
+import {
+  type Actor,
+  type Assignment,
+  type AttemptRow,
+  type AuditRow,
+  type CentreRow,
+  ConflictError,
+  type EntryRow,
+  type IncidentRow,
+  type IncomingSeatEvent,
+  type InstructionRow,
+  type InvigilatorRow,
+  type NewIncident,
+  type SeatRow,
+  type SeatStatusRow,
+  type SessionRow,
+  type SittingRow,
+  type Store,
+} from './store.ts';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS centres (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS setup_tokens (centre_id TEXT PRIMARY KEY REFERENCES centres(id), token_hash TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS invigilators (
+  id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), name TEXT NOT NULL, pin TEXT NOT NULL,
+  password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (centre_id, pin));
+CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, invigilator_id TEXT NOT NULL REFERENCES invigilators(id), created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS enrolment_codes (code_hash TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), created_by TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, uses_left INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS seats (
+  id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), pc_name TEXT NOT NULL, place TEXT NOT NULL DEFAULT '',
+  credential_hash TEXT NOT NULL, enrolled_at TEXT NOT NULL, UNIQUE (centre_id, pc_name));
+CREATE TABLE IF NOT EXISTS seat_status (seat_id TEXT PRIMARY KEY REFERENCES seats(id), state TEXT NOT NULL, status_json TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, last_seen_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seat_events (id TEXT PRIMARY KEY, seat_id TEXT NOT NULL REFERENCES seats(id), type TEXT NOT NULL, at TEXT NOT NULL, received_at TEXT NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS seat_events_seat ON seat_events (seat_id, at);
+CREATE TABLE IF NOT EXISTS sittings (
+  id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), room TEXT NOT NULL, starts_at TEXT NOT NULL,
+  closed_at TEXT, created_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sitting_invigilators (sitting_id TEXT NOT NULL REFERENCES sittings(id), invigilator_id TEXT NOT NULL REFERENCES invigilators(id), PRIMARY KEY (sitting_id, invigilator_id));
+CREATE TABLE IF NOT EXISTS entries (
+  id TEXT PRIMARY KEY, sitting_id TEXT NOT NULL REFERENCES sittings(id), position INTEGER NOT NULL,
+  candidate_name TEXT NOT NULL, registration_number TEXT NOT NULL, qualification_number TEXT NOT NULL,
+  qualification_type TEXT NOT NULL, assessment TEXT NOT NULL, duration_minutes INTEGER NOT NULL,
+  extra_minutes INTEGER NOT NULL, reasonable_adjustment TEXT, seat_id TEXT REFERENCES seats(id),
+  outcome TEXT NOT NULL DEFAULT 'not-known');
+CREATE INDEX IF NOT EXISTS entries_candidate ON entries (registration_number);
+CREATE TABLE IF NOT EXISTS identity_checks (
+  id TEXT PRIMARY KEY, entry_id TEXT NOT NULL REFERENCES entries(id), confirmed_at TEXT NOT NULL, confirmed_by TEXT NOT NULL REFERENCES invigilators(id),
+  method TEXT NOT NULL, note TEXT, pc_name TEXT, revoked_at TEXT, revoked_by TEXT);
+CREATE TABLE IF NOT EXISTS instructions (
+  id TEXT PRIMARY KEY, seat_id TEXT NOT NULL REFERENCES seats(id), type TEXT NOT NULL, payload_json TEXT NOT NULL,
+  created_at TEXT NOT NULL, created_by TEXT, acked_at TEXT, superseded INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS instructions_seat ON instructions (seat_id, created_at);
+CREATE TABLE IF NOT EXISTS incidents (
+  id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), at TEXT NOT NULL, kind TEXT NOT NULL,
+  source TEXT NOT NULL, description TEXT NOT NULL, sitting_id TEXT, entry_id TEXT, seat_id TEXT,
+  event_id TEXT UNIQUE, recorded_by TEXT, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS incidents_sitting ON incidents (sitting_id, at);
+CREATE INDEX IF NOT EXISTS incidents_centre ON incidents (centre_id, at);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, centre_id TEXT NOT NULL, at TEXT NOT NULL, invigilator_id TEXT,
+  action TEXT NOT NULL, subject TEXT, details_json TEXT);
+`;
+
+type Row = Record<string, unknown>;
+const str = (v: unknown) => v as string;
+const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+/** Prepared statements are compiled once per connection and reused (the hot path runs the same few). */
+function cachePreparedStatements(db: Database.Database): void {
+  const cache = new Map<string, Database.Statement>();
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }) as typeof db.prepare;
+}
+
+export function openSqliteStore(dataDir: string): SqliteStore {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return new SqliteStore(join(dataDir, 'console.sqlite'));
+}
+
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  /**
+   * A second connection to the same file for what the console can rebuild after a power cut (seat
+   * statuses, gate instructions, acknowledgements): synchronous=NORMAL, so these commits skip the disk
+   * sync. Events, incidents and everything a person changes go through `db` (FULL). Both run on one
+   * thread, so they never wait for each other's lock.
+   */
+  private readonly relaxed: Database.Database;
+
+  constructor(readonly file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: an event is acknowledged to the seat only after it is on disk, power cut or not.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(
+        `${file} was written by a newer Invigil (schema ${version}); upgrade Invigil to open it.`,
+      );
+    }
+    this.db.exec(SCHEMA);
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.relaxed = new Database(file);
+    this.relaxed.pragma('journal_mode = WAL');
+    this.relaxed.pragma('synchronous = NORMAL');
+    this.relaxed.pragma('foreign_keys = ON');
+    this.relaxed.pragma('busy_timeout = 5000');
+    cachePreparedStatements(this.db);
+    cachePreparedStatements(this.relaxed);
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  private audit(actor: Actor, action: string, subject: string | null, details?: unknown): void {
+    this.auditOn(this.db, actor, action, subject, details);
+  }
+
+  private auditOn(
+    db: Database.Database,
+    actor: Actor,
+    action: string,
+    subject: string | null,
+    details?: unknown,
+  ): void {
+    db.prepare(
+      'INSERT INTO audit (centre_id, at, invigilator_id, action, subject, details_json) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
+      actor.centreId,
+      this.now(),
+      actor.invigilatorId,
+      action,
+      subject,
+      details === undefined ? null : JSON.stringify(details),
+    );
+  }
+
+  private tx<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new ConflictError((error as Error).message);
+      }
+      throw error;
+    }
+  }
+
+  // ---- centre ----
+
+  async ensureCentre(): Promise<{ centre: CentreRow; created: boolean }> {
+    return this.tx(() => {
+      const row = this.db.prepare('SELECT * FROM centres ORDER BY created_at LIMIT 1').get() as
+        | Row
+        | undefined;
+      if (row) return { centre: centreRow(row), created: false };
+      const centre = { id: randomUUID(), name: 'Invigil centre', createdAt: this.now() };
+      this.db
+        .prepare('INSERT INTO centres (id, name, created_at) VALUES (?, ?, ?)')
+        .run(centre.id, centre.name, centre.createdAt);
+      this.audit({ centreId: centre.id, invigilatorId: null }, 'centre.create', centre.id);
+      return { centre, created: true };
+    });
+  }
+
+  async getCentre(id: string): Promise<CentreRow | undefined> {
+    const row = this.db.prepare('SELECT * FROM centres WHERE id = ?').get(id) as Row | undefined;
+    return row && centreRow(row);
+  }
+
+  async setSetupToken(centreId: string, tokenHash: string): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO setup_tokens (centre_id, token_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (centre_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at',
+      )
+      .run(centreId, tokenHash, this.now());
+  }
+
+  async completeSetup(
+    tokenHash: string,
+    centreName: string,
+    first: Omit<InvigilatorRow, 'id' | 'centreId' | 'createdAt'>,
+  ): Promise<InvigilatorRow | null> {
+    return this.tx(() => {
+      const token = this.db
+        .prepare('SELECT centre_id FROM setup_tokens WHERE token_hash = ?')
+        .get(tokenHash) as Row | undefined;
+      if (!token) return null;
+      const centreId = str(token.centre_id);
+      const existing = this.db
+        .prepare('SELECT COUNT(*) AS n FROM invigilators WHERE centre_id = ?')
+        .get(centreId) as Row;
+      if (Number(existing.n) > 0) return null;
+      this.db.prepare('DELETE FROM setup_tokens WHERE centre_id = ?').run(centreId);
+      this.db.prepare('UPDATE centres SET name = ? WHERE id = ?').run(centreName, centreId);
+      const inv = this.insertInvigilator(centreId, first);
+      this.audit({ centreId, invigilatorId: inv.id }, 'centre.setup', centreId, {
+        centreName,
+        name: inv.name,
+      });
+      return inv;
+    });
+  }
+
+  async countInvigilators(centreId: string): Promise<number> {
+    return Number(
+      (this.db.prepare('SELECT COUNT(*) AS n FROM invigilators WHERE centre_id = ?').get(centreId) as Row).n,
+    );
+  }
+
+  // ---- invigilators and sessions ----
+
+  private insertInvigilator(
+    centreId: string,
+    inv: Omit<InvigilatorRow, 'id' | 'centreId' | 'createdAt'>,
+  ): InvigilatorRow {
+    const row: InvigilatorRow = { ...inv, id: randomUUID(), centreId, createdAt: this.now() };
+    this.db
+      .prepare(
+        'INSERT INTO invigilators (id, centre_id, name, pin, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(row.id, centreId, row.name, row.pin, row.passwordHash, row.role, row.createdAt);
+    return row;
+  }
+
+  async createInvigilator(
+    actor: Actor,
+    inv: Omit<InvigilatorRow, 'id' | 'centreId' | 'createdAt'>,
+  ): Promise<InvigilatorRow> {
+    return this.tx(() => {
+      const row = this.insertInvigilator(actor.centreId, inv);
+      this.audit(actor, 'invigilator.create', row.id, { name: row.name, pin: row.pin, role: row.role });
+      return row;
+    });
+  }
+
+  async findInvigilators(name: string, pin: string): Promise<InvigilatorRow[]> {
+    return (
+      this.db
+        .prepare('SELECT * FROM invigilators WHERE name = ? COLLATE NOCASE AND pin = ? COLLATE NOCASE')
+        .all(name, pin) as Row[]
+    ).map(invigilatorRow);
+  }
+
+  async getInvigilator(id: string): Promise<InvigilatorRow | undefined> {
+    const row = this.db.prepare('SELECT * FROM invigilators WHERE id = ?').get(id) as Row | undefined;
+    return row && invigilatorRow(row);
+  }
+
+  async listInvigilators(centreId: string): Promise<InvigilatorRow[]> {
+    return (
+      this.db.prepare('SELECT * FROM invigilators WHERE centre_id = ? ORDER BY name').all(centreId) as Row[]
+    ).map(invigilatorRow);
+  }
+
+  async createSession(tokenHash: string, invigilatorId: string, expiresAt: string): Promise<void> {
+    this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(this.now());
+    this.db
+      .prepare(
+        'INSERT INTO sessions (token_hash, invigilator_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+      )
+      .run(tokenHash, invigilatorId, this.now(), expiresAt);
+  }
+
+  async getSession(tokenHash: string): Promise<SessionRow | undefined> {
+    const row = this.db
+      .prepare(
+        'SELECT s.invigilator_id, s.expires_at, i.centre_id FROM sessions s JOIN invigilators i ON i.id = s.invigilator_id WHERE s.token_hash = ?',
+      )
+      .get(tokenHash) as Row | undefined;
+    return row
+      ? {
+          invigilatorId: str(row.invigilator_id),
+          centreId: str(row.centre_id),
+          expiresAt: str(row.expires_at),
+        }
+      : undefined;
+  }
+
+  async deleteSession(tokenHash: string): Promise<void> {
+    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
+  }
+
+  // ---- seats ----
+
+  async createEnrolmentCode(actor: Actor, codeHash: string, expiresAt: string, uses: number): Promise<void> {
+    this.tx(() => {
+      this.db
+        .prepare(
+          'INSERT INTO enrolment_codes (code_hash, centre_id, created_by, created_at, expires_at, uses_left) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(codeHash, actor.centreId, actor.invigilatorId, this.now(), expiresAt, uses);
+      this.audit(actor, 'enrolment-code.create', null, { expiresAt, uses });
+    });
+  }
+
+  async enrolSeat(
+    codeHash: string,
+    pcName: string,
+    place: string | undefined,
+    credentialHash: string,
+    now: string,
+  ): Promise<SeatRow | null> {
+    return this.tx(() => {
+      const code = this.db
+        .prepare(
+          'SELECT centre_id FROM enrolment_codes WHERE code_hash = ? AND uses_left > 0 AND expires_at > ?',
+        )
+        .get(codeHash, now) as Row | undefined;
+      if (!code) return null;
+      const centreId = str(code.centre_id);
+      this.db
+        .prepare('UPDATE enrolment_codes SET uses_left = uses_left - 1 WHERE code_hash = ?')
+        .run(codeHash);
+      const existing = this.db
+        .prepare('SELECT * FROM seats WHERE centre_id = ? AND pc_name = ?')
+        .get(centreId, pcName) as Row | undefined;
+      const actor = { centreId, invigilatorId: null };
+      if (existing) {
+        // Re-enrolling a PC (re-imaged, config lost): the new credential replaces the old one.
+        this.db
+          .prepare('UPDATE seats SET credential_hash = ?, enrolled_at = ? WHERE id = ?')
+          .run(credentialHash, now, existing.id);
+        this.audit(actor, 'seat.re-enrol', str(existing.id), { pcName });
+        return seatRow({ ...existing, credential_hash: credentialHash, enrolled_at: now });
+      }
+      const seat: SeatRow = {
+        id: randomUUID(),
+        centreId,
+        pcName,
+        place: place ?? '',
+        credentialHash,
+        enrolledAt: now,
+      };
+      this.db
+        .prepare(
+          'INSERT INTO seats (id, centre_id, pc_name, place, credential_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(seat.id, centreId, pcName, seat.place, credentialHash, now);
+      this.audit(actor, 'seat.enrol', seat.id, { pcName });
+      return seat;
+    });
+  }
+
+  async getSeat(id: string): Promise<SeatRow | undefined> {
+    const row = this.db.prepare('SELECT * FROM seats WHERE id = ?').get(id) as Row | undefined;
+    return row && seatRow(row);
+  }
+
+  async listSeats(centreId?: string): Promise<SeatRow[]> {
+    const rows = centreId
+      ? this.db.prepare('SELECT * FROM seats WHERE centre_id = ? ORDER BY pc_name').all(centreId)
+      : this.db.prepare('SELECT * FROM seats ORDER BY pc_name').all();
+    return (rows as Row[]).map(seatRow);
+  }
+
+  async updateSeatPlace(actor: Actor, seatId: string, place: string): Promise<void> {
+    this.tx(() => {
+      this.db
+        .prepare('UPDATE seats SET place = ? WHERE id = ? AND centre_id = ?')
+        .run(place, seatId, actor.centreId);
+      this.audit(actor, 'seat.place', seatId, { place });
+    });
+  }
+
+  async saveSeatStatuses(rows: readonly SeatStatusRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const stmt = this.relaxed.prepare(
+      `INSERT INTO seat_status (seat_id, state, status_json, seq, at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (seat_id) DO UPDATE SET state = excluded.state, status_json = excluded.status_json,
+       seq = excluded.seq, at = excluded.at, last_seen_at = excluded.last_seen_at`,
+    );
+    this.relaxed.transaction(() => {
+      for (const r of rows) stmt.run(r.seatId, r.state, r.statusJson, r.seq, r.at, r.lastSeenAt);
+    })();
+  }
+
+  async loadSeatStatuses(): Promise<SeatStatusRow[]> {
+    return (this.db.prepare('SELECT * FROM seat_status').all() as Row[]).map((r) => ({
+      seatId: str(r.seat_id),
+      state: str(r.state),
+      statusJson: str(r.status_json),
+      seq: Number(r.seq),
+      at: str(r.at),
+      lastSeenAt: str(r.last_seen_at),
+    }));
+  }
+
+  // ---- events and incidents ----
+
+  private insertIncident(
+    centreId: string,
+    incident: NewIncident,
+    source: 'automatic' | 'manual',
+    recordedBy: string | null,
+    eventId: string | null,
+  ): string {
+    const id = randomUUID();
+    this.db
+      .prepare(
+        `INSERT INTO incidents (id, centre_id, at, kind, source, description, sitting_id, entry_id, seat_id, event_id, recorded_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        centreId,
+        incident.at,
+        incident.kind,
+        source,
+        incident.description,
+        incident.sittingId,
+        incident.entryId,
+        incident.seatId,
+        eventId,
+        recordedBy,
+        this.now(),
+      );
+    return id;
+  }
+
+  private incidentsById(ids: readonly string[]): IncidentRow[] {
+    if (ids.length === 0) return [];
+    const out: IncidentRow[] = [];
+    // In chunks: a whole room going offline at once is one query per 500 incidents, not one each.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`${INCIDENT_SELECT} WHERE n.id IN (${chunk.map(() => '?').join(',')}) ORDER BY n.at`)
+        .all(...chunk) as Row[];
+      out.push(...rows.map(incidentRow));
+    }
+    return out;
+  }
+
+  async storeSeatEvents(events: readonly IncomingSeatEvent[]): Promise<IncidentRow[]> {
+    const insert = this.db.prepare(
+      'INSERT OR IGNORE INTO seat_events (id, seat_id, type, at, received_at, json) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const ids = this.tx(() => {
+      const created: string[] = [];
+      for (const e of events) {
+        const r = insert.run(
+          e.event.id,
+          e.seatId,
+          e.event.type,
+          e.event.at,
+          e.receivedAt,
+          JSON.stringify(e.event),
+        );
+        // An id already stored is a resend after a lost ack: store nothing twice.
+        if (r.changes === 1 && e.incident) {
+          created.push(this.insertIncident(e.centreId, e.incident, 'automatic', null, e.event.id));
+        }
+      }
+      return created;
+    });
+    return this.incidentsById(ids);
+  }
+
+  async storeRejectedEvents(
+    seatId: string,
+    events: readonly { id: string; json: string }[],
+    receivedAt: string,
+  ): Promise<void> {
+    const insert = this.db.prepare(
+      "INSERT OR IGNORE INTO seat_events (id, seat_id, type, at, received_at, json) VALUES (?, ?, 'rejected', ?, ?, ?)",
+    );
+    this.tx(() => {
+      for (const e of events) insert.run(e.id, seatId, receivedAt, receivedAt, e.json);
+    });
+  }
+
+  async countSeatEvents(seatId?: string): Promise<number> {
+    const row = seatId
+      ? this.db.prepare('SELECT COUNT(*) AS n FROM seat_events WHERE seat_id = ?').get(seatId)
+      : this.db.prepare('SELECT COUNT(*) AS n FROM seat_events').get();
+    return Number((row as Row).n);
+  }
+
+  async addIncident(actor: Actor, incident: NewIncident): Promise<IncidentRow> {
+    const id = this.tx(() => {
+      const id = this.insertIncident(actor.centreId, incident, 'manual', actor.invigilatorId, null);
+      this.audit(actor, 'incident.record', id, { kind: incident.kind });
+      return id;
+    });
+    const [row] = this.incidentsById([id]);
+    if (!row) throw new Error('incident vanished after insert');
+    return row;
+  }
+
+  async addAutomaticIncidents(
+    incidents: readonly (NewIncident & { centreId: string })[],
+  ): Promise<IncidentRow[]> {
+    const ids = this.tx(() =>
+      incidents.map((i) => this.insertIncident(i.centreId, i, 'automatic', null, null)),
+    );
+    return this.incidentsById(ids);
+  }
+
+  async listIncidents(
+    centreId: string,
+    query: { sittingId?: string; limit: number },
+  ): Promise<IncidentRow[]> {
+    const rows = query.sittingId
+      ? this.db
+          .prepare(
+            `${INCIDENT_SELECT} WHERE n.centre_id = ? AND n.sitting_id = ? ORDER BY n.at, n.created_at LIMIT ?`,
+          )
+          .all(centreId, query.sittingId, query.limit)
+      : this.db
+          .prepare(`${INCIDENT_SELECT} WHERE n.centre_id = ? ORDER BY n.at DESC, n.created_at DESC LIMIT ?`)
+          .all(centreId, query.limit);
+    return (rows as Row[]).map(incidentRow);
+  }
+
+  // ---- sittings ----
+
+  private writeEntries(sittingId: string, input: SittingInput): void {
+    const existing = new Set(
+      (this.db.prepare('SELECT id FROM entries WHERE sitting_id = ?').all(sittingId) as Row[]).map((r) =>
+        str(r.id),
+      ),
+    );
+    const keep = new Set<string>();
+    const update = this.db.prepare(
+      `UPDATE entries SET position = ?, candidate_name = ?, registration_number = ?, qualification_number = ?,
+       qualification_type = ?, assessment = ?, duration_minutes = ?, extra_minutes = ?, reasonable_adjustment = ?, seat_id = ?
+       WHERE id = ? AND sitting_id = ?`,
+    );
+    const insert = this.db.prepare(
+      `INSERT INTO entries (id, sitting_id, position, candidate_name, registration_number, qualification_number,
+       qualification_type, assessment, duration_minutes, extra_minutes, reasonable_adjustment, seat_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    input.entries.forEach((e, position) => {
+      const values = [
+        e.candidateName,
+        e.registrationNumber,
+        e.qualificationNumber,
+        e.qualificationType ?? 'other',
+        e.assessment,
+        e.durationMinutes,
+        e.extraMinutes ?? 0,
+        e.reasonableAdjustment ?? null,
+        e.seatId ?? null,
+      ];
+      if (e.id && existing.has(e.id)) {
+        update.run(position, ...values, e.id, sittingId);
+        keep.add(e.id);
+      } else {
+        insert.run(randomUUID(), sittingId, position, ...values);
+      }
+    });
+    for (const id of existing) {
+      if (keep.has(id)) continue;
+      this.db.prepare('DELETE FROM identity_checks WHERE entry_id = ?').run(id);
+      this.db.prepare('UPDATE incidents SET entry_id = NULL WHERE entry_id = ?').run(id);
+      this.db.prepare('DELETE FROM entries WHERE id = ?').run(id);
+    }
+    this.db.prepare('DELETE FROM sitting_invigilators WHERE sitting_id = ?').run(sittingId);
+    const addInv = this.db.prepare(
+      'INSERT OR IGNORE INTO sitting_invigilators (sitting_id, invigilator_id) VALUES (?, ?)',
+    );
+    for (const id of input.invigilatorIds) addInv.run(sittingId, id);
+  }
+
+  async createSitting(actor: Actor, input: SittingInput): Promise<string> {
+    return this.tx(() => {
+      const id = randomUUID();
+      const now = this.now();
+      this.db
+        .prepare(
+          'INSERT INTO sittings (id, centre_id, room, starts_at, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(id, actor.centreId, input.room, input.startsAt, actor.invigilatorId ?? '', now, now);
+      this.writeEntries(id, input);
+      this.audit(actor, 'sitting.create', id, {
+        room: input.room,
+        startsAt: input.startsAt,
+        entries: input.entries.length,
+      });
+      return id;
+    });
+  }
+
+  async updateSitting(actor: Actor, sittingId: string, input: SittingInput): Promise<void> {
+    this.tx(() => {
+      this.db
+        .prepare('UPDATE sittings SET room = ?, starts_at = ?, updated_at = ? WHERE id = ?')
+        .run(input.room, input.startsAt, this.now(), sittingId);
+      this.writeEntries(sittingId, input);
+      this.audit(actor, 'sitting.update', sittingId, {
+        room: input.room,
+        startsAt: input.startsAt,
+        entries: input.entries.length,
+      });
+    });
+  }
+
+  private entriesOf(sittingId: string): EntryRow[] {
+    const rows = this.db
+      .prepare('SELECT * FROM entries WHERE sitting_id = ? ORDER BY position')
+      .all(sittingId) as Row[];
+    const check = this.db.prepare(
+      `SELECT c.*, i.name AS confirmed_by_name FROM identity_checks c JOIN invigilators i ON i.id = c.confirmed_by
+       WHERE c.entry_id = ? AND c.revoked_at IS NULL ORDER BY c.confirmed_at DESC LIMIT 1`,
+    );
+    return rows.map((r) => {
+      const c = check.get(r.id) as Row | undefined;
+      return {
+        id: str(r.id),
+        sittingId: str(r.sitting_id),
+        position: Number(r.position),
+        candidateName: str(r.candidate_name),
+        registrationNumber: str(r.registration_number),
+        qualificationNumber: str(r.qualification_number),
+        qualificationType: str(r.qualification_type) as EntryRow['qualificationType'],
+        assessment: str(r.assessment),
+        durationMinutes: Number(r.duration_minutes),
+        extraMinutes: Number(r.extra_minutes),
+        reasonableAdjustment: strOrNull(r.reasonable_adjustment),
+        seatId: strOrNull(r.seat_id),
+        outcome: str(r.outcome) as AttemptOutcome,
+        identity: c
+          ? {
+              confirmedAt: str(c.confirmed_at),
+              confirmedBy: str(c.confirmed_by_name),
+              method: str(c.method) as 'photo-id',
+              note: strOrNull(c.note),
+              pcName: strOrNull(c.pc_name),
+            }
+          : null,
+      };
+    });
+  }
+
+  private sittingRow(r: Row): SittingRow {
+    const invigilators = (
+      this.db
+        .prepare(
+          'SELECT i.id, i.name, i.pin FROM sitting_invigilators s JOIN invigilators i ON i.id = s.invigilator_id WHERE s.sitting_id = ? ORDER BY i.name',
+        )
+        .all(r.id) as Row[]
+    ).map((i) => ({ id: str(i.id), name: str(i.name), pin: str(i.pin) }));
+    const creator = this.db.prepare('SELECT name FROM invigilators WHERE id = ?').get(r.created_by) as
+      | Row
+      | undefined;
+    return {
+      id: str(r.id),
+      centreId: str(r.centre_id),
+      room: str(r.room),
+      startsAt: str(r.starts_at),
+      closedAt: strOrNull(r.closed_at),
+      invigilators,
+      entries: this.entriesOf(str(r.id)),
+      createdBy: creator ? str(creator.name) : '',
+      createdAt: str(r.created_at),
+    };
+  }
+
+  async getSitting(id: string): Promise<SittingRow | undefined> {
+    const row = this.db.prepare('SELECT * FROM sittings WHERE id = ?').get(id) as Row | undefined;
+    return row && this.sittingRow(row);
+  }
+
+  async listSittings(centreId: string): Promise<SittingRow[]> {
+    return (
+      this.db
+        .prepare('SELECT * FROM sittings WHERE centre_id = ? ORDER BY starts_at DESC')
+        .all(centreId) as Row[]
+    ).map((r) => this.sittingRow(r));
+  }
+
+  async closeSitting(actor: Actor, sittingId: string, at: string): Promise<void> {
+    this.tx(() => {
+      this.db
+        .prepare('UPDATE sittings SET closed_at = ? WHERE id = ? AND closed_at IS NULL')
+        .run(at, sittingId);
+      this.audit(actor, 'sitting.close', sittingId);
+    });
+  }
+
+  async setOutcome(actor: Actor, entryId: string, outcome: AttemptOutcome): Promise<void> {
+    this.tx(() => {
+      this.db.prepare('UPDATE entries SET outcome = ? WHERE id = ?').run(outcome, entryId);
+      this.audit(actor, 'entry.outcome', entryId, { outcome });
+    });
+  }
+
+  async confirmIdentity(
+    actor: Actor,
+    entryId: string,
+    check: { method: string; note: string | null; pcName: string | null; at: string },
+  ): Promise<void> {
+    this.tx(() => {
+      this.db
+        .prepare(
+          'INSERT INTO identity_checks (id, entry_id, confirmed_at, confirmed_by, method, note, pc_name) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(randomUUID(), entryId, check.at, actor.invigilatorId, check.method, check.note, check.pcName);
+      this.audit(actor, 'identity.confirm', entryId, { method: check.method, pcName: check.pcName });
+    });
+  }
+
+  async revokeIdentity(actor: Actor, entryId: string, at: string): Promise<void> {
+    this.tx(() => {
+      this.db
+        .prepare(
+          'UPDATE identity_checks SET revoked_at = ?, revoked_by = ? WHERE entry_id = ? AND revoked_at IS NULL',
+        )
+        .run(at, actor.invigilatorId, entryId);
+      this.audit(actor, 'identity.revoke', entryId);
+    });
+  }
+
+  async openAssignments(): Promise<Assignment[]> {
+    return (
+      this.db
+        .prepare(
+          `SELECT s.id AS sitting_id, s.starts_at, e.id AS entry_id, e.seat_id, e.candidate_name, e.registration_number,
+             EXISTS (SELECT 1 FROM identity_checks c WHERE c.entry_id = e.id AND c.revoked_at IS NULL) AS confirmed
+           FROM entries e JOIN sittings s ON s.id = e.sitting_id
+           WHERE s.closed_at IS NULL AND e.seat_id IS NOT NULL`,
+        )
+        .all() as Row[]
+    ).map((r) => ({
+      sittingId: str(r.sitting_id),
+      startsAt: str(r.starts_at),
+      entryId: str(r.entry_id),
+      seatId: str(r.seat_id),
+      candidateName: str(r.candidate_name),
+      registrationNumber: str(r.registration_number),
+      identityConfirmed: Number(r.confirmed) === 1,
+    }));
+  }
+
+  async attemptsFor(centreId: string, registrationNumbers: readonly string[]): Promise<AttemptRow[]> {
+    if (registrationNumbers.length === 0) return [];
+    const stmt = this.db.prepare(
+      `SELECT e.sitting_id, e.registration_number, e.qualification_number, e.assessment, s.starts_at, e.outcome
+       FROM entries e JOIN sittings s ON s.id = e.sitting_id
+       WHERE s.centre_id = ? AND e.registration_number = ? COLLATE NOCASE`,
+    );
+    const out: AttemptRow[] = [];
+    for (const reg of new Set(registrationNumbers)) {
+      for (const r of stmt.all(centreId, reg) as Row[]) {
+        out.push({
+          sittingId: str(r.sitting_id),
+          registrationNumber: str(r.registration_number),
+          qualificationNumber: str(r.qualification_number),
+          assessment: str(r.assessment),
+          startsAt: str(r.starts_at),
+          outcome: str(r.outcome) as AttemptOutcome,
+        });
+      }
+    }
+    return out;
+  }
+
+  // ---- instructions ----
+
+  async createInstruction(
+    actor: Actor,
+    seatId: string,
+    type: InstructionRow['type'],
+    payload: Record<string, unknown>,
+  ): Promise<InstructionRow> {
+    const [row] = await this.createInstructions([{ actor, seatId, type, payload }]);
+    if (!row) throw new Error('instruction not created');
+    return row;
+  }
+
+  async createInstructions(
+    items: readonly {
+      actor: Actor;
+      seatId: string;
+      type: InstructionRow['type'];
+      payload: Record<string, unknown>;
+    }[],
+  ): Promise<InstructionRow[]> {
+    if (items.length === 0) return [];
+    const supersede = this.relaxed.prepare(
+      "UPDATE instructions SET superseded = 1 WHERE seat_id = ? AND type = 'instruction/gate' AND superseded = 0",
+    );
+    const insert = this.relaxed.prepare(
+      'INSERT INTO instructions (id, seat_id, type, payload_json, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    return this.relaxed.transaction(() =>
+      items.map(({ actor, seatId, type, payload }) => {
+        const row: InstructionRow = {
+          id: randomUUID(),
+          seatId,
+          type,
+          payload,
+          createdAt: this.now(),
+          createdBy: actor.invigilatorId,
+          ackedAt: null,
+        };
+        if (type === 'instruction/gate') supersede.run(seatId);
+        insert.run(row.id, seatId, type, JSON.stringify(payload), row.createdAt, row.createdBy);
+        this.auditOn(this.relaxed, actor, type, seatId, payload);
+        return row;
+      }),
+    )();
+  }
+
+  async ackInstruction(seatId: string, instructionId: string, at: string): Promise<boolean> {
+    const [ok] = await this.ackInstructions([{ seatId, instructionId, at }]);
+    return ok === true;
+  }
+
+  async ackInstructions(
+    acks: readonly { seatId: string; instructionId: string; at: string }[],
+  ): Promise<boolean[]> {
+    const stmt = this.relaxed.prepare(
+      'UPDATE instructions SET acked_at = COALESCE(acked_at, ?) WHERE id = ? AND seat_id = ?',
+    );
+    return this.relaxed.transaction(() =>
+      acks.map((a) => stmt.run(a.at, a.instructionId, a.seatId).changes === 1),
+    )();
+  }
+
+  async instructionsToResend(seatId: string): Promise<InstructionRow[]> {
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM instructions WHERE seat_id = ? AND superseded = 0
+           AND (type = 'instruction/gate' OR acked_at IS NULL) ORDER BY created_at`,
+        )
+        .all(seatId) as Row[]
+    ).map(instructionRow);
+  }
+
+  async latestGates(): Promise<InstructionRow[]> {
+    return (
+      this.db
+        .prepare("SELECT * FROM instructions WHERE type = 'instruction/gate' AND superseded = 0")
+        .all() as Row[]
+    ).map(instructionRow);
+  }
+
+  async listAudit(centreId: string, limit: number): Promise<AuditRow[]> {
+    return (
+      this.db
+        .prepare(
+          `SELECT a.at, i.name AS invigilator, a.action, a.subject, a.details_json FROM audit a
+           LEFT JOIN invigilators i ON i.id = a.invigilator_id WHERE a.centre_id = ? ORDER BY a.id DESC LIMIT ?`,
+        )
+        .all(centreId, limit) as Row[]
+    ).map((r) => ({
+      at: str(r.at),
+      invigilator: strOrNull(r.invigilator),
+      action: str(r.action),
+      subject: strOrNull(r.subject),
+      details: strOrNull(r.details_json),
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.relaxed.open) this.relaxed.close();
+    if (this.db.open) this.db.close();
+  }
+}
+
+const INCIDENT_SELECT = `SELECT n.*, st.pc_name, e.candidate_name, e.registration_number, i.name AS recorded_by_name
+  FROM incidents n LEFT JOIN seats st ON st.id = n.seat_id LEFT JOIN entries e ON e.id = n.entry_id
+  LEFT JOIN invigilators i ON i.id = n.recorded_by`;
+
+function centreRow(r: Row): CentreRow {
+  return { id: str(r.id), name: str(r.name), createdAt: str(r.created_at) };
+}
+
+function invigilatorRow(r: Row): InvigilatorRow {
+  return {
+    id: str(r.id),
+    centreId: str(r.centre_id),
+    name: str(r.name),
+    pin: str(r.pin),
+    passwordHash: str(r.password_hash),
+    role: str(r.role) as InvigilatorRow['role'],
+    createdAt: str(r.created_at),
+  };
+}
+
+function seatRow(r: Row): SeatRow {
+  return {
+    id: str(r.id),
+    centreId: str(r.centre_id),
+    pcName: str(r.pc_name),
+    place: str(r.place ?? ''),
+    credentialHash: str(r.credential_hash),
+    enrolledAt: str(r.enrolled_at),
+  };
+}
+
+function incidentRow(r: Row): IncidentRow {
+  return {
+    id: str(r.id),
+    centreId: str(r.centre_id),
+    at: str(r.at),
+    kind: str(r.kind),
+    source: str(r.source) as IncidentRow['source'],
+    description: str(r.description),
+    sittingId: strOrNull(r.sitting_id),
+    entryId: strOrNull(r.entry_id),
+    seatId: strOrNull(r.seat_id),
+    pcName: strOrNull(r.pc_name),
+    candidateName: strOrNull(r.candidate_name),
+    registrationNumber: strOrNull(r.registration_number),
+    recordedBy: strOrNull(r.recorded_by_name),
+  };
+}
+
+function instructionRow(r: Row): InstructionRow {
+  return {
+    id: str(r.id),
+    seatId: str(r.seat_id),
+    type: str(r.type) as InstructionRow['type'],
+    payload: JSON.parse(str(r.payload_json)) as Record<string, unknown>,
+    createdAt: str(r.created_at),
+    createdBy: strOrNull(r.created_by),
+    ackedAt: strOrNull(r.acked_at),
+  };
+}

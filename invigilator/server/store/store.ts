@@ -1,0 +1,283 @@
+/**
+ * Everything the console keeps, behind one interface so that a PostgreSQL implementation can serve
+ * a multi-site centre later. Methods are async for that reason, even though SQLite answers at once.
+ * Every change made by a person takes an `Actor` and is written to the audit trail in the same
+ * transaction as the change itself.
+ */
+
+import type { z } from 'zod';
+import type { AttemptOutcome } from '../../../shared/rules/centre.ts';
+import type {
+  IdentityCheckViewSchema,
+  SittingEntryInput,
+  SittingInput,
+} from '../../../shared/schemas/console-api.ts';
+import type { SeatEvent } from '../../../shared/schemas/events.ts';
+
+export type Role = 'coordinator' | 'invigilator';
+
+export interface Actor {
+  centreId: string;
+  /** Null for changes the console makes itself (automatic incidents, seat enrolment). */
+  invigilatorId: string | null;
+}
+
+export interface CentreRow {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface InvigilatorRow {
+  id: string;
+  centreId: string;
+  name: string;
+  pin: string;
+  passwordHash: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface SessionRow {
+  invigilatorId: string;
+  centreId: string;
+  expiresAt: string;
+}
+
+export interface SeatRow {
+  id: string;
+  centreId: string;
+  pcName: string;
+  place: string;
+  credentialHash: string;
+  enrolledAt: string;
+}
+
+export interface SeatStatusRow {
+  seatId: string;
+  state: string;
+  /** The seat's last `SeatStatus`, as JSON. */
+  statusJson: string;
+  seq: number;
+  at: string;
+  lastSeenAt: string;
+}
+
+export interface EntryRow extends Omit<SittingEntryInput, 'id'> {
+  id: string;
+  sittingId: string;
+  position: number;
+  qualificationType: NonNullable<SittingEntryInput['qualificationType']>;
+  extraMinutes: number;
+  reasonableAdjustment: string | null;
+  seatId: string | null;
+  outcome: AttemptOutcome;
+  identity: z.infer<typeof IdentityCheckViewSchema> | null;
+}
+
+export interface SittingRow {
+  id: string;
+  centreId: string;
+  room: string;
+  startsAt: string;
+  closedAt: string | null;
+  invigilators: { id: string; name: string; pin: string }[];
+  entries: EntryRow[];
+  createdBy: string;
+  createdAt: string;
+}
+
+/** A seat's place in an open sitting: who should be sitting there. */
+export interface Assignment {
+  sittingId: string;
+  startsAt: string;
+  entryId: string;
+  seatId: string;
+  candidateName: string;
+  registrationNumber: string;
+  identityConfirmed: boolean;
+}
+
+export interface AttemptRow {
+  sittingId: string;
+  registrationNumber: string;
+  qualificationNumber: string;
+  assessment: string;
+  startsAt: string;
+  outcome: AttemptOutcome;
+}
+
+export interface IncidentRow {
+  id: string;
+  centreId: string;
+  at: string;
+  kind: string;
+  source: 'automatic' | 'manual';
+  description: string;
+  sittingId: string | null;
+  entryId: string | null;
+  seatId: string | null;
+  pcName: string | null;
+  candidateName: string | null;
+  registrationNumber: string | null;
+  recordedBy: string | null;
+}
+
+export interface NewIncident {
+  kind: string;
+  description: string;
+  at: string;
+  sittingId: string | null;
+  entryId: string | null;
+  seatId: string | null;
+}
+
+export interface InstructionRow {
+  id: string;
+  seatId: string;
+  type: 'instruction/gate' | 'instruction/show-message';
+  /** The message body sent to the seat, minus `type` and `instructionId`. */
+  payload: Record<string, unknown>;
+  createdAt: string;
+  createdBy: string | null;
+  ackedAt: string | null;
+}
+
+/** One seat event to store, with the incident it becomes (if any). */
+export interface IncomingSeatEvent {
+  seatId: string;
+  centreId: string;
+  event: SeatEvent;
+  receivedAt: string;
+  incident: NewIncident | null;
+}
+
+export interface AuditRow {
+  at: string;
+  invigilator: string | null;
+  action: string;
+  subject: string | null;
+  details: string | null;
+}
+
+/** A unique constraint refused the change (a PIN already used, for example). */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+export interface Store {
+  // ---- centre and first sign-in ----
+  /** The centre in a single-centre database, created on first start. */
+  ensureCentre(): Promise<{ centre: CentreRow; created: boolean }>;
+  getCentre(id: string): Promise<CentreRow | undefined>;
+  /** Replaces the one-time setup token (stored as a hash). */
+  setSetupToken(centreId: string, tokenHash: string): Promise<void>;
+  /** Consumes the setup token and creates the first coordinator, in one transaction. Null when the token is wrong or used. */
+  completeSetup(
+    tokenHash: string,
+    centreName: string,
+    first: Omit<InvigilatorRow, 'id' | 'centreId' | 'createdAt'>,
+  ): Promise<InvigilatorRow | null>;
+  countInvigilators(centreId: string): Promise<number>;
+
+  // ---- invigilators and sessions ----
+  createInvigilator(
+    actor: Actor,
+    inv: Omit<InvigilatorRow, 'id' | 'centreId' | 'createdAt'>,
+  ): Promise<InvigilatorRow>;
+  /** Accounts matching a sign-in's name and PIN (name compared case-insensitively). */
+  findInvigilators(name: string, pin: string): Promise<InvigilatorRow[]>;
+  getInvigilator(id: string): Promise<InvigilatorRow | undefined>;
+  listInvigilators(centreId: string): Promise<InvigilatorRow[]>;
+  createSession(tokenHash: string, invigilatorId: string, expiresAt: string): Promise<void>;
+  getSession(tokenHash: string): Promise<SessionRow | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+
+  // ---- seats ----
+  createEnrolmentCode(actor: Actor, codeHash: string, expiresAt: string, uses: number): Promise<void>;
+  /**
+   * Uses one enrolment of the code and enrols (or re-enrols, by PC name) a seat with this credential
+   * hash. Null when the code is unknown, expired or used up.
+   */
+  enrolSeat(
+    codeHash: string,
+    pcName: string,
+    place: string | undefined,
+    credentialHash: string,
+    now: string,
+  ): Promise<SeatRow | null>;
+  getSeat(id: string): Promise<SeatRow | undefined>;
+  listSeats(centreId?: string): Promise<SeatRow[]>;
+  updateSeatPlace(actor: Actor, seatId: string, place: string): Promise<void>;
+  /** Batched: the console writes statuses at most once a second, all in one transaction. */
+  saveSeatStatuses(rows: readonly SeatStatusRow[]): Promise<void>;
+  loadSeatStatuses(): Promise<SeatStatusRow[]>;
+
+  // ---- events and incidents ----
+  /**
+   * Stores seat events idempotently (an id already stored is ignored) and the incidents of the newly
+   * stored ones, all in one transaction. Returns the incidents created.
+   */
+  storeSeatEvents(events: readonly IncomingSeatEvent[]): Promise<IncidentRow[]>;
+  /** Events that failed validation but carry an id: kept (type `rejected`, with the reason) so they can be acknowledged. */
+  storeRejectedEvents(
+    seatId: string,
+    events: readonly { id: string; json: string }[],
+    receivedAt: string,
+  ): Promise<void>;
+  countSeatEvents(seatId?: string): Promise<number>;
+  addIncident(actor: Actor, incident: NewIncident): Promise<IncidentRow>;
+  /** Incidents made by the console itself (a seat went offline), batched. */
+  addAutomaticIncidents(incidents: readonly (NewIncident & { centreId: string })[]): Promise<IncidentRow[]>;
+  listIncidents(centreId: string, query: { sittingId?: string; limit: number }): Promise<IncidentRow[]>;
+
+  // ---- sittings ----
+  createSitting(actor: Actor, input: SittingInput): Promise<string>;
+  /** Replaces room, time, invigilators and entries; entries keep their id, identity check and outcome when `id` is given. */
+  updateSitting(actor: Actor, sittingId: string, input: SittingInput): Promise<void>;
+  getSitting(id: string): Promise<SittingRow | undefined>;
+  listSittings(centreId: string): Promise<SittingRow[]>;
+  closeSitting(actor: Actor, sittingId: string, at: string): Promise<void>;
+  setOutcome(actor: Actor, entryId: string, outcome: AttemptOutcome): Promise<void>;
+  confirmIdentity(
+    actor: Actor,
+    entryId: string,
+    check: { method: string; note: string | null; pcName: string | null; at: string },
+  ): Promise<void>;
+  /** Withdraws a confirmation (a different candidate sat down): the seat is held again. */
+  revokeIdentity(actor: Actor, entryId: string, at: string): Promise<void>;
+  /** Every open sitting's seat assignments (for gates and for attaching incidents). */
+  openAssignments(): Promise<Assignment[]>;
+  /** Attempts in any sitting of the centre by these candidates (for the retake and daily rules). */
+  attemptsFor(centreId: string, registrationNumbers: readonly string[]): Promise<AttemptRow[]>;
+
+  // ---- instructions ----
+  /** A new gate instruction supersedes the seat's earlier ones. */
+  createInstruction(
+    actor: Actor,
+    seatId: string,
+    type: InstructionRow['type'],
+    payload: Record<string, unknown>,
+  ): Promise<InstructionRow>;
+  /** Many instructions in one transaction (a room of seats connecting at once); each supersedes its seat's earlier gate. */
+  createInstructions(
+    items: readonly {
+      actor: Actor;
+      seatId: string;
+      type: InstructionRow['type'];
+      payload: Record<string, unknown>;
+    }[],
+  ): Promise<InstructionRow[]>;
+  /** True when the instruction belongs to this seat (acknowledging twice is harmless). */
+  ackInstruction(seatId: string, instructionId: string, at: string): Promise<boolean>;
+  /** Many acknowledgements in one transaction; for each, whether the instruction is that seat's. */
+  ackInstructions(acks: readonly { seatId: string; instructionId: string; at: string }[]): Promise<boolean[]>;
+  /** The latest gate instruction and the unacknowledged messages, in order: what a reconnecting seat is sent. */
+  instructionsToResend(seatId: string): Promise<InstructionRow[]>;
+  latestGates(): Promise<InstructionRow[]>;
+
+  // ---- audit ----
+  listAudit(centreId: string, limit: number): Promise<AuditRow[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,248 @@
+import { z } from 'zod';
+import { MANUAL_INCIDENT_KIND_IDS } from '../catalogs/incidents.ts';
+import { QUALIFICATION_NUMBER_PATTERN, QUALIFICATION_TYPE_IDS } from '../catalogs/qualifications.ts';
+import { IsoDateTimeSchema, SeveritySchema, ShortTextSchema, TextSchema } from './common.ts';
+
+/**
+ * The console's HTTP API (dashboard <-> `invigil console`) and its live updates. Every request body
+ * is parsed against these schemas; a failure is a 400 naming the field.
+ */
+
+const trimmed = (max: number) => z.string().trim().max(max);
+/** Ids the console makes (UUIDs). */
+export const RecordIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not a valid id');
+
+export const InvigilatorNameSchema = trimmed(100).min(1, 'enter a name');
+/** The awarding body's invigilator PIN, as issued (letters and digits). */
+export const PinSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9]{3,20}$/, 'a PIN is 3 to 20 letters or digits');
+export const PasswordSchema = z
+  .string()
+  .min(10, 'a password has at least 10 characters')
+  .max(200, 'a password has at most 200 characters');
+export const RoleSchema = z.enum(['coordinator', 'invigilator']);
+
+export const SetupRequestSchema = z.strictObject({
+  token: z.string().min(16).max(128),
+  centreName: trimmed(200).min(1, 'enter the centre name'),
+  name: InvigilatorNameSchema,
+  pin: PinSchema,
+  password: PasswordSchema,
+});
+export const SignInRequestSchema = z.strictObject({
+  name: InvigilatorNameSchema,
+  pin: PinSchema,
+  password: z.string().min(1, 'enter your password').max(200),
+});
+export type SignInRequest = z.infer<typeof SignInRequestSchema>;
+
+export const InvigilatorCreateSchema = z.strictObject({
+  name: InvigilatorNameSchema,
+  pin: PinSchema,
+  password: PasswordSchema,
+  role: RoleSchema.default('invigilator'),
+});
+export const InvigilatorViewSchema = z.object({
+  id: RecordIdSchema,
+  name: z.string(),
+  pin: z.string(),
+  role: RoleSchema,
+});
+export type InvigilatorView = z.infer<typeof InvigilatorViewSchema>;
+
+export const MeResponseSchema = z.object({
+  invigilator: InvigilatorViewSchema,
+  centre: z.object({ id: RecordIdSchema, name: z.string() }),
+});
+export type MeResponse = z.infer<typeof MeResponseSchema>;
+
+export const EnrolmentCodeCreateSchema = z.strictObject({
+  /** How many PCs may enrol with this code. */
+  uses: z.number().int().min(1).max(1000).default(60),
+  validHours: z.number().int().min(1).max(72).default(8),
+});
+export const EnrolmentCodeViewSchema = z.object({
+  code: z.string(),
+  expiresAt: IsoDateTimeSchema,
+  usesLeft: z.number().int(),
+});
+export type EnrolmentCodeView = z.infer<typeof EnrolmentCodeViewSchema>;
+
+// ---- seats ----
+
+export const SeatUpdateSchema = z.strictObject({ place: trimmed(200) });
+export const SeatMessageSchema = z.strictObject({ text: trimmed(2000).min(1, 'enter a message') });
+
+export const SeatStateSchema = z.enum(['ready', 'attention', 'not-ready', 'offline']);
+export const SeatReasonSchema = z.object({
+  code: z.string(),
+  severity: SeveritySchema,
+  message: z.string(),
+  subject: z.string().optional(),
+});
+export const GateViewSchema = z.object({
+  state: z.enum(['held', 'released']),
+  instructionId: z.string(),
+  /** When the seat acknowledged it, or null while the console waits for the seat. */
+  ackedAt: IsoDateTimeSchema.nullable(),
+});
+export const SeatViewSchema = z.object({
+  id: RecordIdSchema,
+  pcName: z.string(),
+  place: z.string(),
+  state: SeatStateSchema,
+  /** Plain-English reasons, most serious first (Offline has its own). */
+  reasons: z.array(SeatReasonSchema),
+  connected: z.boolean(),
+  extensionLinked: z.boolean().nullable(),
+  /** When the seat's current status was reported (seat clock) and when it was last heard from. */
+  statusAt: IsoDateTimeSchema.nullable(),
+  lastSeenAt: IsoDateTimeSchema.nullable(),
+  candidate: z
+    .object({
+      sittingId: RecordIdSchema,
+      entryId: RecordIdSchema,
+      name: z.string(),
+      registrationNumber: z.string(),
+      identityConfirmed: z.boolean(),
+    })
+    .nullable(),
+  gate: GateViewSchema.nullable(),
+  /** The latest message sent to the candidate, and when the seat confirmed showing it. */
+  lastMessage: z
+    .object({ instructionId: z.string(), sentAt: IsoDateTimeSchema, ackedAt: IsoDateTimeSchema.nullable() })
+    .nullable(),
+});
+export type SeatView = z.infer<typeof SeatViewSchema>;
+
+// ---- sittings ----
+
+export const SittingEntryInputSchema = z.strictObject({
+  /** Present when editing an existing entry (keeps its identity check and outcome). */
+  id: RecordIdSchema.optional(),
+  candidateName: trimmed(200).min(1, 'enter the candidate name'),
+  registrationNumber: trimmed(40).min(1, 'enter the registration number'),
+  qualificationNumber: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(QUALIFICATION_NUMBER_PATTERN, 'a qualification number looks like 601/8928/9'),
+  qualificationType: z.enum(QUALIFICATION_TYPE_IDS).default('other'),
+  assessment: trimmed(200).min(1, 'enter the assessment'),
+  durationMinutes: z.number().int().min(1).max(600),
+  extraMinutes: z.number().int().min(0).max(600).default(0),
+  reasonableAdjustment: trimmed(500).nullable().default(null),
+  /** The PC the candidate sits at (the seating plan); null until assigned. */
+  seatId: RecordIdSchema.nullable().default(null),
+});
+export type SittingEntryInput = z.infer<typeof SittingEntryInputSchema>;
+
+export const SittingInputSchema = z.strictObject({
+  room: trimmed(200).min(1, 'enter the room'),
+  startsAt: IsoDateTimeSchema,
+  invigilatorIds: z.array(RecordIdSchema).max(50),
+  entries: z.array(SittingEntryInputSchema).max(500),
+});
+export type SittingInput = z.infer<typeof SittingInputSchema>;
+
+export const OutcomeSchema = z.enum(['passed', 'failed', 'absent', 'not-known']);
+export const EntryOutcomeSchema = z.strictObject({ outcome: OutcomeSchema });
+
+export const IdentityMethodSchema = z.enum(['photo-id', 'known-to-invigilator', 'other']);
+export const IdentityConfirmSchema = z.strictObject({
+  method: IdentityMethodSchema,
+  note: trimmed(500).optional(),
+});
+
+export const RuleWarningSchema = z.object({
+  rule: z.enum(['ratio', 'daily-limit', 'retake-wait', 'attempt-limit', 'extra-time']),
+  entryId: z.string().optional(),
+  message: z.string(),
+});
+
+export const IdentityCheckViewSchema = z.object({
+  confirmedAt: IsoDateTimeSchema,
+  confirmedBy: z.string(),
+  method: IdentityMethodSchema,
+  note: z.string().nullable(),
+  pcName: z.string().nullable(),
+});
+
+export const SittingEntryViewSchema = SittingEntryInputSchema.extend({
+  id: RecordIdSchema,
+  qualificationType: z.enum(QUALIFICATION_TYPE_IDS),
+  extraMinutes: z.number().int(),
+  reasonableAdjustment: z.string().nullable(),
+  seatId: RecordIdSchema.nullable(),
+  outcome: OutcomeSchema,
+  identity: IdentityCheckViewSchema.nullable(),
+});
+export type SittingEntryView = z.infer<typeof SittingEntryViewSchema>;
+
+export const SittingViewSchema = z.object({
+  id: RecordIdSchema,
+  room: z.string(),
+  startsAt: IsoDateTimeSchema,
+  closedAt: IsoDateTimeSchema.nullable(),
+  invigilators: z.array(InvigilatorViewSchema.pick({ id: true, name: true, pin: true })),
+  entries: z.array(SittingEntryViewSchema),
+  warnings: z.array(RuleWarningSchema),
+  createdBy: z.string(),
+  createdAt: IsoDateTimeSchema,
+});
+export type SittingView = z.infer<typeof SittingViewSchema>;
+
+// ---- incidents ----
+
+export const ManualIncidentCreateSchema = z.strictObject({
+  kind: z.enum(MANUAL_INCIDENT_KIND_IDS),
+  description: trimmed(2000).min(1, 'describe what happened'),
+  sittingId: RecordIdSchema.nullable().default(null),
+  entryId: RecordIdSchema.nullable().default(null),
+  seatId: RecordIdSchema.nullable().default(null),
+  /** When it happened; defaults to now. */
+  at: IsoDateTimeSchema.optional(),
+});
+
+export const IncidentViewSchema = z.object({
+  id: z.string(),
+  at: IsoDateTimeSchema,
+  kind: z.string(),
+  kindLabel: z.string(),
+  source: z.enum(['automatic', 'manual']),
+  description: z.string(),
+  sittingId: z.string().nullable(),
+  seatId: z.string().nullable(),
+  pcName: z.string().nullable(),
+  candidateName: z.string().nullable(),
+  registrationNumber: z.string().nullable(),
+  /** Who recorded it (manual), or null for automatic ones. */
+  recordedBy: z.string().nullable(),
+});
+export type IncidentView = z.infer<typeof IncidentViewSchema>;
+
+export const IncidentQuerySchema = z.strictObject({
+  sittingId: RecordIdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+// ---- live updates (WebSocket /api/live) ----
+
+export const LiveToDashboardSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('live/snapshot'),
+    serverTime: IsoDateTimeSchema,
+    seats: z.array(SeatViewSchema),
+  }),
+  /** Seats whose view changed since the last push (coalesced). */
+  z.object({ type: z.literal('live/seats'), serverTime: IsoDateTimeSchema, seats: z.array(SeatViewSchema) }),
+  z.object({ type: z.literal('live/incidents'), incidents: z.array(IncidentViewSchema) }),
+  /** Sittings changed (someone else edited one): refetch. */
+  z.object({ type: z.literal('live/sittings'), sittingIds: z.array(z.string()) }),
+]);
+export type LiveToDashboard = z.infer<typeof LiveToDashboardSchema>;
+
+export const ApiErrorSchema = z.object({ error: TextSchema, field: ShortTextSchema.optional() });
+export type ApiError = z.infer<typeof ApiErrorSchema>;
