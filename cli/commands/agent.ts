@@ -1,6 +1,8 @@
+import { hostname, platform, release } from 'node:os';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../../kiosk-agent/config.ts';
 import { startAgent } from '../../kiosk-agent/seat/agent.ts';
+import { createConsoleLink } from '../../kiosk-agent/seat/console-link.ts';
 import type { UpstreamLink } from '../../kiosk-agent/seat/upstream.ts';
 import type { AgentConfig } from '../../shared/schemas/config.ts';
 import { type Command, type ParsedArgs, stringFlag, UserError } from '../command.ts';
@@ -8,12 +10,22 @@ import { type Command, type ParsedArgs, stringFlag, UserError } from '../command
 const VERSION = (process.env.INVIGIL_VERSION as string | undefined) ?? '0.1.0';
 
 /**
- * The link to the console, when the seat is enrolled (`console` in the config). The console
- * helper's `createConsoleLink(...)` is wired in here; without a console the agent runs standalone
- * and its outbox keeps events for when one is configured.
+ * The link to the console, when the seat is enrolled (`console` in the config, written by
+ * `invigil enrol`). Without a console the agent runs standalone and its outbox keeps events for
+ * when one is configured.
  */
-function upstreamFor(_config: AgentConfig): UpstreamLink | undefined {
-  return undefined;
+function upstreamFor(config: AgentConfig): UpstreamLink | undefined {
+  if (!config.console) return undefined;
+  return createConsoleLink({
+    url: config.console.url,
+    seatId: config.console.seatId,
+    credential: config.console.credential,
+    pcName: config.seat.pcName ?? hostname(),
+    ...(config.seat.place ? { place: config.seat.place } : {}),
+    agentVersion: VERSION,
+    os: `${platform()} ${release()}`,
+    heartbeatMs: config.intervals.heartbeatMs,
+  });
 }
 
 export const agent: Command = {
@@ -55,11 +67,6 @@ Exit codes: 0 stopped cleanly, 2 bad config or could not start.
     if (socket) config = { ...config, socketPath: socket };
     const log = pino({ level: config.log.level, base: { service: 'invigil-agent' } });
     const upstream = upstreamFor(config);
-    if (config.console && !upstream)
-      log.warn(
-        { console: config.console.url },
-        'a console is configured but this build has no console link; running standalone',
-      );
     let running: Awaited<ReturnType<typeof startAgent>>;
     try {
       running = await startAgent({

@@ -133,6 +133,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         handleClientMessage(client, message);
       },
       closed(client) {
+        // While the agent itself stops, links close because of it: nothing to record, and the
+        // store may already be closed.
+        if (stopping) return;
         if (client.extension !== null) {
           log.info({ client: client.id }, 'the extension disconnected');
           if (!linked()) addEvents([event('event/extension-link', { connected: false })]);

@@ -1,0 +1,262 @@
+/**
+ * The whole product on one machine, every part real: `invigil console` (process, SQLite file), an
+ * exam PC made of a real X display, `invigil agent` (process) enrolled with `invigil enrol`, and
+ * Chromium with the built extension linked through the real native host; the invigilator watches in
+ * a second Chromium. The seat turns Ready, is held until the identity check releases it, turns Not
+ * ready when a password manager starts (with the reason), records a blocked site, turns Offline when
+ * the agent stops, and the exported record holds all of it.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import {
+  type AgentProcess,
+  agentWorkspace,
+  assertBuilt,
+  runInvigil,
+  startAgentProcess,
+  waitFor,
+} from '../../helpers/agent-cli.ts';
+import {
+  killAllNamedProcesses,
+  type NamedProcess,
+  startNamedProcess,
+} from '../../helpers/agent-processes.ts';
+import {
+  BASE_ARGS,
+  chromiumPath,
+  type LaunchedBrowser,
+  launchWithExtension,
+} from '../../helpers/chromium.ts';
+import { type ReadyConsole, startReadyConsole } from '../../helpers/console-process.ts';
+import { isBlockedPage, screenshot, waitForUrl } from '../../helpers/extension-state.ts';
+import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
+import { startXDisplay, type XDisplay } from '../../helpers/x-displays.ts';
+
+const PC = 'EXAM-PC-07';
+const ASSESSMENT = 'http://awarding.theimi.org.uk/assessment';
+
+let console_: ReadyConsole;
+let x: XDisplay;
+let server: TestServer;
+let agent: AgentProcess;
+let seatBrowser: LaunchedBrowser;
+let candidate: Page;
+let dashboardBrowser: Browser;
+let dashboard: Page;
+let passwordManager: NamedProcess | undefined;
+const ws = agentWorkspace();
+const profile = mkdtempSync(join(tmpdir(), 'invigil-profile-'));
+let sittingId = '';
+
+/** The enrolled config, as `invigil enrol` wrote it, plus what this machine needs. */
+function seatConfig(): Record<string, unknown> {
+  const enrolled = JSON.parse(readFileSync(ws.configFile, 'utf8')) as Record<string, unknown>;
+  return {
+    ...enrolled,
+    seat: { pcName: PC, place: 'Row B, seat 7' },
+    browser: { userDataDir: profile },
+    // This test machine is a virtual machine with no browser policy and an unpacked extension: real
+    // seats get these from IT, and their absence is tested elsewhere.
+    severity: { 'virtual-machine': 'info', 'browser-policy': 'info', 'extension-not-managed': 'info' },
+  };
+}
+
+async function seatBadge(): Promise<{ state: string | null; reasons: string }> {
+  return dashboard.evaluate((pc) => {
+    const seat = document.querySelector(`[data-seat="${pc}"]`);
+    return {
+      state: seat?.querySelector('.badge')?.getAttribute('data-state') ?? null,
+      reasons: seat?.querySelector('.reasons')?.textContent ?? '',
+    };
+  }, PC);
+}
+
+async function waitSeat(state: string, timeout = 45_000): Promise<{ state: string | null; reasons: string }> {
+  await dashboard.waitForSelector(`[data-seat="${PC}"] .badge[data-state="${state}"]`, { timeout });
+  return seatBadge();
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  server = await startTestServer();
+  x = await startXDisplay(93);
+  console_ = await startReadyConsole();
+
+  // IT's steps on the exam PC: enrol with the code from the console, register the native host.
+  const enrol = runInvigil([
+    'enrol',
+    '--console',
+    console_.proc.url,
+    '--code',
+    console_.code,
+    '--config',
+    ws.configFile,
+    '--pc-name',
+    PC,
+  ]);
+  expect(enrol.status, enrol.stderr).toBe(0);
+  expect(statSync(ws.configFile).mode & 0o777).toBe(0o600);
+  const host = runInvigil([
+    'install-host',
+    '--browser',
+    'chromium',
+    '--user-data-dir',
+    profile,
+    '--socket',
+    ws.socket,
+  ]);
+  expect(host.status, host.stderr).toBe(0);
+  agent = await startAgentProcess(ws, seatConfig(), { DISPLAY: x.display });
+
+  seatBrowser = await launchWithExtension({
+    userDataDir: profile,
+    hostMap: { 'awarding.theimi.org.uk': server.target, 'answers.example.net': server.target },
+  });
+  await seatBrowser.worker();
+  candidate = await seatBrowser.browser.newPage();
+  await candidate.goto(ASSESSMENT).catch(() => undefined);
+
+  dashboardBrowser = await puppeteer.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    pipe: true,
+    args: [...BASE_ARGS, '--window-size=1440,900'],
+  });
+  dashboard = await dashboardBrowser.newPage();
+  await dashboard.setViewport({ width: 1440, height: 900 });
+  await dashboard.goto(console_.proc.url);
+  await dashboard.waitForSelector('#sign-in');
+  await dashboard.type('input[name=name]', 'Dana Okafor');
+  await dashboard.type('input[name=pin]', '40213');
+  await dashboard.type('input[name=password]', 'correct horse battery');
+  await dashboard.click('#sign-in button[type=submit]');
+  await dashboard.waitForSelector('.topbar .live-dot.on');
+}, 300_000);
+
+afterAll(async () => {
+  killAllNamedProcesses();
+  await passwordManager?.stop();
+  await dashboardBrowser?.close();
+  await seatBrowser?.close();
+  await agent?.stop();
+  await console_?.stop();
+  await x?.stop();
+  await server?.close();
+  rmSync(profile, { recursive: true, force: true });
+  ws.remove();
+});
+
+test('a real agent enrolled with the code turns its seat Ready on the seat map', async () => {
+  const seat = await waitSeat('ready', 90_000);
+  expect(seat.reasons).toBe('');
+  expect(await dashboard.$eval(`[data-seat="${PC}"] .seat-place`, (e) => e.textContent)).toBe(
+    'Row B, seat 7',
+  );
+});
+
+test('the seat is held until the invigilator confirms the identity; then the candidate reaches the assessment', async () => {
+  // No candidate yet: the console holds the seat, and the candidate's browser shows the holding page.
+  await waitForUrl(candidate, (u) => u.includes('/pages/hold/'), 30_000);
+
+  const invigilators = await console_.admin.get<{ invigilators: { id: string }[] }>('/api/invigilators');
+  const seats = await console_.admin.get<{ seats: { id: string; pcName: string }[] }>('/api/seats');
+  const seatId = seats.body.seats.find((s) => s.pcName === PC)?.id;
+  expect(seatId).toBeDefined();
+  const created = await console_.admin.post<{ sitting: { id: string } }>('/api/sittings', {
+    room: 'Room 4 (IT suite)',
+    startsAt: new Date().toISOString(),
+    invigilatorIds: invigilators.body.invigilators.map((i) => i.id),
+    entries: [
+      {
+        candidateName: 'Amira Hussain',
+        registrationNumber: 'IMI-100234',
+        qualificationNumber: '601/8928/9',
+        assessment: 'MOT Testing Classes 4 and 7',
+        durationMinutes: 60,
+        seatId,
+      },
+    ],
+  });
+  expect(created.status, created.text).toBe(201);
+  sittingId = created.body.sitting.id;
+
+  // The holding page names the candidate expected at this PC (as text).
+  await candidate.waitForFunction(() => document.body.textContent?.includes('Amira Hussain'), {
+    timeout: 30_000,
+  });
+  await screenshot(candidate, 'journey-hold');
+
+  await dashboard.goto(`${console_.proc.url}/#/`);
+  await dashboard.waitForSelector(`[data-seat="${PC}"] .seat-actions .button.primary`, { timeout: 30_000 });
+  await dashboard.click(`[data-seat="${PC}"] .seat-actions .button.primary`);
+  await dashboard.waitForSelector('#identity-form');
+  await dashboard.type('#identity-form input[name=note]', 'College ID card 4471');
+  await dashboard.click('#confirm-identity');
+
+  // Released: the candidate's tab goes on to the assessment.
+  await waitForUrl(candidate, (u) => u.startsWith(ASSESSMENT), 30_000);
+  expect(await candidate.$eval('#host', (e) => e.textContent)).toBe('awarding.theimi.org.uk');
+  await dashboard.waitForFunction(
+    (pc) => document.querySelector(`[data-seat="${pc}"] .gate`)?.textContent === 'Released',
+    { timeout: 30_000 },
+    PC,
+  );
+});
+
+test('a password manager started on the PC turns the seat Not ready with the reason, and Ready once it quits', async () => {
+  passwordManager = await startNamedProcess('KeePassXC');
+  const seat = await waitSeat('not-ready');
+  expect(seat.reasons).toContain('KeePassXC');
+  await dashboard.screenshot({
+    path: join(import.meta.dirname, '../../../test-results/screenshots/journey-not-ready.png'),
+  });
+  await passwordManager.stop();
+  passwordManager = undefined;
+  await waitSeat('ready');
+});
+
+test('a site the candidate tries is blocked in the browser and becomes an incident', async () => {
+  await candidate.goto('http://answers.example.net/mot-answers').catch(() => undefined);
+  await waitForUrl(candidate, isBlockedPage);
+  await dashboard.goto(`${console_.proc.url}/#/incidents`);
+  await dashboard.waitForSelector('#incident-table tr[data-kind="site-blocked"]', { timeout: 45_000 });
+  const text = await dashboard.$eval('#incident-table', (e) => e.textContent ?? '');
+  expect(text).toContain('answers.example.net');
+  expect(text).toContain(PC);
+});
+
+test('stopping the agent turns the seat Offline', async () => {
+  await dashboard.goto(`${console_.proc.url}/#/`);
+  await waitSeat('ready');
+  const code = await agent.stop();
+  expect(code, agent.logs().slice(-3000)).toBe(0);
+  const seat = await waitSeat('offline');
+  expect(seat.reasons).toContain('stopped reporting');
+});
+
+test('the exported record holds the candidate, the PC, the identity check and every incident', async () => {
+  const csv = await console_.admin.get(`/api/sittings/${sittingId}/record.csv`);
+  expect(csv.status).toBe(200);
+  for (const expected of [
+    'Dana Okafor,40213',
+    'Amira Hussain',
+    'IMI-100234',
+    PC,
+    'College ID card 4471',
+    'Password manager started',
+    'KeePassXC',
+    'Site blocked',
+    'http://answers.example.net/mot-answers',
+    'Seat offline',
+  ]) {
+    expect(csv.text).toContain(expected);
+  }
+  // Each incident once, although events may have been sent more than once along the way.
+  const siteBlocked = csv.text
+    .split('\n')
+    .filter((l) => l.includes('http://answers.example.net/mot-answers'));
+  expect(siteBlocked).toHaveLength(1);
+});
