@@ -17,7 +17,6 @@ import {
   assertBuilt,
   runInvigil,
   startAgentProcess,
-  waitFor,
 } from '../../helpers/agent-cli.ts';
 import {
   killAllNamedProcesses,
