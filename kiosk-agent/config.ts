@@ -3,11 +3,11 @@
  * both and reports line and column). Validation uses `AgentConfigSchema` from shared/; every error
  * names the field (`intervals.processesMs must be at least 100`), so IT can fix it without a manual.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { EXTENSION_ID } from '../shared/constants.ts';
 import { type AgentConfig, AgentConfigSchema } from '../shared/schemas/config.ts';
-import { describe, describeIssues } from './zod-messages.ts';
+import { describe, describeIssues } from '../shared/schemas/issues.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -25,11 +25,17 @@ export function defaultConfig(): AgentConfig {
   return AgentConfigSchema.parse({});
 }
 
+/** A seat config is a few kilobytes; anything this big is the wrong file. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 export function loadConfig(file: string): AgentConfig {
   let text: string;
   try {
+    if (statSync(file).size > MAX_CONFIG_BYTES)
+      throw new ConfigError(`the config file ${file} is larger than 1 MB`);
     text = readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT'

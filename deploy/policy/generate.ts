@@ -19,8 +19,9 @@ import {
 } from '../../shared/catalogs/browser-policy.ts';
 import { EXTENSION_ID } from '../../shared/constants.ts';
 import { type AgentConfig, PolicyConfigSchema } from '../../shared/schemas/config.ts';
+import { describeIssues } from '../../shared/schemas/issues.ts';
 import { type ExtensionPolicy, parsePolicy } from '../../shared/schemas/policy.ts';
-import { formatIssues, InputError } from '../config-file.ts';
+import { InputError } from '../config-file.ts';
 import { POLICY_PURPOSES } from './descriptions.ts';
 import { FIREFOX_GAPS, FIREFOX_POLICY_LOCATIONS, firefoxPolicies } from './firefox.ts';
 import { csvText } from './formats/csv.ts';
@@ -89,7 +90,7 @@ export function resolveExtensionPolicy(config: AgentConfig | undefined): Extensi
 
 function checkFlag<T>(schema: z.ZodType<T>, flag: string, value: string): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new InputError(`--${flag} ${formatIssues(r.error)}`);
+  if (!r.success) throw new InputError(describeIssues(r.error, value, `--${flag}`)[0] ?? `--${flag} is not valid`);
   return r.data;
 }
 

@@ -10,6 +10,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { EXTENSION_ID } from '../../shared/constants.ts';
+import { describeIssues } from '../../shared/schemas/issues.ts';
 import {
   type ExtensionToHost,
   ExtensionToHostSchema,
@@ -18,7 +19,6 @@ import {
   MAX_FROM_EXTENSION_BYTES,
   MAX_TO_EXTENSION_BYTES,
 } from '../../shared/schemas/native.ts';
-import { describeIssues } from '../zod-messages.ts';
 import { encodeFrame, FrameReader, FramingError } from './framing.ts';
 import { MAX_SOCKET_FRAME_BYTES } from './socket-protocol.ts';
 

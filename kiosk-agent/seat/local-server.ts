@@ -7,6 +7,7 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { z } from 'zod';
+import { describeIssues } from '../../shared/schemas/issues.ts';
 import {
   ExtensionToHostSchema,
   type HostToExtension,
@@ -26,7 +27,6 @@ import {
   MAX_SOCKET_FRAME_BYTES,
   SocketHelloSchema,
 } from '../native-host/socket-protocol.ts';
-import { describeIssues } from '../zod-messages.ts';
 
 export interface Client {
   readonly id: number;

@@ -128,7 +128,7 @@ describe('invigil policy', () => {
     [['--browser', 'firefox', '--os', 'linux'], /Firefox needs the address of the signed Invigil \.xpi/],
     [
       ['--browser', 'chrome', '--os', 'linux', '--config', 'missing.yaml'],
-      /config missing\.yaml does not exist/,
+      /cannot read the config file missing\.yaml: no such file/,
     ],
   ])('refuses %j', (args, message) => {
     expectRefused(invigil('policy', ...args), message);
@@ -136,13 +136,21 @@ describe('invigil policy', () => {
 
   test.each([
     ['invalid YAML', 'policy: [unclosed\n', /is not valid YAML/],
-    ['a typo in a setting', 'policy:\n  printng: true\n', /policy: Unrecognized key: "printng"/],
+    [
+      'a typo in a setting',
+      'policy:\n  printng: true\n',
+      /"printng" in policy is not a setting Invigil knows/,
+    ],
     [
       'a wildcard host',
       'policy:\n  extension:\n    allowedHosts: ["*"]\n',
       /policy\.extension\.allowedHosts: entry 1 "\*" would allow every site/,
     ],
-    ['a wrong type', 'policy:\n  printing: "yes"\n', /policy\.printing:/],
+    [
+      'a wrong type',
+      'policy:\n  printing: "yes"\n',
+      /policy\.printing must be true or false \(got the text "yes"\)/,
+    ],
   ])(
     'refuses a config with %s, naming the file and the setting, and writes nothing',
     (_what, text, message) => {
@@ -306,7 +314,7 @@ describe('invigil install-service', () => {
     ],
     [
       ['--config', 'nowhere.yaml', '--seat-user', 'nobody', '--dry-run'],
-      /config .*nowhere\.yaml does not exist/,
+      /cannot read the config file .*nowhere\.yaml: no such file/,
     ],
     [
       ['--platform', 'windows', '--config', 'relative.yaml', '--out', 'w'],

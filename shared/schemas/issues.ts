@@ -1,22 +1,22 @@
 /**
  * Zod issues turned into sentences that name the field: `intervals.processesMs must be at least 100`,
  * `report.heartbeatSeconds must be a whole number (got the text "5")`. Used for the config file and
- * for every message the native host and the agent's socket refuse.
+ * for every message the native host and the agent's socket refuse, and for the deployment commands.
  */
 import type { z } from 'zod';
 
-/** Every issue, one sentence each. */
-export function describeIssues(error: z.ZodError, raw: unknown): string[] {
-  return error.issues.map((issue) => describeIssue(issue, raw));
+/** Every issue, one sentence each. `root` names the value itself (a flag, say) when an issue has no path. */
+export function describeIssues(error: z.ZodError, raw: unknown, root = '(top level)'): string[] {
+  return error.issues.map((issue) => describeIssue(issue, raw, root));
 }
 
-function fieldName(path: readonly PropertyKey[]): string {
+function fieldName(path: readonly PropertyKey[], root: string): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
     else out += out ? `.${String(p)}` : String(p);
   }
-  return out || '(top level)';
+  return out || root;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -46,8 +46,8 @@ const TYPE_WORDS: Record<string, string> = {
   array: 'a list',
 };
 
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
-  const field = fieldName(issue.path);
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown, root: string): string {
+  const field = fieldName(issue.path, root);
   const unit = (origin: string, n: number | bigint) =>
     origin === 'string' ? `${n} characters` : origin === 'array' ? `${n} entries` : String(n);
   switch (issue.code) {
@@ -86,7 +86,13 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
       }
       return `${field} does not match any accepted form (got ${describe(got)})`;
     }
-    default:
+    default: {
+      // A list entry's own message already says "entry N"; the numeric path part would repeat it.
+      const last = issue.path[issue.path.length - 1];
+      if (typeof last === 'number' && issue.message.startsWith('entry ')) {
+        return `${fieldName(issue.path.slice(0, -1), root)}: ${issue.message}`;
+      }
       return `${field}: ${issue.message}`;
+    }
   }
 }
