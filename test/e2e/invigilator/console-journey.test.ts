@@ -369,5 +369,8 @@ test('sixty seats fit on one screen, each with its state in words', async () => 
   );
   expect(labels).toHaveLength(60);
   for (const l of labels) expect(['Ready', 'Attention', 'Not ready', 'Offline']).toContain(l);
+  // On one screen: the last card ends above the bottom of a 1920x1080 viewport, without scrolling.
+  const bottom = await page.$eval('.seat:last-child', (e) => e.getBoundingClientRect().bottom);
+  expect(bottom).toBeLessThanOrEqual(1080);
   await page.screenshot({ path: join(SHOTS, 'console-10-sixty-seats.png') });
 }, 120_000);
