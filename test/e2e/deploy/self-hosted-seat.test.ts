@@ -4,10 +4,12 @@
  * /etc/chromium/policies/managed, and real Chromium force-installs the extension from the local
  * update server and enforces the policy.
  *
- * The one difference from the file IT deploys: DeveloperToolsAvailability is 1 instead of 2, because
- * with 2 (and with Chromium's default for force-installed extensions) no DevTools client, puppeteer
- * included, can reach the browser or the extension. Its presence and value in the real file are
- * asserted below.
+ * The two differences from the file IT deploys, whose real values are asserted below:
+ * - DeveloperToolsAvailability is 1 instead of 2: with 2 (and with Chromium's default for
+ *   force-installed extensions) no DevTools client, puppeteer included, can reach the browser.
+ * - IncognitoModeAvailability is 0 instead of 1: the extension (rightly) takes every tab away from
+ *   chrome://policy, so the test reads that page in an off-the-record context, where a
+ *   force-installed extension does not run.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
@@ -129,7 +131,11 @@ beforeAll(async () => {
     unknown
   >;
 
-  policy = await installMachinePolicy('deploy-seat', { ...deployed, DeveloperToolsAvailability: 1 });
+  policy = await installMachinePolicy('deploy-seat', {
+    ...deployed,
+    DeveloperToolsAvailability: 1,
+    IncognitoModeAvailability: 0,
+  });
   seat = await launchWithExtension({
     allowMachinePolicy: true,
     withoutTestBuild: true,
@@ -154,8 +160,9 @@ afterAll(async () => {
 });
 
 describe('a Linux seat set up with the generated policy and a self-hosted CRX', () => {
-  test('the file IT deploys turns developer tools off; the tested copy differs only there', () => {
+  test('the file IT deploys turns developer tools and incognito off; the tested copy differs only there', () => {
     expect(deployed.DeveloperToolsAvailability).toBe(2);
+    expect(deployed.IncognitoModeAvailability).toBe(1);
     expect(deployed.ExtensionSettings).toMatchObject({ '*': { installation_mode: 'blocked' } });
     expect(deployed.ExtensionDeveloperModeSettings).toBe(1);
   });
@@ -214,8 +221,18 @@ describe('a Linux seat set up with the generated policy and a self-hosted CRX', 
     await page.close();
   });
 
-  test('chrome://policy shows every generated policy, with status OK and no errors or warnings', async () => {
+  test('a candidate who opens chrome://policy is taken to the blocked page', async () => {
     const page = await seat?.browser.newPage();
+    if (!page) throw new Error('no browser');
+    await page.goto('chrome://policy').catch(() => undefined);
+    await page.waitForFunction(() => location.href.includes('/pages/blocked/'), { timeout: 15_000 });
+    await page.close();
+  });
+
+  test('chrome://policy shows every generated policy, with status OK and no errors or warnings', async () => {
+    // Off the record, out of the extension's reach (see the note at the top).
+    const context = await seat?.browser.createBrowserContext();
+    const page = await context?.newPage();
     if (!page) throw new Error('no browser');
     await page.setViewport({ width: 1280, height: 1800 });
     await page.goto('chrome://policy');
@@ -268,6 +285,6 @@ describe('a Linux seat set up with the generated policy and a self-hosted CRX', 
       .extensions[extensionId];
     expect(extensionRows.map((r) => r.name).sort()).toEqual(Object.keys(managed ?? {}).sort());
     for (const row of extensionRows) expect([row.name, row.status, row.errors]).toEqual([row.name, 'OK', '']);
-    await page.close();
+    await context?.close();
   }, 60_000);
 });
