@@ -26,7 +26,7 @@ Enrolling a PC again replaces its credential (use it after reinstalling a PC).
 Exit codes: 0 enrolled, 1 the console refused or could not be reached, 2 bad flags or config file.
 
 Example:
-  invigil enrol --console http://console.local:7420 --code K7PM-Q2XD --config /etc/invigil/agent.yaml
+  invigil enrol --console http://console.local:7420 --code K7PM-Q2XD --config /etc/invigil/seat.yaml
 `,
   options: {
     console: { type: 'string' },

@@ -788,7 +788,7 @@ export class SeatHub {
           return {
             centreId: s.seat.centreId,
             kind: 'seat-offline',
-            description: `${s.seat.pcName} stopped reporting (last heard from at ${s.lastSeenAt ?? 'unknown'}).`,
+            description: `${s.seat.pcName} stopped reporting (last heard from at ${clockTime(s.lastSeenMs)}).`,
             at,
             seatId: s.seat.id,
             sittingId: a?.sittingId ?? null,
@@ -811,4 +811,14 @@ export class SeatHub {
     await this.flushStatuses();
     this.wss.close();
   }
+}
+
+/** A time as people read it in the record (the console runs in the centre, so its clock is the centre's). */
+function clockTime(ms: number): string {
+  return new Date(ms).toLocaleTimeString('en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  });
 }

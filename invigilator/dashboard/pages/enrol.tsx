@@ -74,7 +74,7 @@ export function EnrolPage() {
             </p>
             <h2>2. On each exam PC, run</h2>
             <pre class="command">
-              invigil enrol --console {location.origin} --code {code.code} --config /etc/invigil/agent.yaml
+              invigil enrol --console {location.origin} --code {code.code} --config /etc/invigil/seat.yaml
             </pre>
             <p class="muted">
               then start (or restart) the Invigil agent. The PC appears below within a second.
