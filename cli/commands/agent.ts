@@ -31,12 +31,13 @@ function upstreamFor(config: AgentConfig): UpstreamLink | undefined {
 export const agent: Command = {
   name: 'agent',
   summary: 'The seat daemon: machine checks, the link to the browser extension and to the console',
-  help: `Usage: invigil agent --config FILE [--socket PATH]
+  help: `Usage: invigil agent --config FILE [--socket PATH] [--socket-access user|group]
 
 Runs the seat's checks on their intervals (programs every 500 ms, displays every 500 ms, the rest
 every 30 s), serves the local socket the browser's native host connects to, stores events durably
-(SQLite) until the console acknowledges them, and reports the seat's status. Meant to run as a
-service in the candidate's session (the browser's native host must be able to reach its socket).
+(SQLite) until the console acknowledges them, and reports the seat's status to the console named
+in the config (after \`invigil enrol\`). Meant to run as a service: \`invigil install-service\`
+runs it as root with the seat account's group and --socket-access group.
 Logs are JSON lines (pino) on stdout; stop it with SIGTERM or Ctrl+C.
 
 Flags:
