@@ -6,6 +6,7 @@ import {
   LAUNCHD_LABEL,
   launchdPlist,
   SERVICE_NAME,
+  SERVICE_SOCKET,
   type ServiceOptions,
   systemdUnit,
   UNIT_FILE,
@@ -160,8 +161,16 @@ const NEXT_STEPS: Record<Exclude<Platform, 'linux'>, (dir: string, browser: stri
   powershell -ExecutionPolicy Bypass -File ${dir}\\install-invigil-service.ps1`,
 };
 
-/** Checks the config (the agent would refuse a bad one at every restart) and returns its browser. */
-function checkConfig(configPath: string, log: (s: string) => void): string {
+interface ConfiguredSeat {
+  browser: string;
+  /** The socket the agent serves and the browser's native host must find. */
+  socketPath?: string;
+  /** A centre-signed extension's id (policy.extensionId). */
+  extensionId?: string;
+}
+
+/** Checks the config (the agent would refuse a bad one at every restart) and returns what the service needs from it. */
+function checkConfig(configPath: string, log: (s: string) => void): ConfiguredSeat {
   const config = loadConfigFile(configPath);
   const mode = statSync(configPath).mode & 0o777;
   if (config.console && (mode & 0o077) !== 0) {
@@ -169,22 +178,33 @@ function checkConfig(configPath: string, log: (s: string) => void): string {
       `warning: ${configPath} holds the seat's console credential and is readable by other users (mode ${mode.toString(8)}): chmod 600 it`,
     );
   }
-  if (config.socketPath === undefined) {
-    log(
-      'warning: the config has no socketPath; set socketPath: /run/invigil/agent.sock, the folder the service opens to the seat account',
-    );
-  }
+
   if (config.dataDir === undefined) {
     log(
       'warning: the config has no dataDir; set dataDir: /var/lib/invigil (the service keeps it, root only)',
     );
   }
-  return config.browser.name;
+  return {
+    browser: config.browser.name,
+    ...(config.socketPath ? { socketPath: config.socketPath } : {}),
+    ...(config.policy?.extensionId ? { extensionId: config.policy.extensionId } : {}),
+  };
 }
 
-function runInstallHost(o: ServiceOptions, browser: string, log: (s: string) => void): void {
-  log(`  register the native messaging host: invigil install-host --browser ${browser}`);
-  const r = spawnSync(o.node, [o.invigil, 'install-host', '--browser', browser], {
+/** `invigil install-host` for the service: the host must find the service's socket and allow the seat's extension. */
+function installHostArgs(o: ServiceOptions, browser: string, extensionId?: string): string[] {
+  return [
+    'install-host',
+    '--browser',
+    browser,
+    ...(o.socketPath ? ['--socket', o.socketPath] : []),
+    ...(extensionId ? ['--extension-id', extensionId] : []),
+  ];
+}
+
+function runInstallHost(o: ServiceOptions, args: string[], log: (s: string) => void): void {
+  log(`  register the native messaging host: invigil ${args.join(' ')}`);
+  const r = spawnSync(o.node, [o.invigil, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -264,8 +284,11 @@ export const installServiceCommand: Command = {
       if (browserFlag !== undefined && !['chrome', 'chromium', 'edge'].includes(browserFlag)) {
         throw new UserError(`--browser must be one of chrome, chromium, edge (got "${browserFlag}")`);
       }
-      const browser = browserFlag ?? configured ?? 'chrome';
+      const browser = browserFlag ?? configured?.browser ?? 'chrome';
       const options = serviceOptions(args, platform, config);
+      // On Linux the agent serves the folder systemd opens to the seat account, unless the config names another.
+      if (platform === 'linux') options.socketPath = configured?.socketPath ?? SERVICE_SOCKET;
+      const hostArgs = installHostArgs(options, browser, configured?.extensionId);
       const files = definitionFiles(platform, options, browser);
 
       if (out !== undefined) {
@@ -289,8 +312,7 @@ export const installServiceCommand: Command = {
       if (dryRun) {
         log('Would install the Invigil agent as a systemd service (nothing has been changed):');
         let n = 1;
-        if (!skipHost)
-          log(`  ${n++}. register the native messaging host: invigil install-host --browser ${browser}`);
+        if (!skipHost) log(`  ${n++}. register the native messaging host: invigil ${hostArgs.join(' ')}`);
         for (const s of installSteps(root))
           log(`  ${n++}. ${s.say}${s.command ? `: ${s.command.join(' ')}` : ''}`);
         log(`\n--- ${unitPath(root)} ---\n${unit}`);
@@ -302,7 +324,7 @@ export const installServiceCommand: Command = {
           ? `Installing the Invigil agent service into the image at ${root}:`
           : 'Installing the Invigil agent service:',
       );
-      if (!skipHost) runInstallHost(options, browser, log);
+      if (!skipHost) runInstallHost(options, hostArgs, log);
       installUnit(unit, log, root);
       if (root) {
         log('Done: the agent starts when the image boots. Run `invigil install-host` inside the image too.');

@@ -90,7 +90,8 @@ export function resolveExtensionPolicy(config: AgentConfig | undefined): Extensi
 
 function checkFlag<T>(schema: z.ZodType<T>, flag: string, value: string): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new InputError(describeIssues(r.error, value, `--${flag}`)[0] ?? `--${flag} is not valid`);
+  if (!r.success)
+    throw new InputError(describeIssues(r.error, value, `--${flag}`)[0] ?? `--${flag} is not valid`);
   return r.data;
 }
 

@@ -15,6 +15,8 @@
 import { plistXml, xmlSafe } from '../policy/formats/plist.ts';
 
 export const SERVICE_NAME = 'invigil-agent';
+/** The socket the Linux service serves: in /run/invigil, the RuntimeDirectory systemd opens to the seat group. */
+export const SERVICE_SOCKET = '/run/invigil/agent.sock';
 export const UNIT_FILE = `${SERVICE_NAME}.service`;
 export const LAUNCHD_LABEL = 'uk.invigil.agent';
 
@@ -27,6 +29,8 @@ export interface ServiceOptions {
   config: string;
   /** Linux: the group of the account the browser runs as; the agent's socket is opened to it. */
   seatGroup?: string;
+  /** The agent's socket, when the unit names it (`--socket`); the native host is registered with the same path. */
+  socketPath?: string;
   /** Linux: X display the display checks read, and its authority file. */
   display?: string;
   xauthority?: string;
@@ -50,7 +54,10 @@ function systemdEnv(name: string, value: string): string {
 
 export function systemdUnit(o: ServiceOptions): string {
   // Group access: the socket and its folder are opened to the seat account's group (0660 / 0750).
-  const access = o.seatGroup ? ['--socket-access', 'group'] : [];
+  const access = [
+    ...(o.socketPath ? ['--socket', o.socketPath] : []),
+    ...(o.seatGroup ? ['--socket-access', 'group'] : []),
+  ];
   const exec = [o.node, o.invigil, 'agent', '--config', o.config, ...access].map(systemdWord).join(' ');
   const env = [systemdEnv('NODE_ENV', 'production')];
   if (o.display) env.push(systemdEnv('DISPLAY', o.display));

@@ -169,12 +169,14 @@ describe('invigil install-service', () => {
     const r = invigil('install-service', '--config', seat, '--seat-user', 'nobody', '--dry-run');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('nothing has been changed');
-    expect(r.stdout).toContain('register the native messaging host: invigil install-host --browser chromium');
+    expect(r.stdout).toContain(
+      'register the native messaging host: invigil install-host --browser chromium --socket /run/invigil/agent.sock',
+    );
     expect(r.stdout).toMatch(/^User=root\nGroup=nogroup\n/m);
     expect(r.stdout).toContain('UMask=0007');
     expect(r.stdout).toContain('systemctl enable --now invigil-agent.service');
     expect(r.stdout).toContain(
-      `ExecStart=${process.execPath} ${CLI} agent --config ${seat} --socket-access group`,
+      `ExecStart=${process.execPath} ${CLI} agent --config ${seat} --socket /run/invigil/agent.sock --socket-access group`,
     );
     expect(existsSync('/etc/systemd/system/invigil-agent.service')).toBe(false);
   });
@@ -326,12 +328,29 @@ describe('invigil install-service', () => {
     expectRefused(invigil('install-service', ...args), message);
   });
 
-  test("warns when the config would leave the socket or the store in the agent's defaults", () => {
+  test("warns when the config would leave the store in the agent's default; the socket defaults to the service's", () => {
     const bare = join(work, 'bare.yaml');
     writeFileSync(bare, '{}\n');
     const r = invigil('install-service', '--config', bare, '--seat-user', 'nobody', '--dry-run');
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('set socketPath: /run/invigil/agent.sock');
     expect(r.stderr).toContain('set dataDir: /var/lib/invigil');
+    // The agent and the browser's native host are both pointed at the folder systemd opens to the seat group.
+    expect(r.stdout).toContain(' agent --config ');
+    expect(r.stdout).toContain('--socket /run/invigil/agent.sock --socket-access group');
+    expect(r.stdout).toContain('invigil install-host --browser chromium --socket /run/invigil/agent.sock');
+  });
+
+  test("a centre-signed extension id and the config's socket reach the native host's registration", () => {
+    const own = join(work, 'own.yaml');
+    writeFileSync(
+      own,
+      'socketPath: /run/invigil/seat.sock\npolicy:\n  extensionId: abcdefghijklmnopabcdefghijklmnop\n',
+    );
+    const r = invigil('install-service', '--config', own, '--seat-user', 'nobody', '--dry-run');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'invigil install-host --browser chromium --socket /run/invigil/seat.sock --extension-id abcdefghijklmnopabcdefghijklmnop',
+    );
+    expect(r.stdout).toContain('--socket /run/invigil/seat.sock --socket-access group');
   });
 });
