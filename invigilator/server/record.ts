@@ -5,17 +5,7 @@
  * checks and the rule warnings. Exported as JSON (for the print page) and CSV.
  */
 import { QUALIFICATION_TYPES } from '../../shared/catalogs/qualifications.ts';
-import type { IncidentView, SittingView } from '../../shared/schemas/console-api.ts';
-
-export interface InvigilationRecord {
-  centre: { id: string; name: string };
-  sitting: SittingView;
-  /** PC name and place for each seat in the seating plan. */
-  seats: Record<string, { pcName: string; place: string }>;
-  incidents: IncidentView[];
-  generatedAt: string;
-  generatedBy: string;
-}
+import type { InvigilationRecord } from '../../shared/schemas/console-api.ts';
 
 /** A spreadsheet must not run what a seat or candidate typed: cells starting with = + - @ are quoted as text. */
 export function csvCell(value: string | number | null | undefined): string {

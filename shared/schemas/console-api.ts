@@ -223,6 +223,18 @@ export const IncidentViewSchema = z.object({
 });
 export type IncidentView = z.infer<typeof IncidentViewSchema>;
 
+/** GET /api/sittings/:id/record: everything the invigilation record holds (the page and the CSV). */
+export const InvigilationRecordSchema = z.object({
+  centre: z.object({ id: z.string(), name: z.string() }),
+  sitting: SittingViewSchema,
+  /** PC name and place for each seat in the seating plan. */
+  seats: z.record(z.string(), z.object({ pcName: z.string(), place: z.string() })),
+  incidents: z.array(IncidentViewSchema),
+  generatedAt: IsoDateTimeSchema,
+  generatedBy: z.string(),
+});
+export type InvigilationRecord = z.infer<typeof InvigilationRecordSchema>;
+
 export const IncidentQuerySchema = z.strictObject({
   sittingId: RecordIdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),

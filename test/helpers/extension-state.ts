@@ -5,17 +5,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
+import { PAGES } from '../../extension/lib/urls.ts';
 import type { SeatEvent } from '../../shared/schemas/events.ts';
 import type { ComplianceReport } from '../../shared/schemas/report.ts';
 import { extensionUrl } from './chromium.ts';
 
-export const PAGE_PATHS = {
-  blocked: '/extension/pages/blocked/index.html',
-  hold: '/extension/pages/hold/index.html',
-  message: '/extension/pages/message/index.html',
-  newtab: '/extension/pages/newtab/index.html',
-  popup: '/extension/pages/popup/index.html',
-} as const;
+/** The extension's own pages (the extension's list, not a copy). */
+export const PAGE_PATHS = PAGES;
 
 export const SCREENSHOT_DIR = resolve(import.meta.dirname, '../../test-results/screenshots');
 

@@ -1,19 +1,10 @@
 /** The invigilation record, print-ready (print to PDF): every field the awarding body requires. */
 import { useEffect, useState } from 'preact/hooks';
 import { QUALIFICATION_TYPES } from '../../../shared/catalogs/qualifications.ts';
-import type { IncidentView, SittingView } from '../../../shared/schemas/console-api.ts';
+import type { InvigilationRecord } from '../../../shared/schemas/console-api.ts';
 import { get } from '../api.ts';
 import { ErrorLine } from '../components.tsx';
 import { clock, dateTime, sittingDate, sittingTime } from '../format.ts';
-
-interface RecordData {
-  centre: { id: string; name: string };
-  sitting: SittingView;
-  seats: Record<string, { pcName: string; place: string }>;
-  incidents: IncidentView[];
-  generatedAt: string;
-  generatedBy: string;
-}
 
 const METHOD: Record<string, string> = {
   'photo-id': 'Photo ID',
@@ -22,10 +13,10 @@ const METHOD: Record<string, string> = {
 };
 
 export function RecordPage({ id }: { id: string }) {
-  const [record, setRecord] = useState<RecordData | null>(null);
+  const [record, setRecord] = useState<InvigilationRecord | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    get<{ record: RecordData }>(`/api/sittings/${id}/record`).then(
+    get<{ record: InvigilationRecord }>(`/api/sittings/${id}/record`).then(
       (r) => setRecord(r.record),
       (e: Error) => setError(e.message),
     );

@@ -1,6 +1,7 @@
 /** Incidents (automatic and manual) and the invigilation record (JSON for the print page, CSV). */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { InvigilationRecord } from '../../../shared/schemas/console-api.ts';
 import {
   IncidentQuerySchema,
   ManualIncidentCreateSchema,
@@ -9,7 +10,7 @@ import {
 import { actorOf, type ConsoleContext, type Session, sameCentre, signedIn } from '../context.ts';
 import { HttpError, parseInput } from '../http-error.ts';
 import { incidentView } from '../live.ts';
-import { type InvigilationRecord, recordCsv } from '../record.ts';
+import { recordCsv } from '../record.ts';
 import { sittingView } from './sitting-routes.ts';
 
 const SittingParams = z.object({ id: RecordIdSchema });

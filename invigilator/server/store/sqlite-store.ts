@@ -7,12 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AttemptOutcome } from '../../../shared/rules/centre.ts';
+import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
 import type { SittingInput } from '../../../shared/schemas/console-api.ts';
 import {
   type Actor,
   type Assignment,
-  type AttemptRow,
   type AuditRow,
   type CentreRow,
   ConflictError,
@@ -757,14 +756,14 @@ export class SqliteStore implements Store {
     }));
   }
 
-  async attemptsFor(centreId: string, registrationNumbers: readonly string[]): Promise<AttemptRow[]> {
+  async attemptsFor(centreId: string, registrationNumbers: readonly string[]): Promise<Attempt[]> {
     if (registrationNumbers.length === 0) return [];
     const stmt = this.db.prepare(
       `SELECT e.sitting_id, e.registration_number, e.qualification_number, e.assessment, s.starts_at, e.outcome
        FROM entries e JOIN sittings s ON s.id = e.sitting_id
        WHERE s.centre_id = ? AND e.registration_number = ? COLLATE NOCASE`,
     );
-    const out: AttemptRow[] = [];
+    const out: Attempt[] = [];
     for (const reg of new Set(registrationNumbers)) {
       for (const r of stmt.all(centreId, reg) as Row[]) {
         out.push({

@@ -6,7 +6,7 @@
  */
 
 import type { z } from 'zod';
-import type { AttemptOutcome } from '../../../shared/rules/centre.ts';
+import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
 import type {
   IdentityCheckViewSchema,
   SittingEntryInput,
@@ -96,15 +96,6 @@ export interface Assignment {
   candidateName: string;
   registrationNumber: string;
   identityConfirmed: boolean;
-}
-
-export interface AttemptRow {
-  sittingId: string;
-  registrationNumber: string;
-  qualificationNumber: string;
-  assessment: string;
-  startsAt: string;
-  outcome: AttemptOutcome;
 }
 
 export interface IncidentRow {
@@ -249,7 +240,7 @@ export interface Store {
   /** Every open sitting's seat assignments (for gates and for attaching incidents). */
   openAssignments(): Promise<Assignment[]>;
   /** Attempts in any sitting of the centre by these candidates (for the retake and daily rules). */
-  attemptsFor(centreId: string, registrationNumbers: readonly string[]): Promise<AttemptRow[]>;
+  attemptsFor(centreId: string, registrationNumbers: readonly string[]): Promise<Attempt[]>;
 
   // ---- instructions ----
   /** A new gate instruction supersedes the seat's earlier ones. */
