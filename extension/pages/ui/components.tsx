@@ -56,91 +56,67 @@ export function Emblem({ children }: { children: ComponentChildren }) {
   );
 }
 
+/** A line drawing in the current colour, on a 24-unit grid. */
+function LineIcon({
+  size = 28,
+  weight = 2,
+  children,
+}: {
+  size?: number;
+  weight?: number;
+  children: ComponentChildren;
+}) {
+  return (
+    <svg
+      aria-hidden="true"
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      stroke-width={weight}
+      stroke-linecap="round"
+      stroke-linejoin="round"
+    >
+      {children}
+    </svg>
+  );
+}
+
 /** Icons: 28px line drawings in the current colour. */
 export const Icons = {
   pause: (
-    <svg
-      aria-hidden="true"
-      width="28"
-      height="28"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-    >
+    <LineIcon>
       <circle cx="12" cy="12" r="9" />
-      <path d="M10 9v6M14 9v6" stroke-linecap="round" />
-    </svg>
+      <path d="M10 9v6M14 9v6" />
+    </LineIcon>
   ),
   gear: (
-    <svg
-      aria-hidden="true"
-      width="28"
-      height="28"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-    >
+    <LineIcon>
       <circle cx="12" cy="12" r="3" />
-      <path
-        d="M12 3v2.5M12 18.5V21M3 12h2.5M18.5 12H21M5.6 5.6l1.8 1.8M16.6 16.6l1.8 1.8M5.6 18.4l1.8-1.8M16.6 7.4l1.8-1.8"
-        stroke-linecap="round"
-      />
-    </svg>
+      <path d="M12 3v2.5M12 18.5V21M3 12h2.5M18.5 12H21M5.6 5.6l1.8 1.8M16.6 16.6l1.8 1.8M5.6 18.4l1.8-1.8M16.6 7.4l1.8-1.8" />
+    </LineIcon>
   ),
   person: (
-    <svg
-      aria-hidden="true"
-      width="28"
-      height="28"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-    >
+    <LineIcon>
       <circle cx="12" cy="8" r="3.5" />
-      <path d="M5 20c1.2-3.6 3.8-5.5 7-5.5s5.8 1.9 7 5.5" stroke-linecap="round" />
-    </svg>
+      <path d="M5 20c1.2-3.6 3.8-5.5 7-5.5s5.8 1.9 7 5.5" />
+    </LineIcon>
   ),
   message: (
-    <svg
-      aria-hidden="true"
-      width="28"
-      height="28"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-    >
-      <path d="M4 5h16v11H9l-5 4z" stroke-linejoin="round" />
-    </svg>
+    <LineIcon>
+      <path d="M4 5h16v11H9l-5 4z" />
+    </LineIcon>
   ),
   home: (
-    <svg
-      aria-hidden="true"
-      width="28"
-      height="28"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-    >
-      <path d="M4 11 12 4l8 7v9h-5v-6H9v6H4z" stroke-linejoin="round" />
-    </svg>
+    <LineIcon>
+      <path d="M4 11 12 4l8 7v9h-5v-6H9v6H4z" />
+    </LineIcon>
   ),
   arrowLeft: (
-    <svg
-      aria-hidden="true"
-      width="18"
-      height="18"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2.4"
-    >
-      <path d="M19 12H5M11 6l-6 6 6 6" stroke-linecap="round" stroke-linejoin="round" />
-    </svg>
+    <LineIcon size={18} weight={2.4}>
+      <path d="M19 12H5M11 6l-6 6 6 6" />
+    </LineIcon>
   ),
 };
 
