@@ -38,12 +38,26 @@ const APT_PACKAGES = {
     check: () => existsSync('/usr/lib/chromium/chromium') || existsSync('/usr/bin/chromium'),
     pkgs: ['chromium'],
   },
+  // A real X server with hot-pluggable monitors (the display checks), a window manager, a second
+  // program's window and xdotool (the browser losing focus): for the end-to-end tests and the demo.
   xorg: {
     check: () =>
-      existsSync('/usr/bin/Xorg') &&
-      existsSync('/usr/bin/xrandr') &&
-      existsSync('/usr/lib/xorg/modules/drivers/dummy_drv.so'),
-    pkgs: ['xserver-xorg-core', 'xserver-xorg-video-dummy', 'x11-xserver-utils'],
+      [
+        '/usr/bin/Xorg',
+        '/usr/bin/xrandr',
+        '/usr/lib/xorg/modules/drivers/dummy_drv.so',
+        '/usr/bin/openbox',
+        '/usr/bin/xdotool',
+        '/usr/bin/xmessage',
+      ].every((f) => existsSync(f)),
+    pkgs: [
+      'xserver-xorg-core',
+      'xserver-xorg-video-dummy',
+      'x11-xserver-utils',
+      'openbox',
+      'xdotool',
+      'x11-utils',
+    ],
   },
 };
 

@@ -6,6 +6,8 @@
  */
 export const WINDOW_ID_NONE = -1;
 export const SETTLE_MS = 400;
+/** How often the real focus state is read, for changes Chromium's events missed. */
+export const RECONCILE_MS = 1000;
 
 export interface FocusState {
   /** When focus went to another application; null while a browser window has it. */

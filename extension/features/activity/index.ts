@@ -7,7 +7,14 @@ import { on } from '../../lib/chrome-events.ts';
 import { KEYS, readStored, writeStored } from '../../lib/stored.ts';
 import { PAGES } from '../../lib/urls.ts';
 import { defineFeature, type FeatureContext } from '../feature.ts';
-import { type FocusState, focusLost, focusReturned, SETTLE_MS, WINDOW_ID_NONE } from './focus.ts';
+import {
+  type FocusState,
+  focusLost,
+  focusReturned,
+  RECONCILE_MS,
+  SETTLE_MS,
+  WINDOW_ID_NONE,
+} from './focus.ts';
 
 const ALL_WINDOW_TYPES = ['normal', 'popup', 'panel', 'app', 'devtools'] as chrome.windows.WindowType[];
 
@@ -17,6 +24,11 @@ export default defineFeature({
   init(ctx) {
     const focus = new FocusTracker(ctx);
     on(chrome.windows.onFocusChanged, (id) => focus.changed(id), ctx.signal);
+    // Chromium starts its focus-event router lazily, believing no window has focus: when the browser
+    // was already active at start-up, the first switch to another program fires no event at all. So
+    // the real focus state is also read every second, and a change the events missed is applied.
+    const reconcile = setInterval(() => void focus.reconcile(), RECONCILE_MS);
+    ctx.signal.addEventListener('abort', () => clearInterval(reconcile), { once: true });
     on(
       chrome.tabs.onCreated,
       (tab) => {
@@ -77,6 +89,17 @@ class FocusTracker {
     }
     const now = new Date();
     void this.#apply((s) => focusReturned(s, now));
+  }
+
+  /** Applies the browser's real focus state, when the events missed a change (see init). */
+  async reconcile(): Promise<void> {
+    if (this.#pendingLoss !== undefined) return;
+    const win = await chrome.windows.getLastFocused().catch(() => undefined);
+    // No window at all (the browser is closing): nothing to say.
+    if (win?.id === undefined) return;
+    const state = await this.#state;
+    if (!win.focused && state.lostAt === null) this.changed(WINDOW_ID_NONE);
+    else if (win.focused && state.lostAt !== null && this.#pendingLoss === undefined) this.changed(win.id);
   }
 
   async #apply(step: (s: FocusState) => ReturnType<typeof focusLost>): Promise<void> {

@@ -91,8 +91,13 @@ test('re-enabling an extension (as a candidate might) is undone and logged again
     if (enabled) await new Promise((r) => setTimeout(r, 150));
   }
   expect(enabled).toBe(false);
-  const after = (await readOutbox(ext)).filter((e) => e.type === 'event/extension-disabled').length;
-  expect(after).toBe(before + 1);
+  // The event is written just after the extension is switched off: wait for it, then check it is one.
+  const count = async () =>
+    (await readOutbox(ext)).filter((e) => e.type === 'event/extension-disabled').length;
+  const until = Date.now() + 20_000;
+  while ((await count()) < before + 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 150));
+  await new Promise((r) => setTimeout(r, 500));
+  expect(await count()).toBe(before + 1);
 });
 
 test('the popup shows the checklist in words', async () => {
