@@ -45,7 +45,13 @@ const APT_PACKAGES = {
       existsSync('/usr/lib/xorg/modules/drivers/dummy_drv.so'),
     pkgs: ['xserver-xorg-core', 'xserver-xorg-video-dummy', 'x11-xserver-utils'],
   },
+  openssl: { check: () => existsSync('/usr/bin/openssl'), pkgs: ['openssl'] },
 };
+
+/** The names in `names` whose programs are not installed. */
+export function systemPackagesMissing(names) {
+  return names.filter((n) => !APT_PACKAGES[n].check());
+}
 
 /** Debian packages (Chromium; Xorg with the dummy driver for the display tests). */
 export function ensureSystemPackages(names) {
