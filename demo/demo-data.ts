@@ -30,10 +30,10 @@ export interface SimulatedSeatPlan {
  * its name, and each speaks the real seat protocol (kiosk-agent/seat/console-link.ts) from the demo.
  */
 export const SIMULATED_SEATS: readonly SimulatedSeatPlan[] = [
-  { pcName: 'SIM-PC-02', place: 'Row A, seat 2 · simulated', findings: () => [] },
-  { pcName: 'SIM-PC-03', place: 'Row A, seat 3 · simulated', findings: () => [] },
+  { pcName: 'SIM-02', place: 'Row A, seat 2 · simulated', findings: () => [] },
+  { pcName: 'SIM-03', place: 'Row A, seat 3 · simulated', findings: () => [] },
   {
-    pcName: 'SIM-PC-04',
+    pcName: 'SIM-04',
     place: 'Row B, seat 1 · simulated',
     findings: () => [
       agentFinding(
@@ -43,8 +43,8 @@ export const SIMULATED_SEATS: readonly SimulatedSeatPlan[] = [
       ),
     ],
   },
-  { pcName: 'SIM-PC-05', place: 'Row B, seat 2 · simulated', findings: () => [] },
-  { pcName: 'SIM-PC-06', place: 'Row B, seat 3 · simulated (spare)', findings: () => [] },
+  { pcName: 'SIM-05', place: 'Row B, seat 2 · simulated', findings: () => [] },
+  { pcName: 'SIM-06', place: 'Row B, seat 3 · simulated', findings: () => [] },
 ];
 
 export interface DemoCandidate {
@@ -75,7 +75,7 @@ export const DEMO_CANDIDATES: readonly DemoCandidate[] = [
     qualificationNumber: '603/1466/7',
     assessment: 'Electric/Hybrid Vehicles Routine Maintenance: online test',
     durationMinutes: 45,
-    pcName: 'SIM-PC-02',
+    pcName: 'SIM-02',
     identityConfirmed: true,
   },
   {
@@ -84,7 +84,7 @@ export const DEMO_CANDIDATES: readonly DemoCandidate[] = [
     qualificationNumber: '601/8928/9',
     assessment: 'MOT Testing (Classes 4 and 7): online test',
     durationMinutes: 60,
-    pcName: 'SIM-PC-03',
+    pcName: 'SIM-03',
     identityConfirmed: false,
   },
   {
@@ -93,7 +93,7 @@ export const DEMO_CANDIDATES: readonly DemoCandidate[] = [
     qualificationNumber: '600/4331/3',
     assessment: 'Automotive Air Conditioning Servicing: online test',
     durationMinutes: 60,
-    pcName: 'SIM-PC-04',
+    pcName: 'SIM-04',
     identityConfirmed: true,
   },
   {
@@ -102,7 +102,7 @@ export const DEMO_CANDIDATES: readonly DemoCandidate[] = [
     qualificationNumber: '603/1465/5',
     assessment: 'Electric/Hybrid Vehicle Awareness: online test',
     durationMinutes: 40,
-    pcName: 'SIM-PC-05',
+    pcName: 'SIM-05',
     identityConfirmed: true,
   },
 ];

@@ -334,29 +334,6 @@ export class Demo {
     await this.runCli(hostArgs, 'install-host');
     this.checkpoint();
 
-    const agentArgs = ['agent', '--config', seatFile];
-    this.step(`Agent: ${this.command(agentArgs)}`);
-    const agentEnv = { ...this.env };
-    if (this.agentDisplay.own && this.agentDisplay.display) agentEnv.DISPLAY = this.agentDisplay.display;
-    const agent = await startChild(
-      'the agent',
-      process.execPath,
-      [cli, ...agentArgs],
-      join(d.logs, 'agent.log'),
-      {
-        env: agentEnv,
-      },
-    );
-    this.children.push(agent);
-    const agentDeadline = Date.now() + 30_000;
-    while (!(await socketAnswers(socketPath))) {
-      if (!agent.running()) throw new DemoError(this.lastLogLine(agent, 'the agent stopped at start'));
-      if (Date.now() > agentDeadline)
-        throw new DemoError(`the agent did not open its socket; see ${agent.logFile}`);
-      this.checkpoint();
-      await sleep(100);
-    }
-
     // Simulated seats and the sitting.
     this.room = await enrolSimulatedSeats(url, code, SIMULATED_SEATS, this.o.version);
     const seatIds = new Map(this.room.seatIds);
@@ -416,6 +393,31 @@ export class Demo {
     this.step(
       `The candidate's browser: Chromium ${windowed ? 'in a window' : hasDisplay ? 'headless (--headless)' : 'headless (no display)'} with the Invigil extension, profile ${profile}`,
     );
+
+    // The agent last: the browser's native host is already waiting for it, so its first round of
+    // checks has the extension's report (no "extension silent" at start in the record).
+    const agentArgs = ['agent', '--config', seatFile];
+    this.step(`Agent: ${this.command(agentArgs)}`);
+    const agentEnv = { ...this.env };
+    if (this.agentDisplay.own && this.agentDisplay.display) agentEnv.DISPLAY = this.agentDisplay.display;
+    const agent = await startChild(
+      'the agent',
+      process.execPath,
+      [cli, ...agentArgs],
+      join(d.logs, 'agent.log'),
+      {
+        env: agentEnv,
+      },
+    );
+    this.children.push(agent);
+    const agentDeadline = Date.now() + 30_000;
+    while (!(await socketAnswers(socketPath))) {
+      if (!agent.running()) throw new DemoError(this.lastLogLine(agent, 'the agent stopped at start'));
+      if (Date.now() > agentDeadline)
+        throw new DemoError(`the agent did not open its socket; see ${agent.logFile}`);
+      this.checkpoint();
+      await sleep(100);
+    }
 
     // Wait for this PC's seat to settle.
     this.out.write(this.bold(`▸ Waiting for ${THIS_PC.pcName} to report Ready…`));

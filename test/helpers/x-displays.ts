@@ -7,14 +7,10 @@ import { startVirtualDisplay, type VirtualDisplay } from '../../demo/virtual-dis
 
 /** The display numbers this project's agent tests may use (other suites use other numbers). */
 export const AGENT_DISPLAYS = [90, 91, 92, 93, 94] as const;
-/** The display numbers the demo's tests may use. */
-export const DEMO_DISPLAYS = [80, 81, 82, 83, 84] as const;
 
 export type XDisplay = VirtualDisplay;
 
-export async function startXDisplay(
-  n: (typeof AGENT_DISPLAYS)[number] | (typeof DEMO_DISPLAYS)[number],
-): Promise<XDisplay> {
+export async function startXDisplay(n: (typeof AGENT_DISPLAYS)[number]): Promise<XDisplay> {
   // A server left over from an interrupted run of this suite would hold its display number.
   rmSync(`/tmp/.X${n}-lock`, { force: true });
   rmSync(`/tmp/.X11-unix/X${n}`, { force: true });
