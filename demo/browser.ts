@@ -10,10 +10,13 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { type DemoChild, startChild } from './processes.ts';
 
-/** Debian's real binary first (its /usr/bin/chromium is a wrapper script), then others on PATH. */
+/**
+ * CHROMIUM_PATH when set (it must exist), else Debian's real binary (its /usr/bin/chromium is a
+ * wrapper script), else the usual other places.
+ */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.CHROMIUM_PATH) return existsSync(env.CHROMIUM_PATH) ? env.CHROMIUM_PATH : null;
   const candidates = [
-    env.CHROMIUM_PATH,
     '/usr/lib/chromium/chromium',
     '/usr/bin/chromium',
     '/usr/bin/chromium-browser',

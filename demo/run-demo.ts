@@ -179,7 +179,9 @@ export class Demo {
     const chromium = findChromium(this.env);
     if (!chromium)
       throw new DemoError(
-        'Chromium is not installed: run `sudo apt-get install chromium` (npm start installs it when run as root), or set CHROMIUM_PATH',
+        this.env.CHROMIUM_PATH
+          ? `CHROMIUM_PATH is ${this.env.CHROMIUM_PATH}, which does not exist`
+          : 'Chromium is not installed: run `sudo apt-get install chromium` (npm start installs it when run as root), or set CHROMIUM_PATH',
       );
     if (this.o.port !== 0 && !(await freePortCheck(this.o.port)))
       throw new DemoError(
@@ -635,7 +637,8 @@ export class Demo {
           );
           return;
         }
-        this.print(`✖ ${child.name} stopped unexpectedly (exit ${code}); its log: ${child.logFile}`);
+        const how = child.child.signalCode ? `killed by ${child.child.signalCode}` : `exit ${code}`;
+        this.print(`✖ ${child.name} stopped unexpectedly (${how}); its log: ${child.logFile}`);
         this.exitCode = 1;
         void this.stop();
       });
