@@ -132,7 +132,11 @@ export class Demo {
   private bold(s: string): string {
     return this.color ? `\x1b[1m${s}\x1b[0m` : s;
   }
+  private blankLast = false;
   private print(line = ''): void {
+    // One blank line between sections, however they meet.
+    if (!line && this.blankLast) return;
+    this.blankLast = !line;
     this.out.write(`${line}\n`);
   }
   private step(message: string): void {
@@ -423,6 +427,7 @@ export class Demo {
 
     // Wait for this PC's seat to settle.
     this.out.write(this.bold(`▸ Waiting for ${THIS_PC.pcName} to report Ready…`));
+    this.blankLast = false;
     const seat = await this.waitForThisPc();
     this.print();
     if (seat?.state === 'ready') this.detail(`${THIS_PC.pcName} is Ready.`);

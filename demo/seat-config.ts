@@ -32,21 +32,21 @@ export function demoRelaxations(facts: MachineFacts): Relaxation[] {
     {
       what: 'extension-not-managed',
       to: 'info',
-      why: 'the extension is loaded unpacked from dist/extension; a real seat force-installs it by policy',
+      why: 'the extension is loaded unpacked from dist/extension; real seats force-install it by policy.',
     },
   ];
   if (facts.browserPolicyProblem) {
     out.push({
       what: 'browser-policy',
       to: 'info',
-      why: `Chromium on this PC has no complete Invigil enterprise policy (${facts.browserPolicyProblem.replace(/\.$/, '')}); the demo leaves your browsers' policy alone, and \`invigil policy\` writes it for real seats`,
+      why: `${facts.browserPolicyProblem.replace(/\.$/, '')}. The demo leaves your browsers' policy alone; \`invigil policy\` writes it for real seats.`,
     });
   }
   if (facts.virtualMachine) {
     out.push({
       what: 'virtual-machine',
       to: 'info',
-      why: `this PC is a virtual machine (${facts.virtualMachine}); a centre decides whether its exam PCs may be`,
+      why: `this PC is a virtual machine (${facts.virtualMachine}); each centre decides whether its exam PCs may be.`,
     });
   }
   const count = facts.displays?.names.length ?? 1;
@@ -54,7 +54,7 @@ export function demoRelaxations(facts: MachineFacts): Relaxation[] {
     out.push({
       what: 'displays.allowed',
       to: count,
-      why: `this PC has ${count} displays connected (${facts.displays?.names.join(', ')}); an exam PC allows 1, the demo allows ${count} so that one more shows what happens`,
+      why: `this PC has ${count} displays connected (${facts.displays?.names.join(', ')}); exam PCs allow 1, the demo allows ${count} so that one more shows what happens.`,
     });
   }
   return out;
