@@ -44,8 +44,10 @@ export interface CandidateBrowser {
   process: DemoChild;
   /** The candidate's tab goes to `url` (as if typed in the address bar). */
   navigate(url: string): Promise<void>;
-  /** A PNG of the candidate's tab. */
-  screenshot(file: string): Promise<void>;
+  /** A PNG of the candidate's tab; resolves with the tab's address. */
+  screenshot(file: string): Promise<string>;
+  /** Resolves with the address once the candidate's tab has left the blank page it starts on (or null). */
+  firstPage(timeoutMs: number): Promise<string | null>;
   /** Asks Chromium to close, then ends what is left. */
   stop(): Promise<void>;
 }
@@ -70,7 +72,17 @@ export function chromiumArgs(o: Omit<CandidateBrowserOptions, 'chromium' | 'logF
     ...(rules.length > 0 ? [`--host-resolver-rules=${rules.join(', ')}`] : []),
     ...(o.spkiHash ? [`--ignore-certificate-errors-spki-list=${o.spkiHash}`] : []),
     ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-    ...(o.headless ? ['--headless', '--disable-gpu'] : []),
+    // Headless, nobody looks at the window: without these Chromium may count it as hidden, throttle
+    // it, and draw no frames (a screenshot then waits for one).
+    ...(o.headless
+      ? [
+          '--headless',
+          '--disable-gpu',
+          '--disable-backgrounding-occluded-windows',
+          '--disable-renderer-backgrounding',
+          '--disable-background-timer-throttling',
+        ]
+      : []),
     o.startUrl,
   ];
 }
@@ -162,10 +174,12 @@ export async function startCandidateBrowser(o: CandidateBrowserOptions): Promise
     return created.targetId;
   }
   async function withTab<T>(fn: (sessionId: string) => Promise<T>): Promise<T> {
-    const { sessionId } = (await cdp.send('Target.attachToTarget', {
-      targetId: await candidateTab(),
-      flatten: true,
-    })) as { sessionId: string };
+    const targetId = await candidateTab();
+    // A tab that is not the active one draws no frames, and a screenshot of it waits for one forever.
+    await cdp.send('Target.activateTarget', { targetId });
+    const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId, flatten: true })) as {
+      sessionId: string;
+    };
     try {
       return await fn(sessionId);
     } finally {
@@ -181,9 +195,34 @@ export async function startCandidateBrowser(o: CandidateBrowserOptions): Promise
       }),
     screenshot: (file) =>
       withTab(async (s) => {
+        // Have the page draw a frame first: a headless page with nothing changing may have none for
+        // the screenshot to copy, and the screenshot then waits for ever.
+        const drawn = (await cdp.send(
+          'Runtime.evaluate',
+          {
+            expression:
+              'Promise.race([new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))), new Promise((r) => setTimeout(r, 2000))]).then(() => location.href)',
+            awaitPromise: true,
+            returnByValue: true,
+          },
+          s,
+        )) as { result?: { value?: string } };
         const { data } = (await cdp.send('Page.captureScreenshot', { format: 'png' }, s)) as { data: string };
         writeFileSync(file, Buffer.from(data, 'base64'));
+        return drawn.result?.value ?? '';
       }),
+    async firstPage(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && proc.running()) {
+        const { targetInfos } = (await cdp.send('Target.getTargets').catch(() => ({ targetInfos: [] }))) as {
+          targetInfos: { type: string; url: string }[];
+        };
+        const page = targetInfos.find((t) => t.type === 'page' && t.url && t.url !== 'about:blank');
+        if (page) return page.url;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return null;
+    },
     async stop() {
       if (proc.running()) await cdp.send('Browser.close', {}, undefined, 3000).catch(() => undefined);
       await proc.stop(5000);

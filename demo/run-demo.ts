@@ -400,8 +400,11 @@ export class Demo {
       `The candidate's browser: Chromium ${windowed ? 'in a window' : hasDisplay ? 'headless (--headless)' : 'headless (no display)'} with the Invigil extension, profile ${profile}`,
     );
 
-    // The agent last: the browser's native host is already waiting for it, so its first round of
-    // checks has the extension's report (no "extension silent" at start in the record).
+    // The agent last, once the candidate's first page has loaded: a gate instruction reaching the
+    // extension while the browser's very first navigation is in flight can leave the tab blank
+    // (seen in headless Chromium 150 when both start together).
+    await this.browser.firstPage(20_000);
+    this.checkpoint();
     const agentArgs = ['agent', '--config', seatFile];
     this.step(`Agent: ${this.command(agentArgs)}`);
     const agentEnv = { ...this.env };
@@ -676,8 +679,8 @@ export class Demo {
           const folder = resolve('.invigil-demo');
           mkdirSync(folder, { recursive: true });
           const file = join(folder, `candidate-${time().replaceAll(':', '')}.png`);
-          await this.browser.screenshot(file);
-          this.print(`${time()}  Saved what the candidate sees: ${file}`);
+          const address = await this.browser.screenshot(file);
+          this.print(`${time()}  Saved what the candidate sees (${address}): ${file}`);
           return;
         }
         case 'sign-in-link':

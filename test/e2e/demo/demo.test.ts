@@ -69,14 +69,13 @@ async function waitSeat(state: string, timeout = 45_000) {
   return seat();
 }
 
-/** The demo's own screenshot of the candidate's screen, kept with the test's screenshots. */
+/** The demo's own screenshot of the candidate's screen, kept with the test's screenshots; returns the tab's address. */
 async function candidateScreenshot(name: string): Promise<string> {
   const at = press('s');
-  const file = (await printed(/Saved what the candidate sees: (\S+\.png)/, 30_000, at))[1] ?? '';
+  const m = await printed(/Saved what the candidate sees \((\S*)\): (\S+\.png)/, 30_000, at);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const kept = join(SCREENSHOT_DIR, `${name}.png`);
-  copyFileSync(file, kept);
-  return kept;
+  copyFileSync(m[2] ?? '', join(SCREENSHOT_DIR, `${name}.png`));
+  return m[1] ?? '';
 }
 
 beforeAll(async () => {
@@ -156,8 +155,7 @@ test('the printed dashboard link signs the invigilator in, and this PC shows Rea
   await screenshot(dashboard, 'demo-seat-map');
 
   // The candidate is on the stand-in assessment page (served over https for the awarding body's name).
-  const file = await candidateScreenshot('demo-candidate-assessment');
-  expect(existsSync(file)).toBe(true);
+  expect(await candidateScreenshot('demo-candidate-assessment')).toBe('https://www.theimi.org.uk/awarding');
 });
 
 test('the sign-in link works once: opened again, it says it has been used', async () => {
@@ -175,6 +173,32 @@ test('the sign-in link works once: opened again, it says it has been used', asyn
   }
 });
 
+test('a coordinator makes a sign-in link for another invigilator on the Invigilators page, and it signs them in', async () => {
+  const origin = new URL(link).origin;
+  await dashboard.goto(`${origin}/#/invigilators`);
+  const tom = await dashboard.waitForSelector(
+    'button[aria-label="Make a one-time sign-in link for Tom Reyes"]',
+  );
+  await tom?.click();
+  await dashboard.waitForSelector('#sign-in-link input', { timeout: 15_000 });
+  const tomsLink = await dashboard.$eval('#sign-in-link input', (e) => (e as HTMLInputElement).value);
+  expect(tomsLink).toMatch(new RegExp(`^${origin}/#/link/`));
+  expect(await dashboard.$eval('#sign-in-link', (e) => e.textContent)).toContain('Give it to them only');
+  await screenshot(dashboard, 'demo-invigilators-sign-in-link');
+
+  const context = await dashboardBrowser.createBrowserContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(tomsLink);
+    await page.waitForSelector('.topbar .live-dot.on', { timeout: 30_000 });
+    expect(await page.$eval('.who-name', (e) => e.textContent)).toContain('Tom Reyes');
+    await page.waitForSelector(`[data-seat="${PC}"] .badge`, { timeout: 30_000 });
+  } finally {
+    await context.close();
+  }
+  await dashboard.goto(`${origin}/#/`);
+});
+
 test('a program named like a password manager turns this PC Not ready with the reason, and Ready once it stops', async () => {
   press('p');
   const notReady = await waitSeat('not-ready');
@@ -187,7 +211,9 @@ test('a program named like a password manager turns this PC Not ready with the r
 test('a forbidden site is blocked in the candidate browser and shows as an incident', async () => {
   const at = press('f');
   await printed(/Incident at THIS-PC: Site blocked/, 45_000, at);
-  await candidateScreenshot('demo-candidate-blocked');
+  expect(await candidateScreenshot('demo-candidate-blocked')).toMatch(
+    /^chrome-extension:\/\/lafjhoockmahiigmahjcfjehlcadimim\/.*blocked.*#https:\/\/www\.google\.com\/search/,
+  );
   await dashboard.goto(`${new URL(link).origin}/#/incidents`);
   await dashboard.waitForSelector('#incident-table tr[data-kind="site-blocked"]', { timeout: 45_000 });
   const text = await dashboard.$eval('#incident-table', (e) => e.textContent ?? '');
