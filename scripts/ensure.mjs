@@ -59,7 +59,13 @@ const APT_PACKAGES = {
       'x11-utils',
     ],
   },
+  openssl: { check: () => existsSync('/usr/bin/openssl'), pkgs: ['openssl'] },
 };
+
+/** The names in `names` whose programs are not installed. */
+export function systemPackagesMissing(names) {
+  return names.filter((n) => !APT_PACKAGES[n].check());
+}
 
 /** Debian packages (Chromium; Xorg with the dummy driver for the display tests). */
 export function ensureSystemPackages(names) {

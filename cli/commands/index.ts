@@ -2,6 +2,7 @@ import type { Command } from '../command.ts';
 import { agent } from './agent.ts';
 import { check } from './check.ts';
 import { consoleCommand } from './console.ts';
+import { demoCommand } from './demo.ts';
 import { enrolCommand } from './enrol.ts';
 import { installHostCommand } from './install-host.ts';
 import { installServiceCommand } from './install-service.ts';
@@ -18,4 +19,5 @@ export const commands: Command[] = [
   installHostCommand,
   installServiceCommand,
   policyCommand,
+  demoCommand,
 ];

@@ -12,7 +12,7 @@ import { IncidentsPage } from './pages/incidents.tsx';
 import { InvigilatorsPage } from './pages/invigilators.tsx';
 import { RecordPage } from './pages/record.tsx';
 import { SeatMapPage } from './pages/seat-map.tsx';
-import { SetupPage, SignInPage } from './pages/sign-in.tsx';
+import { SetupPage, SignInLinkPage, SignInPage } from './pages/sign-in.tsx';
 import { SittingDetailPage } from './pages/sitting-detail.tsx';
 import { SittingEditorPage } from './pages/sitting-editor.tsx';
 import { SittingsPage } from './pages/sittings.tsx';
@@ -68,6 +68,18 @@ function App() {
       <SetupPage
         token={setup[1]}
         onDone={async () => {
+          setMe(await get<MeResponse>('/api/me'));
+          navigate('/');
+        }}
+      />
+    );
+  }
+  const link = route.match(/^\/link\/([A-Za-z0-9_-]+)$/);
+  if (link?.[1]) {
+    return (
+      <SignInLinkPage
+        token={link[1]}
+        onSignedIn={async () => {
           setMe(await get<MeResponse>('/api/me'));
           navigate('/');
         }}

@@ -58,6 +58,24 @@ export const MeResponseSchema = z.object({
 });
 export type MeResponse = z.infer<typeof MeResponseSchema>;
 
+/**
+ * One-time sign-in links: a coordinator makes one for an invigilator (`POST
+ * /api/invigilators/:id/sign-in-links`); opening it (`/#/link/<token>`) signs that invigilator in
+ * once, within `validMinutes`. Only the token's hash is stored.
+ */
+export const SIGN_IN_LINK_MAX_MINUTES = 60;
+export const SignInLinkCreateSchema = z.strictObject({
+  validMinutes: z.number().int().min(1).max(SIGN_IN_LINK_MAX_MINUTES).default(15),
+});
+export const SignInLinkViewSchema = z.object({
+  /** The address to open: the dashboard's `#/link/<token>` route (the fragment never reaches a server log). */
+  url: z.string(),
+  expiresAt: IsoDateTimeSchema,
+  invigilator: InvigilatorViewSchema,
+});
+export type SignInLinkView = z.infer<typeof SignInLinkViewSchema>;
+export const SignInLinkUseSchema = z.strictObject({ token: z.string().min(16).max(128) });
+
 export const EnrolmentCodeCreateSchema = z.strictObject({
   /** How many PCs may enrol with this code. */
   uses: z.number().int().min(1).max(1000).default(60),

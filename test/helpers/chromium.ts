@@ -70,7 +70,7 @@ let runningHere = 0;
  * (policy written under a running browser changes it mid-test: an `ExtensionSettings` block unloads
  * the extension under test). Returns the unregister function.
  */
-function registerBrowser(): () => void {
+export function registerBrowser(): () => void {
   mkdirSync(BROWSER_USERS_DIR, { recursive: true });
   const file = join(BROWSER_USERS_DIR, `${process.pid}-${randomUUID()}`);
   writeFileSync(file, String(process.pid));

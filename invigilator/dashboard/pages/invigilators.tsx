@@ -1,14 +1,20 @@
-/** The centre's invigilators: name, PIN (printed on every record) and role. Coordinators add them. */
+/**
+ * The centre's invigilators: name, PIN (printed on every record) and role. Coordinators add them,
+ * and can make a one-time sign-in link for any of them.
+ */
 import { useEffect, useState } from 'preact/hooks';
-import type { InvigilatorView, MeResponse } from '../../../shared/schemas/console-api.ts';
+import type { InvigilatorView, MeResponse, SignInLinkView } from '../../../shared/schemas/console-api.ts';
 import { get, post } from '../api.ts';
 import { ErrorLine, Field, PageHeader } from '../components.tsx';
+import { clock } from '../format.ts';
 
 export function InvigilatorsPage({ me }: { me: MeResponse }) {
   const [list, setList] = useState<InvigilatorView[]>([]);
   const [form, setForm] = useState({ name: '', pin: '', password: '', role: 'invigilator' });
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [link, setLink] = useState<SignInLinkView | null>(null);
+  const [linkError, setLinkError] = useState<string | null>(null);
   const load = () =>
     get<{ invigilators: InvigilatorView[] }>('/api/invigilators').then((r) => setList(r.invigilators));
   useEffect(() => {
@@ -24,6 +30,11 @@ export function InvigilatorsPage({ me }: { me: MeResponse }) {
             <th scope="col">Name</th>
             <th scope="col">PIN</th>
             <th scope="col">Role</th>
+            {coordinator ? (
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
+            ) : null}
           </tr>
         </thead>
         <tbody>
@@ -32,10 +43,57 @@ export function InvigilatorsPage({ me }: { me: MeResponse }) {
               <td>{i.name}</td>
               <td>{i.pin}</td>
               <td>{i.role === 'coordinator' ? 'Centre coordinator' : 'Invigilator'}</td>
+              {coordinator ? (
+                <td class="nowrap">
+                  <button
+                    type="button"
+                    class="button ghost small"
+                    data-sign-in-link={i.id}
+                    aria-label={`Make a one-time sign-in link for ${i.name}`}
+                    onClick={async () => {
+                      setLinkError(null);
+                      try {
+                        setLink(await post<SignInLinkView>(`/api/invigilators/${i.id}/sign-in-links`, {}));
+                      } catch (err) {
+                        setLink(null);
+                        setLinkError((err as Error).message);
+                      }
+                    }}
+                  >
+                    Sign-in link
+                  </button>
+                </td>
+              ) : null}
             </tr>
           ))}
         </tbody>
       </table>
+      <ErrorLine error={linkError} />
+      {link ? (
+        <div class="card" id="sign-in-link">
+          <h2>Sign-in link for {link.invigilator.name}</h2>
+          <p class="muted">
+            It signs {link.invigilator.name} in once, until {clock(link.expiresAt).slice(0, 5)}. Give it to
+            them only: anyone who opens it first is signed in as them.
+          </p>
+          <input
+            class="link-box"
+            readOnly
+            aria-label={`One-time sign-in link for ${link.invigilator.name}`}
+            value={link.url}
+            onFocus={(e) => e.currentTarget.select()}
+          />
+          <p>
+            <button
+              type="button"
+              class="button small"
+              onClick={() => void navigator.clipboard?.writeText(link.url)}
+            >
+              Copy link
+            </button>
+          </p>
+        </div>
+      ) : null}
       {coordinator ? (
         <div class="card">
           <h2>Add an invigilator</h2>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { post } from '../api.ts';
 import { ErrorLine, Field } from '../components.tsx';
 
@@ -155,6 +155,34 @@ export function SetupPage({ token, onDone }: { token: string; onDone: () => void
           Create account and sign in
         </button>
       </form>
+    </Shell>
+  );
+}
+
+/**
+ * `#/link/<token>`: a one-time sign-in link made by a coordinator. The token leaves the address bar
+ * (and so the history) before it is used; the console answers with the usual session cookie.
+ */
+export function SignInLinkPage({ token, onSignedIn }: { token: string; onSignedIn: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const started = useRef(false);
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
+    post('/api/sign-in/link', { token }).then(onSignedIn, (err: Error) => setError(err.message));
+  }, [token, onSignedIn]);
+  if (!error) return <p class="loading">Signing you in…</p>;
+  return (
+    <Shell title="This sign-in link cannot be used" intro="Sign-in links work once, for a short time.">
+      <div id="sign-in-link-refused">
+        <p class="error" role="alert">
+          {error}
+        </p>
+        <a class="button primary wide" href="#/">
+          Sign in with name, PIN and password
+        </a>
+      </div>
     </Shell>
   );
 }

@@ -1,10 +1,18 @@
-/** First sign-in (setup), sign-in and out, and the centre's invigilator accounts. */
+/**
+ * First sign-in (setup), sign-in and out, one-time sign-in links, and the centre's invigilator
+ * accounts.
+ */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import {
   InvigilatorCreateSchema,
   type InvigilatorView,
   type MeResponse,
+  RecordIdSchema,
   SetupRequestSchema,
+  SignInLinkCreateSchema,
+  SignInLinkUseSchema,
+  type SignInLinkView,
   SignInRequestSchema,
 } from '../../../shared/schemas/console-api.ts';
 import { dummyPasswordHash, hashPassword, newToken, sha256, verifyPassword } from '../auth.ts';
@@ -14,12 +22,34 @@ import {
   SESSION_COOKIE,
   SESSION_HOURS,
   type Session,
+  sameCentre,
   signedIn,
 } from '../context.ts';
 import { HttpError, parseInput } from '../http-error.ts';
-import { ConflictError, type InvigilatorRow } from '../store/store.ts';
+import { ConflictError, type InvigilatorRow, type SignInLinkRefusal } from '../store/store.ts';
 
 export const SIGN_IN_LIMIT = { max: 10, timeWindow: '1 minute' } as const;
+/** The dashboard route that exchanges a one-time link's token for a session. */
+export const SIGN_IN_LINK_ROUTE = '#/link/';
+const InvigilatorParams = z.object({ id: RecordIdSchema });
+
+const LINK_REFUSED: Record<SignInLinkRefusal, { status: number; message: (expiresAt?: string) => string }> = {
+  unknown: {
+    status: 403,
+    message: () =>
+      'This sign-in link is not valid: it may have been copied incompletely. Sign in with your name, PIN and password, or ask your centre coordinator for a new link.',
+  },
+  used: {
+    status: 410,
+    message: () =>
+      'This sign-in link has already been used: each link signs in once. Sign in with your name, PIN and password, or ask your centre coordinator for a new link.',
+  },
+  expired: {
+    status: 410,
+    message: (at) =>
+      `This sign-in link expired${at ? ` at ${at.slice(11, 16)} UTC` : ''}. Sign in with your name, PIN and password, or ask your centre coordinator for a new link.`,
+  },
+};
 
 function view(i: InvigilatorRow): InvigilatorView {
   return { id: i.id, name: i.name, pin: i.pin, role: i.role };
@@ -86,6 +116,45 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     await startSession(ctx, req, reply, match);
     ctx.log.info({ invigilatorId: match.id }, 'signed in');
     return { invigilator: view(match) };
+  });
+
+  // A coordinator makes a short-lived, single-use link that signs one invigilator in (handed over in
+  // person or by the centre's own messaging); only the token's hash is kept.
+  app.post('/api/invigilators/:id/sign-in-links', async (req, reply) => {
+    const s = coordinator(req);
+    const { id } = parseInput(InvigilatorParams, req.params, 'path');
+    const inv = sameCentre(s, await ctx.store.getInvigilator(id), 'invigilator');
+    const body = parseInput(SignInLinkCreateSchema, req.body);
+    const token = newToken();
+    const expiresAt = new Date(Date.now() + (body.validMinutes ?? 15) * 60_000).toISOString();
+    await ctx.store.createSignInLink(actorOf(s), {
+      tokenHash: sha256(token),
+      invigilatorId: inv.id,
+      expiresAt,
+    });
+    ctx.log.info({ invigilatorId: inv.id, by: s.invigilatorId, expiresAt }, 'sign-in link made');
+    // The address the coordinator reached this console by, so the link works where theirs does.
+    const link: SignInLinkView = {
+      url: `${req.protocol}://${req.host}/${SIGN_IN_LINK_ROUTE}${token}`,
+      expiresAt,
+      invigilator: view(inv),
+    };
+    return reply.code(201).send(link);
+  });
+
+  // The dashboard's #/link/<token> page posts the token here (the fragment never reaches a server or
+  // its logs); the answer is the same session cookie as a sign-in with a password.
+  app.post('/api/sign-in/link', { config: { rateLimit: SIGN_IN_LIMIT } }, async (req, reply) => {
+    const body = parseInput(SignInLinkUseSchema, req.body);
+    const result = await ctx.store.useSignInLink(sha256(body.token), new Date().toISOString());
+    if ('refused' in result) {
+      ctx.log.warn({ remote: req.ip, refused: result.refused }, 'sign-in link refused');
+      const r = LINK_REFUSED[result.refused];
+      throw new HttpError(r.status, r.message(result.expiresAt));
+    }
+    await startSession(ctx, req, reply, result.invigilator);
+    ctx.log.info({ invigilatorId: result.invigilator.id }, 'signed in with a one-time link');
+    return { invigilator: view(result.invigilator) };
   });
 
   app.post('/api/sign-out', async (req, reply) => {

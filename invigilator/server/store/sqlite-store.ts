@@ -24,6 +24,7 @@ import {
   type SeatRow,
   type SeatStatusRow,
   type SessionRow,
+  type SignInLinkRefusal,
   type SittingRow,
   type Store,
 } from './store.ts';
@@ -37,6 +38,9 @@ CREATE TABLE IF NOT EXISTS invigilators (
   id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), name TEXT NOT NULL, pin TEXT NOT NULL,
   password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (centre_id, pin));
 CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, invigilator_id TEXT NOT NULL REFERENCES invigilators(id), created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sign_in_links (
+  token_hash TEXT PRIMARY KEY, invigilator_id TEXT NOT NULL REFERENCES invigilators(id), centre_id TEXT NOT NULL REFERENCES centres(id),
+  created_by TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT);
 CREATE TABLE IF NOT EXISTS enrolment_codes (code_hash TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), created_by TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, uses_left INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS seats (
   id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), pc_name TEXT NOT NULL, place TEXT NOT NULL DEFAULT '',
@@ -301,6 +305,60 @@ export class SqliteStore implements Store {
 
   async deleteSession(tokenHash: string): Promise<void> {
     this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
+  }
+
+  // ---- one-time sign-in links ----
+
+  async createSignInLink(
+    actor: Actor,
+    link: { tokenHash: string; invigilatorId: string; expiresAt: string },
+  ): Promise<void> {
+    this.tx(() => {
+      // Links a day past their expiry are no longer worth explaining: forget them.
+      this.db
+        .prepare('DELETE FROM sign_in_links WHERE expires_at < ?')
+        .run(new Date(Date.now() - 86_400_000).toISOString());
+      this.db
+        .prepare(
+          'INSERT INTO sign_in_links (token_hash, invigilator_id, centre_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          link.tokenHash,
+          link.invigilatorId,
+          actor.centreId,
+          actor.invigilatorId ?? '',
+          this.now(),
+          link.expiresAt,
+        );
+      this.audit(actor, 'sign-in-link.create', link.invigilatorId, { expiresAt: link.expiresAt });
+    });
+  }
+
+  async useSignInLink(
+    tokenHash: string,
+    now: string,
+  ): Promise<{ invigilator: InvigilatorRow } | { refused: SignInLinkRefusal; expiresAt?: string }> {
+    return this.tx(() => {
+      const link = this.db.prepare('SELECT * FROM sign_in_links WHERE token_hash = ?').get(tokenHash) as
+        | Row
+        | undefined;
+      if (!link) return { refused: 'unknown' as const };
+      const expiresAt = str(link.expires_at);
+      if (link.used_at !== null) return { refused: 'used' as const, expiresAt };
+      if (expiresAt <= now) return { refused: 'expired' as const, expiresAt };
+      const row = this.db.prepare('SELECT * FROM invigilators WHERE id = ?').get(str(link.invigilator_id)) as
+        | Row
+        | undefined;
+      if (!row) return { refused: 'unknown' as const };
+      this.db.prepare('UPDATE sign_in_links SET used_at = ? WHERE token_hash = ?').run(now, tokenHash);
+      const invigilator = invigilatorRow(row);
+      this.audit(
+        { centreId: invigilator.centreId, invigilatorId: invigilator.id },
+        'sign-in-link.use',
+        invigilator.id,
+      );
+      return { invigilator };
+    });
   }
 
   // ---- seats ----

@@ -151,6 +151,9 @@ export interface AuditRow {
   details: string | null;
 }
 
+/** Why a one-time sign-in link did not sign anyone in. */
+export type SignInLinkRefusal = 'unknown' | 'used' | 'expired';
+
 /** A unique constraint refused the change (a PIN already used, for example). */
 export class ConflictError extends Error {
   override name = 'ConflictError';
@@ -183,6 +186,21 @@ export interface Store {
   createSession(tokenHash: string, invigilatorId: string, expiresAt: string): Promise<void>;
   getSession(tokenHash: string): Promise<SessionRow | undefined>;
   deleteSession(tokenHash: string): Promise<void>;
+
+  // ---- one-time sign-in links ----
+  /** Stores a single-use link (its token as a hash) for an invigilator of the actor's centre, audited. */
+  createSignInLink(
+    actor: Actor,
+    link: { tokenHash: string; invigilatorId: string; expiresAt: string },
+  ): Promise<void>;
+  /**
+   * Uses a link once, in one transaction: the invigilator it signs in, or why it cannot. The use is
+   * audited; a used or expired link is kept (for a day) so that its page can say which it was.
+   */
+  useSignInLink(
+    tokenHash: string,
+    now: string,
+  ): Promise<{ invigilator: InvigilatorRow } | { refused: SignInLinkRefusal; expiresAt?: string }>;
 
   // ---- seats ----
   createEnrolmentCode(actor: Actor, codeHash: string, expiresAt: string, uses: number): Promise<void>;

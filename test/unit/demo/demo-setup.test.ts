@@ -1,0 +1,134 @@
+/**
+ * What `invigil demo` sets up before anything runs: the seat config and what it relaxes (only what
+ * this PC's checks found), the demo sitting (valid for the console, qualifications from the awarding
+ * body's list), the simulated seats' labels, and the browser's flags (the demo certificate trusted by
+ * its key only).
+ */
+import { describe, expect, test } from 'vitest';
+import { chromiumArgs } from '../../../demo/browser.ts';
+import { DEMO_CANDIDATES, demoSitting, SIMULATED_SEATS, THIS_PC } from '../../../demo/demo-data.ts';
+import { demoRelaxations, demoSeatConfig } from '../../../demo/seat-config.ts';
+import { SHORT_RETAKE_QUALIFICATIONS } from '../../../shared/catalogs/qualifications.ts';
+import { readiness } from '../../../shared/rules/readiness.ts';
+import { SittingInputSchema } from '../../../shared/schemas/console-api.ts';
+
+const paths = {
+  socketPath: '/tmp/d/run/agent.sock',
+  dataDir: '/tmp/d/agent/data',
+  userDataDir: '/tmp/d/profile',
+};
+
+describe('what the demo relaxes', () => {
+  test('on a physical PC with complete browser policy and one display, only the unpacked extension', () => {
+    const r = demoRelaxations({
+      virtualMachine: null,
+      browserPolicyProblem: null,
+      displays: { names: ['HDMI-1'] },
+    });
+    expect(r.map((x) => x.what)).toEqual(['extension-not-managed']);
+    const config = demoSeatConfig(paths, r);
+    expect(config.severity).toEqual({ 'extension-not-managed': 'info' });
+    expect(config.displays.allowed).toBe(1);
+  });
+
+  test('on a virtual machine without browser policy, those two as well, each with its reason', () => {
+    const r = demoRelaxations({
+      virtualMachine: 'KVM',
+      browserPolicyProblem: 'No enterprise policy for Chromium is installed.',
+      displays: null,
+    });
+    expect(Object.fromEntries(r.map((x) => [x.what, x.to]))).toEqual({
+      'extension-not-managed': 'info',
+      'browser-policy': 'info',
+      'virtual-machine': 'info',
+    });
+    expect(r.find((x) => x.what === 'virtual-machine')?.why).toContain('KVM');
+    expect(r.find((x) => x.what === 'browser-policy')?.why).toContain('No enterprise policy for Chromium');
+    // Blocking findings that have nothing to do with the demo stay as they are.
+    const config = demoSeatConfig(paths, r);
+    for (const code of ['password-manager', 'display-count', 'remote-access', 'extension-silent'])
+      expect(config.severity[code]).toBeUndefined();
+  });
+
+  test('a PC with two displays allows two, so that one more still shows', () => {
+    const r = demoRelaxations({
+      virtualMachine: null,
+      browserPolicyProblem: null,
+      displays: { names: ['eDP-1', 'HDMI-1'] },
+    });
+    const allowed = r.find((x) => x.what === 'displays.allowed');
+    expect(allowed?.to).toBe(2);
+    expect(allowed?.why).toContain('eDP-1, HDMI-1');
+    expect(demoSeatConfig(paths, r).displays.allowed).toBe(2);
+  });
+
+  test('the seat config is a valid agent config naming this PC, its socket, data and browser profile', () => {
+    const config = demoSeatConfig(
+      paths,
+      demoRelaxations({ virtualMachine: null, browserPolicyProblem: null, displays: null }),
+    );
+    expect(config.seat).toEqual({ pcName: THIS_PC.pcName, place: THIS_PC.place });
+    expect(config.socketPath).toBe(paths.socketPath);
+    expect(config.dataDir).toBe(paths.dataDir);
+    expect(config.browser).toMatchObject({
+      name: 'chromium',
+      userDataDir: paths.userDataDir,
+      requireExtension: true,
+    });
+  });
+});
+
+describe('the demo centre', () => {
+  test('the sitting is one the console accepts, each candidate on their PC', () => {
+    const ids = new Map(
+      [THIS_PC.pcName, ...SIMULATED_SEATS.map((s) => s.pcName)].map((pc, i) => [pc, `seat-0000000${i}`]),
+    );
+    const sitting = SittingInputSchema.parse(demoSitting(ids, ['invigilator-1']));
+    expect(sitting.entries).toHaveLength(DEMO_CANDIDATES.length);
+    expect(sitting.entries.every((e) => e.seatId !== null)).toBe(true);
+    expect(sitting.entries[0]?.candidateName).toBe('Amira Hussain');
+  });
+
+  test('candidates have IMI-style registration numbers and qualifications from the awarding body list', () => {
+    for (const c of DEMO_CANDIDATES) {
+      expect(c.registrationNumber).toMatch(/^IMI-\d{6}$/);
+      expect(Object.keys(SHORT_RETAKE_QUALIFICATIONS)).toContain(c.qualificationNumber);
+    }
+    expect(new Set(DEMO_CANDIDATES.map((c) => c.registrationNumber)).size).toBe(DEMO_CANDIDATES.length);
+    // One candidate waits for the identity check, so "Check ID" has someone to check.
+    expect(DEMO_CANDIDATES.filter((c) => !c.identityConfirmed).length).toBeGreaterThan(0);
+  });
+
+  test('every simulated seat says so, and the room shows more than one state', () => {
+    for (const s of SIMULATED_SEATS) {
+      expect(s.pcName).toMatch(/^SIM-/);
+      expect(s.place).toContain('simulated');
+    }
+    const states = new Set(SIMULATED_SEATS.map((s) => readiness(s.findings()).state));
+    expect(states).toEqual(new Set(['ready', 'attention']));
+  });
+});
+
+describe("the candidate's browser", () => {
+  const base = {
+    profile: '/tmp/d/profile',
+    extensionDir: '/repo/dist/extension',
+    hostMap: { 'www.theimi.org.uk': '127.0.0.1:4431' },
+    startUrl: 'https://www.theimi.org.uk/awarding',
+  };
+
+  test('trusts the demo certificate by its key only, maps the assessment host, and loads the extension', () => {
+    const args = chromiumArgs({ ...base, headless: true, spkiHash: 'abc=' });
+    expect(args).toContain('--ignore-certificate-errors-spki-list=abc=');
+    expect(args).not.toContain('--ignore-certificate-errors');
+    expect(args).toContain('--host-resolver-rules=MAP www.theimi.org.uk 127.0.0.1:4431');
+    expect(args).toContain('--load-extension=/repo/dist/extension');
+    expect(args).toContain('--user-data-dir=/tmp/d/profile');
+    expect(args).toContain('--headless');
+    expect(args.at(-1)).toBe(base.startUrl);
+  });
+
+  test('in a window when asked (no --headless)', () => {
+    expect(chromiumArgs({ ...base, headless: false })).not.toContain('--headless');
+  });
+});
