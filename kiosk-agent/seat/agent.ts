@@ -34,6 +34,12 @@ import { Outbox } from './outbox.ts';
 import { findingChanges, SeatState, statusSignature } from './seat-state.ts';
 import type { SeatInstruction, UpstreamLink } from './upstream.ts';
 
+/**
+ * How long after start the agent waits for the extension's first report before recording its
+ * silence as an event (three of the extension's default heartbeats). The seat is Not ready meanwhile.
+ */
+export const EXTENSION_STARTUP_GRACE_MS = 15_000;
+
 export interface StartAgentOptions {
   config: AgentConfig;
   /** The link to the console; omit to run standalone. */
@@ -248,6 +254,17 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     };
   }
   let firstRoundDone = false;
+  const startedAt = Date.now();
+  /**
+   * The findings worth recording as events. At start-up the browser's first report can arrive a few
+   * seconds after the agent's first checks (at every boot, or when the agent restarts): until one
+   * report has arrived, or the grace has passed, "no report yet" keeps the seat Not ready but is not
+   * news, so it does not become an incident in the record.
+   */
+  function newsworthy(findings: SeatStatus['findings']): SeatStatus['findings'] {
+    if (latestReport || Date.now() - startedAt >= EXTENSION_STARTUP_GRACE_MS) return findings;
+    return findings.filter((f) => f.code !== 'extension-silent');
+  }
   function currentStatus(): SeatStatus {
     const status = state.status(extensionInfo());
     if (firstRoundDone) return status;
@@ -271,7 +288,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   function recompute(): void {
     if (stopping || !firstRoundDone) return;
     const status = currentStatus();
-    const changes = findingChanges(active, status.findings);
+    const changes = findingChanges(active, newsworthy(status.findings));
     if (changes.events.length > 0) {
       outbox.recordFindingChanges(changes.raised, changes.cleared, changes.events);
       for (const [k, f] of changes.raised) active.set(k, f);
