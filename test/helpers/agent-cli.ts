@@ -7,8 +7,12 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { requestAgentStatus } from '../../kiosk-agent/native-host/agent-client.ts';
+import type { AgentStatusReply } from '../../kiosk-agent/native-host/socket-protocol.ts';
 import { socketAnswers } from '../../kiosk-agent/seat/local-server.ts';
 import { EXTENSION_ID } from '../../shared/constants.ts';
+import type { SeatEvent } from '../../shared/schemas/events.ts';
 
 export const INVIGIL = resolve(import.meta.dirname, '../../dist/cli/invigil.js');
 export const EXTENSION_ORIGIN = `chrome-extension://${EXTENSION_ID}/`;
@@ -129,5 +133,29 @@ export async function waitFor<T>(
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** The running agent's answer about its seat, through the client `invigil check` uses. */
+export async function agentStatusReply(socket: string): Promise<AgentStatusReply> {
+  const reply = await requestAgentStatus(socket, 10_000);
+  if (!reply) throw new Error(`no Invigil agent answers on ${socket}`);
+  return reply;
+}
+
+/** The running agent's seat status. */
+export async function agentStatus(socket: string): Promise<AgentStatusReply['status']> {
+  return (await agentStatusReply(socket)).status;
+}
+
+/** The events in an agent's durable outbox: its SQLite file, read as another process would. */
+export function agentOutbox(dataDir: string): SeatEvent[] {
+  const db = new Database(join(dataDir, 'agent.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT body FROM outbox ORDER BY seq').all() as { body: string }[]).map(
+      (r) => JSON.parse(r.body) as SeatEvent,
+    );
+  } finally {
+    db.close();
   }
 }

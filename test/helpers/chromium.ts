@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import puppeteer, { type Browser, type WebWorker } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer-core';
 import { EXTENSION_ID } from '../../shared/constants.ts';
 import { BROWSER_USERS_DIR, waitForMachinePolicyFree } from './machine-policy.ts';
 
@@ -153,3 +153,22 @@ export async function extensionWorker(
 }
 
 export const extensionUrl = (path: string) => `chrome-extension://${EXTENSION_ID}${path}`;
+
+/**
+ * The invigilator's browser: plain Chromium without the extension (which would keep it off the
+ * console's address), one page at a desktop size, for the dashboard.
+ */
+export async function launchDashboardBrowser(
+  viewport = { width: 1440, height: 900 },
+): Promise<{ browser: Browser; page: Page }> {
+  await waitForMachinePolicyFree();
+  const browser = await puppeteer.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    pipe: true,
+    args: [...BASE_ARGS, `--window-size=${viewport.width},${viewport.height}`],
+  });
+  const page = await browser.newPage();
+  await page.setViewport(viewport);
+  return { browser, page };
+}

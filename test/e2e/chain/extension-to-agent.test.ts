@@ -7,20 +7,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { SeatEvent } from '../../../shared/schemas/events.ts';
-import type { SeatStatus } from '../../../shared/schemas/protocol.ts';
 import {
   type AgentProcess,
+  agentOutbox,
+  agentStatus,
   agentWorkspace,
   assertBuilt,
   runInvigil,
   startAgentProcess,
   waitFor,
 } from '../../helpers/agent-cli.ts';
-import { connectAgentSocket } from '../../helpers/agent-frames.ts';
 import { type LaunchedBrowser, launchWithExtension } from '../../helpers/chromium.ts';
 import { extensionPage, isBlockedPage, readOutbox, waitForUrl } from '../../helpers/extension-state.ts';
 import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
@@ -32,28 +30,7 @@ let chromium: LaunchedBrowser;
 let server: TestServer;
 let control: Page;
 
-/** Events in the agent's durable outbox (its SQLite file, read as another process would). */
-function agentEvents(): SeatEvent[] {
-  const db = new Database(join(ws.dataDir, 'agent.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT body FROM outbox ORDER BY seq').all() as { body: string }[]).map(
-      (r) => JSON.parse(r.body) as SeatEvent,
-    );
-  } finally {
-    db.close();
-  }
-}
-
-async function agentStatus(): Promise<SeatStatus> {
-  const c = await connectAgentSocket(ws.socket);
-  try {
-    c.send({ type: 'agent/status-request' });
-    const reply = (await c.next((m) => m.type === 'agent/status')) as { status: SeatStatus };
-    return reply.status;
-  } finally {
-    c.socket.destroy();
-  }
-}
+const agentEvents = () => agentOutbox(ws.dataDir);
 
 const agentConfig = {
   browser: { userDataDir: profile },
@@ -102,7 +79,7 @@ test("the extension's own link reaches the agent: its checklist becomes part of 
   const status = await waitFor(
     'the extension to be linked and reporting',
     async () => {
-      const s = await agentStatus();
+      const s = await agentStatus(ws.socket);
       return s.extension.linked && s.extension.reportAgeSeconds !== null ? s : null;
     },
     60_000,

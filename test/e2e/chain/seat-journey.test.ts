@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   type AgentProcess,
@@ -23,12 +23,7 @@ import {
   type NamedProcess,
   startNamedProcess,
 } from '../../helpers/agent-processes.ts';
-import {
-  BASE_ARGS,
-  chromiumPath,
-  type LaunchedBrowser,
-  launchWithExtension,
-} from '../../helpers/chromium.ts';
+import { type LaunchedBrowser, launchDashboardBrowser, launchWithExtension } from '../../helpers/chromium.ts';
 import { type ReadyConsole, startReadyConsole } from '../../helpers/console-process.ts';
 import { isBlockedPage, screenshot, waitForUrl } from '../../helpers/extension-state.ts';
 import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
@@ -118,14 +113,7 @@ beforeAll(async () => {
   candidate = await seatBrowser.browser.newPage();
   await candidate.goto(ASSESSMENT).catch(() => undefined);
 
-  dashboardBrowser = await puppeteer.launch({
-    executablePath: chromiumPath(),
-    headless: true,
-    pipe: true,
-    args: [...BASE_ARGS, '--window-size=1440,900'],
-  });
-  dashboard = await dashboardBrowser.newPage();
-  await dashboard.setViewport({ width: 1440, height: 900 });
+  ({ browser: dashboardBrowser, page: dashboard } = await launchDashboardBrowser());
   await dashboard.goto(console_.proc.url);
   await dashboard.waitForSelector('#sign-in');
   await dashboard.type('input[name=name]', 'Dana Okafor');

@@ -10,11 +10,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { endProcessesMentioning, processesMentioning } from '../../../demo/processes.ts';
 import { assertBuilt, INVIGIL, waitFor } from '../../helpers/agent-cli.ts';
-import { BASE_ARGS, chromiumPath, registerBrowser } from '../../helpers/chromium.ts';
+import { launchDashboardBrowser, registerBrowser } from '../../helpers/chromium.ts';
 import { SCREENSHOT_DIR, screenshot } from '../../helpers/extension-state.ts';
 import { waitForMachinePolicyFree } from '../../helpers/machine-policy.ts';
 
@@ -101,14 +101,7 @@ beforeAll(async () => {
   link = (await printed(/^\s+(http:\/\/127\.0\.0\.1:\d+\/#\/link\/\S+)$/m, 300_000))[1] ?? '';
   await printed(/Things to try/);
 
-  dashboardBrowser = await puppeteer.launch({
-    executablePath: chromiumPath(),
-    headless: true,
-    pipe: true,
-    args: [...BASE_ARGS, '--window-size=1440,900'],
-  });
-  dashboard = await dashboardBrowser.newPage();
-  await dashboard.setViewport({ width: 1440, height: 900 });
+  ({ browser: dashboardBrowser, page: dashboard } = await launchDashboardBrowser());
 }, 420_000);
 
 afterAll(async () => {

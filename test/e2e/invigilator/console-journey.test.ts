@@ -7,14 +7,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Finding } from '../../../shared/schemas/common.ts';
-import { BASE_ARGS, chromiumPath } from '../../helpers/chromium.ts';
+import { launchDashboardBrowser } from '../../helpers/chromium.ts';
 import { ConsoleClient } from '../../helpers/console-client.ts';
 import { type ConsoleProcess, startConsoleProcess } from '../../helpers/console-process.ts';
 import { enrolTestSeat, event, type SimulatedSeat, startSimulatedSeat } from '../../helpers/console-seat.ts';
-import { waitForMachinePolicyFree } from '../../helpers/machine-policy.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../../../test-results/screenshots');
 const HOSTILE = '<img src=x onerror="document.title=\'pwned\'">Robert"); DROP TABLE';
@@ -49,15 +48,7 @@ async function browserClient(): Promise<ConsoleClient> {
 
 beforeAll(async () => {
   consoleProc = await startConsoleProcess();
-  await waitForMachinePolicyFree();
-  browser = await puppeteer.launch({
-    executablePath: chromiumPath(),
-    headless: true,
-    pipe: true,
-    args: [...BASE_ARGS, '--window-size=1440,900'],
-  });
-  page = await browser.newPage();
-  await page.setViewport({ width: 1440, height: 900 });
+  ({ browser: browser, page: page } = await launchDashboardBrowser());
   page.on('dialog', (d) => void d.accept());
 }, 200_000);
 

@@ -5,13 +5,13 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import {
   type AgentProcess,
+  agentStatus,
   agentWorkspace,
   assertBuilt,
   runInvigil,
   startAgentProcess,
   waitFor,
 } from '../../helpers/agent-cli.ts';
-import { connectAgentSocket } from '../../helpers/agent-frames.ts';
 import { startXDisplay, type XDisplay } from '../../helpers/x-displays.ts';
 
 type Status = {
@@ -35,13 +35,7 @@ async function seat(n: 90 | 91) {
   const ws = agentWorkspace();
   const agent = await startAgentProcess(ws, { intervals: { displaysMs: 500 } }, { DISPLAY: x.display });
   running.push({ x, agent, remove: ws.remove });
-  const status = async (): Promise<Status> => {
-    const c = await connectAgentSocket(ws.socket);
-    c.send({ type: 'agent/status-request' });
-    const r = (await c.next((m) => m.type === 'agent/status')) as { status: Status };
-    c.socket.destroy();
-    return r.status;
-  };
+  const status = () => agentStatus(ws.socket);
   const displayLine = async () => (await status()).checks.find((c) => c.id === 'display-count');
   /** Waits until the agent reports exactly this display finding message. */
   const waitForFinding = (message: string) =>

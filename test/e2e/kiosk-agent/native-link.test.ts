@@ -4,10 +4,12 @@
  * and stdout, and the agent's SQLite file read back.
  */
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import { dirname } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   type AgentProcess,
+  agentOutbox,
+  agentStatusReply,
   agentWorkspace,
   assertBuilt,
   startAgentProcess,
@@ -29,16 +31,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function storedEvents(dbFile: string): { id: string; type: string }[] {
-  const db = new Database(dbFile, { readonly: true });
-  try {
-    return (db.prepare('SELECT body FROM outbox ORDER BY seq').all() as { body: string }[]).map((r) =>
-      JSON.parse(r.body),
-    );
-  } finally {
-    db.close();
-  }
-}
+const storedEvents = (dbFile: string) => agentOutbox(dirname(dbFile));
 
 async function setup(withAgent = true) {
   const ws = agentWorkspace();
@@ -56,20 +49,6 @@ async function setup(withAgent = true) {
 const isAck = (ids: string[]) => (m: Record<string, unknown>) =>
   m.type === 'event/ack' && ids.every((id) => (m.ids as string[]).includes(id));
 
-async function agentStatus(socket: string) {
-  const c = await connectAgentSocket(socket);
-  c.send({ type: 'agent/status-request' });
-  const reply = await c.next((m) => m.type === 'agent/status');
-  c.socket.destroy();
-  return reply as {
-    status: {
-      extension: { linked: boolean; reportAgeSeconds: number | null };
-      checks: { id: string; status: string }[];
-    };
-    outbox: number;
-  };
-}
-
 describe('the extension and the agent, through invigil native-host', () => {
   test("the extension's report reaches the agent, and its events are acknowledged once stored", async () => {
     const { ws, host, dbFile } = await setup();
@@ -77,7 +56,7 @@ describe('the extension and the agent, through invigil native-host', () => {
     await host.next((m) => m.type === 'link/status' && m.agent === 'connected');
     host.send({ type: 'report/compliance', report: sampleReport() });
     const status = await waitFor('the agent to have the report', async () => {
-      const s = await agentStatus(ws.socket);
+      const s = await agentStatusReply(ws.socket);
       return s.status.extension.reportAgeSeconds !== null ? s : undefined;
     });
     expect(status.status.extension.linked).toBe(true);
@@ -248,7 +227,7 @@ describe("bad input at the agent's socket", () => {
     const events = [focusLost()];
     host.send({ type: 'event/batch', events });
     await host.next(isAck(events.map((e) => e.id)));
-    const status = await agentStatus(ws.socket);
+    const status = await agentStatusReply(ws.socket);
     expect(status.status.extension.linked).toBe(true);
     expect(agent?.child.exitCode).toBeNull();
   });

@@ -1,9 +1,3 @@
-/**
- * Forbidden programs, found for real: copies of /bin/sleep named like catalog entries, started as
- * real processes, found by the daemon's /proc scan, by systeminformation (`invigil check`) and by
- * the running agent, and gone from all three when they exit.
- */
-import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   catalogIndexFor,
@@ -14,13 +8,14 @@ import {
 import { defaultConfig } from '../../../kiosk-agent/config.ts';
 import type { CheckResult } from '../../../shared/schemas/common.ts';
 import {
+  agentOutbox,
+  agentStatus,
   agentWorkspace,
   assertBuilt,
   runInvigil,
   startAgentProcess,
   waitFor,
 } from '../../helpers/agent-cli.ts';
-import { connectAgentSocket } from '../../helpers/agent-frames.ts';
 import {
   killAllNamedProcesses,
   type NamedProcess,
@@ -109,15 +104,7 @@ describe('forbidden programs', () => {
     cleanups.push(ws.remove);
     const agent = await startAgentProcess(ws, { intervals: { processesMs: 500 } });
     cleanups.push(() => agent.stop());
-    const status = async () => {
-      const c = await connectAgentSocket(ws.socket);
-      c.send({ type: 'agent/status-request' });
-      const r = (await c.next((m) => m.type === 'agent/status')) as {
-        status: { findings: { code: string; subject?: string }[] };
-      };
-      c.socket.destroy();
-      return r.status;
-    };
+    const status = () => agentStatus(ws.socket);
     const hasKeePass = (s: Awaited<ReturnType<typeof status>>) =>
       s.findings.some((f) => f.code === 'password-manager' && f.subject === 'KeePassXC');
     await waitFor('the first round of checks', async () => (await status()).findings.length > 0);
@@ -129,17 +116,13 @@ describe('forbidden programs', () => {
     await p.stop();
     await waitFor('the agent to clear KeePassXC', async () => !hasKeePass(await status()), 10_000, 50);
 
-    const db = new Database(`${ws.dataDir}/agent.sqlite`, { readonly: true });
-    const events = (db.prepare('SELECT body FROM outbox ORDER BY seq').all() as { body: string }[]).map((r) =>
-      JSON.parse(r.body),
-    );
-    db.close();
-    const raised = events.filter(
-      (e) => e.type === 'event/finding-raised' && e.finding.subject === 'KeePassXC',
+    const events = agentOutbox(ws.dataDir);
+    const raised = events.flatMap((e) =>
+      e.type === 'event/finding-raised' && e.finding.subject === 'KeePassXC' ? [e.finding] : [],
     );
     const cleared = events.filter((e) => e.type === 'event/finding-cleared' && e.subject === 'KeePassXC');
     expect(raised).toHaveLength(1);
     expect(cleared).toHaveLength(1);
-    expect(raised[0].finding.code).toBe('password-manager');
+    expect(raised[0]?.code).toBe('password-manager');
   });
 });

@@ -3,14 +3,16 @@
  * until the extension's first report, but "no report yet" is not recorded as an incident unless the
  * silence outlasts the start-up grace.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, expect, test } from 'vitest';
 import { EXTENSION_STARTUP_GRACE_MS } from '../../../kiosk-agent/seat/agent.ts';
-import type { SeatEvent } from '../../../shared/schemas/events.ts';
-import type { SeatStatus } from '../../../shared/schemas/protocol.ts';
-import { type AgentProcess, agentWorkspace, startAgentProcess, waitFor } from '../../helpers/agent-cli.ts';
-import { connectAgentSocket } from '../../helpers/agent-frames.ts';
+import {
+  type AgentProcess,
+  agentOutbox,
+  agentStatus,
+  agentWorkspace,
+  startAgentProcess,
+  waitFor,
+} from '../../helpers/agent-cli.ts';
 import { startXDisplay, type XDisplay } from '../../helpers/x-displays.ts';
 
 const ws = agentWorkspace();
@@ -23,26 +25,11 @@ afterAll(async () => {
   ws.remove();
 });
 
-function silentEvents(): SeatEvent[] {
-  const db = new Database(join(ws.dataDir, 'agent.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT body FROM outbox ORDER BY seq').all() as { body: string }[])
-      .map((r) => JSON.parse(r.body) as SeatEvent)
-      .filter((e) => e.type === 'event/finding-raised' && e.finding.code === 'extension-silent');
-  } finally {
-    db.close();
-  }
-}
-
-async function status(): Promise<SeatStatus> {
-  const c = await connectAgentSocket(ws.socket);
-  try {
-    c.send({ type: 'agent/status-request' });
-    return ((await c.next((m) => m.type === 'agent/status')) as { status: SeatStatus }).status;
-  } finally {
-    c.socket.destroy();
-  }
-}
+const silentEvents = () =>
+  agentOutbox(ws.dataDir).filter(
+    (e) => e.type === 'event/finding-raised' && e.finding.code === 'extension-silent',
+  );
+const status = () => agentStatus(ws.socket);
 
 test('before the browser has said anything the seat is Not ready, silently; after the grace the silence is recorded once', async () => {
   x = await startXDisplay(92);
