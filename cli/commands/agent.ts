@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname, platform, release } from 'node:os';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../../kiosk-agent/config.ts';
@@ -16,7 +17,16 @@ const VERSION = (process.env.INVIGIL_VERSION as string | undefined) ?? '0.1.0';
  */
 function upstreamFor(config: AgentConfig): UpstreamLink | undefined {
   if (!config.console) return undefined;
+  let ca: Buffer | undefined;
+  if (config.console.ca) {
+    try {
+      ca = readFileSync(config.console.ca);
+    } catch (error) {
+      throw new UserError(`console.ca ${config.console.ca}: ${(error as Error).message}`, 2);
+    }
+  }
   return createConsoleLink({
+    ...(ca ? { ca } : {}),
     url: config.console.url,
     seatId: config.console.seatId,
     credential: config.console.credential,

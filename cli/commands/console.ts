@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startConsole } from '../../invigilator/server/start.ts';
@@ -6,7 +7,7 @@ import { type Command, intFlag, stringFlag, UserError } from '../command.ts';
 export const consoleCommand: Command = {
   name: 'console',
   summary: "Run the invigilator's console: live seat map, sittings, identity checks, incidents, the record",
-  help: `Usage: invigil console [--port N] [--host ADDRESS] [--data DIR]
+  help: `Usage: invigil console [--port N] [--host ADDRESS] [--data DIR] [--tls-cert FILE --tls-key FILE]
 
 Runs the invigilator's console: the dashboard (open its address in a browser) and the endpoint exam
 seats connect to. Everything is kept in an SQLite database in DIR; nothing else to install.
@@ -19,6 +20,10 @@ Flags:
   --port N        Port to listen on (default 7420; 0 picks a free one and prints it)
   --host ADDRESS  Address to listen on (default 0.0.0.0: every interface, so exam PCs can reach it)
   --data DIR      Where the database lives (default ~/.invigil/console)
+  --tls-cert FILE Serve HTTPS (and WSS for seats) with this certificate (PEM; a chain is fine)
+  --tls-key FILE  ...and this private key (PEM). Without them the console speaks plain HTTP: then put
+                  it behind a TLS proxy, or keep it on a network only the exam room and staff reach,
+                  because sign-in passwords and seat credentials cross it.
 
 The first line printed is "Invigil console listening on <address>". Logs (JSON lines) go to stderr;
 set INVIGIL_LOG_LEVEL=debug for more. Stop with Ctrl-C.
@@ -32,14 +37,17 @@ Example:
     port: { type: 'string' },
     host: { type: 'string' },
     data: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
   },
   async run(args) {
     const port = intFlag(args, 'port', 0, 65535) ?? 7420;
     const host = stringFlag(args, 'host') ?? '0.0.0.0';
     const dataDir = resolve(stringFlag(args, 'data') ?? join(homedir(), '.invigil', 'console'));
+    const tls = readTls(stringFlag(args, 'tls-cert'), stringFlag(args, 'tls-key'));
     let running: Awaited<ReturnType<typeof startConsole>>;
     try {
-      running = await startConsole({ dataDir, port, host });
+      running = await startConsole({ dataDir, port, host, ...(tls ? { tls } : {}) });
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE')
@@ -47,6 +55,8 @@ Example:
       if (e.code === 'EACCES')
         throw new UserError(`cannot use port ${port} or ${dataDir}: permission denied`);
       if (e.code === 'SQLITE_CANTOPEN') throw new UserError(`cannot open the database in ${dataDir}`);
+      if (tls && /key|cert|PEM|asn1/i.test(e.message))
+        throw new UserError(`the TLS certificate and key do not work together: ${e.message}`);
       throw new UserError(e.message);
     }
     const out = process.stdout;
@@ -75,3 +85,24 @@ Example:
     return 0;
   },
 };
+
+/** Both TLS files or neither; each read now, so a wrong path is one clear line before anything starts. */
+function readTls(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+): { cert: Buffer; key: Buffer } | null {
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined || keyFile === undefined)
+    throw new UserError('--tls-cert and --tls-key go together: give both, or neither for plain HTTP');
+  const read = (flag: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UserError(
+        `--${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`,
+      );
+    }
+  };
+  return { cert: read('tls-cert', certFile), key: read('tls-key', keyFile) };
+}

@@ -8,7 +8,7 @@ import { type Command, stringFlag, UserError } from '../command.ts';
 export const enrolCommand: Command = {
   name: 'enrol',
   summary: 'Enrol this exam PC with the console: exchange an enrolment code for the seat credential',
-  help: `Usage: invigil enrol --console URL --code CODE --config FILE [--pc-name NAME]
+  help: `Usage: invigil enrol --console URL --code CODE --config FILE [--pc-name NAME] [--ca FILE]
 
 Exchanges an enrolment code (made in the console's dashboard, under Seats) for this seat's id and
 secret credential, and writes them into the "console" section of the agent's config FILE (JSON or
@@ -20,6 +20,8 @@ Flags:
   --code CODE     The enrolment code shown in the dashboard (for example K7PM-Q2XD)
   --config FILE   The agent's config file to update
   --pc-name NAME  How the PC is shown to the invigilator (default: the config's seat.pcName, else the host name)
+  --ca FILE       For an https:// console whose certificate the centre made itself: that certificate (or
+                  the centre's CA), PEM. Its path goes into the config, and the agent trusts it too.
 
 Enrolling a PC again replaces its credential (use it after reinstalling a PC).
 
@@ -33,6 +35,7 @@ Example:
     code: { type: 'string' },
     config: { type: 'string' },
     'pc-name': { type: 'string' },
+    ca: { type: 'string' },
   },
   async run(args) {
     const consoleUrl = stringFlag(args, 'console');
@@ -43,6 +46,21 @@ Example:
     if (!configFlag)
       throw new UserError('--config is required (the agent config file to write the credential into)');
     const file = resolve(configFlag);
+    const caFlag = stringFlag(args, 'ca');
+    const caFile = caFlag === undefined ? undefined : resolve(caFlag);
+    let ca: Buffer | undefined;
+    if (caFile !== undefined) {
+      try {
+        ca = readFileSync(caFile);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new UserError(
+          `--ca ${caFile}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+        );
+      }
+      if (!ca.toString('utf8').includes('-----BEGIN CERTIFICATE-----'))
+        throw new UserError(`--ca ${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    }
     const isYaml = ['.yaml', '.yml'].includes(extname(file).toLowerCase());
 
     // Read and check the config before asking the console, so a broken file never uses up a code.
@@ -75,7 +93,7 @@ Example:
     process.stdout.write(`Enrolling with ${consoleUrl}…\n`);
     let enrolled: Awaited<ReturnType<typeof enrolSeat>>;
     try {
-      enrolled = await enrolSeat({ consoleUrl, code, ...(pcName ? { pcName } : {}) });
+      enrolled = await enrolSeat({ consoleUrl, code, ...(pcName ? { pcName } : {}), ...(ca ? { ca } : {}) });
     } catch (error) {
       throw new UserError((error as Error).message, 1);
     }
@@ -83,6 +101,7 @@ Example:
       url: new URL(consoleUrl).origin,
       seatId: enrolled.seatId,
       credential: enrolled.credential,
+      ...(caFile ? { ca: caFile } : {}),
     };
     let text: string;
     if (doc) {

@@ -39,6 +39,8 @@ export interface ConsoleAppOptions {
   seats?: SeatHubOptions;
   /** How often dashboards get coalesced seat updates. */
   livePushMs?: number;
+  /** Serve HTTPS (and WSS for seats) with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface ConsoleApp {
@@ -79,6 +81,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   const ctx: ConsoleContext = { store, hub, live, log };
 
   const app = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
     // Requests are not logged one by one (10,000 seats); refusals and failures are.
     logController: new LogController({ disableRequestLogging: true }),

@@ -18,7 +18,7 @@ export interface StartOptions extends Partial<Omit<ConsoleAppOptions, 'store' | 
 }
 
 export interface RunningConsole extends ConsoleApp {
-  /** http://host:port, the address to open and to give seats. */
+  /** http(s)://host:port, the address to open and to give seats. */
   url: string;
   port: number;
   centreName: string;
@@ -44,7 +44,7 @@ export async function startConsole(options: StartOptions): Promise<RunningConsol
   const port = (built.app.server.address() as AddressInfo).port;
   const shownHost =
     host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${shownHost}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`;
   return {
     ...built,
     url,

@@ -11,6 +11,8 @@
  *   connection drops is sent again on the next one (the console ignores ids it already has).
  * - Carries out instructions through the daemon and acknowledges each once it has been carried out.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { hostname, platform, release } from 'node:os';
 import WebSocket from 'ws';
 import {
@@ -40,6 +42,8 @@ export interface ConsoleLinkOptions {
   os?: string;
   /** Until the console's welcome says otherwise. */
   heartbeatMs?: number;
+  /** Certificates to trust for an https console (PEM), besides the publicly trusted ones. */
+  ca?: string | Buffer;
   backoff?: { initialMs: number; maxMs: number };
 }
 
@@ -190,6 +194,7 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
       headers: { authorization: `Bearer ${options.credential}`, [SEAT_ID_HEADER]: options.seatId },
       handshakeTimeout: 10_000,
       maxPayload: 1024 * 1024,
+      ...(options.ca ? { ca: options.ca } : {}),
     });
     ws = socket;
     closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
@@ -272,6 +277,8 @@ export interface EnrolOptions {
   code: string;
   pcName?: string;
   timeoutMs?: number;
+  /** Certificates to trust for an https console (PEM), besides the publicly trusted ones. */
+  ca?: string | Buffer;
 }
 
 /** Exchanges an enrolment code for this seat's id and credential. Errors say what to do, in one line. */
@@ -289,28 +296,24 @@ export async function enrolSeat(options: EnrolOptions): Promise<EnrolResponse & 
   }
   const pcName = (options.pcName ?? hostname()).slice(0, 200);
   const url = new URL(ENROL_PATH, base);
-  let res: Response;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: options.code, pcName }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
-    });
+    res = await postJson(url, { code: options.code, pcName }, options.timeoutMs ?? 15_000, options.ca);
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(
-      `could not reach the console at ${base.origin}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = UNTRUSTED_CERT_CODES.has(code ?? '')
+      ? `its certificate is not trusted (${code}); if the centre made it itself, give it with --ca FILE`
+      : (code ?? (error as Error).message);
+    throw new Error(`could not reach the console at ${base.origin}: ${why}`);
   }
-  const text = await res.text();
+  const text = res.text;
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     body = undefined;
   }
-  if (!res.ok) {
+  if (res.status < 200 || res.status > 299) {
     const reason = (body as { error?: string } | undefined)?.error ?? `HTTP ${res.status}`;
     throw new Error(`the console refused the enrolment: ${reason}`);
   }
@@ -318,4 +321,48 @@ export async function enrolSeat(options: EnrolOptions): Promise<EnrolResponse & 
   if (!parsed.success)
     throw new Error(`the console's answer is not an enrolment (is ${base.origin} an Invigil console?)`);
   return { ...parsed.data, pcName };
+}
+
+/** What TLS says when a certificate is self-signed or from an unknown CA. */
+const UNTRUSTED_CERT_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A JSON POST over http or https (node's client, so that a centre's own CA can be trusted). */
+function postJson(
+  url: URL,
+  body: unknown,
+  timeoutMs: number,
+  ca: string | Buffer | undefined,
+): Promise<{ status: number; text: string }> {
+  const data = JSON.stringify(body);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+        timeout: timeoutMs,
+        ...(ca && url.protocol === 'https:' ? { ca } : {}),
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (text.length < 1_000_000) text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(data);
+  });
 }

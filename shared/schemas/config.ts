@@ -37,6 +37,11 @@ export const ConsoleLinkConfigSchema = z
     seatId: z.string().min(1).max(64),
     /** The seat's secret, given at enrolment; keep this file readable by the agent's user only. */
     credential: z.string().min(32).max(256),
+    /**
+     * A PEM file with the certificate (or the centre's CA) to trust for an https:// console whose
+     * certificate is not publicly trusted (`invigil enrol --ca FILE` writes it).
+     */
+    ca: z.string().min(1).max(1000).optional(),
   })
   .strict();
 export type ConsoleLinkConfig = z.infer<typeof ConsoleLinkConfigSchema>;

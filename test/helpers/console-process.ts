@@ -30,6 +30,8 @@ export async function startConsoleProcess(
     env?: Record<string, string>;
     /** Flags for node itself (such as --cpu-prof). */
     nodeArgs?: string[];
+    /** More flags for `invigil console` (such as --tls-cert and --tls-key). */
+    args?: string[];
     timeoutMs?: number;
   } = {},
 ): Promise<ConsoleProcess> {
@@ -37,7 +39,18 @@ export async function startConsoleProcess(
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'invigil-console-data-'));
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), CLI, 'console', '--port', '0', '--host', '127.0.0.1', '--data', dataDir],
+    [
+      ...(options.nodeArgs ?? []),
+      CLI,
+      'console',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data',
+      dataDir,
+      ...(options.args ?? []),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...(options.env ?? {}) },
@@ -61,7 +74,7 @@ export async function startConsoleProcess(
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  const url = out.match(/listening on (http:\/\/\S+)/)?.[1];
+  const url = out.match(/listening on (https?:\/\/\S+)/)?.[1];
   if (!url) throw new Error(`no address in: ${out}`);
   const setupUrl = out.match(/Setup link: (\S+)/)?.[1] ?? null;
   return {
