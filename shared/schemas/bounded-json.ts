@@ -46,7 +46,11 @@ export function jsonDepth(text: string, stopAfter = Number.POSITIVE_INFINITY): n
 
 /** A bounded, single-line slice of untrusted text, for logs and error messages. */
 export function excerpt(text: string, max = 120): string {
-  const flat = text.slice(0, max + 1).replace(/[\u0000-\u001f\u007f]/g, ' ');
+  let flat = '';
+  for (const ch of text.slice(0, max + 1)) {
+    const c = ch.charCodeAt(0);
+    flat += c < 0x20 || c === 0x7f ? ' ' : ch;
+  }
   return flat.length > max ? `${flat.slice(0, max)}… (${text.length} characters in all)` : flat;
 }
 
