@@ -158,6 +158,18 @@ describe('bad input at the native host', () => {
     expect(host.child.exitCode).toBeNull();
   });
 
+  test('a deeply nested "type" gets one error naming the problem, no stack trace, and the host keeps serving', async () => {
+    const { host } = await setup();
+    const depth = 150_000;
+    host.sendRaw(frame(`{"type":${'['.repeat(depth)}${']'.repeat(depth)}}`));
+    const refused = await host.next((m) => m.type === 'link/error');
+    expect(String(refused.error)).toMatch(/message 1 .*nests more than 32 levels deep/);
+    host.send(hello);
+    await host.next((m) => m.type === 'link/status' && m.agent === 'connected');
+    expect(host.child.exitCode).toBeNull();
+    expect(host.stderr()).toBe('');
+  });
+
   test('a length over the limit ends the host with one line on stderr and a non-zero exit', async () => {
     const { host } = await setup();
     const head = Buffer.alloc(4);
