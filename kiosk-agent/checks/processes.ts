@@ -124,6 +124,10 @@ export function matchProcess(
   return undefined;
 }
 
+/** The folder of a Linux, macOS or Windows path, in its own separators. */
+const folderOf = (file: string) =>
+  file.slice(0, Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'))) || file;
+
 /** Folders where people (not IT) put files: a program running from one was copied there, not installed. */
 const USER_FOLDERS = [
   '/home/',
@@ -204,10 +208,7 @@ export function evaluateProcesses(
           ? ` under another name (${names.join(', ')}; it is signed by ${first.publisher})`
           : ` (process ${names.join(', ')}, pid ${procs.map((p) => p.pid).join(', ')}${renamed && file ? `; it runs ${basename(file.replaceAll('\\', '/'))}` : ''})`;
     const writable = file ? inUserWritableFolder(file) : false;
-    const where =
-      writable && file
-        ? `, started from ${dirname(file.replaceAll('\\', '/'))}, a folder users can write to`
-        : '';
+    const where = writable && file ? `, started from ${folderOf(file)}, a folder users can write to` : '';
     const finding = agentFinding(
       FINDING_CODE[entry.category],
       `${entry.product}, ${CATEGORY_WORDS[entry.category]}, is running${how}${where}.`,

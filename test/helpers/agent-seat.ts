@@ -48,6 +48,17 @@ export const MACHINE_RELAXATIONS = {
 } as const;
 
 /**
+ * The flags puppeteer starts the tests' Chromium with that the launch audit refuses: a test rig drives
+ * its browser itself, as the demo does, and its seat config says so (`browser.allowFlags`).
+ */
+export const TEST_RIG_BROWSER_FLAGS = [
+  '--remote-debugging-pipe',
+  '--enable-unsafe-extension-debugging',
+  '--headless',
+  '--host-resolver-rules',
+] as const;
+
+/**
  * Console, enrolment, then the agent as root with group `nogroup`, in a workspace the candidate can
  * reach (as it can reach /run/invigil). `config` is merged into the enrolled config.
  */

@@ -60,7 +60,8 @@ describe('invigil install-host', () => {
     expect(manifest.path).toMatch(/^\//);
     accessSync(manifest.path, constants.X_OK);
 
-    const agent = await startAgentProcess(ws, { browser: { userDataDir: udd } });
+    // The test starts the host as Chromium would (not from Chromium): any connector is accepted here.
+    const agent = await startAgentProcess(ws, { browser: { userDataDir: udd }, link: { accept: 'any' } });
     cleanups.push(() => agent.stop());
     // As Chromium starts it: the manifest's program, the origin as first argument, a bare environment.
     const host = startHost({ program: manifest.path });
@@ -109,6 +110,7 @@ describe('invigil install-host', () => {
     const agent = await startAgentProcess(ws, {
       browser: { userDataDir: udd },
       policy: { extensionId: centreId },
+      link: { accept: 'any' },
     });
     cleanups.push(() => agent.stop());
     const host = startHost({ program: manifest.path, origin: `chrome-extension://${centreId}/` });

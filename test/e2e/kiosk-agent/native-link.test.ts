@@ -32,13 +32,18 @@ afterEach(async () => {
 });
 
 const storedEvents = (dbFile: string) => agentOutbox(dirname(dbFile));
+/**
+ * These tests play the browser themselves (they start `invigil native-host` directly), so the agent
+ * accepts any connector here; who may connect on a real seat is test/e2e/kiosk-agent/link-trust*.test.ts.
+ */
+const ANY_CONNECTOR = { link: { accept: 'any' } };
 
 async function setup(withAgent = true) {
   const ws = agentWorkspace();
   cleanups.push(ws.remove);
   let agent: AgentProcess | null = null;
   if (withAgent) {
-    agent = await startAgentProcess(ws);
+    agent = await startAgentProcess(ws, ANY_CONNECTOR);
     cleanups.push(() => agent?.stop());
   }
   const host = startHost({ socket: ws.socket });
@@ -84,7 +89,7 @@ describe('the extension and the agent, through invigil native-host', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(host.received.some((m) => m.type === 'event/ack')).toBe(false);
 
-    const agent = await startAgentProcess(ws);
+    const agent = await startAgentProcess(ws, ANY_CONNECTOR);
     cleanups.push(() => agent.stop());
     await host.next((m) => m.type === 'link/status' && m.agent === 'connected');
     // The extension resends what was never acknowledged.
@@ -105,7 +110,7 @@ describe('the extension and the agent, through invigil native-host', () => {
     await agent?.kill9();
     await host.next((m) => m.type === 'link/status' && m.agent === 'unavailable', 20_000, mark);
 
-    const again = await startAgentProcess(ws);
+    const again = await startAgentProcess(ws, ANY_CONNECTOR);
     cleanups.push(() => again.stop());
     await host.next((m) => m.type === 'link/status' && m.agent === 'connected', 20_000, mark);
     const second = [focusLost()];

@@ -60,7 +60,7 @@ describe('matching running programs', () => {
     const results = evaluateProcesses(list, indexProcessCatalog('windows'), 'chrome');
     expect(lines(results)['password-manager']).toEqual(['KeePassXC']);
     expect(results[0]?.findings[0]?.message).toBe(
-      'KeePassXC, a password manager, is running under another name (notes.exe; its original file name is KeePassXC.exe).',
+      'KeePassXC, a password manager, is running under another name (notes.exe; its original file name is KeePassXC.exe), started from C:\\Users\\candidate\\Downloads, a folder users can write to.',
     );
     expect(results.flatMap((r) => r.findings)).toHaveLength(1);
   });
@@ -72,6 +72,7 @@ describe('matching running programs', () => {
         path: 'C:\\Users\\candidate\\Downloads\\notes.exe',
         originalFileName: 'KeePassXC.exe',
         productName: 'KeePassXC',
+        publisher: null,
       },
     ]);
     expect(parseVersionInfoOutput('')).toEqual([]);
@@ -104,10 +105,15 @@ describe('the /proc scan', () => {
     proc(root, 31, 'sshd', 'sshd: candidate@pts/0\0');
     mkdirSync(join(root, 'self'));
     expect(new ProcScanner(root).scan()).toEqual([
-      { pid: 1, name: 'init', comm: 'systemd' },
+      { pid: 1, name: 'init', comm: 'systemd', argv: ['/sbin/init', 'splash'] },
       { pid: 2, name: 'kthreadd', comm: 'kthreadd' },
-      { pid: 30, name: 'simplescreenrecorder', comm: 'simplescreenrec' },
-      { pid: 31, name: 'sshd', comm: 'sshd' },
+      {
+        pid: 30,
+        name: 'simplescreenrecorder',
+        comm: 'simplescreenrec',
+        argv: ['/usr/bin/simplescreenrecorder', '--start-hidden'],
+      },
+      { pid: 31, name: 'sshd', comm: 'sshd', argv: ['sshd: candidate@pts/0'] },
     ]);
   });
 
