@@ -82,6 +82,8 @@ export function parseConfig(text: string, file = 'config'): AgentConfig {
     const doc = safeYaml(text);
     if (!doc) throw tooDeep();
     const yamlError = doc.errors[0];
+    // The parser catches its own stack overflow and reports it as a syntax error.
+    if (yamlError?.message.startsWith('Maximum call stack size exceeded')) throw tooDeep();
     if (yamlError) {
       const at = yamlError.linePos?.[0]
         ? ` (line ${yamlError.linePos[0].line}, column ${yamlError.linePos[0].col})`

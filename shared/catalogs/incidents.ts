@@ -116,11 +116,12 @@ export function incidentFromEvent(event: SeatEvent): AutomaticIncident | null {
           : '',
       ].join('');
       const repeats = event.repeats ? ` It tried ${event.repeats} more time(s) before this.` : '';
+      const why = `${event.reason.charAt(0).toUpperCase()}${event.reason.slice(1).replace(/\.?$/, '.')}`;
       return {
         kind: 'connector-refused',
         description: event.second
-          ? `A second connector tried to speak for the browser and was refused: ${who}. ${event.reason}${repeats}`
-          : `A program tried to speak for the browser and was refused: ${who}. ${event.reason}${repeats}`,
+          ? `A second connector tried to speak for the browser and was refused: ${who}. ${why}${repeats}`
+          : `A program tried to speak for the browser and was refused: ${who}. ${why}${repeats}`,
       };
     }
     case 'event/finding-raised': {
