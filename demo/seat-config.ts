@@ -46,9 +46,11 @@ export function demoBrowserFlags(): string[] {
     spkiHash: 'x',
     startUrl: 'https://example.org/',
   });
-  return auditLaunch(['chromium', ...args], null, { userDataDir: '/demo/profile', allowFlags: [] }).map(
+  const own = auditLaunch(['chromium', ...args], null, { userDataDir: '/demo/profile', allowFlags: [] }).map(
     (p) => p.flag,
   );
+  // On this one PC the invigilator's dashboard may be open in another Chromium, with a profile of its own.
+  return [...own, '--user-data-dir'];
 }
 
 export function demoRelaxations(facts: MachineFacts): Relaxation[] {
@@ -61,7 +63,7 @@ export function demoRelaxations(facts: MachineFacts): Relaxation[] {
     {
       what: 'browser.allowFlags',
       to: demoBrowserFlags().join(' '),
-      why: "the demo starts and drives its own Chromium with these flags (the unpacked extension, a private DevTools pipe, the awarding body's names mapped to the demo's page, its certificate trusted, headless without a display); the launch audit refuses each of them on a real seat.",
+      why: "the demo starts and drives its own Chromium with these flags (the unpacked extension, a private DevTools pipe, the awarding body's names mapped to the demo's page, its certificate trusted, headless without a display), and the invigilator's dashboard may be open in another Chromium on this same PC with a profile of its own; the launch audit refuses each of them on a real seat.",
     },
   ];
   if (facts.agentUser !== undefined && facts.agentUser !== 'root') {

@@ -50,7 +50,7 @@ const resolved = (p: string) => {
 /** The managed browser's program(s) on this PC, resolved through links. */
 export function managedBrowserExecutables(config: AgentConfig, platform = process.platform): string[] {
   if (config.browser.executable) return [resolved(config.browser.executable)];
-  const known = (BROWSER_EXECUTABLES[platform] ?? {})[config.browser.name] ?? [];
+  const known = BROWSER_EXECUTABLES[platform]?.[config.browser.name] ?? [];
   const present = known.filter((p) => existsSync(p));
   return [...new Set((present.length > 0 ? present : known).map(resolved))];
 }

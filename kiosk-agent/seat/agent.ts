@@ -184,7 +184,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       message(client, message) {
         handleClientMessage(client, message);
       },
-      identify: (socket) => identifyPeer(socket, expectations),
+      identify: (socket, pid) => identifyPeer(socket, expectations, pid),
       closed(client) {
         const wasHolder = admission.linked() === client;
         admission.closed(client);

@@ -21,6 +21,7 @@ import {
   MAX_TO_EXTENSION_BYTES,
 } from '../../shared/schemas/native.ts';
 import type { PeerInfo } from '../link-trust/identify.ts';
+import { WindowsPipeServer } from '../link-trust/windows-pipe.ts';
 import { encodeFrame, FrameReader, FramingError } from '../native-host/framing.ts';
 import {
   isNamedPipe,
@@ -53,8 +54,8 @@ export interface Client {
 export interface LocalServerHandlers {
   message(client: Client, message: ClientToAgent): void;
   closed(client: Client): void;
-  /** Who is at the other end of a new connection. */
-  identify?(socket: Socket): PeerInfo;
+  /** Who is at the other end of a new connection (`pid` when the server already knows it: Windows). */
+  identify?(socket: Socket, pid?: number): PeerInfo;
   log: {
     warn(obj: object, msg?: string): void;
     info(obj: object, msg?: string): void;
@@ -89,6 +90,7 @@ export function parseClientMessage(
 
 export class LocalServer {
   private server: Server | null = null;
+  private windowsPipe: WindowsPipeServer | null = null;
   private readonly clients = new Set<Client & { socket: Socket }>();
   private nextId = 1;
 
@@ -99,6 +101,16 @@ export class LocalServer {
   ) {}
 
   async listen(): Promise<void> {
+    if (process.platform === 'win32' && isNamedPipe(this.path)) {
+      // Served through the Win32 API, so that each client's process id is known (windows-pipe.ts).
+      this.windowsPipe = new WindowsPipeServer(
+        this.path,
+        (socket, pid) => this.accept(socket, pid ?? undefined),
+        (error) => this.handlers.log.warn({ err: error }, 'named pipe error'),
+      );
+      this.windowsPipe.listen();
+      return;
+    }
     preparePrivateDir(this.path, this.access);
     if (!isNamedPipe(this.path) && existsSync(this.path)) {
       if (await socketAnswers(this.path)) {
@@ -131,11 +143,13 @@ export class LocalServer {
 
   async close(): Promise<void> {
     for (const c of this.clients) c.socket.destroy();
+    this.windowsPipe?.close();
+    this.windowsPipe = null;
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server = null;
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, pid?: number): void {
     const reader = new FrameReader(MAX_SOCKET_FRAME_BYTES, 'message');
     let refused = false;
     const client: Client & { socket: Socket } = {
@@ -184,7 +198,7 @@ export class LocalServer {
     });
     if (this.handlers.identify) {
       try {
-        client.peer = this.handlers.identify(socket);
+        client.peer = this.handlers.identify(socket, pid);
       } catch (error) {
         this.handlers.log.error({ client: client.id, err: error }, 'could not identify a connection');
       }

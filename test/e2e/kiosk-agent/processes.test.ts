@@ -136,7 +136,9 @@ describe('programs known by what runs (Linux: the executable behind /proc/PID/ex
     const finding = evaluateProcesses(scanner.scan(), index, 'chromium').find(
       (r) => r.id === 'password-manager',
     )?.findings[0];
-    expect(finding?.message).toMatch(/KeePassXC, a password manager, is running \(process notes, pid \d+\)/);
+    expect(finding?.message).toMatch(
+      /KeePassXC, a password manager, is running \(process notes, pid \d+; it runs keepassxc\)/,
+    );
     expect(finding?.message).toMatch(/started from \/tmp\/invigil-proc-\w+, a folder users can write to/);
     expect(finding?.details).toMatchObject({ userWritable: true });
 
