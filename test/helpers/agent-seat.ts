@@ -15,7 +15,8 @@ import { type ReadyConsole, startReadyConsole } from './console-process.ts';
 export const NOBODY = 65534;
 export const NOGROUP = 65534;
 /** The candidate's forging program (plain JavaScript: it runs as `nobody` without the test runner). */
-export const FORGER = resolve(import.meta.dirname, 'agent-forger.mjs');
+// Relative to the repository (this file is also bundled into benchmarks, from bench/agent/).
+export const FORGER = resolve(import.meta.dirname, '../../test/helpers/agent-forger.mjs');
 
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) {
