@@ -65,6 +65,9 @@ every 30 s), serves the local socket the browser's native host connects to, stor
 (SQLite) until the console acknowledges them, and reports the seat's status to the console named
 in the config (after \`invigil enrol\`). Meant to run as a service: \`invigil install-service\`
 runs it as root with the seat account's group and --socket-access group.
+Only the installed native host, started by the managed browser, may speak for the extension on the
+socket (the agent asks the kernel who connected; it must run as root to see that), one at a time; any
+other program is refused, and the refusal is an incident on the console.
 Logs are JSON lines (pino) on stdout; stop it with SIGTERM or Ctrl+C.
 
 Flags:

@@ -455,6 +455,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   }
   addEvents([event('event/agent-started', { version })]);
   log.info({ socket: socketPath, store: dbFile, displays: source, version }, 'Invigil agent started');
+  if (config.link.accept === 'installed-host' && process.platform !== 'win32' && process.getuid?.() !== 0) {
+    log.warn(
+      { link: config.link.accept },
+      'the agent does not run as root, so it cannot see which program connects to its socket: every native host will be refused. Run it as root (invigil install-service), or set link.accept: any for development',
+    );
+  }
 
   let firstDone: () => void = () => {};
   const firstRound = new Promise<void>((r) => {
