@@ -186,7 +186,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       },
       identify: (socket, pid) => identifyPeer(socket, expectations, pid),
       closed(client) {
-        const wasHolder = admission.linked() === client;
+        const wasHolder = admission.holds(client);
         admission.closed(client);
         // While the agent itself stops, links close because of it: nothing to record, and the
         // store may already be closed.

@@ -43,6 +43,11 @@ export class LinkAdmission {
     return this.holder && !this.holder.closed ? this.holder : null;
   }
 
+  /** Whether `client` is (or, closing, was) the connection that speaks for the browser. */
+  holds(client: Client): boolean {
+    return this.holder === client;
+  }
+
   /**
    * Runs `handle` once `client` may speak for the browser (at once, or after a wait); never when it
    * is refused.

@@ -73,6 +73,12 @@ describe('the extension and the agent, through invigil native-host', () => {
     await host.next(isAck(events.map((e) => e.id)));
     const stored = storedEvents(dbFile).filter((e) => e.type === 'event/focus-lost');
     expect(stored.map((e) => e.id)).toEqual(events.map((e) => e.id));
+
+    // The browser closing the link is recorded (an incident on the console: the browser stopped reporting).
+    await host.close();
+    await waitFor('the agent to record the link going', () =>
+      storedEvents(dbFile).some((e) => e.type === 'event/extension-link' && !e.connected),
+    );
   });
 
   test('with the agent down the extension hears "unavailable" and nothing is acknowledged; then it reconnects', async () => {

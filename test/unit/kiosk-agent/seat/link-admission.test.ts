@@ -101,7 +101,11 @@ describe('which connection speaks for the browser', () => {
     let handled = 0;
     a.request(fresh, () => handled++);
     old.close();
+    // Closing, it is still known as the one that spoke for the browser (the agent records its going).
+    expect(a.holds(old)).toBe(true);
+    expect(a.linked()).toBeNull();
     a.closed(old);
+    expect(a.holds(old)).toBe(false);
     await new Promise((r) => setTimeout(r, 100));
     expect(handled).toBe(1);
     expect(a.linked()).toBe(fresh);
