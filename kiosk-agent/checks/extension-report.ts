@@ -2,8 +2,15 @@
  * `extension`: the extension's latest compliance report and its age. The agent cannot see inside
  * the browser; the extension can. So a seat without a recent report is Not ready (three missed
  * heartbeats count as silence), and the report's own failed checks become the seat's findings.
+ *
+ * How often the extension must report comes from the seat's own config (the heartbeat IT deploys in
+ * the extension's policy, `policy.extension.heartbeatSeconds`, default 5 s), never from the report: a
+ * forged report that claimed `heartbeatSeconds: 60` once kept a seat Ready for 180 s after its sender
+ * stopped. A link that stays open but sends nothing is as silent as a closed one.
  */
 import type { CheckResult, Finding } from '../../shared/schemas/common.ts';
+import type { AgentConfig } from '../../shared/schemas/config.ts';
+import { POLICY_DEFAULTS } from '../../shared/schemas/policy.ts';
 import type { ComplianceReport } from '../../shared/schemas/report.ts';
 import { agentFinding, checkResult } from './results.ts';
 
@@ -26,10 +33,16 @@ export interface ExtensionEvaluation {
   ageSeconds: number | null;
 }
 
+/** The heartbeat this seat's extension is deployed with (its policy), from the seat's config. */
+export function expectedHeartbeatSeconds(config: AgentConfig): number {
+  return config.policy?.extension.heartbeatSeconds ?? POLICY_DEFAULTS.heartbeatSeconds;
+}
+
 export function evaluateExtension(
   state: ExtensionState,
   now: number,
   required: boolean,
+  heartbeatSeconds: number = POLICY_DEFAULTS.heartbeatSeconds,
 ): ExtensionEvaluation {
   const { report, receivedAt } = state;
   const ageSeconds = receivedAt === undefined ? null : Math.max(0, Math.round((now - receivedAt) / 100) / 10);
@@ -58,16 +71,21 @@ export function evaluateExtension(
       ),
     );
   } else {
-    const limit = report.heartbeatSeconds * SILENT_AFTER_HEARTBEATS;
+    const limit = heartbeatSeconds * SILENT_AFTER_HEARTBEATS;
     if ((ageSeconds ?? 0) > limit) {
       findings.push(
         agentFinding(
           'extension-silent',
           // No running count of seconds here: the message is part of the status, which should change only when the situation does.
-          `The Invigil extension has not reported for over ${limit} s (it reports every ${report.heartbeatSeconds} s)${state.linked ? '' : ' and is not connected'}.`,
+          `The Invigil extension has not reported for over ${limit} s (this seat expects a report every ${heartbeatSeconds} s)${state.linked ? ', though its connection is open' : ' and is not connected'}.`,
           {
             subject: 'Invigil extension',
-            details: { ageSeconds, heartbeatSeconds: report.heartbeatSeconds, linked: state.linked },
+            details: {
+              ageSeconds,
+              heartbeatSeconds,
+              reportSays: report.heartbeatSeconds,
+              linked: state.linked,
+            },
           },
         ),
       );

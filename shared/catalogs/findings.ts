@@ -181,6 +181,28 @@ export const FINDINGS = {
     remedy:
       "Start the Invigil agent service and open the managed browser; `invigil check` then includes the extension's report.",
   },
+  'browser-launch-flag': {
+    severity: 'block',
+    source: 'agent',
+    check: 'browser-launch',
+    title: 'The managed browser was started in a way that undermines the lockdown',
+    remedy:
+      'Close that browser window and start the browser from the exam shortcut, without extra flags or environment.',
+  },
+  'connector-unchecked': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'extension',
+    title: "The agent accepts any program as the browser's connector (a development setting)",
+    remedy: 'Remove `link.accept: any` from the seat config: exam PCs accept only the installed native host.',
+  },
+  'config-credential-exposed': {
+    severity: 'block',
+    source: 'agent',
+    check: 'config',
+    title: "The seat's config file holds its console credential and other users can read it",
+    remedy: 'Make the config file readable by root only: chmod 600 FILE (owner root).',
+  },
   'check-error': {
     severity: 'block',
     source: 'agent',
