@@ -169,9 +169,9 @@ function withError(result: CheckResult, error: string | undefined): CheckResult 
   };
 }
 
-function listHosts(hosts: readonly string[]): string {
-  if (hosts.length <= 3) return hosts.join(', ');
-  return `${hosts.slice(0, 3).join(', ')} and ${hosts.length - 3} more`;
+function listHosts(hosts: readonly string[], shown = 3): string {
+  if (hosts.length <= shown) return hosts.join(', ');
+  return `${hosts.slice(0, shown).join(', ')} and ${hosts.length - shown} more`;
 }
 
 function siteBlockingCheck(status: StatusSections): CheckResult {
@@ -411,8 +411,9 @@ function resourceHostsCheck(resources: StatusSections['resourceHosts'], policy: 
   const blocked = hosts.filter((h) => h.blocked).map((h) => h.host);
   const reached = hosts.filter((h) => !h.blocked).map((h) => h.host);
   const parts = [
-    reached.length > 0 ? `The assessment pages reached ${listHosts(reached)}.` : '',
-    blocked.length > 0 ? `Blocked: ${listHosts(blocked)}.` : '',
+    // IT reads this list to decide on allowedResourceHosts: name them (a bounded number; the report has all).
+    reached.length > 0 ? `The assessment pages reached ${listHosts(reached, 20)}.` : '',
+    blocked.length > 0 ? `Blocked: ${listHosts(blocked, 20)}.` : '',
     hosts.some((h) => h.fromWorker) ? 'Some requests came from a worker of the page.' : '',
     mode,
   ];
