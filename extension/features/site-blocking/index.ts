@@ -37,7 +37,7 @@ export default defineFeature({
       chrome.webRequest.onBeforeRedirect,
       (d) => {
         const target = redirectTarget(d.redirectUrl, origin, PAGES);
-        if (target === null) return;
+        if (target === null || d.tabId < 0) return;
         const state = {
           allowedHosts: ctx.policy.get().policy.allowedHosts,
           held: ctx.gate.get().state === 'held',
@@ -64,16 +64,15 @@ export default defineFeature({
           guard.check(d.tabId, d.url);
           return;
         }
-        if (kind !== 'web') return;
+        // No tab: a prerender or a worker's navigation, not something the candidate did.
+        if (kind !== 'web' || d.tabId < 0) return;
         const logged = attempts.record({
           tabId: d.tabId,
           frameId: d.frameId,
           url: d.url,
           reason: 'not-allowed',
         });
-        if (d.frameId === 0 && logged) {
-          chrome.tabs.update(d.tabId, { url: blockedPageUrl(d.url, 'not-allowed') }).catch(() => undefined);
-        }
+        if (d.frameId === 0 && logged) void replaceErrorPage(d.tabId, d.url);
       },
       ctx.signal,
     );
@@ -137,6 +136,21 @@ export default defineFeature({
     })();
   },
 });
+
+/** How long the browser's own error page may show before our blocked page takes its place. */
+const ERROR_PAGE_MS = 250;
+
+/**
+ * Replaces the browser's "blocked by your organisation" page with ours (which offers the way back),
+ * but only while the tab still shows it: a tab the candidate has meanwhile sent somewhere else is
+ * never pulled back to the blocked page.
+ */
+async function replaceErrorPage(tabId: number, url: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, ERROR_PAGE_MS));
+  const tab = await chrome.tabs.get(tabId).catch(() => undefined);
+  if (!tab || tab.url !== url || (tab.pendingUrl !== undefined && tab.pendingUrl !== url)) return;
+  await chrome.tabs.update(tabId, { url: blockedPageUrl(url, 'not-allowed') }).catch(() => undefined);
+}
 
 /** Writes the rules for the current policy and gate, one write at a time, and reads them back. */
 class RuleWriter {

@@ -160,6 +160,15 @@ describe("what the browser's own policy refuses is logged like the extension's b
     expect(await page.$eval('#host', (e) => e.textContent)).toBe('awarding.theimi.org.uk');
   });
 
+  test('a candidate who moves on at once is not pulled back to the blocked page', async () => {
+    await page.goto('about:blank');
+    await page.goto('http://answers.example.net/and-then').catch(() => undefined);
+    await page.goto('http://awarding.theimi.org.uk/moved-on');
+    await blockedEvent((e) => e.url === 'http://answers.example.net/and-then');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(page.url()).toBe('http://awarding.theimi.org.uk/moved-on');
+  });
+
   test('the allowed site itself still loads', async () => {
     await page.goto('http://awarding.theimi.org.uk/exam');
     expect(await page.$eval('#host', (e) => e.textContent)).toBe('awarding.theimi.org.uk');
