@@ -16,6 +16,7 @@ import type { HostToExtension } from '../../shared/schemas/native.ts';
 import type { SeatStatus } from '../../shared/schemas/protocol.ts';
 import type { ComplianceReport } from '../../shared/schemas/report.ts';
 import {
+  type ConnectedDisplay,
   DISPLAY_CHECK,
   displayFingerprint,
   displaySource,
@@ -375,7 +376,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const heartbeatSeconds = expectedHeartbeatSeconds(config);
   function evaluateExtensionNow(): void {
     const e = evaluateExtension(
-      { ...(latestReport ?? {}), linked: linked() },
+      { ...(latestReport ?? {}), linked: linked(), ...(lastDisplays ? { displays: lastDisplays } : {}) },
       Date.now(),
       config.browser.requireExtension,
       heartbeatSeconds,
@@ -419,6 +420,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const source = displaySource();
   let lastDisplayPrint: string | null | undefined;
   let lastDisplayFull = 0;
+  /** The latest full listing, for comparing with the browser's own count (extension-report.ts). */
+  let lastDisplays: ConnectedDisplay[] | undefined;
   const displaysTick = async () => {
     const print = await displayFingerprint(source);
     const due =
@@ -430,9 +433,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     lastDisplayFull = Date.now();
     setGroup(
       'displays',
-      await guarded([DISPLAY_CHECK], async () => [
-        evaluateDisplays(await listDisplays(source), config.displays.allowed),
-      ]),
+      await guarded([DISPLAY_CHECK], async () => {
+        lastDisplays = undefined;
+        const list = await listDisplays(source);
+        lastDisplays = list;
+        return [evaluateDisplays(list, config.displays.allowed)];
+      }),
     );
   };
 

@@ -58,6 +58,7 @@ export const PolicyConfigSchema = z
         otherExtensions: PolicyFieldSchemas.otherExtensions.optional(),
         heartbeatSeconds: PolicyFieldSchemas.heartbeatSeconds.optional(),
         requireRelease: PolicyFieldSchemas.requireRelease.optional(),
+        allowedResourceHosts: PolicyFieldSchemas.allowedResourceHosts.optional(),
       })
       .strict()
       .default({}),

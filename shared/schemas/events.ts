@@ -39,7 +39,14 @@ export const SeatEventSchema = z.discriminatedUnion('type', [
   z.object({
     ...base,
     type: z.literal('event/setting-reverted'),
-    setting: z.enum(['passwordSaving', 'autofillAddress', 'autofillCreditCard']),
+    setting: z.enum([
+      'passwordSaving',
+      'autofillAddress',
+      'autofillCreditCard',
+      'translationService',
+      'spellingService',
+      'searchSuggest',
+    ]),
     /** False when the setting could not be turned off again (another extension or policy controls it). */
     restored: z.boolean(),
   }),
