@@ -404,7 +404,8 @@ export class Demo {
     // The agent last, once the candidate's first page has loaded: a gate instruction reaching the
     // extension while the browser's very first navigation is in flight can leave the tab blank
     // (seen in headless Chromium 150 when both start together).
-    await this.browser.firstPage(20_000);
+    const first = await this.browser.firstPage(20_000);
+    if (first.note) this.detail(first.note);
     this.checkpoint();
     const agentArgs = ['agent', '--config', seatFile];
     this.step(`Agent: ${this.command(agentArgs)}`);
