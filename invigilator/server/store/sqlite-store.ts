@@ -518,14 +518,14 @@ export class SqliteStore implements Store {
   }
 
   async replacementByCredential(credentialHash: string): Promise<ReplacementRow | undefined> {
-    const row = this.db
-      .prepare('SELECT * FROM seat_replacements WHERE credential_hash = ?')
-      .get(credentialHash) as Row | undefined;
+    const row = this.db.prepare(`${REPLACEMENT_SELECT} WHERE r.credential_hash = ?`).get(credentialHash) as
+      | Row
+      | undefined;
     return row && replacementRow(row);
   }
 
   async getReplacement(id: string): Promise<ReplacementRow | undefined> {
-    const row = this.db.prepare('SELECT * FROM seat_replacements WHERE id = ?').get(id) as Row | undefined;
+    const row = this.db.prepare(`${REPLACEMENT_SELECT} WHERE r.id = ?`).get(id) as Row | undefined;
     return row && replacementRow(row);
   }
 
@@ -536,11 +536,11 @@ export class SqliteStore implements Store {
     const rows = query.pendingOnly
       ? this.db
           .prepare(
-            "SELECT * FROM seat_replacements WHERE centre_id = ? AND status = 'pending' ORDER BY requested_at DESC LIMIT ?",
+            `${REPLACEMENT_SELECT} WHERE r.centre_id = ? AND r.status = 'pending' ORDER BY r.requested_at DESC LIMIT ?`,
           )
           .all(centreId, query.limit)
       : this.db
-          .prepare('SELECT * FROM seat_replacements WHERE centre_id = ? ORDER BY requested_at DESC LIMIT ?')
+          .prepare(`${REPLACEMENT_SELECT} WHERE r.centre_id = ? ORDER BY r.requested_at DESC LIMIT ?`)
           .all(centreId, query.limit);
     return (rows as Row[]).map(replacementRow);
   }
@@ -599,8 +599,8 @@ export class SqliteStore implements Store {
           kind: 'seat-replacement',
           description:
             decision === 'approved'
-              ? `${by} approved the PC at ${from} as ${seat.pcName}: it reports as this seat from now on, and the previous PC's credential no longer works.`
-              : `${by} refused the PC at ${from} as ${seat.pcName}: its credential never works.`,
+              ? `${by} approved the PC that enrolled as ${seat.pcName} from ${from}: it reports as this seat from now on, and the previous PC's credential no longer works.`
+              : `${by} refused the PC that enrolled as ${seat.pcName} from ${from}: its credential never works.`,
           at: now,
           seatId: seat.id,
           sittingId: where?.sittingId ?? null,
@@ -608,7 +608,7 @@ export class SqliteStore implements Store {
         },
         null,
       );
-      const decided = this.db.prepare('SELECT * FROM seat_replacements WHERE id = ?').get(id) as Row;
+      const decided = this.db.prepare(`${REPLACEMENT_SELECT} WHERE r.id = ?`).get(id) as Row;
       return { replacement: replacementRow(decided), seat, incidentId };
     });
     if (!result) return null;
@@ -1325,9 +1325,12 @@ function replacementRow(r: Row): ReplacementRow {
     requestedAt: str(r.requested_at),
     status: str(r.status) as ReplacementRow['status'],
     decidedAt: strOrNull(r.decided_at),
-    decidedBy: strOrNull(r.decided_by_name ?? r.decided_by),
+    decidedBy: strOrNull(r.decided_by_name),
   };
 }
+
+const REPLACEMENT_SELECT =
+  'SELECT r.*, i.name AS decided_by_name FROM seat_replacements r LEFT JOIN invigilators i ON i.id = r.decided_by';
 
 const NOTICE_ADDRESSES = 5;
 const NOTICE_SELECT = 'SELECT n.*, s.pc_name FROM seat_notices n JOIN seats s ON s.id = n.seat_id';
