@@ -115,10 +115,14 @@ export function describeBudget(what: BudgetExceeded, limits: SeatBudgetLimits): 
     case 'messages':
       return `more than ${limits.messagesPerSecond} messages a second (bursts of ${limits.messageBurst})`;
     case 'bytes':
-      return `more than ${Math.round(limits.bytesPerSecond / 1024)} KB a second (bursts of ${Math.round(limits.byteBurst / 1024)} KB)`;
+      return `more than ${size(limits.bytesPerSecond)} a second (bursts of ${size(limits.byteBurst)})`;
     case 'events':
       return `more than ${limits.eventsPerMinute} events a minute (bursts of ${limits.eventBurst})`;
     case 'stored':
-      return `more than ${Math.round(limits.storedBytesPerSitting / (1024 * 1024))} MB of events in this sitting (further events are kept as their id, type and time only)`;
+      return `more than ${size(limits.storedBytesPerSitting)} of events in this sitting (further events are kept as their id, type and time only)`;
   }
+}
+
+function size(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MB` : `${Math.round(bytes / 1024)} KB`;
 }

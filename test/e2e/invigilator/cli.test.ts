@@ -191,6 +191,33 @@ describe('invigil enrol', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  test('a PC name already enrolled: the credential is written, and it says a coordinator must approve it', () => {
+    const first = join(dir, 'first.json');
+    const second = join(dir, 'second.json');
+    const args = (file: string) => [
+      'enrol',
+      '--console',
+      consoleProc.url,
+      '--code',
+      code,
+      '--config',
+      file,
+      '--pc-name',
+      'PC-TWICE',
+    ];
+    expect(invigil(args(first)).status).toBe(0);
+    const r = invigil(args(second));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      '"PC-TWICE" is already enrolled, so this PC is waiting for a coordinator to approve it as its replacement (in the dashboard, under Notices).',
+    );
+    const a = AgentConfigSchema.parse(JSON.parse(readFileSync(first, 'utf8')));
+    const b = AgentConfigSchema.parse(JSON.parse(readFileSync(second, 'utf8')));
+    expect(b.console?.seatId).toBe(a.console?.seatId);
+    expect(b.console?.credential).not.toBe(a.console?.credential);
+  });
+
   test('a wrong code is refused with the console’s reason, exit 1, and the file is untouched', () => {
     const file = join(dir, 'untouched.json');
     writeFileSync(file, '{"seat": {"pcName": "PC-9"}}\n');
