@@ -234,6 +234,8 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
     seatMessages: hub.stats.messages,
     seatEventsStored: hub.stats.eventsStored,
     refusedConnections: hub.stats.refused,
+    seatsPausedOverBudget: hub.stats.pauses,
+    socketsDroppedNotReading: hub.stats.dropped + live.stats.dropped,
     eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
     eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
   }));

@@ -72,7 +72,14 @@ export class LiveHub {
 
   private schedule(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), this.pushMs);
+    this.timer = setTimeout(() => {
+      try {
+        this.flush();
+      } catch (error) {
+        this.timer = null;
+        this.log.error({ err: error }, 'live push failed');
+      }
+    }, this.pushMs);
   }
 
   private flush(): void {

@@ -35,4 +35,15 @@ test('an error about a bad body quotes a bounded slice of it, never the whole', 
   const r = await ready.admin.post('/api/sittings', `{"room": "${'A'.repeat(200_000)}`);
   expect(r.status).toBe(400);
   expect(r.text.length).toBeLessThan(1000);
+  // A key the sender chose is part of zod's message ("Unrecognized key"): bounded too.
+  const key = await ready.admin.post('/api/sittings', {
+    room: 'Room 1',
+    startsAt: new Date().toISOString(),
+    invigilatorIds: [],
+    entries: [],
+    ['K'.repeat(200_000)]: 1,
+  });
+  expect(key.status).toBe(400);
+  expect(key.body.error).toMatch(/Unrecognized key/);
+  expect(key.text.length).toBeLessThan(1000);
 });
