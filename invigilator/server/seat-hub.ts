@@ -81,6 +81,10 @@ export const CLOSE_TOO_MUCH = 4008;
 export const CLOSE_REVOKED = 4001;
 /** Messages held while a seat is paused (already read from its socket before the pause took hold). */
 const MAX_DEFERRED_BYTES = 1024 * 1024;
+/** Events written in one transaction at most (a burst is written in slices). */
+const MAX_EVENTS_PER_WRITE = 400;
+/** Seat work goes on this long at most before other sockets get a turn. */
+const YIELD_AFTER_MS = 10;
 /** Of an invalid event's text, this much is kept with it. */
 const MAX_REJECTED_CHARS = 16_000;
 /** At most this many replacement requests may wait for one seat. */
@@ -146,6 +150,8 @@ export class SeatHub {
   private readonly batchMs: number;
   private readonly sweepMs: number;
   private lastSweep = Date.now();
+  /** performance.now() when the current stretch of seat work began (0: none). */
+  private busySince = 0;
   private skippedSweeps = 0;
   private readonly offlineAfterMs: number;
   private readonly clientAddress: (req: IncomingMessage) => string;
@@ -986,7 +992,10 @@ export class SeatHub {
       return;
     }
     const events = envelope.data.events;
+    // Charged, and the seat paused if that puts it over, before anything else: what it sends next waits.
     const overEvents = s.budget.eventsReceived(events.length);
+    if (overEvents) this.overBudget(s, ws, overEvents, 'seat/events');
+    await this.yieldIfBusy();
     const receivedAt = new Date().toISOString();
     const a = this.assignments.get(s.seat.id);
     const sittingId = a?.sittingId ?? null;
@@ -1071,8 +1080,7 @@ export class SeatHub {
       }
     }
     this.scheduleEventFlush();
-    if (overEvents) this.overBudget(s, ws, overEvents, 'seat/events');
-    else if (overStored) this.overBudget(s, ws, 'stored', 'seat/events');
+    if (overStored) this.overBudget(s, ws, 'stored', 'seat/events');
   }
 
   /** Characters of events stored for the seat in this sitting (or today, outside sittings), read once. */
@@ -1102,8 +1110,9 @@ export class SeatHub {
 
   /** One transaction for every event that arrived meanwhile; acknowledgements only after it commits. */
   private async flushEvents(): Promise<void> {
-    const batch = this.eventQueue;
-    this.eventQueue = [];
+    // At most a few hundred events a transaction: a burst is written in slices, with other sockets
+    // served between them, rather than in one long write that holds every seat up.
+    const batch = this.eventQueue.splice(0, MAX_EVENTS_PER_WRITE);
     try {
       const incidents = await this.store.storeSeatEvents(batch.map((b) => b.item));
       this.stats.eventsStored += batch.length;
@@ -1120,8 +1129,26 @@ export class SeatHub {
       this.log.error({ err: error, events: batch.length }, 'could not store seat events');
     } finally {
       this.eventFlush = null;
-      if (this.eventQueue.length > 0) this.scheduleEventFlush();
+      if (this.eventQueue.length >= MAX_EVENTS_PER_WRITE) {
+        this.eventFlush = new Promise<void>((r) => setImmediate(r)).then(() => this.flushEvents());
+      } else if (this.eventQueue.length > 0) this.scheduleEventFlush();
     }
+  }
+
+  /**
+   * Seat work that has gone on for a while without a break (a burst of large frames read at once) lets
+   * the event loop serve other sockets before going on.
+   */
+  private async yieldIfBusy(): Promise<void> {
+    const now = performance.now();
+    if (this.busySince === 0) {
+      this.busySince = now;
+      setImmediate(() => {
+        this.busySince = 0;
+      });
+      return;
+    }
+    if (now - this.busySince >= YIELD_AFTER_MS) await new Promise<void>((r) => setImmediate(r));
   }
 
   async flushStatuses(): Promise<void> {

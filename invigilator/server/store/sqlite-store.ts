@@ -773,7 +773,7 @@ export class SqliteStore implements Store {
         recordedBy,
         this.now(),
         incident.count ?? 1,
-        utc(incident.at),
+        utc(incident.lastAt ?? incident.at),
       );
     return id;
   }
@@ -785,7 +785,8 @@ export class SqliteStore implements Store {
    */
   private recordIncident(centreId: string, incident: NewIncident, eventId: string | null): string {
     if (incident.seatId) {
-      const at = Date.parse(incident.at);
+      const first = Date.parse(incident.at);
+      const last = utc(incident.lastAt ?? incident.at);
       const prev = this.db
         .prepare(
           `SELECT id, at, last_at FROM incidents WHERE seat_id = ? AND kind = ? AND last_at >= ? AND last_at <= ?
@@ -794,17 +795,17 @@ export class SqliteStore implements Store {
         .get(
           incident.seatId,
           incident.kind,
-          new Date(at - INCIDENT_COALESCE_MS).toISOString(),
-          new Date(at + INCIDENT_COALESCE_MS).toISOString(),
+          new Date(first - INCIDENT_COALESCE_MS).toISOString(),
+          new Date(Date.parse(last) + INCIDENT_COALESCE_MS).toISOString(),
           incident.description,
           incident.sittingId,
         ) as Row | undefined;
       if (prev) {
-        const first = Date.parse(str(prev.at)) <= at ? str(prev.at) : incident.at;
-        const last = str(prev.last_at) >= utc(incident.at) ? str(prev.last_at) : utc(incident.at);
+        const at = Date.parse(str(prev.at)) <= first ? str(prev.at) : incident.at;
+        const lastAt = str(prev.last_at) >= last ? str(prev.last_at) : last;
         this.db
           .prepare('UPDATE incidents SET count = count + ?, at = ?, last_at = ? WHERE id = ?')
-          .run(incident.count ?? 1, first, last, prev.id);
+          .run(incident.count ?? 1, at, lastAt, prev.id);
         return str(prev.id);
       }
     }
@@ -830,7 +831,9 @@ export class SqliteStore implements Store {
       'INSERT OR IGNORE INTO seat_events (id, seat_id, type, at, received_at, json, sitting_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     const ids = this.tx(() => {
-      const touched = new Set<string>();
+      // The same incident repeated within the batch (a seat repeating itself) is grouped first, so that
+      // a batch of a thousand repeats costs one look-up, not a thousand.
+      const groups = new Map<string, { e: IncomingSeatEvent; ms: number }[]>();
       for (const e of events) {
         const r = insert.run(
           e.event.id,
@@ -842,8 +845,38 @@ export class SqliteStore implements Store {
           e.sittingId,
         );
         // An id already stored is a resend after a lost ack: store nothing twice.
-        if (r.changes === 1 && e.incident)
-          touched.add(this.recordIncident(e.centreId, e.incident, e.event.id));
+        if (r.changes !== 1 || !e.incident) continue;
+        const i = e.incident;
+        const key = [e.centreId, i.seatId, i.kind, i.description, i.sittingId].join('\u0000');
+        const list = groups.get(key) ?? [];
+        list.push({ e, ms: Date.parse(i.at) });
+        groups.set(key, list);
+      }
+      const touched = new Set<string>();
+      for (const list of groups.values()) {
+        list.sort((a, b) => a.ms - b.ms);
+        let run: typeof list = [];
+        const record = () => {
+          const first = run[0];
+          const last = run[run.length - 1];
+          if (!first?.e.incident || !last?.e.incident) return;
+          touched.add(
+            this.recordIncident(
+              first.e.centreId,
+              { ...first.e.incident, count: run.length, lastAt: last.e.incident.at },
+              first.e.event.id,
+            ),
+          );
+        };
+        for (const item of list) {
+          const prev = run[run.length - 1];
+          if (prev && item.ms - prev.ms > INCIDENT_COALESCE_MS) {
+            record();
+            run = [];
+          }
+          run.push(item);
+        }
+        record();
       }
       return [...touched];
     });

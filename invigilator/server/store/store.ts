@@ -130,6 +130,8 @@ export interface NewIncident {
   at: string;
   /** How many times it happened (default once): a batch of refused connections is one incident of many. */
   count?: number;
+  /** When it last happened, when `count` repeats are recorded at once (default: `at`). */
+  lastAt?: string;
   sittingId: string | null;
   entryId: string | null;
   seatId: string | null;
