@@ -294,13 +294,17 @@ export class Demo {
       password: randomBytes(12).toString('base64url'),
       role: 'invigilator',
     });
+    // Codes are single-use unless asked for more: this one is for exactly this PC and the simulated seats.
+    const enrolling = SIMULATED_SEATS.length + 1;
     const { code } = await api.post<{ code: string }>('/api/enrolment-codes', {
-      uses: SIMULATED_SEATS.length + 1,
+      uses: enrolling,
       validHours: 1,
     });
     this.step(`Demo centre "${DEMO_CENTRE_NAME}" set up through the console's setup link`);
     this.detail(`coordinator ${DEMO_COORDINATOR.name} (PIN ${DEMO_COORDINATOR.pin}, password ${password})`);
-    this.detail(`invigilator ${DEMO_INVIGILATOR.name}; enrolment code ${code}`);
+    this.detail(
+      `invigilator ${DEMO_INVIGILATOR.name}; enrolment code ${code} (for the ${enrolling} demo PCs, valid for an hour)`,
+    );
     this.checkpoint();
 
     // This PC's seat: what the real checks find here decides what the demo must relax.
