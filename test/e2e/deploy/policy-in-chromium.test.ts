@@ -1,0 +1,298 @@
+/**
+ * The Linux policy `invigil policy --browser chromium --os linux` writes, installed as machine
+ * policy (/etc/chromium/policies/managed) under real Chromium, tried as a candidate would.
+ *
+ * The test copy leaves out what stops the harness itself (their values are asserted in the file IT
+ * deploys, and remote debugging is tried separately with a browser the harness does not drive):
+ * - DeveloperToolsAvailability 2 and an ExtensionSettings block of `*`: the unpacked test build is
+ *   not loaded, or its worker never shows (see shared/toolchain-notes.md);
+ * - ExtensionDeveloperModeSettings 1: Chromium then refuses to load any unpacked extension, the
+ *   test build included ("blocked by the administrator");
+ * - RemoteDebuggingAllowed false: puppeteer drives Chromium through --remote-debugging-pipe, which
+ *   the policy refuses.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { EXTENSION_ID } from '../../../shared/constants.ts';
+import {
+  BASE_ARGS,
+  chromiumPath,
+  type LaunchedBrowser,
+  launchWithExtension,
+  registerBrowser,
+} from '../../helpers/chromium.ts';
+import { screenshot } from '../../helpers/extension-state.ts';
+import { installMachinePolicy, type MachinePolicy } from '../../helpers/machine-policy.ts';
+import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const CLI = join(ROOT, 'dist/cli/invigil.js');
+const ASSESSMENT = 'http://www.theimi.org.uk/awarding';
+/** Keys the harness cannot run under (see the note at the top). */
+const HARNESS_KEYS = [
+  'DeveloperToolsAvailability',
+  'ExtensionSettings',
+  'ExtensionDeveloperModeSettings',
+  'RemoteDebuggingAllowed',
+  'ExtensionInstallForcelist',
+];
+
+let work: string;
+let server: TestServer;
+let deployed: Record<string, unknown>;
+let testCopy: Record<string, unknown>;
+let policy: MachinePolicy | undefined;
+let seat: LaunchedBrowser | undefined;
+let worker: WebWorker;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'invigil-policy-e2e-'));
+  server = await startTestServer();
+  const config = join(work, 'seat.yaml');
+  writeFileSync(
+    config,
+    `policy:\n  extension:\n    allowedHosts: [theimi.org.uk]\n    assessmentUrl: ${ASSESSMENT}\n`,
+  );
+  deployed = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [CLI, 'policy', '--browser', 'chromium', '--os', 'linux', '--config', config],
+      {
+        encoding: 'utf8',
+      },
+    ),
+  ) as Record<string, unknown>;
+  testCopy = Object.fromEntries(Object.entries(deployed).filter(([k]) => !HARNESS_KEYS.includes(k)));
+  policy = await installMachinePolicy('policy-e2e', testCopy);
+  seat = await launchWithExtension({
+    allowMachinePolicy: true,
+    hostMap: { '*': server.target },
+    // The built-in AI APIs exist only in secure contexts: let the assessment's http test host count as one.
+    extraArgs: [`--unsafely-treat-insecure-origin-as-secure=${new URL(ASSESSMENT).origin}`],
+  });
+  worker = await seat.worker();
+}, 300_000); // waits for other suites' machine policy to be removed (a machine-wide lock)
+
+afterAll(async () => {
+  await seat?.close();
+  policy?.remove();
+  await server?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function newPage(): Promise<Page> {
+  const page = await seat?.browser.newPage();
+  if (!page) throw new Error('no browser');
+  return page;
+}
+
+/** What a page.goto came to: the error Chromium gave, or '' when it loaded. */
+async function visit(page: Page, url: string): Promise<string> {
+  return page.goto(url).then(
+    () => '',
+    (e: Error) => e.message,
+  );
+}
+
+describe('the Linux policy in real Chromium', () => {
+  test('the file IT deploys turns off developer tools, other and unpacked extensions, and remote debugging', () => {
+    expect(deployed.DeveloperToolsAvailability).toBe(2);
+    expect(deployed.ExtensionSettings).toMatchObject({ '*': { installation_mode: 'blocked' } });
+    expect(deployed.ExtensionDeveloperModeSettings).toBe(1);
+    expect(deployed.RemoteDebuggingAllowed).toBe(false);
+  });
+
+  test('a visit to another host is blocked by the browser itself', async () => {
+    const page = await newPage();
+    expect(await visit(page, 'http://answers.example.net/')).toContain('net::ERR_BLOCKED_BY_ADMINISTRATOR');
+    await page.close();
+  });
+
+  test("the assessment loads, and the new-tab page is still the extension's", async () => {
+    const page = await newPage();
+    const ok = await page.goto(ASSESSMENT);
+    expect(ok?.status()).toBe(200);
+    expect(await page.$eval('#host', (e) => e.textContent)).toBe('www.theimi.org.uk');
+    await page.close();
+    const tab = await newPage();
+    await tab.goto('chrome://newtab/');
+    expect(tab.url()).toBe(`chrome-extension://${EXTENSION_ID}/extension/pages/newtab/index.html`);
+    await screenshot(tab, 'policy-seat-new-tab');
+    await tab.close();
+  });
+
+  test('translation, the spelling service and search suggestions are off, and the candidate cannot turn them on', async () => {
+    const settings = await worker.evaluate(async () => ({
+      translation: await chrome.privacy.services.translationServiceEnabled.get({}),
+      spelling: await chrome.privacy.services.spellingServiceEnabled.get({}),
+      suggestions: await chrome.privacy.services.searchSuggestEnabled.get({}),
+    }));
+    expect(settings).toEqual({
+      translation: { value: false, levelOfControl: 'not_controllable' },
+      spelling: { value: false, levelOfControl: 'not_controllable' },
+      suggestions: { value: false, levelOfControl: 'not_controllable' },
+    });
+  });
+
+  test('autofill is off under both the old policy names and the one Chromium 156 replaces them with', async () => {
+    const settings = await worker.evaluate(async () => ({
+      addresses: await chrome.privacy.services.autofillAddressEnabled.get({}),
+      cards: await chrome.privacy.services.autofillCreditCardEnabled.get({}),
+      // chrome.privacy.services.autofillSettings: the setting AutofillSettings controls (Chromium 156).
+      settings: await (
+        chrome.privacy.services as unknown as Record<string, chrome.types.ChromeSetting<unknown>>
+      ).autofillSettings?.get({}),
+    }));
+    expect(settings.addresses).toEqual({ value: false, levelOfControl: 'not_controllable' });
+    expect(settings.cards).toEqual({ value: false, levelOfControl: 'not_controllable' });
+    // Chromium 156 also turns the deprecated AutofillAddressEnabled/AutofillCreditCardEnabled into an
+    // entry of its own ({contact_info, payments} on every site) beside the one the policy writes.
+    expect(settings.settings?.levelOfControl).toBe('not_controllable');
+    expect(settings.settings?.value).toEqual(
+      expect.arrayContaining([{ urlPattern: '*', blockedTypes: ['all'] }]),
+    );
+  });
+
+  test('an allowed page cannot use the built-in AI APIs (LanguageModel, Summarizer, Translator)', async () => {
+    const page = await newPage();
+    await page.goto(ASSESSMENT);
+    const probe = await page.evaluate(async () => {
+      type Api = { availability(o?: unknown): Promise<string>; create(o?: unknown): Promise<unknown> };
+      const g = globalThis as unknown as Record<string, Api | undefined>;
+      const out: Record<string, string> = { secureContext: String(isSecureContext) };
+      const pending = () => new Promise<string>((r) => setTimeout(() => r('still pending after 5 s'), 5000));
+      for (const [name, options] of [
+        ['LanguageModel', undefined],
+        ['Summarizer', undefined],
+        ['Translator', { sourceLanguage: 'en', targetLanguage: 'fr' }],
+      ] as const) {
+        const api = g[name];
+        if (!api) {
+          out[name] = 'not exposed';
+          continue;
+        }
+        out[`${name}.availability`] = await api.availability(options).catch((e: Error) => `threw ${e.name}`);
+        out[`${name}.create`] = await Promise.race([
+          pending(),
+          api.create(options).then(
+            () => 'created',
+            (e: Error) => `${e.name}: ${e.message}`,
+          ),
+        ]);
+      }
+      return out;
+    });
+    expect(probe.secureContext).toBe('true');
+    // Without the policy Chromium 156 offers the Translator as 'downloadable' and starts fetching a
+    // language pack; LanguageModel and Summarizer fail because no model service runs here. With
+    // it, all three refuse, and the two model APIs say the enterprise policy is why.
+    expect(probe['Translator.availability']).toBe('unavailable');
+    expect(probe['Translator.create']).toMatch(/^NotSupportedError/);
+    for (const name of ['LanguageModel', 'Summarizer']) {
+      expect(probe[`${name}.availability`], name).toBe('unavailable');
+      expect(probe[`${name}.create`], name).toMatch(/enterprise policy/);
+    }
+    await page.close();
+  });
+});
+
+describe('a second Chromium the candidate starts with --disable-extensions, under the same machine policy', () => {
+  let second: Browser | undefined;
+  let unregister: (() => void) | undefined;
+  let profile: string;
+
+  beforeAll(async () => {
+    profile = mkdtempSync(join(tmpdir(), 'invigil-candidate-'));
+    unregister = registerBrowser();
+    second = await puppeteer.launch({
+      executablePath: chromiumPath(),
+      headless: true,
+      pipe: true,
+      userDataDir: profile,
+      // puppeteer passes --disable-extensions itself when no extension is asked for; say it anyway.
+      args: [...BASE_ARGS, '--disable-extensions', `--host-resolver-rules=MAP * ${server.target}`],
+    });
+  });
+
+  afterAll(async () => {
+    await second?.close().catch(() => undefined);
+    unregister?.();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test.each([
+    'chrome://settings/',
+    'chrome://password-manager/passwords',
+    'chrome://history/',
+    'chrome://extensions/',
+    'chrome://flags/',
+    'chrome://inspect/',
+    'chrome://policy/',
+    `view-source:${ASSESSMENT}`,
+    'file:///etc/hostname',
+  ])('cannot open %s', async (url) => {
+    const page = await second?.newPage();
+    if (!page) throw new Error('no browser');
+    expect(await visit(page, url)).toContain('net::ERR_BLOCKED_BY_ADMINISTRATOR');
+    await page.close();
+  });
+
+  test('can still open the assessment', async () => {
+    const page = await second?.newPage();
+    if (!page) throw new Error('no browser');
+    expect((await page.goto(ASSESSMENT))?.status()).toBe(200);
+    await page.close();
+  });
+});
+
+describe('remote debugging', () => {
+  let child: ChildProcess | undefined;
+  let profile: string;
+
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    policy?.update(testCopy);
+  });
+
+  test('a Chromium started with --remote-debugging-port under the deployed policy opens no debugging port', async () => {
+    // The whole deployed value now; RemoteDebuggingAllowed is read when a browser starts, so the
+    // browsers the harness already drives keep their pipe.
+    policy?.update({ ...testCopy, RemoteDebuggingAllowed: deployed.RemoteDebuggingAllowed });
+    profile = mkdtempSync(join(tmpdir(), 'invigil-debug-'));
+    const unregister = registerBrowser();
+    let stderr = '';
+    try {
+      child = spawn(
+        chromiumPath(),
+        [
+          ...BASE_ARGS,
+          '--headless',
+          '--remote-debugging-port=0',
+          `--user-data-dir=${profile}`,
+          'about:blank',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const portFile = join(profile, 'DevToolsActivePort');
+      const deadline = Date.now() + 15_000;
+      // Chromium writes DevToolsActivePort once it listens; give it ample time to do so.
+      while (Date.now() < deadline && !existsSync(portFile) && !/remote debugging/i.test(stderr)) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(existsSync(portFile) ? readFileSync(portFile, 'utf8') : 'no port file').toBe('no port file');
+      expect(stderr).toMatch(/remote debugging/i);
+    } finally {
+      child?.kill('SIGKILL');
+      unregister();
+    }
+  });
+});
