@@ -606,8 +606,8 @@ export const BROWSER_POLICIES: readonly BrowserPolicy[] = [
     chromium: everywhere(144),
     value: constant(1),
     purpose:
-      'The page and its files cannot be shared with Google AI Mode or Lens from the side panel or a tab (what overrides LensOverlaySettings in Chromium 156).',
-    source: `${CHROMIUM_TEMPLATES}/GenerativeAI/SearchContentSharingSettings.yaml: 1 = Disabled); chrome://policy in Chromium 156 says it overrides LensOverlaySettings`,
+      'The page and its files cannot be shared with Google AI Mode or Lens from the side panel or a tab (what overrides the Lens policies in Chromium 156).',
+    source: `${CHROMIUM_TEMPLATES}/GenerativeAI/SearchContentSharingSettings.yaml: 1 = Disabled); Chromium 156 says it overrides LensOverlaySettings, LensRegionSearchEnabled and LensDesktopNTPSearchEnabled`,
     required: exactly('the page cannot be shared with AI Mode or Lens', 1),
   },
   {
@@ -626,7 +626,7 @@ export const BROWSER_POLICIES: readonly BrowserPolicy[] = [
     value: constant(1),
     purpose:
       "Lens overlay (search anything on the screen with Google) is off. The template's values are 0 and 1 (1 = Disabled); there is no 2.",
-    source: `${CHROMIUM_TEMPLATES}/Miscellaneous/LensOverlaySettings.yaml: enum 0, 1); deprecated on chrome://policy in Chromium 156, overridden by SearchContentSharingSettings`,
+    source: `${CHROMIUM_TEMPLATES}/Miscellaneous/LensOverlaySettings.yaml: enum 0, 1); deprecated in Chromium 156 and overridden by SearchContentSharingSettings`,
     required: exactly('Lens overlay is off', 1),
     alsoSatisfiedBy: [{ key: 'SearchContentSharingSettings', satisfied: is(1) }],
     deprecated: { chromium: 156, replacedBy: 'SearchContentSharingSettings' },
@@ -637,8 +637,10 @@ export const BROWSER_POLICIES: readonly BrowserPolicy[] = [
     chromium: everywhere(94),
     value: constant(false),
     purpose: 'The "Search with Google Lens" region search in the context menu is off.',
-    source: `${CHROMIUM_TEMPLATES}/Miscellaneous/LensRegionSearchEnabled.yaml); deprecated on chrome://policy in Chromium 156, still applied`,
+    source: `${CHROMIUM_TEMPLATES}/Miscellaneous/LensRegionSearchEnabled.yaml); deprecated in Chromium 156 and overridden by SearchContentSharingSettings`,
     required: exactly('Lens region search is off', false),
+    alsoSatisfiedBy: [{ key: 'SearchContentSharingSettings', satisfied: is(1) }],
+    deprecated: { chromium: 156, replacedBy: 'SearchContentSharingSettings' },
   },
   {
     key: 'LensDesktopNTPSearchEnabled',
@@ -646,8 +648,10 @@ export const BROWSER_POLICIES: readonly BrowserPolicy[] = [
     chromium: everywhere(109),
     value: constant(false),
     purpose: 'The Lens button in the new-tab search box is off.',
-    source: `${CHROMIUM_TEMPLATES}/Miscellaneous/LensDesktopNTPSearchEnabled.yaml); deprecated on chrome://policy in Chromium 156, still applied`,
+    source: `${CHROMIUM_TEMPLATES}/Miscellaneous/LensDesktopNTPSearchEnabled.yaml); deprecated in Chromium 156 and overridden by SearchContentSharingSettings`,
     required: exactly('the Lens button on the new-tab page is off', false),
+    alsoSatisfiedBy: [{ key: 'SearchContentSharingSettings', satisfied: is(1) }],
+    deprecated: { chromium: 156, replacedBy: 'SearchContentSharingSettings' },
   },
   {
     key: 'HelpMeWriteSettings',

@@ -1,23 +1,30 @@
 /**
  * The Linux policy `invigil policy --browser chromium --os linux` writes, installed as machine
- * policy (/etc/chromium/policies/managed) under real Chromium, tried as a candidate would.
+ * policy (/etc/chromium/policies/managed) under real Chromium 156, tried as a candidate would.
  *
- * The test copy leaves out what stops the harness itself (their values are asserted in the file IT
- * deploys, and remote debugging is tried separately with a browser the harness does not drive):
+ * First, with the whole deployed policy but the two keys no DevTools client survives
+ * (RemoteDebuggingAllowed, DeveloperToolsAvailability: see below) and one exception
+ * (chrome://policy, so the applied-policy helper can read it), a browser without the extension reads
+ * back what Chromium applied and what this platform ignores. Then the file becomes the test copy the
+ * seat runs under, which leaves out what stops the harness itself (their values are asserted in the
+ * file IT deploys, and remote debugging is tried with a browser the harness does not drive):
  * - DeveloperToolsAvailability 2 and an ExtensionSettings block of `*`: the unpacked test build is
  *   not loaded, or its worker never shows (see shared/toolchain-notes.md);
- * - ExtensionDeveloperModeSettings 1: Chromium then refuses to load any unpacked extension, the
- *   test build included ("blocked by the administrator");
+ * - ExtensionDeveloperModeSettings 1 and an ExtensionInstallForcelist entry for the published id:
+ *   Chromium then refuses to load the unpacked test build ("blocked by the administrator");
  * - RemoteDebuggingAllowed false: puppeteer drives Chromium through --remote-debugging-pipe, which
  *   the policy refuses.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BROWSER_POLICIES, policyStatus } from '../../../shared/catalogs/browser-policy.ts';
 import { EXTENSION_ID } from '../../../shared/constants.ts';
+import { type AppliedPolicies, readAppliedPolicy } from '../../helpers/applied-policy.ts';
 import {
   BASE_ARGS,
   chromiumPath,
@@ -48,6 +55,27 @@ let testCopy: Record<string, unknown>;
 let policy: MachinePolicy | undefined;
 let seat: LaunchedBrowser | undefined;
 let worker: WebWorker;
+let applied: AppliedPolicies;
+
+/** Reads what Chromium applied, in a browser without the extension, under the current machine policy. */
+async function readBack(): Promise<AppliedPolicies> {
+  const profile = mkdtempSync(join(tmpdir(), 'invigil-reader-'));
+  const unregister = registerBrowser();
+  const reader = await puppeteer.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    pipe: true,
+    userDataDir: profile,
+    args: BASE_ARGS,
+  });
+  try {
+    return await readAppliedPolicy(reader);
+  } finally {
+    await reader.close().catch(() => undefined);
+    unregister();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'invigil-policy-e2e-'));
@@ -67,7 +95,13 @@ beforeAll(async () => {
     ),
   ) as Record<string, unknown>;
   testCopy = Object.fromEntries(Object.entries(deployed).filter(([k]) => !HARNESS_KEYS.includes(k)));
-  policy = await installMachinePolicy('policy-e2e', testCopy);
+  const { RemoteDebuggingAllowed: _pipe, DeveloperToolsAvailability: _devtools, ...readable } = deployed;
+  policy = await installMachinePolicy('policy-e2e', {
+    ...readable,
+    URLAllowlist: [...(deployed.URLAllowlist as string[]), 'chrome://policy'],
+  });
+  applied = await readBack();
+  policy.update(testCopy);
   seat = await launchWithExtension({
     allowMachinePolicy: true,
     hostMap: { '*': server.target },
@@ -99,6 +133,57 @@ async function visit(page: Page, url: string): Promise<string> {
 }
 
 describe('the Linux policy in real Chromium', () => {
+  test('Chromium 156 applies every policy the list says it honours on Linux; the test says which ones it ignores', () => {
+    const names = Object.keys(deployed).filter((k) => k !== '3rdparty');
+    expect(
+      names.filter((n) => !applied.knownNames.includes(n)),
+      `policies ${applied.browserVersion} does not know`,
+    ).toEqual([]);
+    const ignored: string[] = [];
+    const deprecated: string[] = [];
+    const overridden: string[] = [];
+    for (const name of names.filter(
+      (n) => !['RemoteDebuggingAllowed', 'DeveloperToolsAvailability'].includes(n),
+    )) {
+      const row = applied.browser[name];
+      expect(row, `${name} is set`).toBeDefined();
+      // A deprecated name that its replacement overrides is the one error expected (both are written).
+      const replacedBy = BROWSER_POLICIES.find((p) => p.key === name)?.deprecated?.replacedBy;
+      if (replacedBy && row?.error === `Ignored because it was overridden by ${replacedBy}.`) {
+        overridden.push(`${name} (by ${replacedBy})`);
+        continue;
+      }
+      expect({ name, error: row?.error, warning: row?.warning }).toEqual({
+        name,
+        error: undefined,
+        warning: undefined,
+      });
+      if (row?.ignored) ignored.push(name);
+      if (row?.deprecated) deprecated.push(name);
+    }
+    const version = Number(/\/(\d+)\./.exec(applied.browserVersion)?.[1]);
+    const statusOf = (name: string) => {
+      const entry = BROWSER_POLICIES.find((p) => p.key === name);
+      return entry ? policyStatus(entry, 'chromium', 'linux', version) : 'not on the list';
+    };
+    // What the list says Chromium honours here, it applies; what it ignores, the list only announced.
+    for (const name of ignored) expect(`${name}: ${statusOf(name)}`).toBe(`${name}: announced`);
+    const announced = names.filter((n) => statusOf(n) === 'announced');
+    console.info(
+      `${applied.browserVersion} on Linux ignores: ${ignored.join(', ') || 'none'}; ` +
+        `the list writes as announced only (not required by the check): ${announced.join(', ')}; ` +
+        `marked deprecated: ${deprecated.join(', ') || 'none'}; ` +
+        `overridden by their replacement: ${overridden.join(', ') || 'none'}.`,
+    );
+    expect(deprecated).toEqual(
+      expect.arrayContaining(['AutofillAddressEnabled', 'AutofillCreditCardEnabled']),
+    );
+    expect(overridden).toEqual(
+      expect.arrayContaining(['LensOverlaySettings (by SearchContentSharingSettings)']),
+    );
+    expect(applied.browser.URLBlocklist?.value).toEqual(deployed.URLBlocklist);
+  });
+
   test('the file IT deploys turns off developer tools, other and unpacked extensions, and remote debugging', () => {
     expect(deployed.DeveloperToolsAvailability).toBe(2);
     expect(deployed.ExtensionSettings).toMatchObject({ '*': { installation_mode: 'blocked' } });
@@ -241,6 +326,22 @@ describe('a second Chromium the candidate starts with --disable-extensions, unde
     await page.close();
   });
 
+  test("what the candidate sees instead of settings: the browser's own notice (screenshot)", async () => {
+    if (!second) throw new Error('no browser');
+    const page = await second.newPage();
+    await page.setViewport({ width: 1000, height: 700 });
+    await visit(page, 'chrome://settings/');
+    // The error page is a new document in the same tab: take it from the browser's current pages.
+    await new Promise((r) => setTimeout(r, 500));
+    const shown = (await second.pages()).find((p) => p.url() === 'chrome-error://chromewebdata/');
+    if (!shown)
+      throw new Error(`no error page among ${(await second.pages()).map((p) => p.url()).join(', ')}`);
+    await shown.setViewport({ width: 1000, height: 700 });
+    await screenshot(shown, 'policy-second-browser-settings-blocked');
+    expect(await shown.evaluate(() => document.body.innerText)).toMatch(/blocked/i);
+    await shown.close();
+  });
+
   test('can still open the assessment', async () => {
     const page = await second?.newPage();
     if (!page) throw new Error('no browser');
@@ -254,8 +355,7 @@ describe('remote debugging', () => {
   let profile: string;
 
   afterAll(() => {
-    child?.kill('SIGKILL');
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     policy?.update(testCopy);
   });
 
@@ -291,7 +391,11 @@ describe('remote debugging', () => {
       expect(existsSync(portFile) ? readFileSync(portFile, 'utf8') : 'no port file').toBe('no port file');
       expect(stderr).toMatch(/remote debugging/i);
     } finally {
-      child?.kill('SIGKILL');
+      if (child && child.exitCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGKILL');
+        await exited;
+      }
       unregister();
     }
   });

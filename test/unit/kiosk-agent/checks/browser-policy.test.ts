@@ -158,8 +158,10 @@ describe('browser policy on Linux (JSON files)', () => {
       'browser-policy GeminiSparkSettings',
       'browser-policy AIModeSettings',
       'browser-policy SearchContentSharingSettings',
-      // Without its replacement, the deprecated LensOverlaySettings carries the Lens requirement alone.
+      // Without their replacement, the deprecated Lens policies carry the Lens requirements alone.
       'browser-policy-deprecated LensOverlaySettings',
+      'browser-policy-deprecated LensRegionSearchEnabled',
+      'browser-policy-deprecated LensDesktopNTPSearchEnabled',
     ]);
   });
 
