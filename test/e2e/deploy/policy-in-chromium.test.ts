@@ -10,8 +10,8 @@
  * file IT deploys, and remote debugging is tried with a browser the harness does not drive):
  * - DeveloperToolsAvailability 2 and an ExtensionSettings block of `*`: the unpacked test build is
  *   not loaded, or its worker never shows (see shared/toolchain-notes.md);
- * - ExtensionDeveloperModeSettings 1 and an ExtensionInstallForcelist entry for the published id:
- *   Chromium then refuses to load the unpacked test build ("blocked by the administrator");
+ * - ExtensionInstallForcelist, which force-installs the published id from the Web Store: Chromium
+ *   then refuses to load the unpacked test build of that id ("blocked by the administrator");
  * - RemoteDebuggingAllowed false: puppeteer drives Chromium through --remote-debugging-pipe, which
  *   the policy refuses.
  */
@@ -43,7 +43,6 @@ const ASSESSMENT = 'http://www.theimi.org.uk/awarding';
 const HARNESS_KEYS = [
   'DeveloperToolsAvailability',
   'ExtensionSettings',
-  'ExtensionDeveloperModeSettings',
   'RemoteDebuggingAllowed',
   'ExtensionInstallForcelist',
 ];
