@@ -518,7 +518,23 @@ export function evaluateBrowserPolicy(
     POLICY_CHECK.title,
     findings,
     `${name}'s enterprise policy is in place (${installed.where}; ${required.length} policies required for ${which}): password saving and autofill off, the extension force-installed, incognito, developer tools and remote debugging off, the browser's own pages blocked, its AI, translation and search features off.`,
+    failSummary(name, findings),
   );
+}
+
+/** A check line's summary holds 2000 characters: one sentence per problem would not fit an old policy's dozens. */
+export function failSummary(name: string, findings: readonly Finding[]): string {
+  const missing = findings.filter((f) => f.code === 'browser-policy' && f.details?.policy !== undefined);
+  const others = findings.filter((f) => !missing.includes(f)).map((f) => f.message);
+  const parts: string[] = [];
+  if (missing.length === 1) parts.push(missing[0]?.message ?? '');
+  else if (missing.length > 1)
+    parts.push(
+      `${name}'s policy is missing or wrong for ${missing.length} requirements: ${missing.map((f) => f.details?.policy).join(', ')}.`,
+    );
+  parts.push(...others);
+  const text = parts.join(' ');
+  return text.length <= 2000 ? text : `${text.slice(0, 1990)}...`;
 }
 
 /** The whole check for a seat: its browser, this OS, and what its config relaxes. */

@@ -24,6 +24,7 @@ import {
   WEB_STORE_UPDATE_URL,
 } from '../../../../shared/catalogs/browser-policy.ts';
 import { EXTENSION_ID } from '../../../../shared/constants.ts';
+import { CheckResultSchema } from '../../../../shared/schemas/common.ts';
 import { POLICY_DEFAULTS } from '../../../../shared/schemas/policy.ts';
 
 const FIX = resolve(import.meta.dirname, '../../../fixtures');
@@ -141,6 +142,21 @@ describe('browser policy on Linux (JSON files)', () => {
     const r = evaluateBrowserPolicy(linux({ ...generated(), URLBlocklist: ['*'] }));
     expect(subjects(r)).toEqual(['browser-policy URLBlocklist']);
     expect(r.findings[0]?.message).toContain("the browser's own pages are blocked");
+  });
+
+  test('a policy from before the AI policies fails with one short summary, within what a check line holds', () => {
+    const old = Object.fromEntries(
+      Object.entries(generated()).filter(([k]) =>
+        ['PasswordManagerEnabled', 'IncognitoModeAvailability', 'DeveloperToolsAvailability'].includes(k),
+      ),
+    );
+    const r = evaluateBrowserPolicy(linux({ ...old, ExtensionInstallForcelist: [`${EXTENSION_ID};x`] }));
+    expect(r.findings.length).toBeGreaterThan(25);
+    expect(r.summary).toMatch(
+      /^Chromium's policy is missing or wrong for \d+ requirements: URLBlocklist, AutofillAddressEnabled, /,
+    );
+    expect(r.summary.length).toBeLessThanOrEqual(2000);
+    expect(CheckResultSchema.safeParse(r).success).toBe(true);
   });
 
   test('policies the browser only announced for Linux (GeminiSettings) are written but not required', () => {
