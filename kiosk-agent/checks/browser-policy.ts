@@ -26,7 +26,6 @@ import {
   type ChromiumBrowser,
   jsonText,
   type PolicyOs,
-  policyStatus,
   requiredPolicies,
   type SeatPolicyContext,
   WEB_STORE_UPDATE_URL,
@@ -549,16 +548,4 @@ export async function checkBrowserPolicy(
     relax: config.policy?.relax ?? [],
     ...(reportedVersion !== undefined ? { reportedVersion } : {}),
   });
-}
-
-/** How this browser, OS and version treat each policy the generator writes (for docs and tests). */
-export function policyStatuses(
-  browser: ChromiumBrowser,
-  os: PolicyOs,
-  version: number | null,
-): { name: string; status: ReturnType<typeof policyStatus> }[] {
-  return BROWSER_POLICIES.map((p) => ({
-    name: browserPolicyName(browser, p.key),
-    status: policyStatus(p, browser, os, version),
-  })).filter((s) => s.status !== 'not-on-os');
 }
