@@ -25,6 +25,7 @@ import {
   browserPolicyName,
   type ChromiumBrowser,
   jsonText,
+  POLICY_LIST_CHECKED_AGAINST,
   type PolicyOs,
   requiredPolicies,
   type SeatPolicyContext,
@@ -511,7 +512,11 @@ export function evaluateBrowserPolicy(
   }
   const third = v['3rdparty'] as { extensions?: Record<string, unknown> } | undefined;
   findings.push(...extensionConfigFindings(third?.extensions?.[extensionId], extensionId));
-  const which = version ? `${name} ${version.major}, from ${version.source}` : `${name}, version unknown`;
+  const checked = POLICY_LIST_CHECKED_AGAINST[browser === 'edge' ? 'edge' : 'chromium'];
+  const newer = version && version.major > checked ? `; the list was checked against ${checked}` : '';
+  const which = version
+    ? `${name} ${version.major}, from ${version.source}${newer}`
+    : `${name}, version unknown`;
   return checkResult(
     POLICY_CHECK.id,
     POLICY_CHECK.title,

@@ -142,17 +142,6 @@ export type PolicyGroup =
   | 'translation'
   | 'search';
 
-export const POLICY_GROUP_TITLES: Record<PolicyGroup, string> = {
-  extension: 'The Invigil extension and other extensions',
-  sites: 'Which sites load',
-  internals: "The browser's own pages and debugging",
-  'passwords-autofill': 'Passwords and autofill',
-  browser: 'Profiles, sign-in, printing, downloads and screen capture',
-  ai: 'AI in the browser: answering, rewriting, summarising',
-  translation: 'Translation',
-  search: 'Searching the question, and typed text sent to a service',
-};
-
 /** What the policy values depend on: the seat config and the browser. */
 export interface SeatPolicyContext {
   browser: ChromiumBrowser;

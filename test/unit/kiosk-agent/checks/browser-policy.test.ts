@@ -75,6 +75,12 @@ describe('browser policy on Linux (JSON files)', () => {
     );
   });
 
+  test('a browser newer than the list was checked against is said in the summary', () => {
+    expect(evaluateBrowserPolicy(linux(generated(), version(160))).summary).toContain(
+      'Chromium 160, from the test; the list was checked against 156',
+    );
+  });
+
   test('no policy at all is one finding that says where it looked', () => {
     const r = evaluateBrowserPolicy(readLinuxPolicy('chromium', '/nonexistent/policies/managed'));
     expect(r.findings.map((f) => f.message)).toEqual([
