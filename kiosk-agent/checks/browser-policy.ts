@@ -472,7 +472,7 @@ export function evaluateBrowserPolicy(
     const why = installed.version && 'unknown' in installed.version ? installed.version.unknown : 'not read';
     findings.push(
       agentFinding(
-        'browser-version-unknown',
+        'browser-policy-version-unknown',
         `${name}'s version could not be read (${why}), so every policy known for ${os} is required.`,
         { subject: name },
       ),

@@ -193,7 +193,7 @@ describe('browser policy on Linux (JSON files)', () => {
     );
     expect(r.findings.map((f) => [f.code, f.severity, f.message])).toEqual([
       [
-        'browser-version-unknown',
+        'browser-policy-version-unknown',
         'info',
         "Chromium's version could not be read (/usr/lib/chromium/chromium is not installed), so every policy known for linux is required.",
       ],
