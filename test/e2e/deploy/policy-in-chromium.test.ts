@@ -349,6 +349,15 @@ describe('a second Chromium the candidate starts with --disable-extensions, unde
   });
 });
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('remote debugging', () => {
   let child: ChildProcess | undefined;
   let profile: string;
@@ -375,7 +384,8 @@ describe('remote debugging', () => {
           `--user-data-dir=${profile}`,
           'about:blank',
         ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+        // Its own process group, so that ending it ends the zygote and renderers it started too.
+        { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
       );
       child.stderr?.on('data', (d: Buffer) => {
         stderr += d.toString();
@@ -390,10 +400,18 @@ describe('remote debugging', () => {
       expect(existsSync(portFile) ? readFileSync(portFile, 'utf8') : 'no port file').toBe('no port file');
       expect(stderr).toMatch(/remote debugging/i);
     } finally {
-      if (child && child.exitCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGKILL');
+      if (child?.pid !== undefined) {
+        const exited = child.exitCode === null ? once(child, 'exit') : Promise.resolve();
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // The group has already gone.
+        }
         await exited;
+        // Children end a moment after the leader: wait until no process of the group is left.
+        const group = child.pid;
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline && groupAlive(group)) await new Promise((r) => setTimeout(r, 100));
       }
       unregister();
     }
