@@ -16,6 +16,7 @@
  * silently drops a value of the wrong JSON type, and the extension then never sees it, so the agent
  * is the one place that can tell IT (`extension-policy-invalid`).
  */
+
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,12 +26,12 @@ import {
   browserPolicyName,
   type ChromiumBrowser,
   jsonText,
-  POLICY_LIST_CHECKED_AGAINST,
   type PolicyOs,
   requiredPolicies,
   type SeatPolicyContext,
   WEB_STORE_UPDATE_URL,
 } from '../../shared/catalogs/browser-policy.ts';
+import { POLICY_CHECKED_AGAINST } from '../../shared/catalogs/browser-versions.ts';
 import { EXTENSION_ID } from '../../shared/constants.ts';
 import type { CheckResult, Finding } from '../../shared/schemas/common.ts';
 import type { AgentConfig } from '../../shared/schemas/config.ts';
@@ -512,7 +513,7 @@ export function evaluateBrowserPolicy(
   }
   const third = v['3rdparty'] as { extensions?: Record<string, unknown> } | undefined;
   findings.push(...extensionConfigFindings(third?.extensions?.[extensionId], extensionId));
-  const checked = POLICY_LIST_CHECKED_AGAINST[browser === 'edge' ? 'edge' : 'chromium'];
+  const checked = POLICY_CHECKED_AGAINST[browser === 'edge' ? 'edge' : 'chromium'];
   const newer = version && version.major > checked ? `; the list was checked against ${checked}` : '';
   const which = version
     ? `${name} ${version.major}, from ${version.source}${newer}`

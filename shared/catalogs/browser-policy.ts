@@ -21,12 +21,6 @@ export type PolicyOs = 'windows' | 'macos' | 'linux';
 export const POLICY_OS_LIST: readonly PolicyOs[] = ['windows', 'macos', 'linux'];
 
 /**
- * The newest browser versions this list was checked against. A browser newer than these may know
- * policies the list does not; an older one is checked by each policy's own `since`.
- */
-export const POLICY_LIST_CHECKED_AGAINST = { chromium: 156, edge: 139, firefox: 153 } as const;
-
-/**
  * Where each Chromium-family browser reads machine policy, per OS: a folder of JSON files on Linux,
  * a registry key on Windows (lists are numbered subkeys, dictionaries JSON strings, the extension's
  * own configuration under `3rdparty\extensions\<id>\policy`), and the managed-preferences file
