@@ -1,7 +1,7 @@
 // Installs what a fresh clone on a fresh machine lacks, before anything imports a dependency.
 // Only Node built-ins here: this runs before `npm ci`.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -60,6 +60,16 @@ const APT_PACKAGES = {
     ],
   },
   openssl: { check: () => existsSync('/usr/bin/openssl'), pkgs: ['openssl'] },
+  // A real PostgreSQL server for the console's tests and benchmarks on PostgreSQL (each starts its own
+  // in a temporary folder on a free port: test/helpers/postgres-server.ts).
+  postgresql: {
+    check: () =>
+      existsSync('/usr/lib/postgresql') &&
+      readdirSync('/usr/lib/postgresql').some((v) =>
+        existsSync(join('/usr/lib/postgresql', v, 'bin', 'pg_ctl')),
+      ),
+    pkgs: ['postgresql'],
+  },
 };
 
 /** The names in `names` whose programs are not installed. */
