@@ -1,0 +1,142 @@
+/**
+ * Numbered migrations, applied at start (and by `invigil console migrate`): each pending one in
+ * order, recorded in `schema_migrations`, all under a lock so that several console processes starting
+ * at once on one PostgreSQL database migrate it once. A database that a newer Invigil has migrated
+ * further than this console knows is refused, with a message saying so: an older console must not
+ * write to tables it does not understand.
+ *
+ * An SQLite file written before migrations existed (schema version 1 or 2 in `PRAGMA user_version`) is
+ * adopted: those versions are recorded as applied, and the rest run as usual. `user_version` keeps
+ * the schema version, so an older Invigil refuses a file a newer one has migrated.
+ */
+import { sql } from 'kysely';
+import { DatabaseError, type Db, type Queryable } from './database.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.ts';
+
+/** Schema versions an SQLite file could have from before numbered migrations. */
+const LEGACY_SQLITE_VERSIONS = 2;
+/** pg_advisory_xact_lock key for migrations (any constant; "invigil" in ASCII). */
+const MIGRATION_LOCK = 0x696e7669676;
+
+export class DatabaseTooNewError extends DatabaseError {
+  override name = 'DatabaseTooNewError';
+  constructor(
+    readonly where: string,
+    readonly found: number,
+  ) {
+    super(
+      `${where} has schema version ${found}, written by a newer Invigil; this console knows versions up to ${SCHEMA_VERSION}. Upgrade Invigil to use it (the database was not changed).`,
+    );
+  }
+}
+
+export interface MigrationResult {
+  /** The schema version before and after. */
+  from: number;
+  to: number;
+  applied: { version: number; name: string }[];
+}
+
+async function appliedVersions(q: Queryable): Promise<number[]> {
+  const rows = await q.selectFrom('schema_migrations').select('version').orderBy('version').execute();
+  return rows.map((r) => Number(r.version));
+}
+
+async function createLedger(q: Queryable): Promise<void> {
+  await sql
+    .raw(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    )
+    .execute(q);
+}
+
+/** The schema version the database has now (0: empty), without changing anything. */
+export async function schemaVersion(db: Db): Promise<number> {
+  if (db.engine === 'sqlite') {
+    const ledger = await sql<{
+      n: number;
+    }>`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`.execute(
+      db.kysely,
+    );
+    if (Number(ledger.rows[0]?.n) === 0) {
+      const v = await sql<{ user_version: number }>`PRAGMA user_version`.execute(db.kysely);
+      return Number(v.rows[0]?.user_version ?? 0);
+    }
+  } else {
+    const ledger = await sql<{ t: string | null }>`SELECT to_regclass('schema_migrations') AS t`.execute(
+      db.kysely,
+    );
+    if (!ledger.rows[0]?.t) return 0;
+  }
+  return Math.max(0, ...(await appliedVersions(db.kysely)));
+}
+
+async function migrateWith(q: Queryable, db: Db): Promise<MigrationResult> {
+  if (db.engine === 'sqlite') {
+    const ledger = await sql<{
+      n: number;
+    }>`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`.execute(
+      q,
+    );
+    if (Number(ledger.rows[0]?.n) === 0) {
+      const uv = await sql<{ user_version: number }>`PRAGMA user_version`.execute(q);
+      const legacy = Number(uv.rows[0]?.user_version ?? 0);
+      if (legacy > SCHEMA_VERSION) throw new DatabaseTooNewError(db.where, legacy);
+      await createLedger(q);
+      // A file from before migrations: its versions are already there.
+      const adopted = Math.min(legacy, LEGACY_SQLITE_VERSIONS);
+      const now = new Date().toISOString();
+      for (const m of MIGRATIONS.slice(0, adopted)) {
+        await q
+          .insertInto('schema_migrations')
+          .values({
+            version: m.version,
+            name: `${m.name} (adopted from schema version ${legacy})`,
+            applied_at: now,
+          })
+          .execute();
+      }
+    }
+  } else {
+    await createLedger(q);
+  }
+  const applied = await appliedVersions(q);
+  const from = Math.max(0, ...applied);
+  if (from > SCHEMA_VERSION) throw new DatabaseTooNewError(db.where, from);
+  const done = new Set(applied);
+  const result: MigrationResult = { from, to: from, applied: [] };
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    await m.up(q, db.engine);
+    await q
+      .insertInto('schema_migrations')
+      .values({ version: m.version, name: m.name, applied_at: new Date().toISOString() })
+      .execute();
+    result.applied.push({ version: m.version, name: m.name });
+    result.to = m.version;
+  }
+  if (db.engine === 'sqlite') await sql.raw(`PRAGMA user_version = ${SCHEMA_VERSION}`).execute(q);
+  return result;
+}
+
+/** Brings the database to this console's schema version, in one transaction; refuses a newer one. */
+export async function migrate(db: Db): Promise<MigrationResult> {
+  if (db.engine === 'postgres') {
+    return db.kysely.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+      return migrateWith(trx, db);
+    });
+  }
+  // IMMEDIATE: the write lock from the start, so two processes opening one file cannot both migrate it.
+  return db.kysely.connection().execute(async (conn) => {
+    await sql`BEGIN IMMEDIATE`.execute(conn);
+    try {
+      const result = await migrateWith(conn, db);
+      await sql`COMMIT`.execute(conn);
+      return result;
+    } catch (error) {
+      await sql`ROLLBACK`.execute(conn);
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,163 @@
+/**
+ * Seat events: stored idempotently (an id already stored is a resend after a lost acknowledgement, and
+ * is stored nothing twice), with the incidents the new ones make, in one transaction that commits to
+ * disk before the seat is acknowledged.
+ */
+import { sql } from 'kysely';
+import type { SeatEvent } from '../../../shared/schemas/events.ts';
+import type { Db } from '../db/database.ts';
+import { chunks } from '../db/rows.ts';
+import {
+  INCIDENT_COALESCE_MS,
+  type IncidentRow,
+  incidentsById,
+  lockSeats,
+  type NewIncident,
+  recordIncident,
+} from '../record/incident-repository.ts';
+
+/** One seat event to store, with the incident it becomes (if any). */
+export interface IncomingSeatEvent {
+  seatId: string;
+  centreId: string;
+  event: SeatEvent;
+  /** What is stored for it: the event as JSON, or a stub once the seat is over its budget. */
+  json: string;
+  /** The sitting the seat was in when the event arrived, if any. */
+  sittingId: string | null;
+  receivedAt: string;
+  incident: NewIncident | null;
+}
+
+/** Rows per INSERT: within both engines' limits on parameters. */
+const ROWS_PER_INSERT = 400;
+
+export class EventRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Stores seat events idempotently and the incidents of the newly stored ones, all in one
+   * transaction; an incident that repeats one at the same seat less than a minute before counts on it.
+   * Returns the incidents created or counted on.
+   */
+  async storeSeatEvents(events: readonly IncomingSeatEvent[]): Promise<IncidentRow[]> {
+    if (events.length === 0) return [];
+    // The same id twice in one batch (a resend racing its original) is one event.
+    const unique = new Map<string, IncomingSeatEvent>();
+    for (const e of events) if (!unique.has(e.event.id)) unique.set(e.event.id, e);
+    const ids = await this.db.transaction(async (trx) => {
+      const stored = new Set<string>();
+      for (const slice of chunks([...unique.values()], ROWS_PER_INSERT)) {
+        const rows = await trx
+          .insertInto('seat_events')
+          .values(
+            slice.map((e) => ({
+              id: e.event.id,
+              seat_id: e.seatId,
+              type: e.event.type,
+              at: e.event.at,
+              received_at: e.receivedAt,
+              json: e.json,
+              sitting_id: e.sittingId,
+            })),
+          )
+          .onConflict((oc) => oc.doNothing())
+          .returning('id')
+          .execute();
+        for (const r of rows) stored.add(r.id);
+      }
+      // The same incident repeated within the batch (a seat repeating itself) is grouped first, so that
+      // a batch of a thousand repeats costs one look-up, not a thousand.
+      const groups = new Map<string, { e: IncomingSeatEvent; ms: number }[]>();
+      for (const e of unique.values()) {
+        if (!stored.has(e.event.id) || !e.incident) continue;
+        const i = e.incident;
+        const key = [e.centreId, i.seatId, i.kind, i.description, i.sittingId].join('\u0000');
+        const list = groups.get(key) ?? [];
+        list.push({ e, ms: Date.parse(i.at) });
+        groups.set(key, list);
+      }
+      if (groups.size === 0) return [];
+      await lockSeats(
+        trx,
+        this.db,
+        [...groups.values()].flatMap((l) => (l[0]?.e.incident?.seatId ? [l[0].e.incident.seatId] : [])),
+      );
+      const touched = new Set<string>();
+      for (const list of groups.values()) {
+        list.sort((a, b) => a.ms - b.ms);
+        let run: typeof list = [];
+        const record = async () => {
+          const first = run[0];
+          const last = run[run.length - 1];
+          if (!first?.e.incident || !last?.e.incident) return;
+          touched.add(
+            await recordIncident(
+              trx,
+              first.e.centreId,
+              { ...first.e.incident, count: run.length, lastAt: last.e.incident.at },
+              first.e.event.id,
+            ),
+          );
+        };
+        for (const item of list) {
+          const prev = run[run.length - 1];
+          if (prev && item.ms - prev.ms > INCIDENT_COALESCE_MS) {
+            await record();
+            run = [];
+          }
+          run.push(item);
+        }
+        await record();
+      }
+      return [...touched];
+    });
+    return incidentsById(this.db.kysely, ids);
+  }
+
+  /** Events that failed validation but carry an id: kept (type `rejected`, with the reason) so they can be acknowledged. */
+  async storeRejectedEvents(
+    seatId: string,
+    events: readonly { id: string; json: string }[],
+    receivedAt: string,
+  ): Promise<void> {
+    if (events.length === 0) return;
+    await this.db.transaction(async (trx) => {
+      for (const slice of chunks(events, ROWS_PER_INSERT)) {
+        await trx
+          .insertInto('seat_events')
+          .values(
+            slice.map((e) => ({
+              id: e.id,
+              seat_id: seatId,
+              type: 'rejected',
+              at: receivedAt,
+              received_at: receivedAt,
+              json: e.json,
+              sitting_id: null,
+            })),
+          )
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+    });
+  }
+
+  async countSeatEvents(seatId?: string): Promise<number> {
+    let q = this.db.kysely.selectFrom('seat_events').select((eb) => eb.fn.countAll<number>().as('n'));
+    if (seatId) q = q.where('seat_id', '=', seatId);
+    return Number((await q.executeTakeFirst())?.n ?? 0);
+  }
+
+  /** Characters of events stored for a seat in a sitting (or, with no sitting, since `since`). */
+  async storedEventBytes(seatId: string, sittingId: string | null, since: string): Promise<number> {
+    let q = this.db.kysely
+      .selectFrom('seat_events')
+      .select(sql<number>`COALESCE(SUM(LENGTH(json)), 0)`.as('n'))
+      .where('seat_id', '=', seatId);
+    q = sittingId
+      ? q.where('sitting_id', '=', sittingId)
+      : q.where('sitting_id', 'is', null).where('received_at', '>=', since);
+    return Number((await q.executeTakeFirst())?.n ?? 0);
+  }
+}
