@@ -28,7 +28,7 @@ import { catalogIndexFor, evaluateProcesses, ProcScanner } from '../checks/proce
 import { checkError } from '../checks/results.ts';
 import { VersionInfoCache } from '../checks/windows-version-info.ts';
 import { defaultSocketPath, type SocketAccess } from '../native-host/socket-path.ts';
-import type { ClientToAgent } from '../native-host/socket-protocol.ts';
+import type { AgentSeatStatus, ClientToAgent } from '../native-host/socket-protocol.ts';
 import { type Client, LocalServer } from './local-server.ts';
 import { Outbox } from './outbox.ts';
 import { findingChanges, SeatState, statusSignature } from './seat-state.ts';
@@ -54,7 +54,7 @@ export interface RunningAgent {
   readonly socketPath: string;
   readonly dbFile: string;
   readonly outbox: Outbox;
-  status(): SeatStatus;
+  status(): AgentSeatStatus;
   /** Resolves once every check has run at least once. */
   readonly firstRound: Promise<void>;
   stop(): Promise<void>;
@@ -265,7 +265,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     if (latestReport || Date.now() - startedAt >= EXTENSION_STARTUP_GRACE_MS) return findings;
     return findings.filter((f) => f.code !== 'extension-silent');
   }
-  function currentStatus(): SeatStatus {
+  function currentStatus(): AgentSeatStatus {
     const status = state.status(extensionInfo());
     if (firstRoundDone) return status;
     // Fail closed until every check has run once: a check not yet run has not passed.

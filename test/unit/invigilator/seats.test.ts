@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { createConsoleLink, enrolSeat } from '../../../kiosk-agent/seat/console-link.ts';
 import type { SeatView, SittingView } from '../../../shared/schemas/console-api.ts';
-import type { ConsoleToSeat } from '../../../shared/schemas/protocol.ts';
+import { type ConsoleToSeat, SEAT_PROTOCOL_VERSION } from '../../../shared/schemas/protocol.ts';
 import { startTestConsole, type TestConsole } from '../../helpers/console-client.ts';
 import {
   enrolTestSeat,
@@ -187,7 +187,7 @@ describe('live seat state', () => {
     ws.send(
       JSON.stringify({
         type: 'seat/hello',
-        protocol: 1,
+        protocol: SEAT_PROTOCOL_VERSION,
         agentVersion: 'raw',
         pcName: 'PC-BADMSG',
         os: 'linux',
@@ -224,7 +224,7 @@ describe('events and instructions', () => {
     ws.send(
       JSON.stringify({
         type: 'seat/hello',
-        protocol: 1,
+        protocol: SEAT_PROTOCOL_VERSION,
         agentVersion: 'raw',
         pcName: 'PC-BADEVENT',
         os: 'linux',
