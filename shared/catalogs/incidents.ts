@@ -37,6 +37,7 @@ export const AUTOMATIC_INCIDENT_KINDS = {
   'seat-finding': 'Seat check failed',
   'extension-link-lost': 'Browser stopped reporting',
   'seat-offline': 'Seat offline',
+  'seat-credential-shared': 'Seat credential shared',
 } as const;
 export type AutomaticIncidentKind = keyof typeof AUTOMATIC_INCIDENT_KINDS;
 
