@@ -268,7 +268,13 @@ async function startBare(): Promise<Server> {
 
 async function startConsole(dataDir: string, creds: SeatCredentials[]): Promise<Server> {
   await seedConsole(dataDir, creds);
-  const proc = await startConsoleProcess({ dataDir, keepData: true, env: { INVIGIL_LOG_LEVEL: 'warn' } });
+  const proc = await startConsoleProcess({
+    dataDir,
+    keepData: true,
+    env: { INVIGIL_LOG_LEVEL: 'warn' },
+    // For profiling: CONSOLE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+    nodeArgs: (process.env.CONSOLE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  });
   const admin = await setupFirstInvigilator(proc.url, proc.setupUrl ?? '');
   return {
     url: proc.url,
@@ -402,11 +408,14 @@ async function main(): Promise<void> {
   const n = Number(process.env.SEATS ?? 10_000);
   const steady = Number(process.env.STEADY_S ?? 20);
   const rounds = Number(process.env.ROUNDS ?? 1);
+  // ONLY=console (or bare) runs one side, for profiling.
+  const only = process.env.ONLY;
+  const kinds: ('bare' | 'console')[] = only === 'console' || only === 'bare' ? [only] : ['bare', 'console'];
   const dir = mkdtempSync(join(tmpdir(), 'invigil-vs-bare-'));
   const rows: Row[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
-      for (const kind of ['bare', 'console'] as const) {
+      for (const kind of kinds) {
         process.stdout.write(`▸ ${kind}, ${n} seats, round ${round}…\n`);
         const row = await measure(kind, round, n, steady, dir);
         process.stdout.write(`  ${JSON.stringify(row)}\n`);
@@ -416,18 +425,19 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const mean = (kind: string, key: string) => {
+  const mean = (kind: string, key: string): number => {
     const v = rows.filter((r) => r.server === kind).map((r) => Number(r[key]));
     return v.reduce((a, b) => a + b, 0) / v.length;
   };
-  rows.push({
-    server: 'console ÷ bare',
-    round: 'all',
-    seats: n,
-    cpuUsPerMsg: Number((mean('console', 'cpuUsPerMsg') / mean('bare', 'cpuUsPerMsg')).toFixed(2)),
-    p50Ms: Number((mean('console', 'p50Ms') / mean('bare', 'p50Ms')).toFixed(2)),
-    p99Ms: Number((mean('console', 'p99Ms') / mean('bare', 'p99Ms')).toFixed(2)),
-  });
+  if (kinds.length === 2)
+    rows.push({
+      server: 'console ÷ bare',
+      round: 'all',
+      seats: n,
+      cpuUsPerMsg: Number((mean('console', 'cpuUsPerMsg') / mean('bare', 'cpuUsPerMsg')).toFixed(2)),
+      p50Ms: Number((mean('console', 'p50Ms') / mean('bare', 'p50Ms')).toFixed(2)),
+      p99Ms: Number((mean('console', 'p99Ms') / mean('bare', 'p99Ms')).toFixed(2)),
+    });
   report(
     'console-versus-bare',
     `invigil console beside a bare ws server (JSON.parse each frame, welcome, ack, each status change sent to the dashboard at once), same seats (the reference client, 1 heartbeat/s, a tenth changing status each second, one event each), same run, ${steady} s steady each. CPU per seat message; latency from a seat's status change to a dashboard receiving it; the machine's load meanwhile (othersBusyPct: the CPUs busy with neither server nor seats).`,
