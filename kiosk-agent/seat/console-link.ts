@@ -5,7 +5,8 @@
  * - Authenticates with the seat's credential; reconnects with backoff (0.5 s doubling to 15 s, with
  *   jitter so that a room of PCs does not reconnect in lockstep) until stopped, and follows the close-code
  *   table: after 4000 (another connection took the seat) it waits a minute, after 4406 (another protocol
- *   version) an hour, after a refused credential (401) five minutes, after 1009 it halves its batches.
+ *   version) an hour, after a refused or revoked credential (401, 4001) five minutes, while a replacement
+ *   waits for approval (403) a minute, after 1009 it halves its batches.
  * - Sends `seat/hello`, then on `console/welcome` the current status, then a heartbeat every `heartbeatMs`
  *   and the status again on every change; `seq` counts from 1 on every connection.
  * - Read timeout: when nothing at all (message or ping) has arrived for the welcome's `readTimeoutMs`,
@@ -76,8 +77,10 @@ export interface CloseWaits {
   displacedMs: number;
   /** 4406: the console speaks another protocol version. */
   protocolMs: number;
-  /** HTTP 401 or 403 before the upgrade: the credential is not (or no longer) accepted. */
+  /** HTTP 401 before the upgrade, or close 4001: the credential is not (or no longer) accepted. */
   refusedMs: number;
+  /** HTTP 403 before the upgrade: this PC's enrolment waits for a coordinator's approval. */
+  pendingMs: number;
   /** HTTP 429 without Retry-After. */
   tooManyMs: number;
 }
@@ -86,6 +89,7 @@ const DEFAULT_WAITS: CloseWaits = {
   displacedMs: SEAT_DISPLACED_RETRY_MS,
   protocolMs: 3_600_000,
   refusedMs: 300_000,
+  pendingMs: 60_000,
   tooManyMs: 60_000,
 };
 
@@ -382,6 +386,13 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
           'another connection is using this seat’s credential (a second agent, or a copied PC): waiting before reconnecting',
         );
         return;
+      case SEAT_CLOSE.revoked:
+        nextWaitMs = waits.refusedMs;
+        deps?.log.error(
+          { code, reason },
+          'a coordinator gave this seat to another PC: this PC’s credential no longer works; enrol it again with `invigil enrol`',
+        );
+        return;
       case SEAT_CLOSE.protocolVersion:
         nextWaitMs = waits.protocolMs;
         deps?.log.error(
@@ -430,7 +441,8 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
     socket.on('ping', () => armReadTimer(socket));
     socket.on('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
-      if (status === 401 || status === 403) nextWaitMs = waits.refusedMs;
+      if (status === 401) nextWaitMs = waits.refusedMs;
+      else if (status === 403) nextWaitMs = waits.pendingMs;
       else if (status === 429) {
         const retryAfter = Number(res.headers['retry-after']);
         nextWaitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : waits.tooManyMs;
@@ -439,7 +451,9 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
         { status, url: socketUrl },
         status === 401
           ? 'the console refused this seat’s credential: enrol the seat again with `invigil enrol`'
-          : 'the console refused the seat connection',
+          : status === 403
+            ? 'this PC waits for a coordinator to approve it as the seat’s replacement (Notices, in the dashboard)'
+            : 'the console refused the seat connection',
       );
       res.resume();
       socket.terminate();

@@ -70,6 +70,10 @@ export const SEAT_CLOSE = {
   internalError: 1011,
   /** Another connection presented this seat's credential and took its place: wait SEAT_DISPLACED_RETRY_MS. */
   replaced: 4000,
+  /** A coordinator approved another PC as this seat's replacement: this credential is revoked. */
+  revoked: 4001,
+  /** The seat did not read what the console sent, or sent too much while paused: reconnect with backoff. */
+  tooMuch: 4008,
   /** The seat speaks another protocol version: update the seat's software. */
   protocolVersion: 4406,
 } as const;

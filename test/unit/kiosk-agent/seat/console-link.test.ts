@@ -221,19 +221,28 @@ describe('the link', () => {
     expect(c.connections).toHaveLength(1);
   });
 
-  test('after 4000 it waits the displaced wait; after 4406 the protocol wait; after 401 the refused wait', async () => {
+  test('after 4000 it waits the displaced wait; after 4406 the protocol wait; after 4001 and 401 the refused wait; after 403 the pending wait', async () => {
     for (const [how, wait] of [
       ['4000', 'displacedMs'],
       ['4406', 'protocolMs'],
+      ['4001', 'refusedMs'],
       ['401', 'refusedMs'],
+      ['403', 'pendingMs'],
     ] as const) {
       const c = new ScriptedConsole();
-      const waits = { displacedMs: 50, protocolMs: 50, refusedMs: 50, tooManyMs: 50, [wait]: 900 };
+      const waits = {
+        displacedMs: 50,
+        protocolMs: 50,
+        refusedMs: 50,
+        pendingMs: 50,
+        tooManyMs: 50,
+        [wait]: 900,
+      };
       await start(c, new MemoryOutbox(), { waits });
       await until(() => c.connections[0]?.frames.some((f) => f.type === 'seat/hello'));
       const cut = Date.now();
-      if (how === '401') {
-        c.refuseWith = 401;
+      if (how === '401' || how === '403') {
+        c.refuseWith = Number(how);
         c.connections[0]?.ws.close(1001);
         await new Promise((r) => setTimeout(r, 150)); // the refused attempt
         c.refuseWith = null;
@@ -244,7 +253,7 @@ describe('the link', () => {
       const after = (c.connections[1]?.at ?? 0) - cut;
       expect(after, how).toBeGreaterThanOrEqual(850);
     }
-  });
+  }, 15_000);
 
   test('after 1009 its batches are half the size', async () => {
     const c = new ScriptedConsole();
