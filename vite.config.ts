@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { crx } from '@crxjs/vite-plugin';
 import preact from '@preact/preset-vite';
 import { defineConfig, type Plugin } from 'vite';
 import { defaultRuleset } from './extension/features/site-blocking/rules.ts';
+import { jsonSchemas } from './extension/lib/schemas.ts';
+import { PAGES } from './extension/lib/urls.ts';
 import manifest from './extension/manifest.ts';
-import { chromeManagedSchema } from './shared/schemas/policy.ts';
+import { chromeManagedSchema } from './shared/rules/policy.ts';
 
 /** Files generated from shared/ at build time, so the extension and its schema never disagree. */
 function generatedFiles(): Plugin {
@@ -20,17 +24,60 @@ function generatedFiles(): Plugin {
         fileName: 'rules/default.json',
         source: `${JSON.stringify(defaultRuleset(), null, 2)}\n`,
       });
+      // Static (no script), so it is copied as it is: see extension/pages/blocked-frame/index.html.
+      this.emitFile({
+        type: 'asset',
+        fileName: PAGES.blockedFrame.slice(1),
+        source: readFileSync(resolve(import.meta.dirname, PAGES.blockedFrame.slice(1)), 'utf8'),
+      });
+    },
+  };
+}
+
+const JSON_SCHEMAS_MODULE = resolve(import.meta.dirname, 'extension/lib/json-schemas.ts');
+
+/**
+ * The extension validates against JSON Schema computed here from the zod schemas (see
+ * extension/lib/schemas.ts), so it ships the schemas and not zod, which would be over half its size.
+ */
+function inlineJsonSchemas(): Plugin {
+  return {
+    name: 'invigil-inline-json-schemas',
+    enforce: 'pre',
+    load(id) {
+      if (id.split('?')[0] !== JSON_SCHEMAS_MODULE) return null;
+      return `export const JSON_SCHEMAS = ${JSON.stringify(jsonSchemas())};\n`;
+    },
+  };
+}
+
+/** Fails the build if a schema library reaches the extension after all (an import of a schema's value). */
+function noSchemaLibrary(): Plugin {
+  return {
+    name: 'invigil-no-schema-library',
+    generateBundle(_, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk') continue;
+        const zod = chunk.moduleIds.find((m) => m.includes('/node_modules/zod/'));
+        if (zod) {
+          this.error(
+            `zod reached the extension's ${chunk.fileName} (${zod}): import types, not values, from modules that build zod schemas (see extension/lib/schemas.ts)`,
+          );
+        }
+      }
     },
   };
 }
 
 export default defineConfig({
-  plugins: [preact(), crx({ manifest }), generatedFiles()],
+  plugins: [inlineJsonSchemas(), preact(), crx({ manifest }), generatedFiles(), noSchemaLibrary()],
   build: {
     outDir: 'dist/extension',
     emptyOutDir: true,
     target: 'chrome120',
-    minify: false,
+    // Minified: a seat downloads and unpacks this on every PC (bench/extension/size.bench.ts). The
+    // store's reviewers get the source map-free build either way; names that matter stay in messages.
+    minify: true,
     sourcemap: false,
     rolldownOptions: {
       input: {

@@ -7,6 +7,7 @@
  * a one-time dashboard link and things to try, and turns keys in its terminal into those things.
  * Ctrl-C (or SIGTERM, or q) stops everything it started, in order, and removes the folder.
  */
+
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -19,7 +20,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { displaySource, listDisplays } from '../kiosk-agent/checks/displays.ts';
 import { browserPolicyOnce } from '../kiosk-agent/checks/index.ts';
@@ -311,7 +312,7 @@ export class Demo {
       relaxations,
     );
     writeFileSync(seatFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-    this.step('Relaxed for this demo, in the seat config\'s "severity" (real seats keep the defaults):');
+    this.step('Relaxed for this demo, in the seat config (real seats keep the defaults):');
     for (const r of relaxations) this.detail(`${r.what} → ${r.to}: ${r.why}`);
 
     const enrolArgs = [
@@ -474,6 +475,7 @@ export class Demo {
           ? `${policyFindings[0]?.message ?? ''}${policyFindings.length > 1 ? ` and ${policyFindings.length - 1} more` : ''}`
           : null,
       displays,
+      agentUser: userInfo().username,
     };
   }
 

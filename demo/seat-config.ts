@@ -4,9 +4,12 @@
  * demo), through the config's `severity` overrides and `displays.allowed`: the product code is the
  * same as on a real seat. Every relaxation carries its reason, which the demo prints.
  */
+
+import { auditLaunch } from '../kiosk-agent/link-trust/launch-audit.ts';
 import type { FindingCode } from '../shared/catalogs/findings.ts';
 import type { Severity } from '../shared/schemas/common.ts';
 import { type AgentConfig, AgentConfigSchema } from '../shared/schemas/config.ts';
+import { chromiumArgs } from './browser.ts';
 import { THIS_PC } from './demo-data.ts';
 
 /** What the real checks found on this PC before the demo started. */
@@ -17,14 +20,37 @@ export interface MachineFacts {
   browserPolicyProblem: string | null;
   /** This PC's own displays, when the demo uses them (null: the demo's virtual display, one monitor). */
   displays: { names: string[] } | null;
+  /** Who the agent runs as (root on a real seat). */
+  agentUser?: string;
 }
 
 export interface Relaxation {
-  /** A finding code, or `displays.allowed`. */
-  what: FindingCode | 'displays.allowed';
-  /** The new severity, or the number of displays allowed. */
-  to: Severity | number;
+  /** A finding code, or a setting: `displays.allowed`, `browser.allowFlags`, `link.accept`. */
+  what: FindingCode | 'displays.allowed' | 'browser.allowFlags' | 'link.accept';
+  /** The new severity, the number of displays allowed, the flags allowed, or who may connect. */
+  to: Severity | number | string;
   why: string;
+}
+
+/**
+ * The flags the demo starts its own Chromium with that the browser launch audit refuses on a real
+ * seat (an unpacked extension, a DevTools pipe, host names mapped to the demo's page, its certificate
+ * trusted by key, headless): read from the demo's own command line, so the two cannot drift apart.
+ */
+export function demoBrowserFlags(): string[] {
+  const args = chromiumArgs({
+    profile: '/demo/profile',
+    extensionDir: '/demo/extension',
+    headless: true,
+    hostMap: { 'example.org': '127.0.0.1:1' },
+    spkiHash: 'x',
+    startUrl: 'https://example.org/',
+  });
+  const own = auditLaunch(['chromium', ...args], null, { userDataDir: '/demo/profile', allowFlags: [] }).map(
+    (p) => p.flag,
+  );
+  // On this one PC the invigilator's dashboard may be open in another Chromium, with a profile of its own.
+  return [...own, '--user-data-dir'];
 }
 
 export function demoRelaxations(facts: MachineFacts): Relaxation[] {
@@ -34,7 +60,19 @@ export function demoRelaxations(facts: MachineFacts): Relaxation[] {
       to: 'info',
       why: 'the extension is loaded unpacked from dist/extension; real seats force-install it by policy.',
     },
+    {
+      what: 'browser.allowFlags',
+      to: demoBrowserFlags().join(' '),
+      why: "the demo starts and drives its own Chromium with these flags (the unpacked extension, a private DevTools pipe, the awarding body's names mapped to the demo's page, its certificate trusted, headless without a display), and the invigilator's dashboard may be open in another Chromium on this same PC with a profile of its own; the launch audit refuses each of them on a real seat.",
+    },
   ];
+  if (facts.agentUser !== undefined && facts.agentUser !== 'root') {
+    out.push({
+      what: 'link.accept',
+      to: 'any',
+      why: `the agent runs as ${facts.agentUser}, not root, so it cannot see which program connects to its socket; installed seats run it as root and accept only the installed native host, started by the managed browser.`,
+    });
+  }
   if (facts.browserPolicyProblem) {
     out.push({
       what: 'browser-policy',
@@ -71,15 +109,23 @@ export interface DemoSeatPaths {
 export function demoSeatConfig(paths: DemoSeatPaths, relaxations: readonly Relaxation[]): AgentConfig {
   const severity: Record<string, Severity> = {};
   let allowed = 1;
+  let allowFlags: string[] = [];
+  let accept: 'installed-host' | 'any' = 'installed-host';
   for (const r of relaxations) {
     if (r.what === 'displays.allowed') allowed = Number(r.to);
-    else severity[r.what] = r.to as Severity;
+    else if (r.what === 'browser.allowFlags') allowFlags = String(r.to).split(' ').filter(Boolean);
+    else if (r.what === 'link.accept') {
+      accept = 'any';
+      // Said once, here, rather than as a warning on the seat for the whole demo.
+      severity['connector-unchecked'] = 'info';
+    } else severity[r.what] = r.to as Severity;
   }
   return AgentConfigSchema.parse({
     seat: { pcName: THIS_PC.pcName, place: THIS_PC.place },
     socketPath: paths.socketPath,
     dataDir: paths.dataDir,
-    browser: { name: 'chromium', userDataDir: paths.userDataDir },
+    browser: { name: 'chromium', userDataDir: paths.userDataDir, allowFlags },
+    link: { accept },
     displays: { allowed },
     severity,
   });

@@ -27,6 +27,11 @@ export default defineManifest({
     'downloads',
     'nativeMessaging',
     'alarms',
+    // Requests redirected by our rules (the only source of blocked-frame incidents) and the hosts
+    // the assessment pages' other requests reach: observed, never blocked or changed here.
+    'webRequest',
+    // How many displays the browser sees, for the agent to compare with its own count.
+    'system.display',
   ],
   host_permissions: ['<all_urls>'],
   // A new tab shows the way to the assessment, not Chromium's page with a search box.
@@ -36,7 +41,8 @@ export default defineManifest({
     rule_resources: [{ id: 'default', enabled: true, path: 'rules/default.json' }],
   },
   web_accessible_resources: [
-    // A blocked frame is redirected here; without this only top-level redirects would work.
-    { resources: ['extension/pages/blocked/index.html', 'assets/*'], matches: ['<all_urls>'] },
+    // A blocked frame is redirected here; without this only top-level redirects would work. Nothing
+    // else: a page that could load our pages (or their scripts) could fingerprint or frame them.
+    { resources: ['extension/pages/blocked-frame/index.html'], matches: ['<all_urls>'] },
   ],
 });

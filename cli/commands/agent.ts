@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname, platform, release } from 'node:os';
 import { pino } from 'pino';
-import { ConfigError, loadConfig } from '../../kiosk-agent/config.ts';
+import { ConfigError, credentialExposure, loadConfig } from '../../kiosk-agent/config.ts';
 import { startAgent } from '../../kiosk-agent/seat/agent.ts';
 import { createConsoleLink } from '../../kiosk-agent/seat/console-link.ts';
 import type { UpstreamLink } from '../../kiosk-agent/seat/upstream.ts';
@@ -38,6 +38,23 @@ function upstreamFor(config: AgentConfig): UpstreamLink | undefined {
   });
 }
 
+/**
+ * Nothing that escapes a handler may end the seat's agent (every seat would show Offline, and a
+ * candidate could stop the agent with one message): log it, bounded, and keep serving. Each handler
+ * catches its own errors; this is the last net.
+ */
+function keepServing(log: { error(obj: object, msg?: string): void }): void {
+  const say = (what: string) => (error: unknown) => {
+    const e = error instanceof Error ? error : new Error(String(error).slice(0, 500));
+    log.error(
+      { err: { name: e.name, message: e.message.slice(0, 500), stack: e.stack?.slice(0, 2000) } },
+      what,
+    );
+  };
+  process.on('uncaughtException', say('an error escaped a handler; the agent keeps serving'));
+  process.on('unhandledRejection', say('a promise was rejected and not handled; the agent keeps serving'));
+}
+
 export const agent: Command = {
   name: 'agent',
   summary: 'The seat daemon: machine checks, the link to the browser extension and to the console',
@@ -48,6 +65,9 @@ every 30 s), serves the local socket the browser's native host connects to, stor
 (SQLite) until the console acknowledges them, and reports the seat's status to the console named
 in the config (after \`invigil enrol\`). Meant to run as a service: \`invigil install-service\`
 runs it as root with the seat account's group and --socket-access group.
+Only the installed native host, started by the managed browser, may speak for the extension on the
+socket (the agent asks the kernel who connected; it must run as root to see that), one at a time; any
+other program is refused, and the refusal is an incident on the console.
 Logs are JSON lines (pino) on stdout; stop it with SIGTERM or Ctrl+C.
 
 Flags:
@@ -57,7 +77,8 @@ Flags:
                    who may open the socket besides root: the agent's user (default), or also its
                    group (the installed service runs as root with the seat account's group)
 
-Exit codes: 0 stopped cleanly, 2 bad config or could not start.
+Exit codes: 0 stopped cleanly, 2 bad config (or a config holding the seat's credential that users
+other than root can read: chmod 600 it) or could not start.
 `,
   options: { config: { type: 'string' }, socket: { type: 'string' }, 'socket-access': { type: 'string' } },
   async run(args: ParsedArgs) {
@@ -74,9 +95,13 @@ Exit codes: 0 stopped cleanly, 2 bad config or could not start.
       if (error instanceof ConfigError) throw new UserError(error.message, 2);
       throw error;
     }
+    // The credential lets a PC report as this seat: refuse to run on a file others can read it in.
+    const exposed = credentialExposure(file, config);
+    if (exposed) throw new UserError(exposed, 2);
     const socket = stringFlag(args, 'socket');
     if (socket) config = { ...config, socketPath: socket };
     const log = pino({ level: config.log.level, base: { service: 'invigil-agent' } });
+    keepServing(log);
     const upstream = upstreamFor(config);
     let running: Awaited<ReturnType<typeof startAgent>>;
     try {

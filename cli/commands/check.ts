@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { EXTENSION_CHECK } from '../../kiosk-agent/checks/extension-report.ts';
 import { machineChecksOnce } from '../../kiosk-agent/checks/index.ts';
 import { agentFinding, checkResult, mergeResults } from '../../kiosk-agent/checks/results.ts';
-import { ConfigError, defaultConfig, loadConfig } from '../../kiosk-agent/config.ts';
+import { ConfigError, credentialExposure, defaultConfig, loadConfig } from '../../kiosk-agent/config.ts';
 import { requestAgentStatus } from '../../kiosk-agent/native-host/agent-client.ts';
 import { defaultSocketPath } from '../../kiosk-agent/native-host/socket-path.ts';
 import { applySeverityOverrides, readiness, SEAT_STATE_LABELS } from '../../shared/rules/readiness.ts';
@@ -76,8 +76,9 @@ Flags:
 
 Exit codes:
   0  ready (warnings may be listed)
-  1  a finding blocks this seat
-  2  the check itself could not run (a bad config file, or a check that failed to run)
+  1  a finding blocks this seat for certain (even when some other check could not run)
+  2  nothing blocks for certain, but the check itself could not run (a bad config file, or a
+     check that failed to run)
 
 Examples:
   invigil check
@@ -97,6 +98,17 @@ Examples:
     if (!json && process.stderr.isTTY) process.stderr.write('Checking this PC...\n');
     const socketPath = stringFlag(args, 'socket') ?? config.socketPath ?? defaultSocketPath();
     const machine = (await machineChecksOnce(config)).flat();
+    const exposed = file ? credentialExposure(file, config) : null;
+    if (exposed) {
+      machine.push(
+        checkResult(
+          'config',
+          "The seat's config file is readable by root only",
+          [agentFinding('config-credential-exposed', `${exposed}.`, { subject: file ?? 'config' })],
+          '',
+        ),
+      );
+    }
     const ids = new Set(machine.map((c) => c.id));
     const ext = await extensionLines(socketPath, ids, config.browser.requireExtension);
     const checks = mergeResults([...machine, ...ext.lines]).map((c) => ({
@@ -126,8 +138,15 @@ Examples:
       process.stderr.write(
         `invigil check: ${errored.map((c) => c.summary.replace(/^This check could not run: /, `the ${c.id} check could not run: `)).join('; ')}\n`,
       );
-      return 2;
     }
+    // A finding that blocks for certain (not "this check could not run") is the answer a deployment
+    // script needs first: this PC is not safe. Only when nothing blocks for certain does a check that
+    // could not run make the answer "unknown".
+    const certainBlock = findings.some(
+      (f) => f.severity === 'block' && f.code !== 'check-error' && f.code !== 'extension-check-error',
+    );
+    if (certainBlock) return 1;
+    if (errored.length > 0) return 2;
     return state === 'not-ready' ? 1 : 0;
   },
 };

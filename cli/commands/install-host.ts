@@ -13,8 +13,10 @@ export const installHostCommand: Command = {
   help: `Usage: invigil install-host --browser chrome|chromium|edge [--user-data-dir DIR] [--socket PATH]
 
 Writes the native-messaging host manifest (uk.invigil.agent, allowing only the Invigil extension)
-where that browser looks for it on this OS, and a small wrapper script that runs this Node on this
-installation of invigil. Run as root/administrator to install for every user; otherwise it installs
+where that browser looks for it on this OS, and a small launcher that runs this Node on this installation
+of invigil with an empty environment (so nothing the browser passes on, such as NODE_OPTIONS or LD_PRELOAD,
+can load code into it). The agent accepts only this host, started by the managed browser, as the
+extension's voice. Run as root/administrator to install for every user; otherwise it installs
 for the current user. With --user-data-dir, only into that browser profile (DIR/NativeMessagingHosts).
 
 Flags:

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError, loadConfigFile } from '../../deploy/config-file.ts';
 import {
@@ -23,6 +23,7 @@ import {
   unitPath,
 } from '../../deploy/service/linux.ts';
 import { type FileToWrite, writeFilesAtomically } from '../../deploy/write-files.ts';
+import { credentialExposure } from '../../kiosk-agent/config.ts';
 import { type Command, type ParsedArgs, stringFlag, UserError } from '../command.ts';
 
 type Platform = 'linux' | 'macos' | 'windows';
@@ -172,12 +173,9 @@ interface ConfiguredSeat {
 /** Checks the config (the agent would refuse a bad one at every restart) and returns what the service needs from it. */
 function checkConfig(configPath: string, log: (s: string) => void): ConfiguredSeat {
   const config = loadConfigFile(configPath);
-  const mode = statSync(configPath).mode & 0o777;
-  if (config.console && (mode & 0o077) !== 0) {
-    log(
-      `warning: ${configPath} holds the seat's console credential and is readable by other users (mode ${mode.toString(8)}): chmod 600 it`,
-    );
-  }
+  // The agent refuses to start on a credential others can read: refuse to install it that way.
+  const exposed = credentialExposure(configPath, config);
+  if (exposed) throw new InputError(exposed);
 
   if (config.dataDir === undefined) {
     log(

@@ -1,6 +1,35 @@
+import { requireKoffi } from '../../kiosk-agent/link-trust/process-info.ts';
 import { runNativeHost } from '../../kiosk-agent/native-host/host.ts';
 import { defaultSocketPath } from '../../kiosk-agent/native-host/socket-path.ts';
 import { type Command, type ParsedArgs, stringFlag, UserError } from '../command.ts';
+
+/**
+ * First thing, before reading a byte from the browser: on Linux make this process non-dumpable
+ * (prctl PR_SET_DUMPABLE 0), so that other programs of the seat account can no longer attach a
+ * debugger to it, read or write its memory through /proc, or take its socket (pidfd_getfd): only
+ * root can. Then a last net for errors: one line on stderr, never a stack trace, and keep serving.
+ */
+function hardenHostProcess(): void {
+  if (process.platform === 'linux') {
+    try {
+      const koffi = requireKoffi();
+      const prctl = koffi
+        .load('libc.so.6')
+        .func(
+          'int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)',
+        );
+      prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0);
+    } catch {
+      // Without koffi the host still works; the agent's checks do not depend on this.
+    }
+  }
+  const say = (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`invigil native-host: ${message.replaceAll('\n', ' ').slice(0, 300)}\n`);
+  };
+  process.on('uncaughtException', say);
+  process.on('unhandledRejection', say);
+}
 
 export const nativeHost: Command = {
   name: 'native-host',
@@ -26,6 +55,7 @@ Exit codes: 0 the browser closed the link, 1 an impossible frame, 2 a refused ca
   },
   allowPositionals: true,
   async run(args: ParsedArgs) {
+    hardenHostProcess();
     const extensionId = stringFlag(args, 'extension-id');
     if (extensionId !== undefined && !/^[a-p]{32}$/.test(extensionId)) {
       throw new UserError(`--extension-id must be 32 letters a to p (got "${extensionId}")`);

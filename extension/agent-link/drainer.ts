@@ -3,7 +3,7 @@
  * only when acknowledged. A batch not acknowledged in time, or in flight when the link drops,
  * is sent again (receivers are idempotent on event ids), so nothing is lost and nothing doubled.
  */
-import { MAX_EVENTS_PER_BATCH } from '../../shared/schemas/native.ts';
+import { MAX_EVENTS_PER_BATCH } from '../../shared/schemas/native-constants.ts';
 import type { Outbox } from './outbox.ts';
 import type { EventTransport } from './transport.ts';
 

@@ -2,10 +2,11 @@
  * The extension's side of the agent link: the durable outbox, drained through the native port;
  * every compliance report sent as `report/compliance`; acknowledgements delete events.
  */
-import { type SeatEvent, SeatEventSchema } from '../../shared/schemas/events.ts';
+import type { SeatEvent } from '../../shared/schemas/events.ts';
 import type { StatusSections } from '../features/compliance-report/build.ts';
 import type { AgentChannel, NewSeatEvent, ReportChannel } from '../features/feature.ts';
 import type { Store } from '../lib/store.ts';
+import { check } from '../lib/validate.ts';
 import { OutboxDrainer } from './drainer.ts';
 import { NativeLink } from './native-link.ts';
 import { Outbox } from './outbox.ts';
@@ -40,13 +41,13 @@ export function createAgentLink(): AgentLink {
     if (typeof candidate.url === 'string' && candidate.url.length > MAX_URL) {
       candidate.url = candidate.url.slice(0, MAX_URL);
     }
-    const parsed = SeatEventSchema.safeParse(candidate);
-    if (!parsed.success) {
+    const parsed = check('seatEvent', candidate);
+    if (!parsed.ok) {
       // A bug of ours, not input: never let an invalid event into the outbox, where it would block the queue.
-      console.error('[invigil] not logging an invalid event', event, parsed.error.issues[0]);
+      console.error('[invigil] not logging an invalid event', event, parsed.error);
       return;
     }
-    const stamped: SeatEvent = parsed.data;
+    const stamped: SeatEvent = parsed.value;
     try {
       await outbox.add(stamped);
       status?.update((s) => {

@@ -5,15 +5,15 @@
  * The link counts as up only while the host says the agent is reachable (`link/status connected`):
  * until then events stay in the outbox.
  */
+
+import type { ExtensionToHost, HostToExtension } from '../../shared/schemas/native.ts';
 import {
-  type ExtensionToHost,
-  type HostToExtension,
-  HostToExtensionSchema,
   MAX_FROM_EXTENSION_BYTES,
   NATIVE_HOST_NAME,
   NATIVE_PROTOCOL_VERSION,
-} from '../../shared/schemas/native.ts';
+} from '../../shared/schemas/native-constants.ts';
 import { Store } from '../lib/store.ts';
+import { check } from '../lib/validate.ts';
 
 /** Waits between reconnection attempts; the last one repeats. */
 export const BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000] as const;
@@ -101,18 +101,16 @@ export class NativeLink {
   }
 
   #received(raw: unknown): void {
-    const result = HostToExtensionSchema.safeParse(raw);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    const result = check('hostToExtension', raw);
+    if (!result.ok) {
       const type =
         raw && typeof raw === 'object' && 'type' in raw ? String((raw as { type: unknown }).type) : '?';
       this.diagnostics.dropped++;
-      this.diagnostics.lastDropped = `${type.slice(0, 64)}: ${issue?.message ?? 'invalid'}${where}`;
+      this.diagnostics.lastDropped = `${type.slice(0, 64)}: ${result.error}`;
       console.warn(`[invigil] dropped a message from the native host (${this.diagnostics.lastDropped})`);
       return;
     }
-    const message = result.data;
+    const message = result.value;
     // A valid message means the host works: the next drop retries quickly again.
     this.#attempt = 0;
     if (message.type === 'link/status') this.linked.set(message.agent === 'connected');

@@ -7,12 +7,8 @@
  *                 worker starts waits for it rather than getting half a report).
  */
 import { on } from '../lib/chrome-events.ts';
-import {
-  type PageMessage,
-  PageMessageSchema,
-  type PageMessageType,
-  trustedSender,
-} from '../lib/page-messages.ts';
+import { type PageMessage, type PageMessageType, trustedSender } from '../lib/page-messages.ts';
+import { check } from '../lib/validate.ts';
 
 export type PageHandler<T extends PageMessageType> = (
   message: Extract<PageMessage, { type: T }>,
@@ -37,18 +33,19 @@ export class PageMessages {
           console.warn('[invigil] refused a message from', sender.origin ?? sender.id ?? 'an unknown sender');
           return false;
         }
-        const parsed = PageMessageSchema.safeParse(raw);
-        if (!parsed.success) {
-          reply({ ok: false, error: `not a message the worker accepts: ${parsed.error.issues[0]?.message}` });
+        const parsed = check('pageMessage', raw);
+        if (!parsed.ok) {
+          reply({ ok: false, error: `not a message the worker accepts: ${parsed.error}` });
           return false;
         }
-        const handler = this.#handlers.get(parsed.data.type);
+        const message = parsed.value;
+        const handler = this.#handlers.get(message.type);
         if (!handler) {
-          reply({ ok: false, error: `nothing handles ${parsed.data.type}` });
+          reply({ ok: false, error: `nothing handles ${message.type}` });
           return false;
         }
         ready
-          .then(() => handler(parsed.data, sender))
+          .then(() => handler(message, sender))
           .then(
             (result) => reply({ ok: true, result }),
             (e: unknown) => reply({ ok: false, error: e instanceof Error ? e.message : String(e) }),

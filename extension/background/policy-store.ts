@@ -4,7 +4,7 @@
  * `storage.managed.get()` may take seconds (Chromium hands extension policy over after its
  * start-up tasks), so nothing waits for it, and later changes come as `storage.onChanged`.
  */
-import { parsePolicy } from '../../shared/schemas/policy.ts';
+import { parsePolicy } from '../../shared/rules/policy.ts';
 import type { NewSeatEvent } from '../features/feature.ts';
 import { on } from '../lib/chrome-events.ts';
 import { jsonEqual, Store } from '../lib/store.ts';

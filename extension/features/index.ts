@@ -4,9 +4,10 @@
  * that every policy field is enforced by a listed feature, tested, and in the managed schema.
  */
 import activity from './activity/index.ts';
-import autofillLockdown from './autofill-lockdown/index.ts';
+import browserSettings from './browser-settings/index.ts';
 import candidateMessage from './candidate-message/index.ts';
 import complianceReport from './compliance-report/index.ts';
+import displays from './displays/index.ts';
 import downloads from './downloads/index.ts';
 import extensionAudit from './extension-audit/index.ts';
 import type { Feature } from './feature.ts';
@@ -16,9 +17,10 @@ import siteBlocking from './site-blocking/index.ts';
 export const FEATURES: readonly Feature[] = [
   siteBlocking,
   identityGate,
-  autofillLockdown,
+  browserSettings,
   extensionAudit,
   downloads,
+  displays,
   activity,
   candidateMessage,
   complianceReport,

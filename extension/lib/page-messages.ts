@@ -1,18 +1,12 @@
 /**
  * Messages from the extension's own pages to the worker, one schema for the channel (after
- * Bitwarden's messaging): anything that fails it is dropped. Who may send is decided by
- * `trustedSender`, by extension id and origin, never by URL (after uBlock Origin Lite and Bitwarden).
+ * Bitwarden's messaging; `PageMessageSchema` in schemas.ts): anything that fails it is dropped. Who
+ * may send is decided by `trustedSender`, by extension id and origin, never by URL (after uBlock
+ * Origin Lite and Bitwarden).
  */
-import { z } from 'zod';
-import { IdSchema } from '../../shared/schemas/common.ts';
+import type { PageMessage } from './schemas.ts';
 
-export const PageMessageSchema = z.discriminatedUnion('type', [
-  /** The popup asks for a fresh compliance report. */
-  z.object({ type: z.literal('report/get') }),
-  /** The message page has shown the invigilator's message: the worker acknowledges it to the agent. */
-  z.object({ type: z.literal('message/shown'), instructionId: IdSchema }),
-]);
-export type PageMessage = z.infer<typeof PageMessageSchema>;
+export type { PageMessage };
 export type PageMessageType = PageMessage['type'];
 
 export interface SenderLike {

@@ -1,6 +1,8 @@
 /** The extension's own pages, and how the worker marks navigations it made itself. */
 export const PAGES = {
   blocked: '/extension/pages/blocked/index.html',
+  /** A static note in place of a blocked frame: the one page web pages may load (web_accessible_resources). */
+  blockedFrame: '/extension/pages/blocked-frame/index.html',
   hold: '/extension/pages/hold/index.html',
   message: '/extension/pages/message/index.html',
   newtab: '/extension/pages/newtab/index.html',

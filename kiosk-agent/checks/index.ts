@@ -7,7 +7,9 @@ import type { PolicyOs } from '../../shared/catalogs/browser-policy.ts';
 import type { CheckResult } from '../../shared/schemas/common.ts';
 import type { AgentConfig } from '../../shared/schemas/config.ts';
 import { seatExtensionId } from '../config.ts';
+import { managedBrowserExecutables } from '../link-trust/identify.ts';
 import { profileHostDir } from '../native-host/locations.ts';
+import { LAUNCH_CHECK, LaunchAuditor } from './browser-launch.ts';
 import { evaluateBrowserPolicy, POLICY_CHECK, readInstalledPolicy } from './browser-policy.ts';
 import { DISPLAY_CHECK, evaluateDisplays, listDisplays } from './displays.ts';
 import { EXTENSION_CHECK } from './extension-report.ts';
@@ -22,6 +24,7 @@ import {
   evaluateProcesses,
   listProcessesWithSi,
   PROCESS_CHECK_LINES,
+  ProcScanner,
   processOs,
   type RunningProcess,
 } from './processes.ts';
@@ -44,27 +47,59 @@ export async function guarded(
   }
 }
 
-export const PROCESS_LINES = Object.values(PROCESS_CHECK_LINES);
+export const PROCESS_LINES = [...Object.values(PROCESS_CHECK_LINES), LAUNCH_CHECK];
 
-/** Windows: fills in each process's original file name (see windows-version-info.ts). */
+/** The launch audit for this seat's managed browser. */
+export function launchAuditorFor(config: AgentConfig): LaunchAuditor {
+  return new LaunchAuditor({
+    executables: managedBrowserExecutables(config),
+    browser: config.browser.name,
+    userDataDir: config.browser.userDataDir,
+    allowFlags: config.browser.allowFlags,
+    caseInsensitivePaths: process.platform === 'win32' || process.platform === 'darwin',
+  });
+}
+
+/** Windows: fills in each process's original file name and publisher (see windows-version-info.ts). */
 export async function withOriginalFileNames(
   list: RunningProcess[],
   cache: VersionInfoCache,
 ): Promise<RunningProcess[]> {
   if (process.platform !== 'win32') return list;
-  const names = await cache.originalFileNames(list.map((p) => p.path ?? ''));
+  const ids = await cache.identities(list.map((p) => p.path ?? ''));
   return list.map((p) => {
-    const original = p.path ? names.get(p.path) : null;
-    return original ? { ...p, originalFileName: original } : p;
+    const id = p.path ? ids.get(p.path) : null;
+    if (!id) return p;
+    return {
+      ...p,
+      ...(id.originalFileName ? { originalFileName: id.originalFileName } : {}),
+      ...(id.publisher ? { publisher: id.publisher } : {}),
+    };
   });
+}
+
+/** Every running process: from /proc on Linux (with each one's executable), systeminformation elsewhere. */
+export async function listProcesses(cache = new VersionInfoCache()): Promise<RunningProcess[]> {
+  if (process.platform === 'linux') return new ProcScanner().scan();
+  return withOriginalFileNames(await listProcessesWithSi(), cache);
+}
+
+/** The programs' lines and the browser launch line, from one listing. */
+export function processLines(
+  list: readonly RunningProcess[],
+  config: AgentConfig,
+  index = catalogIndexFor(config),
+  auditor = launchAuditorFor(config),
+): CheckResult[] {
+  return [...evaluateProcesses(list, index, config.browser.name), auditor.evaluate(list)];
 }
 
 export async function processesOnce(
   config: AgentConfig,
   cache = new VersionInfoCache(),
+  auditor = launchAuditorFor(config),
 ): Promise<CheckResult[]> {
-  const list = await withOriginalFileNames(await listProcessesWithSi(), cache);
-  return evaluateProcesses(list, catalogIndexFor(config), config.browser.name);
+  return processLines(await listProcesses(cache), config, catalogIndexFor(config), auditor);
 }
 
 export async function displaysOnce(config: AgentConfig): Promise<CheckResult[]> {

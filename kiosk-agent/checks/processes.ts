@@ -8,12 +8,20 @@
  *   macOS. On Linux it runs `ps` and then one `cat /proc/<pid>/stat` per process (for CPU figures we
  *   do not need): about 135 ms of CPU and 0.6 s of wall time with 80 processes, growing with the
  *   process count, too slow and too heavy to repeat every 500 ms.
- * - `ProcScanner` (Linux, the daemon's every-tick listing): reads each process's `comm` from /proc,
- *   and `cmdline` only for processes it has not seen before (or that exec'd into another program),
- *   naming each process as systeminformation does (the base name of argv[0]). A few ms per tick.
+ * - `ProcScanner` (Linux, the daemon's every-tick listing, and `invigil check`): reads each process's
+ *   `comm` from /proc, and `cmdline` and the `exe` link only for processes it has not seen before (or
+ *   that exec'd into another program), naming each process as systeminformation does (the base name
+ *   of argv[0]). A few ms per tick.
+ *
+ * Programs are known by what runs, not only by what they are called. The name a process shows
+ * (argv[0], `comm`) is the candidate's to choose: KeePassXC started through a link named `notes` is
+ * "notes". On Linux the agent (root) also resolves /proc/PID/exe, the file the kernel actually runs,
+ * and matches its name; on Windows the executable's original file name and its Authenticode publisher
+ * (windows-version-info.ts). A catalog program started from a folder users can write to (home, /tmp,
+ * removable media) is said to be so: it was copied there, not installed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import si from 'systeminformation';
 import {
   indexProcessCatalog,
@@ -24,6 +32,7 @@ import {
 } from '../../shared/catalogs/processes.ts';
 import type { CheckResult, Finding } from '../../shared/schemas/common.ts';
 import type { AgentConfig } from '../../shared/schemas/config.ts';
+import { splitWindowsCommandLine } from '../link-trust/process-info.ts';
 import { agentFinding, checkResult } from './results.ts';
 
 export interface RunningProcess {
@@ -36,6 +45,12 @@ export interface RunningProcess {
   path?: string;
   /** Windows: the executable's original file name from its version information. */
   originalFileName?: string;
+  /** Windows: who signed the executable (Authenticode, the certificate's organisation), when valid. */
+  publisher?: string;
+  /** Linux: the executable the kernel runs (/proc/PID/exe, resolved), when it could be read. */
+  exe?: string;
+  /** Linux: the full command line, read once per process (the browser launch audit needs it). */
+  argv?: string[];
 }
 
 export function processOs(platform: NodeJS.Platform = process.platform): ProcessOs {
@@ -83,22 +98,78 @@ export function catalogIndexFor(config: AgentConfig, os: ProcessOs = processOs()
   return indexProcessCatalog(os, config.catalog);
 }
 
-/** The catalog entry a running process matches, and whether it matched only by original file name. */
+/** How a process was matched, for the finding's words. */
+export type MatchedBy = 'name' | 'executable' | 'original-file-name' | 'publisher';
+
+/** The catalog entry a running process matches, and how. */
 export function matchProcess(
   p: RunningProcess,
   index: ProcessCatalogIndex,
-): { entry: ProcessEntry; renamed: boolean } | undefined {
+): { entry: ProcessEntry; renamed: boolean; by: MatchedBy } | undefined {
   const byName = index.byName(p.name) ?? (p.comm && p.comm.length < 15 ? index.byName(p.comm) : undefined);
-  if (byName) return { entry: byName, renamed: false };
-  if (p.path) {
-    const entry = index.byName(basename(p.path.replaceAll('\\', '/')));
-    if (entry) return { entry, renamed: false };
+  if (byName) return { entry: byName, renamed: false, by: 'name' };
+  for (const file of [p.exe, p.path]) {
+    if (!file) continue;
+    const entry = index.byName(basename(file.replaceAll('\\', '/')));
+    if (entry) return { entry, renamed: true, by: 'executable' };
   }
   if (p.originalFileName) {
     const entry = index.byOriginalFileName(p.originalFileName);
-    if (entry) return { entry, renamed: true };
+    if (entry) return { entry, renamed: true, by: 'original-file-name' };
+  }
+  if (p.publisher) {
+    const entry = index.byPublisher(p.publisher);
+    if (entry) return { entry, renamed: true, by: 'publisher' };
   }
   return undefined;
+}
+
+/** The folder of a Linux, macOS or Windows path, in its own separators. */
+const folderOf = (file: string) =>
+  file.slice(0, Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'))) || file;
+
+/** Folders where people (not IT) put files: a program running from one was copied there, not installed. */
+const USER_FOLDERS = [
+  '/home/',
+  '/tmp/',
+  '/var/tmp/',
+  '/dev/shm/',
+  '/run/user/',
+  '/media/',
+  '/mnt/',
+  '/run/media/',
+];
+
+/**
+ * Whether `file` lives where users other than root can write (Linux and macOS): under a users' folder,
+ * or in a folder (or one above it) that is not root's or that others may write to. Windows: under a
+ * user's profile or a removable drive is not known from the path alone; `C:\Users\` counts.
+ */
+export function inUserWritableFolder(
+  file: string,
+  stat: (p: string) => { uid: number; mode: number } = statSync,
+): boolean {
+  if (/^[A-Za-z]:\\Users\\/i.test(file)) return true;
+  if (!file.startsWith('/')) return false;
+  if (
+    USER_FOLDERS.some((f) => file.startsWith(f)) ||
+    file.startsWith('/Users/') ||
+    file.startsWith('/Volumes/')
+  ) {
+    return true;
+  }
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    try {
+      const st = stat(dir);
+      if (st.uid !== 0 || (st.mode & 0o022) !== 0) {
+        // A sticky, root-owned folder such as /tmp lets others add files but not replace ours.
+        if (!(st.uid === 0 && (st.mode & 0o1000) !== 0)) return true;
+      }
+    } catch {
+      return false;
+    }
+    if (dir === '/' || dir === dirname(dir)) return false;
+  }
 }
 
 /** The four checklist lines for one listing of running processes. */
@@ -107,36 +178,50 @@ export function evaluateProcesses(
   index: ProcessCatalogIndex,
   managedBrowser: AgentConfig['browser']['name'],
 ): CheckResult[] {
-  const found = new Map<string, { entry: ProcessEntry; procs: RunningProcess[]; renamed: boolean }>();
+  const found = new Map<
+    string,
+    { entry: ProcessEntry; procs: RunningProcess[]; renamed: boolean; by: MatchedBy }
+  >();
   for (const p of list) {
     const m = matchProcess(p, index);
     if (!m) continue;
     if (m.entry.category === 'browser' && m.entry.browser === managedBrowser) continue;
     const key = `${m.entry.category}\0${m.entry.product}`;
-    const hit = found.get(key) ?? { entry: m.entry, procs: [], renamed: false };
+    const hit = found.get(key) ?? { entry: m.entry, procs: [], renamed: false, by: m.by };
     hit.procs.push(p);
-    hit.renamed ||= m.renamed;
+    if (m.renamed && !hit.renamed) {
+      hit.renamed = true;
+      hit.by = m.by;
+    }
     found.set(key, hit);
   }
   const byCategory = new Map<ProcessCategory, Finding[]>();
-  for (const { entry, procs, renamed } of found.values()) {
+  for (const { entry, procs, renamed, by } of found.values()) {
     procs.sort((a, b) => a.pid - b.pid);
     const first = procs[0] as RunningProcess;
     const names = [...new Set(procs.map((p) => p.name))];
-    const how = renamed
-      ? ` under another name (${names.join(', ')}; its original file name is ${first.originalFileName})`
-      : ` (process ${names.join(', ')}, pid ${procs.map((p) => p.pid).join(', ')})`;
+    const file = first.exe ?? first.path;
+    const how =
+      renamed && by === 'original-file-name'
+        ? ` under another name (${names.join(', ')}; its original file name is ${first.originalFileName})`
+        : renamed && by === 'publisher'
+          ? ` under another name (${names.join(', ')}; it is signed by ${first.publisher})`
+          : ` (process ${names.join(', ')}, pid ${procs.map((p) => p.pid).join(', ')}${renamed && file ? `; it runs ${basename(file.replaceAll('\\', '/'))}` : ''})`;
+    const writable = file ? inUserWritableFolder(file) : false;
+    const where = writable && file ? `, started from ${folderOf(file)}, a folder users can write to` : '';
     const finding = agentFinding(
       FINDING_CODE[entry.category],
-      `${entry.product}, ${CATEGORY_WORDS[entry.category]}, is running${how}.`,
+      `${entry.product}, ${CATEGORY_WORDS[entry.category]}, is running${how}${where}.`,
       {
         subject: entry.product,
         details: {
           process: first.name,
           pids: procs.map((p) => p.pid).join(','),
           count: procs.length,
-          ...(first.path ? { path: first.path } : {}),
+          ...(file ? { path: file } : {}),
+          ...(writable ? { userWritable: true } : {}),
           ...(renamed && first.originalFileName ? { originalFileName: first.originalFileName } : {}),
+          ...(first.publisher ? { publisher: first.publisher } : {}),
         },
       },
     );
@@ -165,7 +250,14 @@ export async function listProcessesWithSi(): Promise<RunningProcess[]> {
   return data.list.map((p) => {
     // Windows gives the executable's full path; Linux and macOS give its folder and name apart.
     const path = windows ? p.path : p.path && p.command ? `${p.path}/${p.command}` : undefined;
-    return { pid: p.pid, name: p.name, ...(path ? { path } : {}) };
+    // The command line, for the browser launch audit (written from systeminformation's documentation
+    // of `params` for Windows and macOS; Linux reads /proc instead).
+    const argv = path
+      ? windows
+        ? splitWindowsCommandLine(`"${path}" ${p.params ?? ''}`)
+        : [path, ...(p.params ? p.params.split(' ') : [])]
+      : undefined;
+    return { pid: p.pid, name: p.name, ...(path ? { path } : {}), ...(argv ? { argv } : {}) };
   });
 }
 
@@ -174,13 +266,20 @@ export async function listProcessesWithSi(): Promise<RunningProcess[]> {
  * `comm` is read for every process on every scan (it changes when a process execs another
  * program); `cmdline` only for new or changed processes.
  */
+interface Known {
+  comm: string;
+  name: string;
+  exe?: string;
+  argv?: string[];
+}
+
 export class ProcScanner {
-  private known = new Map<number, { comm: string; name: string }>();
+  private known = new Map<number, Known>();
 
   constructor(private readonly root = '/proc') {}
 
   scan(): RunningProcess[] {
-    const seen = new Map<number, { comm: string; name: string }>();
+    const seen = new Map<number, Known>();
     const out: RunningProcess[] = [];
     for (const entry of readdirSync(this.root)) {
       const c = entry.charCodeAt(0);
@@ -193,27 +292,46 @@ export class ProcScanner {
         continue; // exited between readdir and read
       }
       const prev = this.known.get(pid);
-      const name = prev && prev.comm === comm ? prev.name : this.nameOf(entry, comm);
-      seen.set(pid, { comm, name });
-      out.push({ pid, name, comm });
+      const k = prev && prev.comm === comm ? prev : this.describe(entry, comm);
+      seen.set(pid, k);
+      out.push({
+        pid,
+        name: k.name,
+        comm,
+        ...(k.exe ? { exe: k.exe } : {}),
+        ...(k.argv ? { argv: k.argv } : {}),
+      });
     }
     this.known = seen;
     return out;
   }
 
-  /** The base name of argv[0], as systeminformation names Linux processes; `comm` for kernel threads. */
-  private nameOf(pid: string, comm: string): string {
+  /**
+   * A process seen for the first time (or after it exec'd): its name as systeminformation gives it
+   * (the base name of argv[0]; `comm` for kernel threads), its command line, and the executable the
+   * kernel runs (kernel threads have none).
+   */
+  private describe(pid: string, comm: string): Known {
+    let exe: string | undefined;
+    try {
+      exe = readlinkSync(`${this.root}/${pid}/exe`).replace(/ \(deleted\)$/, '');
+    } catch {
+      exe = undefined;
+    }
     let cmdline: string;
     try {
       cmdline = readFileSync(`${this.root}/${pid}/cmdline`, 'utf8');
     } catch {
-      return comm;
+      return { comm, name: comm, ...(exe ? { exe } : {}) };
     }
-    const argv0 = cmdline.split('\0')[0] ?? '';
-    if (!argv0) return comm;
+    const argv = cmdline.split('\0');
+    if (argv[argv.length - 1] === '') argv.pop();
+    const argv0 = argv[0] ?? '';
+    const base = { comm, ...(exe ? { exe } : {}), ...(argv.length > 0 ? { argv } : {}) };
+    if (!argv0) return { ...base, name: comm };
     // A process that rewrote its title ("sshd: user@pts/0") keeps its name as the first word.
     let first = argv0.split(' ')[0] ?? argv0;
     if (first.endsWith(':')) first = first.slice(0, -1);
-    return basename(first) || comm;
+    return { ...base, name: basename(first) || comm };
   }
 }

@@ -3,11 +3,19 @@
  * the local socket): a 4-byte little-endian length, then that many bytes of UTF-8 JSON.
  *
  * Two kinds of bad input, handled differently:
- * - a frame whose content is bad (not UTF-8, not JSON) is one bad message: the reader reports it
- *   and carries on with the next frame, because the length still told us where that one ended;
+ * - a frame whose content is bad (not UTF-8, not JSON, nested deeper than JSON_LIMITS allow) is one
+ *   bad message: the reader reports it (with a bounded excerpt of its raw text, never a re-serialised
+ *   copy) and carries on with the next frame, because the length still told us where that one ended.
+ *   The depth is checked before `JSON.parse`, so nothing downstream (zod, error messages, loggers)
+ *   ever walks a 150,000-deep value and overflows the stack;
  * - a length over the limit, or a stream that ends inside a frame, leaves nothing to resync on:
  *   `FramingError`, and the link ends.
  */
+
+import { excerpt, parseBoundedJson } from '../../shared/schemas/bounded-json.ts';
+
+/** Deepest nesting a frame may have: every message Invigil defines is under 10 deep. */
+export const MAX_FRAME_DEPTH = 32;
 
 export class FramingError extends Error {
   override name = 'FramingError';
@@ -15,7 +23,7 @@ export class FramingError extends Error {
 
 export type Frame =
   | { ok: true; message: unknown; bytes: number }
-  | { ok: false; error: string; bytes: number };
+  | { ok: false; error: string; bytes: number; excerpt: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -79,17 +87,25 @@ export class FrameReader {
     try {
       text = utf8.decode(body);
     } catch {
-      return { ok: false, error: `${this.what} ${n} is not valid UTF-8`, bytes: body.length };
-    }
-    try {
-      return { ok: true, message: JSON.parse(text), bytes: body.length };
-    } catch (error) {
       return {
         ok: false,
-        error: `${this.what} ${n} is not valid JSON (${(error as Error).message})`,
+        error: `${this.what} ${n} is not valid UTF-8`,
         bytes: body.length,
+        excerpt: excerpt(body.subarray(0, 120).toString('latin1')),
       };
     }
+    // The byte limit already bounds the length; the depth is what must be known before parsing.
+    const parsed = parseBoundedJson(text, { maxLength: this.limit, maxDepth: MAX_FRAME_DEPTH });
+    if (parsed.ok) return { ok: true, message: parsed.value, bytes: body.length };
+    return {
+      ok: false,
+      error:
+        parsed.problem === 'not-json'
+          ? `${this.what} ${n} ${parsed.reason.replace(/^it /, '')}`
+          : `${this.what} ${n} was refused: ${parsed.reason}`,
+      bytes: body.length,
+      excerpt: parsed.excerpt,
+    };
   }
 
   private peek(n: number): Buffer {

@@ -1,8 +1,9 @@
 /**
  * `invigil native-host`: what the browser starts for native messaging. It relays between the
  * extension (stdin/stdout, framed) and the agent daemon (the local socket, same framing):
- * - every message from the extension is validated (`ExtensionToHostSchema`); a bad one gets
- *   `link/error` naming the problem, and the host keeps serving;
+ * - every message from the extension is bounded (size, then nesting depth) before it is parsed and
+ *   validated (`ExtensionToHostSchema`); a bad one gets `link/error` naming the problem, and the host
+ *   keeps serving (no input ends it with a stack trace);
  * - an impossible frame (a length over the limit, a stream that ends inside a frame) ends the host
  *   with one line on stderr and a non-zero exit: the extension reconnects and starts clean;
  * - while the agent is down the extension hears `link/status: unavailable` and gets no `event/ack`,
@@ -182,8 +183,7 @@ export function runNativeHost(options: NativeHostOptions): Promise<number> {
 
     // ---- the extension side ----
     const reader = new FrameReader(MAX_FROM_EXTENSION_BYTES, 'message');
-    input.on('data', (chunk: Buffer) => {
-      if (finished) return;
+    const fromExtension = (chunk: Buffer) => {
       let frames: ReturnType<FrameReader['push']>;
       try {
         frames = reader.push(chunk);
@@ -217,6 +217,18 @@ export function runNativeHost(options: NativeHostOptions): Promise<number> {
         // The extension always hears how the link stands after a hello, and why events go unacknowledged.
         if (message.type === 'link/hello') tellStatus(relayed ? 'connected' : 'unavailable', true);
         else if (!relayed && message.type === 'event/batch') tellStatus('unavailable', true);
+      }
+    };
+    input.on('data', (chunk: Buffer) => {
+      if (finished) return;
+      try {
+        fromExtension(chunk);
+      } catch (error) {
+        // No input may end the host with a stack trace: say so to the extension, keep serving.
+        toExtension({
+          type: 'link/error',
+          error: `the host could not handle that message: ${(error as Error).message}`.slice(0, 2000),
+        });
       }
     });
     input.on('end', () => {

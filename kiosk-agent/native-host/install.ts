@@ -1,8 +1,19 @@
 /**
- * `invigil install-host`: registers `invigil native-host` with a browser. Browsers start a host
- * with a minimal environment (no PATH to rely on, no nvm), so the manifest's `path` is a small
- * wrapper script that runs this Node (`process.execPath`) on this installation's invigil.js, with
- * the socket path baked in when one was given.
+ * `invigil install-host`: registers `invigil native-host` with a browser. The manifest's `path` is a
+ * small launcher that runs this Node (`process.execPath`) on this installation's invigil.js, with the
+ * socket path baked in when one was given, and nothing else:
+ *
+ * - The browser passes its own environment on to the host, and a candidate can start the browser with
+ *   any environment: NODE_OPTIONS=--require, NODE_PATH, LD_PRELOAD, OPENSSL_CONF and the like would load
+ *   their code into the host. So the launcher starts the host with an empty environment
+ *   (`env -i`; the host needs none: its socket and extension id are on its command line). The agent
+ *   checks that the host's environment is empty before it lets it speak for the browser
+ *   (kiosk-agent/link-trust/connector.ts).
+ * - Windows (written from documentation, not run: cmd.exe's `set` and `setlocal`): the launcher
+ *   clears every variable that Node.js or OpenSSL reads code or modules from, then runs the host.
+ *
+ * On an exam PC the launcher and what it runs are installed by root (`sudo invigil install-host`), so
+ * the candidate can change neither.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -41,6 +52,33 @@ export interface InstallPlan {
 const shQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 const cmdQuote = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
+/**
+ * Windows: variables that load code or modules into Node.js or OpenSSL (Node's CLI documentation,
+ * "Environment variables"; OpenSSL's openssl-env(7)), cleared by the launcher.
+ */
+export const WINDOWS_CLEARED_VARIABLES = [
+  'NODE_OPTIONS',
+  'NODE_PATH',
+  'NODE_REPL_EXTERNAL_MODULE',
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_ICU_DATA',
+  'NODE_V8_COVERAGE',
+  'NODE_PENDING_DEPRECATION',
+  'NODE_PRESERVE_SYMLINKS',
+  'NODE_TLS_REJECT_UNAUTHORIZED',
+  'NODE_DEBUG',
+  'NODE_DEBUG_NATIVE',
+  'UV_THREADPOOL_SIZE',
+  'OPENSSL_CONF',
+  'OPENSSL_MODULES',
+  'OPENSSL_ENGINES',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+] as const;
+
+/** Where `env` lives on Linux and macOS (coreutils and BSD both install it there). */
+const ENV = '/usr/bin/env';
+
 export function planInstall(o: InstallHostOptions): InstallPlan {
   const windows = o.os === 'windows';
   const loc = hostLocations(o.browser, o.os);
@@ -63,8 +101,16 @@ export function planInstall(o: InstallHostOptions): InstallPlan {
     ...(extensionId !== EXTENSION_ID ? ['--extension-id', extensionId] : []),
   ];
   const wrapperText = windows
-    ? `@echo off\r\nrem Written by \`invigil install-host\`: the browser starts native hosts with a minimal environment.\r\n${[o.nodePath, o.cliPath, 'native-host', ...socketArgs].map(cmdQuote).join(' ')} %*\r\n`
-    : `#!/bin/sh\n# Written by \`invigil install-host\`: the browser starts native hosts with a minimal environment,\n# so this names the Node and the invigil.js to run.\nexec ${[o.nodePath, o.cliPath, 'native-host', ...socketArgs].map(shQuote).join(' ')} "$@"\n`;
+    ? [
+        '@echo off',
+        'rem Written by `invigil install-host`. Runs the Invigil native host without the variables that',
+        'rem would load code into Node.js or OpenSSL, whatever environment the browser passes on.',
+        'setlocal',
+        ...WINDOWS_CLEARED_VARIABLES.map((v) => `set "${v}="`),
+        `${[o.nodePath, o.cliPath, 'native-host', ...socketArgs].map(cmdQuote).join(' ')} %*`,
+        '',
+      ].join('\r\n')
+    : `#!/bin/sh\n# Written by \`invigil install-host\`. Runs the Invigil native host with an empty environment\n# (env -i), whatever environment the browser passes on: nothing such as NODE_OPTIONS or LD_PRELOAD\n# can load code into it. The agent refuses a host whose environment is not empty.\nexec ${[ENV, '-i', o.nodePath, o.cliPath, 'native-host', ...socketArgs].map(shQuote).join(' ')} "$@"\n`;
   const manifestJson = {
     name: NATIVE_HOST_NAME,
     description: 'Invigil: links the exam browser extension to the Invigil agent on this PC',

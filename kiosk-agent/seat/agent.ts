@@ -16,19 +16,30 @@ import type { HostToExtension } from '../../shared/schemas/native.ts';
 import type { SeatStatus } from '../../shared/schemas/protocol.ts';
 import type { ComplianceReport } from '../../shared/schemas/report.ts';
 import {
+  type ConnectedDisplay,
   DISPLAY_CHECK,
   displayFingerprint,
   displaySource,
   evaluateDisplays,
   listDisplays,
 } from '../checks/displays.ts';
-import { evaluateExtension } from '../checks/extension-report.ts';
-import { guarded, PROCESS_LINES, processesOnce, SLOW_GROUPS } from '../checks/index.ts';
-import { catalogIndexFor, evaluateProcesses, ProcScanner } from '../checks/processes.ts';
-import { checkError } from '../checks/results.ts';
+import { EXTENSION_CHECK, evaluateExtension, expectedHeartbeatSeconds } from '../checks/extension-report.ts';
+import {
+  guarded,
+  launchAuditorFor,
+  PROCESS_LINES,
+  processesOnce,
+  processLines,
+  SLOW_GROUPS,
+} from '../checks/index.ts';
+import { catalogIndexFor, ProcScanner } from '../checks/processes.ts';
+import { agentFinding, checkError, checkResult } from '../checks/results.ts';
 import { VersionInfoCache } from '../checks/windows-version-info.ts';
+import type { InstalledHost } from '../link-trust/connector.ts';
+import { connectorExpectations, identifyPeer } from '../link-trust/identify.ts';
 import { defaultSocketPath, type SocketAccess } from '../native-host/socket-path.ts';
 import type { AgentSeatStatus, ClientToAgent } from '../native-host/socket-protocol.ts';
+import { LinkAdmission } from './link-admission.ts';
 import { type Client, LocalServer } from './local-server.ts';
 import { Outbox } from './outbox.ts';
 import { findingChanges, SeatState, statusSignature } from './seat-state.ts';
@@ -48,6 +59,11 @@ export interface StartAgentOptions {
   socketAccess?: SocketAccess;
   log?: Logger;
   version?: string;
+  /**
+   * The installed native host's Node and invigil.js (default: the ones this process runs, as in the
+   * installed service). Tests that run the agent inside the test runner name the built one.
+   */
+  installedHost?: InstalledHost;
 }
 
 export interface RunningAgent {
@@ -129,7 +145,38 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const pendingMessages = new Map<string, { message: HostToExtension; resolve: () => void }>();
   let pendingGate: { message: Extract<HostToExtension, { type: 'seat/gate' }>; resolve: () => void } | null =
     null;
-  const linked = () => server.linkedHosts().length > 0;
+  const expectations = connectorExpectations(config, socketPath, options.installedHost);
+  const refusals = new RefusalRecorder();
+  const admission = new LinkAdmission(config.link.accept, (r) => {
+    const p = r.client.peer?.process ?? null;
+    const parent = r.client.peer?.parent ?? null;
+    const peer = {
+      pid: p?.pid ?? null,
+      executable: p?.executable?.slice(0, 1000) ?? null,
+      user: p?.user?.slice(0, 200) ?? null,
+      parentPid: p?.parentPid ?? null,
+      parentExecutable: parent?.executable?.slice(0, 1000) ?? null,
+    };
+    log.warn({ client: r.client.id, peer, reason: r.reason, second: r.second }, 'refused a connector');
+    if (stopping) return;
+    const recorded = refusals.record(
+      `${r.second}\0${peer.executable}\0${peer.user}\0${peer.parentExecutable}`,
+    );
+    if (recorded === null) return;
+    addEvents([
+      event('event/connector-refused', {
+        reason: r.reason.slice(0, 2000),
+        second: r.second,
+        peer,
+        ...(recorded > 0 ? { repeats: recorded } : {}),
+      }),
+    ]);
+  });
+  const linkedClient = () => {
+    const c = admission.linked();
+    return c && c.extension !== null ? c : null;
+  };
+  const linked = () => linkedClient() !== null;
 
   const server: LocalServer = new LocalServer(
     socketPath,
@@ -138,11 +185,14 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       message(client, message) {
         handleClientMessage(client, message);
       },
+      identify: (socket, pid) => identifyPeer(socket, expectations, pid),
       closed(client) {
+        const wasHolder = admission.holds(client);
+        admission.closed(client);
         // While the agent itself stops, links close because of it: nothing to record, and the
         // store may already be closed.
         if (stopping) return;
-        if (client.extension !== null) {
+        if (wasHolder && client.extension !== null) {
           log.info({ client: client.id }, 'the extension disconnected');
           if (!linked()) addEvents([event('event/extension-link', { connected: false })]);
           recompute();
@@ -152,7 +202,21 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     options.socketAccess ?? 'user',
   );
 
+  /** Messages only the one connection that speaks for the browser may send. */
+  const speaksForBrowser = (message: ClientToAgent) =>
+    message.type === 'socket/hello'
+      ? message.role === 'native-host'
+      : message.type !== 'agent/status-request';
+
   function handleClientMessage(client: Client, message: ClientToAgent): void {
+    if (speaksForBrowser(message)) {
+      admission.request(client, () => handleLinkMessage(client, message));
+      return;
+    }
+    handleLinkMessage(client, message);
+  }
+
+  function handleLinkMessage(client: Client, message: ClientToAgent): void {
     switch (message.type) {
       case 'socket/hello':
         client.role = message.role;
@@ -216,7 +280,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     actual === wanted || (wanted === 'released' && actual === 'open');
 
   function broadcast(message: HostToExtension): void {
-    for (const c of server.linkedHosts()) c.send(message);
+    linkedClient()?.send(message);
   }
 
   /** Forwards a console instruction to the extension; resolves when the extension has carried it out. */
@@ -309,13 +373,32 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     recompute();
   }
 
+  const heartbeatSeconds = expectedHeartbeatSeconds(config);
   function evaluateExtensionNow(): void {
     const e = evaluateExtension(
-      { ...(latestReport ?? {}), linked: linked() },
+      { ...(latestReport ?? {}), linked: linked(), ...(lastDisplays ? { displays: lastDisplays } : {}) },
       Date.now(),
       config.browser.requireExtension,
+      heartbeatSeconds,
     );
-    setGroup('extension', [e.line, ...e.reportChecks]);
+    const unchecked =
+      config.link.accept === 'any'
+        ? [
+            checkResult(
+              EXTENSION_CHECK.id,
+              EXTENSION_CHECK.title,
+              [
+                agentFinding(
+                  'connector-unchecked',
+                  "This seat's config (link.accept: any) lets any program that can open the agent's socket speak for the browser.",
+                  { subject: 'link.accept' },
+                ),
+              ],
+              '',
+            ),
+          ]
+        : [];
+    setGroup('extension', [e.line, ...unchecked, ...e.reportChecks]);
   }
 
   // ---- checks ----
@@ -324,11 +407,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const index = catalogIndexFor(config);
   const scanner = process.platform === 'linux' ? new ProcScanner() : null;
   const versionInfo = new VersionInfoCache();
+  const auditor = launchAuditorFor(config);
   const processesTick = async () => {
     const results = await guarded(PROCESS_LINES, async () =>
       scanner
-        ? evaluateProcesses(scanner.scan(), index, config.browser.name)
-        : processesOnce(config, versionInfo),
+        ? processLines(scanner.scan(), config, index, auditor)
+        : processesOnce(config, versionInfo, auditor),
     );
     setGroup('processes', results);
   };
@@ -336,6 +420,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const source = displaySource();
   let lastDisplayPrint: string | null | undefined;
   let lastDisplayFull = 0;
+  /** The latest full listing, for comparing with the browser's own count (extension-report.ts). */
+  let lastDisplays: ConnectedDisplay[] | undefined;
   const displaysTick = async () => {
     const print = await displayFingerprint(source);
     const due =
@@ -347,9 +433,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     lastDisplayFull = Date.now();
     setGroup(
       'displays',
-      await guarded([DISPLAY_CHECK], async () => [
-        evaluateDisplays(await listDisplays(source), config.displays.allowed),
-      ]),
+      await guarded([DISPLAY_CHECK], async () => {
+        lastDisplays = undefined;
+        const list = await listDisplays(source);
+        lastDisplays = list;
+        return [evaluateDisplays(list, config.displays.allowed)];
+      }),
     );
   };
 
@@ -372,6 +461,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   }
   addEvents([event('event/agent-started', { version })]);
   log.info({ socket: socketPath, store: dbFile, displays: source, version }, 'Invigil agent started');
+  if (config.link.accept === 'installed-host' && process.platform !== 'win32' && process.getuid?.() !== 0) {
+    log.warn(
+      { link: config.link.accept },
+      'the agent does not run as root, so it cannot see which program connects to its socket: every native host will be refused. Run it as root (invigil install-service), or set link.accept: any for development',
+    );
+  }
 
   let firstDone: () => void = () => {};
   const firstRound = new Promise<void>((r) => {
@@ -409,6 +504,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     async stop() {
       if (stopping) return;
       stopping = true;
+      admission.stop();
       await Promise.all(loops.map((l) => l.stop()));
       await options.upstream?.stop();
       await server.close();
@@ -417,4 +513,26 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       log.info({}, 'Invigil agent stopped');
     },
   };
+}
+
+/**
+ * At most one refusal incident per kind of connector every 30 s (a program that retries in a loop
+ * must not flood the record); the ones in between are counted into the next.
+ */
+export class RefusalRecorder {
+  private readonly seen = new Map<string, { last: number; suppressed: number }>();
+
+  constructor(private readonly everyMs = 30_000) {}
+
+  /** The number suppressed since the last one recorded, or null when this one is suppressed. */
+  record(key: string, now = Date.now()): number | null {
+    const s = this.seen.get(key);
+    if (s && now - s.last < this.everyMs) {
+      s.suppressed++;
+      return null;
+    }
+    if (this.seen.size > 1000) this.seen.clear();
+    this.seen.set(key, { last: now, suppressed: 0 });
+    return s?.suppressed ?? 0;
+  }
 }

@@ -94,6 +94,29 @@ export const FINDINGS = {
     remedy:
       'Start the Invigil agent and check that `invigil install-host` was run for this browser. Events wait until it connects.',
   },
+  'browser-service-on': {
+    severity: 'block',
+    source: 'extension',
+    check: 'browser-services',
+    title:
+      'A browser service that sends the page to a service (translation, spelling, search suggestions) is on',
+    remedy:
+      'Set TranslateEnabled, SpellCheckServiceEnabled and SearchSuggestEnabled to false in the browser policy, and remove any extension that controls them.',
+  },
+  'browser-too-old': {
+    severity: 'warn',
+    source: 'extension',
+    check: 'browser-version',
+    title: "The browser is older than the versions Invigil's policy was checked against",
+    remedy: 'Update the browser on this PC (see README, "Browsers the suite has run on").',
+  },
+  'browser-version-unknown': {
+    severity: 'warn',
+    source: 'extension',
+    check: 'browser-version',
+    title: "The browser's version could not be read, so Invigil cannot tell whether its policy applies",
+    remedy: 'Use Chrome, Edge or Chromium (or Firefox with the Firefox build), kept up to date.',
+  },
   // ---- raised by the kiosk agent ----
   'display-count': {
     severity: 'block',
@@ -173,6 +196,14 @@ export const FINDINGS = {
     title: 'The browser cannot reach the Invigil agent: its native-messaging host is not installed',
     remedy: 'Run `invigil install-host --browser <name>` as an administrator for the managed browser.',
   },
+  'display-count-mismatch': {
+    severity: 'block',
+    source: 'agent',
+    check: 'displays-seen-by-browser',
+    title: 'The browser sees a different number of displays than the agent',
+    remedy:
+      'Check the PC for a display the agent cannot see (another X display or session, a virtual or remote display) and remove it; then check that the agent reads the display the browser runs on.',
+  },
   'extension-not-checked': {
     severity: 'info',
     source: 'agent',
@@ -180,6 +211,28 @@ export const FINDINGS = {
     title: "The extension's report was not checked because the Invigil agent is not running",
     remedy:
       "Start the Invigil agent service and open the managed browser; `invigil check` then includes the extension's report.",
+  },
+  'browser-launch-flag': {
+    severity: 'block',
+    source: 'agent',
+    check: 'browser-launch',
+    title: 'The managed browser was started in a way that undermines the lockdown',
+    remedy:
+      'Close that browser window and start the browser from the exam shortcut, without extra flags or environment.',
+  },
+  'connector-unchecked': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'extension',
+    title: "The agent accepts any program as the browser's connector (a development setting)",
+    remedy: 'Remove `link.accept: any` from the seat config: exam PCs accept only the installed native host.',
+  },
+  'config-credential-exposed': {
+    severity: 'block',
+    source: 'agent',
+    check: 'config',
+    title: "The seat's config file holds its console credential and other users can read it",
+    remedy: 'Make the config file readable by root only: chmod 600 FILE (owner root).',
   },
   'check-error': {
     severity: 'block',

@@ -37,6 +37,7 @@ export const AUTOMATIC_INCIDENT_KINDS = {
   'seat-finding': 'Seat check failed',
   'extension-link-lost': 'Browser stopped reporting',
   'seat-offline': 'Seat offline',
+  'connector-refused': 'Program posing as the browser refused',
   'seat-credential-shared': 'Seat credential shared',
 } as const;
 export type AutomaticIncidentKind = keyof typeof AUTOMATIC_INCIDENT_KINDS;
@@ -105,6 +106,25 @@ export function incidentFromEvent(event: SeatEvent): AutomaticIncident | null {
             kind: 'extension-link-lost',
             description: 'The browser extension stopped reporting to the seat.',
           };
+    case 'event/connector-refused': {
+      const p = event.peer;
+      const who = [
+        p.pid !== null ? `process ${p.pid}` : 'an unknown process',
+        p.executable ? ` (${p.executable})` : '',
+        p.user ? `, user ${p.user}` : '',
+        p.parentPid !== null
+          ? `, started by process ${p.parentPid}${p.parentExecutable ? ` (${p.parentExecutable})` : ''}`
+          : '',
+      ].join('');
+      const repeats = event.repeats ? ` It tried ${event.repeats} more time(s) before this.` : '';
+      const why = `${event.reason.charAt(0).toUpperCase()}${event.reason.slice(1).replace(/\.?$/, '.')}`;
+      return {
+        kind: 'connector-refused',
+        description: event.second
+          ? `A second connector tried to speak for the browser and was refused: ${who}. ${why}${repeats}`
+          : `A program tried to speak for the browser and was refused: ${who}. ${why}${repeats}`,
+      };
+    }
     case 'event/finding-raised': {
       const f = event.finding;
       if (f.severity === 'info') return null;

@@ -19,6 +19,12 @@ export interface ProcessEntry {
   names: Partial<Record<ProcessOs, readonly string[]>>;
   /** Windows only: original file names from the executable's version information. */
   originalFileNames?: readonly string[];
+  /**
+   * Windows only: the publisher its executables are signed by (the Authenticode certificate's
+   * organisation, `O=`), for a product that is its publisher's only one in this catalog: a renamed
+   * copy whose version information was stripped still carries its signature.
+   */
+  publishers?: readonly string[];
   /** Browsers only: which managed browser this entry is (it is not "another browser" when managed). */
   browser?: 'chrome' | 'chromium' | 'edge';
 }
@@ -30,12 +36,14 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     category: 'password-manager',
     names: { windows: ['1Password.exe'], macos: ['1Password', '1Password 7'], linux: ['1password'] },
     originalFileNames: ['1Password.exe'],
+    publishers: ['AgileBits Inc.'],
   },
   {
     product: 'Bitwarden',
     category: 'password-manager',
     names: { windows: ['Bitwarden.exe'], macos: ['Bitwarden'], linux: ['bitwarden'] },
     originalFileNames: ['Bitwarden.exe'],
+    publishers: ['Bitwarden Inc.'],
   },
   {
     product: 'KeePass',
@@ -52,6 +60,7 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
       linux: ['keepassxc', 'keepassxc-proxy'],
     },
     originalFileNames: ['KeePassXC.exe', 'keepassxc-proxy.exe'],
+    publishers: ['DroidMonkey Apps, LLC'],
   },
   {
     product: 'KeeWeb',
@@ -146,12 +155,14 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
       linux: ['teamviewer', 'teamviewerd', 'TeamViewer_Desktop'],
     },
     originalFileNames: ['TeamViewer.exe', 'TeamViewer_Service.exe', 'TeamViewerQS.exe'],
+    publishers: ['TeamViewer Germany GmbH', 'TeamViewer GmbH'],
   },
   {
     product: 'AnyDesk',
     category: 'remote-access',
     names: { windows: ['AnyDesk.exe'], macos: ['AnyDesk'], linux: ['anydesk'] },
     originalFileNames: ['AnyDesk.exe'],
+    publishers: ['AnyDesk Software GmbH'],
   },
   {
     product: 'RustDesk',
@@ -465,6 +476,8 @@ export interface ProcessCatalogIndex {
   byName(name: string): ProcessEntry | undefined;
   /** The entry for a Windows original file name, or undefined. */
   byOriginalFileName(name: string): ProcessEntry | undefined;
+  /** The entry for a Windows Authenticode publisher (the signer's organisation), or undefined. */
+  byPublisher(publisher: string): ProcessEntry | undefined;
 }
 
 /**
@@ -478,9 +491,11 @@ export function indexProcessCatalog(
 ): ProcessCatalogIndex {
   const names = new Map<string, ProcessEntry>();
   const originals = new Map<string, ProcessEntry>();
+  const publishers = new Map<string, ProcessEntry>();
   for (const entry of catalog) {
     for (const n of entry.names[os] ?? []) names.set(normalizeProcessName(n), entry);
     for (const n of entry.originalFileNames ?? []) originals.set(normalizeProcessName(n), entry);
+    for (const p of entry.publishers ?? []) publishers.set(p.toLowerCase(), entry);
   }
   for (const [category, key] of Object.entries(CATEGORY_CONFIG_KEY) as [ProcessCategory, string][]) {
     for (const n of additions[key as keyof typeof additions] ?? []) {
@@ -493,5 +508,6 @@ export function indexProcessCatalog(
   return {
     byName: (n) => names.get(normalizeProcessName(n)),
     byOriginalFileName: (n) => originals.get(normalizeProcessName(n)),
+    byPublisher: (p) => publishers.get(p.trim().toLowerCase()),
   };
 }

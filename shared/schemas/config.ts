@@ -58,6 +58,7 @@ export const PolicyConfigSchema = z
         otherExtensions: PolicyFieldSchemas.otherExtensions.optional(),
         heartbeatSeconds: PolicyFieldSchemas.heartbeatSeconds.optional(),
         requireRelease: PolicyFieldSchemas.requireRelease.optional(),
+        allowedResourceHosts: PolicyFieldSchemas.allowedResourceHosts.optional(),
       })
       .strict()
       .default({}),
@@ -148,9 +149,37 @@ export const AgentConfigSchema = z
          * only (`invigil install-host --user-data-dir`): the agent looks for the host manifest there too.
          */
         userDataDir: z.string().min(1).max(1000).optional(),
+        /**
+         * The managed browser's program, when it is not where the browser installs itself on this OS
+         * (Linux: /usr/lib/chromium/chromium, /opt/google/chrome/chrome, /opt/microsoft/msedge/msedge).
+         * Only a native host started by this program may speak for the extension, and every process
+         * of it is audited for launch flags that undermine the lockdown.
+         */
+        executable: z.string().min(1).max(1000).optional(),
+        /**
+         * Launch flags the audit lets pass on this seat (`--remote-debugging-pipe`): for the demo and
+         * test rigs that drive the browser themselves. Never on an exam PC: each undermines the lockdown.
+         */
+        allowFlags: z
+          .array(z.string().regex(/^--[a-z0-9][a-z0-9-]*$/, 'must be a browser flag such as --headless'))
+          .max(50)
+          .default([]),
       })
       .strict()
-      .default({ name: 'chromium', requireExtension: true }),
+      .default({ name: 'chromium', requireExtension: true, allowFlags: [] }),
+    /** Who may speak for the browser on the agent's local socket. */
+    link: z
+      .object({
+        /**
+         * `installed-host` (the default): only the installed \`invigil native-host\`, started by the
+         * managed browser with the clean environment its launcher gives it, and one at a time.
+         * `any`: any program that can open the socket (development and tests that drive the host
+         * themselves; the seat shows a warning).
+         */
+        accept: z.enum(['installed-host', 'any']).default('installed-host'),
+      })
+      .strict()
+      .default({ accept: 'installed-host' }),
     /** Local socket (or Windows named pipe) between `invigil native-host` and the agent. */
     socketPath: z.string().min(1).max(200).optional(),
     /** Where the agent keeps its durable event store. */

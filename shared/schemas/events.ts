@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FindingSchema, IdSchema, IsoDateTimeSchema, ShortTextSchema } from './common.ts';
+import { FindingSchema, IdSchema, IsoDateTimeSchema, ShortTextSchema, TextSchema } from './common.ts';
 import { PolicyErrorSchema } from './policy.ts';
 
 /**
@@ -39,7 +39,14 @@ export const SeatEventSchema = z.discriminatedUnion('type', [
   z.object({
     ...base,
     type: z.literal('event/setting-reverted'),
-    setting: z.enum(['passwordSaving', 'autofillAddress', 'autofillCreditCard']),
+    setting: z.enum([
+      'passwordSaving',
+      'autofillAddress',
+      'autofillCreditCard',
+      'translationService',
+      'spellingService',
+      'searchSuggest',
+    ]),
     /** False when the setting could not be turned off again (another extension or policy controls it). */
     restored: z.boolean(),
   }),
@@ -73,6 +80,26 @@ export const SeatEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ ...base, type: z.literal('event/agent-started'), version: z.string().max(64) }),
   z.object({ ...base, type: z.literal('event/extension-link'), connected: z.boolean() }),
+  /**
+   * A program that tried to speak for the browser on the agent's local socket and was refused: it was
+   * not the installed native host started by the managed browser, or a host was already linked
+   * (`second`). What the agent saw of it (from the operating system, not from what it said) is kept.
+   */
+  z.object({
+    ...base,
+    type: z.literal('event/connector-refused'),
+    reason: TextSchema,
+    second: z.boolean(),
+    peer: z.object({
+      pid: z.number().int().nonnegative().nullable(),
+      executable: z.string().max(1000).nullable(),
+      user: ShortTextSchema.nullable(),
+      parentPid: z.number().int().nonnegative().nullable(),
+      parentExecutable: z.string().max(1000).nullable(),
+    }),
+    /** Refusals of the same kind not recorded separately since the previous one (a program retrying). */
+    repeats: z.number().int().nonnegative().optional(),
+  }),
   // ---- from any seat client ----
   /**
    * Stands in for an event too large to send (over 64 KiB of JSON): same id, `at` and type, with the

@@ -67,6 +67,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, root: string): str
     case 'too_big':
       return `${field} must be at most ${unit(issue.origin, issue.maximum as number)}`;
     case 'invalid_value':
+      // The allowed values are ours (schema literals), so serialising them is safe.
       return `${field} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(valueAt(raw, issue.path))})`;
     case 'invalid_key':
       return `${field} is not a valid name here: ${issue.issues[0]?.message ?? issue.message}`;
@@ -80,9 +81,12 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, root: string): str
     case 'invalid_union': {
       const got = valueAt(raw, issue.path);
       if ((issue as { discriminator?: string }).discriminator !== undefined) {
+        // Never JSON.stringify what a sender chose: a deep value overflows the stack, a long one floods the log.
         return got === undefined
           ? `${field} is required`
-          : `${field} ${JSON.stringify(got)} is not one this side knows`;
+          : typeof got === 'string'
+            ? `${field} ${JSON.stringify(got.length > 64 ? `${got.slice(0, 64)}...` : got)} is not one this side knows`
+            : `${field} must be text naming a known kind (got ${describe(got)})`;
       }
       return `${field} does not match any accepted form (got ${describe(got)})`;
     }

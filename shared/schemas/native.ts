@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdSchema, ShortTextSchema, TextSchema } from './common.ts';
 import { SeatEventSchema } from './events.ts';
+import { MAX_EVENTS_PER_BATCH } from './native-constants.ts';
 import { ComplianceReportSchema } from './report.ts';
 
 /**
@@ -10,15 +11,13 @@ import { ComplianceReportSchema } from './report.ts';
  * problem and the host keeps serving.
  */
 
-export const NATIVE_PROTOCOL_VERSION = 1;
-/** The native-messaging host name registered with the browser. */
-export const NATIVE_HOST_NAME = 'uk.invigil.agent';
-/** Chrome refuses host-to-browser messages over 1 MB. */
-export const MAX_TO_EXTENSION_BYTES = 1024 * 1024;
-/** Our own limit the other way (Chrome allows 64 MiB; nothing we send is near 1 MiB). */
-export const MAX_FROM_EXTENSION_BYTES = 1024 * 1024;
-/** Events per `event/batch`. */
-export const MAX_EVENTS_PER_BATCH = 100;
+export {
+  MAX_EVENTS_PER_BATCH,
+  MAX_FROM_EXTENSION_BYTES,
+  MAX_TO_EXTENSION_BYTES,
+  NATIVE_HOST_NAME,
+  NATIVE_PROTOCOL_VERSION,
+} from './native-constants.ts';
 
 export const ExtensionToHostSchema = z.discriminatedUnion('type', [
   z.object({

@@ -42,6 +42,19 @@ export const OtherExtensionSchema = z.object({
 });
 export type OtherExtension = z.infer<typeof OtherExtensionSchema>;
 
+/** A host outside the allowlist that the assessment pages' own requests (not page loads) contacted. */
+export const ResourceHostSchema = z.object({
+  host: z.string().max(253),
+  /** The kinds of request (script, image, xmlhttprequest, websocket...), as the browser names them. */
+  types: z.array(z.string().max(32)).max(15),
+  /** Blocked by `allowedResourceHosts`. */
+  blocked: z.boolean(),
+  /** Some of these requests came from a worker of the page (a service worker can act for the page). */
+  fromWorker: z.boolean(),
+  firstSeen: IsoDateTimeSchema,
+});
+export type ResourceHost = z.infer<typeof ResourceHostSchema>;
+
 export const ComplianceReportSchema = z.object({
   schemaVersion: z.literal(1),
   /** Increases with every report from one run of the extension's service worker. */
@@ -59,7 +72,15 @@ export const ComplianceReportSchema = z.object({
   }),
   browser: z.object({
     name: z.enum(['chrome', 'chromium', 'edge', 'firefox', 'other']),
+    /** The full version ("156.0.7444.59") where the browser says it, else the major alone ("156"). */
     version: z.string().max(64),
+    /** The major version, or null when it could not be read. Optional: extensions before 0.2 did not send it. */
+    major: z.number().int().nonnegative().nullable().optional(),
+    /**
+     * Where the version came from: User-Agent Client Hints' full version list (Chromium), the user-agent
+     * string (its major only, since Chromium reduces it), or the browser's own API (Firefox).
+     */
+    versionSource: z.enum(['client-hints', 'user-agent', 'browser-info', 'unknown']).optional(),
     userAgent: z.string().max(500),
   }),
   policy: z.object({
@@ -75,11 +96,36 @@ export const ComplianceReportSchema = z.object({
     ruleCount: z.number().int().nonnegative(),
     error: ShortTextSchema.optional(),
   }),
+  /**
+   * Requests that are not page loads: which other hosts the assessment pages contacted (since the
+   * worker started), and whether `allowedResourceHosts` restricts them. Optional for older extensions.
+   */
+  resourceHosts: z
+    .object({
+      /** True when the browser enforces `allowedResourceHosts` (read back from its rules). */
+      restricted: z.boolean(),
+      hosts: z.array(ResourceHostSchema).max(100),
+    })
+    .optional(),
   privacy: z.object({
     passwordSaving: PrivacySettingStateSchema,
     autofillAddress: PrivacySettingStateSchema,
     autofillCreditCard: PrivacySettingStateSchema,
+    /** Browser services that send what is on the page to a service: optional for older extensions. */
+    translationService: PrivacySettingStateSchema.optional(),
+    spellingService: PrivacySettingStateSchema.optional(),
+    searchSuggest: PrivacySettingStateSchema.optional(),
   }),
+  /**
+   * How many displays the browser sees (chrome.system.display), for the agent to compare with its own
+   * count. `count` is null when they could not be read. Optional for older extensions.
+   */
+  displays: z
+    .object({
+      count: z.number().int().nonnegative().max(64).nullable(),
+      error: ShortTextSchema.optional(),
+    })
+    .optional(),
   extensions: z.array(OtherExtensionSchema).max(200),
   downloads: z.object({
     blocked: z.boolean(),

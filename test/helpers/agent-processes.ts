@@ -4,7 +4,7 @@
  * list the real program.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,11 +17,24 @@ export interface NamedProcess {
 
 const started = new Set<ChildProcess>();
 
-export async function startNamedProcess(name: string): Promise<NamedProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'invigil-proc-'));
+/**
+ * A copy of /bin/sleep named `name`, started in a fresh folder under `parent` (default: the temp
+ * folder), or through a symbolic link named `via` (as a candidate would start KeePassXC as "notes").
+ */
+export async function startNamedProcess(
+  name: string,
+  options: { via?: string; parent?: string } = {},
+): Promise<NamedProcess> {
+  const dir = mkdtempSync(join(options.parent ?? tmpdir(), 'invigil-proc-'));
+  chmodSync(dir, 0o755);
   const file = join(dir, name);
   copyFileSync('/bin/sleep', file);
-  const child = spawn(file, ['600'], { stdio: 'ignore' });
+  let run = file;
+  if (options.via) {
+    run = join(dir, options.via);
+    symlinkSync(file, run);
+  }
+  const child = spawn(run, ['600'], { stdio: 'ignore' });
   started.add(child);
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve());

@@ -156,7 +156,9 @@ export const extensionUrl = (path: string) => `chrome-extension://${EXTENSION_ID
 
 /**
  * The invigilator's browser: plain Chromium without the extension (which would keep it off the
- * console's address), one page at a desktop size, for the dashboard.
+ * console's address), one page at a desktop size, for the dashboard. Without puppeteer's
+ * --disable-extensions: in the demo and the seat journey it runs beside a seat's agent, whose launch
+ * audit counts that flag on any Chromium as a candidate's way round the extension.
  */
 export async function launchDashboardBrowser(
   viewport = { width: 1440, height: 900 },
@@ -166,6 +168,7 @@ export async function launchDashboardBrowser(
     executablePath: chromiumPath(),
     headless: true,
     pipe: true,
+    ignoreDefaultArgs: ['--disable-extensions'],
     args: [...BASE_ARGS, `--window-size=${viewport.width},${viewport.height}`],
   });
   const page = await browser.newPage();

@@ -2,6 +2,7 @@
  * Builds the compliance report from what each feature found. Pure: the worker calls it, unit
  * tests call it, and the popup reads its `checks` (the plain-English checklist).
  */
+import { oldestCheckedMajor } from '../../../shared/catalogs/browser-versions.ts';
 import { FINDINGS, type FindingCode } from '../../../shared/catalogs/findings.ts';
 import type { CheckResult, Finding } from '../../../shared/schemas/common.ts';
 import type {
@@ -17,8 +18,12 @@ export interface StatusSections {
   extension: ComplianceReport['extension'] | null;
   browser: ComplianceReport['browser'] | null;
   siteBlocking: ComplianceReport['siteBlocking'];
-  /** Null until the settings were read back. */
-  privacy: ComplianceReport['privacy'] | null;
+  /** Hosts the assessment pages' other requests reached, and whether they are restricted. */
+  resourceHosts: NonNullable<ComplianceReport['resourceHosts']>;
+  /** Null until the settings were read back (each one as it is read). */
+  privacy: Partial<Privacy> | null;
+  /** Null until the browser's displays were read. */
+  displays: ComplianceReport['displays'] | null;
   /** Null until the other extensions were listed. */
   extensions: OtherExtension[] | null;
   downloads: ComplianceReport['downloads'];
@@ -31,11 +36,25 @@ export interface StatusSections {
   failedFeatures: Record<string, string>;
 }
 
+type Privacy = Required<ComplianceReport['privacy']>;
+export type PrivacySettingKey = keyof Privacy;
+/** Every browser setting the extension turns off and reads back, in report order. */
+export const PRIVACY_SETTINGS: readonly PrivacySettingKey[] = [
+  'passwordSaving',
+  'autofillAddress',
+  'autofillCreditCard',
+  'translationService',
+  'spellingService',
+  'searchSuggest',
+];
+
 export const INITIAL_STATUS: StatusSections = {
   extension: null,
   browser: null,
   siteBlocking: { active: false, allowedHosts: [], ruleCount: 0 },
+  resourceHosts: { restricted: false, hosts: [] },
   privacy: null,
+  displays: null,
   extensions: null,
   downloads: { blocked: true, blockedCount: 0 },
   agentLinked: false,
@@ -55,11 +74,14 @@ export const CHECK_TITLES = {
   'site-blocking': 'Only the assessment site can be opened',
   'password-saving': 'The browser cannot save passwords',
   autofill: 'Autofill is off',
+  'browser-services': 'Translation, spelling and search suggestions are off',
   'other-extensions': 'No other extensions are running',
   downloads: 'Downloads are blocked',
   policy: "The centre's policy is in force",
   'managed-install': 'Installed by IT policy',
   'agent-link': 'Connected to the Invigil agent',
+  'browser-version': "The browser is a version Invigil's policy was checked against",
+  'resource-hosts': 'Other hosts the assessment pages contact',
   extension: "Every one of Invigil's protections started",
 } as const;
 export type CheckId = keyof typeof CHECK_TITLES;
@@ -74,11 +96,14 @@ export function buildReport(
     siteBlockingCheck(status),
     passwordSavingCheck(status.privacy),
     autofillCheck(status.privacy),
+    browserServicesCheck(status.privacy),
     otherExtensionsCheck(status.extensions, policy),
     downloadsCheck(status.downloads),
     policyCheck(policy),
     managedInstallCheck(status.extension),
     agentLinkCheck(status.agentLinked),
+    browserVersionCheck(status.browser),
+    resourceHostsCheck(status.resourceHosts, policy),
     startedCheck(status.failedFeatures),
   ].map((check) => withError(check, status.errors[check.id]));
   return {
@@ -88,7 +113,13 @@ export function buildReport(
     trigger: meta.trigger,
     heartbeatSeconds: policy.policy.heartbeatSeconds,
     extension: status.extension ?? unknownExtension,
-    browser: status.browser ?? { name: 'other', version: '', userAgent: '' },
+    browser: status.browser ?? {
+      name: 'other',
+      version: '',
+      major: null,
+      versionSource: 'unknown',
+      userAgent: '',
+    },
     policy: {
       source: policy.source,
       valid: policy.errors.length === 0,
@@ -96,11 +127,9 @@ export function buildReport(
       effective: policy.policy,
     },
     siteBlocking: status.siteBlocking,
-    privacy: status.privacy ?? {
-      passwordSaving: UNREAD,
-      autofillAddress: UNREAD,
-      autofillCreditCard: UNREAD,
-    },
+    resourceHosts: status.resourceHosts,
+    privacy: Object.fromEntries(PRIVACY_SETTINGS.map((k) => [k, status.privacy?.[k] ?? UNREAD])) as Privacy,
+    displays: status.displays ?? { count: null, error: 'not read yet' },
     extensions: status.extensions ?? [],
     downloads: status.downloads,
     gate: gate.state,
@@ -140,9 +169,9 @@ function withError(result: CheckResult, error: string | undefined): CheckResult 
   };
 }
 
-function listHosts(hosts: readonly string[]): string {
-  if (hosts.length <= 3) return hosts.join(', ');
-  return `${hosts.slice(0, 3).join(', ')} and ${hosts.length - 3} more`;
+function listHosts(hosts: readonly string[], shown = 3): string {
+  if (hosts.length <= shown) return hosts.join(', ');
+  return `${hosts.slice(0, shown).join(', ')} and ${hosts.length - shown} more`;
 }
 
 function siteBlockingCheck(status: StatusSections): CheckResult {
@@ -160,11 +189,14 @@ function siteBlockingCheck(status: StatusSections): CheckResult {
   ]);
 }
 
-const SETTING_NAMES = {
+const SETTING_NAMES: Record<PrivacySettingKey, string> = {
   passwordSaving: 'Password saving',
   autofillAddress: 'Address autofill',
   autofillCreditCard: 'Card autofill',
-} as const;
+  translationService: 'Translation',
+  spellingService: 'The online spelling service',
+  searchSuggest: 'Search suggestions',
+};
 
 function whyOn(name: string, state: PrivacySettingState): string {
   if (state.value === null) return `${name} could not be read${state.note ? ` (${state.note})` : ''}.`;
@@ -313,6 +345,79 @@ function managedInstallCheck(extension: StatusSections['extension']): CheckResul
   const how = INSTALL_TYPES[extension.installType] ?? extension.installType;
   const message = `The extension was ${how}, not force-installed by IT policy, so it could be removed.`;
   return check('managed-install', 'fail', message, [finding('extension-not-managed', message)]);
+}
+
+const SERVICES: readonly PrivacySettingKey[] = ['translationService', 'spellingService', 'searchSuggest'];
+
+/** Services that send what is on the page (or typed in it) to the browser maker: translation rewrites a question. */
+function browserServicesCheck(privacy: StatusSections['privacy']): CheckResult {
+  const states = SERVICES.map((key) => [key, privacy?.[key] ?? UNREAD] as const);
+  const on = states.filter(([, state]) => !state.off);
+  if (on.length === 0) {
+    const first = states[0]?.[1] ?? UNREAD;
+    return check(
+      'browser-services',
+      'pass',
+      `Translation, the online spelling service and search suggestions are off (${offBy(first)}).`,
+    );
+  }
+  const findings = on.map(([key, state]) =>
+    finding('browser-service-on', whyOn(SETTING_NAMES[key], state), { subject: key }),
+  );
+  return check('browser-services', 'fail', findings.map((f) => f.message).join(' '), findings);
+}
+
+const BROWSER_NAMES = {
+  chrome: 'Chrome',
+  chromium: 'Chromium',
+  edge: 'Edge',
+  firefox: 'Firefox',
+  other: 'This browser',
+};
+
+function browserVersionCheck(browser: StatusSections['browser']): CheckResult {
+  const oldest = browser ? oldestCheckedMajor(browser.name) : null;
+  const name = BROWSER_NAMES[browser?.name ?? 'other'];
+  const major = browser?.major ?? null;
+  if (browser === null || major === null || oldest === null) {
+    const message =
+      browser === null
+        ? "The browser's version has not been read yet."
+        : oldest === null
+          ? `${name} is not a browser Invigil's policy was written for, so whether it applies is unknown.`
+          : `${name}'s version could not be read, so whether Invigil's policy applies to it is unknown.`;
+    return check('browser-version', 'fail', message, [finding('browser-version-unknown', message)]);
+  }
+  if (major < oldest) {
+    const message = `${name} ${browser.version} is older than ${oldest}, the oldest version Invigil's policy was checked against: some of the lockdown's policies may not exist in it.`;
+    return check('browser-version', 'fail', message, [
+      finding('browser-too-old', message, { subject: `${name} ${major}`, details: { major, oldest } }),
+    ]);
+  }
+  return check(
+    'browser-version',
+    'pass',
+    `${name} ${browser.version} (Invigil's policy was checked against ${oldest} and later).`,
+  );
+}
+
+function resourceHostsCheck(resources: StatusSections['resourceHosts'], policy: PolicyState): CheckResult {
+  const hosts = resources.hosts;
+  const mode = resources.restricted
+    ? `Only the allowed hosts${(policy.policy.allowedResourceHosts ?? []).length > 0 ? ` and ${listHosts(policy.policy.allowedResourceHosts ?? [])}` : ''} can be reached (allowedResourceHosts).`
+    : 'Requests that are not page loads are not restricted (allowedResourceHosts is not set).';
+  if (hosts.length === 0)
+    return check('resource-hosts', 'pass', `The assessment pages have contacted no other host. ${mode}`);
+  const blocked = hosts.filter((h) => h.blocked).map((h) => h.host);
+  const reached = hosts.filter((h) => !h.blocked).map((h) => h.host);
+  const parts = [
+    // IT reads this list to decide on allowedResourceHosts: name them (a bounded number; the report has all).
+    reached.length > 0 ? `The assessment pages reached ${listHosts(reached, 20)}.` : '',
+    blocked.length > 0 ? `Blocked: ${listHosts(blocked, 20)}.` : '',
+    hosts.some((h) => h.fromWorker) ? 'Some requests came from a worker of the page.' : '',
+    mode,
+  ];
+  return check('resource-hosts', 'pass', parts.filter(Boolean).join(' '));
 }
 
 function startedCheck(failed: Record<string, string>): CheckResult {

@@ -4,9 +4,10 @@
  * native port keeps it running while the agent is linked). The latest is kept in session storage
  * for the popup, and `report/get` returns a fresh one.
  */
-import { type ComplianceReport, ComplianceReportSchema } from '../../../shared/schemas/report.ts';
+import type { ComplianceReport } from '../../../shared/schemas/report.ts';
 import { jsonEqual } from '../../lib/store.ts';
 import { KEYS, writeStored } from '../../lib/stored.ts';
+import { check } from '../../lib/validate.ts';
 import { defineFeature, type FeatureContext } from '../feature.ts';
 import { buildReport } from './build.ts';
 
@@ -55,10 +56,10 @@ class Reporter {
   publish(trigger: ComplianceReport['trigger']): ComplianceReport {
     this.#started = true;
     const report = this.build(trigger);
-    const checked = ComplianceReportSchema.safeParse(report);
-    if (!checked.success) {
+    const checked = check('report', report);
+    if (!checked.ok) {
       // Our bug: say so loudly, and still send what we have (the agent validates and names it).
-      console.error('[invigil] the compliance report does not match its schema', checked.error.issues);
+      console.error('[invigil] the compliance report does not match its schema:', checked.error);
     }
     this.#sequence++;
     this.ctx.reports.publish(report);

@@ -5,7 +5,8 @@
  * how this extension was installed: anything but `admin` could be removed by the candidate.
  */
 import { identifyPasswordManager } from '../../../shared/catalogs/extensions.ts';
-import type { ComplianceReport, OtherExtension } from '../../../shared/schemas/report.ts';
+import type { OtherExtension } from '../../../shared/schemas/report.ts';
+import { browserInfo } from '../../lib/browser-info.ts';
 import { on } from '../../lib/chrome-events.ts';
 import { serial } from '../../lib/serial.ts';
 import { defineFeature, type FeatureContext, setCheckError } from '../feature.ts';
@@ -99,31 +100,4 @@ async function auditExtensions(ctx: FeatureContext): Promise<void> {
 
 function clip(text: string): string {
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
-}
-
-interface BrandVersion {
-  brand: string;
-  version: string;
-}
-interface UserAgentData {
-  brands?: BrandVersion[];
-  getHighEntropyValues?(hints: string[]): Promise<{ fullVersionList?: BrandVersion[] }>;
-}
-
-/** Which browser this is, from User-Agent Client Hints (the UA string says "Chrome" for all three). */
-async function browserInfo(): Promise<ComplianceReport['browser']> {
-  const ua = (navigator as Navigator & { userAgentData?: UserAgentData }).userAgentData;
-  const full = await ua?.getHighEntropyValues?.(['fullVersionList']).catch(() => undefined);
-  const brands = full?.fullVersionList ?? ua?.brands ?? [];
-  const find = (name: string) => brands.find((b) => b.brand === name);
-  const match =
-    (find('Microsoft Edge') && { name: 'edge' as const, v: find('Microsoft Edge') }) ||
-    (find('Google Chrome') && { name: 'chrome' as const, v: find('Google Chrome') }) ||
-    (find('Chromium') && { name: 'chromium' as const, v: find('Chromium') }) ||
-    null;
-  return {
-    name: match?.name ?? 'other',
-    version: (match?.v?.version ?? '').slice(0, 64),
-    userAgent: navigator.userAgent.slice(0, 500),
-  };
 }

@@ -4,33 +4,77 @@
  * policy is read, the effective allowlist is written as dynamic rules (which persist across
  * restarts) and the static ruleset is switched off. A tab watcher keeps the candidate out of what
  * DNR cannot see: the browser's own pages and the extension stores.
+ *
+ * Attempts are logged from the browser's own reports only (attempts.ts), including those the
+ * browser's policy refused before any extension saw them. The hosts the assessment pages' other
+ * requests reach are reported (resource-hosts.ts), and blocked when `allowedResourceHosts` is set.
  */
-import { DEFAULT_ALLOWED_HOSTS } from '../../../shared/schemas/policy.ts';
+import { DEFAULT_ALLOWED_HOSTS } from '../../../shared/rules/policy.ts';
 import { on } from '../../lib/chrome-events.ts';
 import { serial } from '../../lib/serial.ts';
-import { BY_WORKER, blockedPageUrl, PAGES } from '../../lib/urls.ts';
+import { blockedPageUrl, PAGES } from '../../lib/urls.ts';
 import { defineFeature, describeError, type FeatureContext, setCheckError } from '../feature.ts';
+import { Attempts, redirectedByOurRules, redirectTarget } from './attempts.ts';
 import { classifyUrl } from './internal-urls.ts';
+import { noteRequest, reclassify } from './resource-hosts.ts';
 import { buildRules, defaultRuleset, RULE_IDS } from './rules.ts';
 
 const STATIC_RULESET = 'default';
+/** What Chromium reports when its URLBlocklist policy refused a navigation. */
+export const BLOCKED_BY_POLICY = 'net::ERR_BLOCKED_BY_ADMINISTRATOR';
 
 export default defineFeature({
   id: 'site-blocking',
-  policyFields: ['allowedHosts', 'assessmentUrl'],
-  pages: ['blocked', 'newtab'],
+  policyFields: ['allowedHosts', 'assessmentUrl', 'allowedResourceHosts'],
+  pages: ['blocked', 'blocked-frame', 'newtab'],
   init(ctx) {
     const origin = chrome.runtime.getURL('').replace(/\/$/, '');
-    const guard = new TabGuard(ctx, origin);
+    const attempts = new Attempts((event) => ctx.log(event));
+    const guard = new TabGuard(origin, attempts);
 
-    // Log what the rules turned away: the redirect lands on our page with the URL in its hash.
+    // What our rules redirected: the browser reports the request it redirected, and to where.
     on(
-      chrome.webNavigation.onCommitted,
+      chrome.webRequest.onBeforeRedirect,
       (d) => {
-        void logRedirect(ctx, d);
+        const target = redirectTarget(d.redirectUrl, origin, PAGES);
+        if (target === null || d.tabId < 0) return;
+        const state = {
+          allowedHosts: ctx.policy.get().policy.allowedHosts,
+          held: ctx.gate.get().state === 'held',
+        };
+        if (!redirectedByOurRules(target, d.url, state)) return;
+        attempts.record({
+          tabId: d.tabId,
+          frameId: d.type === 'main_frame' ? 0 : Math.max(1, d.frameId),
+          url: d.url,
+          reason: target === 'hold' ? 'held' : 'not-allowed',
+        });
       },
       ctx.signal,
-      { url: [{ urlPrefix: `${origin}${PAGES.blocked}` }, { urlPrefix: `${origin}${PAGES.hold}` }] },
+      { urls: ['http://*/*', 'https://*/*'], types: ['main_frame', 'sub_frame'] },
+    );
+    // What the browser's own policy refused (URLBlocklist wins over every extension): logged like
+    // our own blocks, and a page is taken to our blocked page, which offers the way back.
+    on(
+      chrome.webNavigation.onErrorOccurred,
+      (d) => {
+        if (d.error !== BLOCKED_BY_POLICY) return;
+        const kind = classifyUrl(d.url, origin);
+        if (kind === 'internal' && d.frameId === 0) {
+          guard.check(d.tabId, d.url);
+          return;
+        }
+        // No tab: a prerender or a worker's navigation, not something the candidate did.
+        if (kind !== 'web' || d.tabId < 0) return;
+        const logged = attempts.record({
+          tabId: d.tabId,
+          frameId: d.frameId,
+          url: d.url,
+          reason: 'not-allowed',
+        });
+        if (d.frameId === 0 && logged) void replaceErrorPage(d.tabId, d.url);
+      },
+      ctx.signal,
     );
     // The browser's own pages: catch them as early as the browser tells us.
     on(
@@ -54,11 +98,36 @@ export default defineFeature({
       },
       ctx.signal,
     );
+    on(chrome.tabs.onRemoved, (tabId) => attempts.tabClosed(tabId), ctx.signal);
+    // Requests that are not page loads: which other hosts the assessment pages reach.
+    on(
+      chrome.webRequest.onBeforeRequest,
+      (d) => {
+        // Page and frame loads are the rules' business above; everything else is what we report.
+        if (d.type === 'main_frame' || d.type === 'sub_frame') return;
+        const { policy } = ctx.policy.get();
+        ctx.status.update((s) => {
+          const hosts = noteRequest(s.resourceHosts.hosts, d, policy, new Date());
+          return hosts === s.resourceHosts.hosts
+            ? s
+            : { ...s, resourceHosts: { ...s.resourceHosts, hosts: [...hosts] } };
+        });
+      },
+      ctx.signal,
+      // No `types` filter: an unknown kind in it would make adding the listener throw.
+      { urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] },
+    );
 
     return (async () => {
       await ctx.loaded;
       const rules = new RuleWriter(ctx);
-      ctx.policy.subscribe(() => void rules.apply(), ctx.signal);
+      ctx.policy.subscribe((now) => {
+        void rules.apply();
+        ctx.status.update((s) => ({
+          ...s,
+          resourceHosts: { ...s.resourceHosts, hosts: reclassify(s.resourceHosts.hosts, now.policy) },
+        }));
+      }, ctx.signal);
       ctx.gate.subscribe((now, before) => {
         if ((now.state === 'held') !== (before.state === 'held')) void rules.apply();
       }, ctx.signal);
@@ -67,6 +136,21 @@ export default defineFeature({
     })();
   },
 });
+
+/** How long the browser's own error page may show before our blocked page takes its place. */
+const ERROR_PAGE_MS = 250;
+
+/**
+ * Replaces the browser's "blocked by your organisation" page with ours (which offers the way back),
+ * but only while the tab still shows it: a tab the candidate has meanwhile sent somewhere else is
+ * never pulled back to the blocked page.
+ */
+async function replaceErrorPage(tabId: number, url: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, ERROR_PAGE_MS));
+  const tab = await chrome.tabs.get(tabId).catch(() => undefined);
+  if (!tab || tab.url !== url || (tab.pendingUrl !== undefined && tab.pendingUrl !== url)) return;
+  await chrome.tabs.update(tabId, { url: blockedPageUrl(url, 'not-allowed') }).catch(() => undefined);
+}
 
 /** Writes the rules for the current policy and gate, one write at a time, and reads them back. */
 class RuleWriter {
@@ -83,7 +167,12 @@ class RuleWriter {
       const existing = await chrome.declarativeNetRequest.getDynamicRules();
       await chrome.declarativeNetRequest.updateDynamicRules({
         removeRuleIds: existing.map((r) => r.id),
-        addRules: buildRules({ allowedHosts: policy.allowedHosts, held, extensionId: chrome.runtime.id }),
+        addRules: buildRules({
+          allowedHosts: policy.allowedHosts,
+          allowedResourceHosts: policy.allowedResourceHosts,
+          held,
+          extensionId: chrome.runtime.id,
+        }),
       });
       // Only now: the static ruleset's allow rule would otherwise keep the default host open.
       await chrome.declarativeNetRequest.updateEnabledRulesets({ disableRulesetIds: [STATIC_RULESET] });
@@ -103,11 +192,13 @@ class RuleWriter {
         chrome.declarativeNetRequest.getEnabledRulesets(),
       ]);
       const staticOn = enabled.includes(STATIC_RULESET);
-      const redirect = dynamic.find((r) => r.id === RULE_IDS.blockAll && r.action.type === 'redirect');
+      const redirects = (id: number) => dynamic.some((r) => r.id === id && r.action.type === 'redirect');
+      const redirect = redirects(RULE_IDS.blockAll) && redirects(RULE_IDS.blockFrames);
       const allow = dynamic.find((r) => r.id === RULE_IDS.allowHosts);
       const hosts = new Set<string>(redirect ? (allow?.condition.requestDomains ?? []) : []);
       if (staticOn) for (const h of DEFAULT_ALLOWED_HOSTS) hosts.add(h);
-      const active = redirect !== undefined || staticOn;
+      const active = redirect || staticOn;
+      const restricted = dynamic.some((r) => r.id === RULE_IDS.blockResources && r.action.type === 'block');
       this.ctx.status.update((s) => ({
         ...s,
         holdRule: dynamic.some((r) => r.id === RULE_IDS.hold),
@@ -117,6 +208,7 @@ class RuleWriter {
           ruleCount: dynamic.length + (staticOn ? defaultRuleset().length : 0),
           ...(error ? { error } : active ? {} : { error: 'no blocking rules are installed' }),
         },
+        resourceHosts: { ...s.resourceHosts, restricted },
       }));
       setCheckError(this.ctx, 'site-blocking', null);
     } catch (e) {
@@ -125,31 +217,11 @@ class RuleWriter {
   }
 }
 
-async function logRedirect(
-  ctx: FeatureContext,
-  d: chrome.webNavigation.WebNavigationTransitionCallbackDetails,
-): Promise<void> {
-  const url = new URL(d.url);
-  // Pages the worker opened itself were logged when it opened them; a reload or "back" is not a new attempt.
-  if (url.search.includes(BY_WORKER)) return;
-  if (d.transitionType === 'reload' || d.transitionQualifiers.includes('forward_back')) return;
-  const blockedUrl = url.hash.slice(1);
-  if (blockedUrl === '') return;
-  await ctx.log({
-    type: 'event/blocked-navigation',
-    url: blockedUrl,
-    reason: url.pathname === PAGES.hold ? 'held' : 'not-allowed',
-    frame: d.frameId === 0 ? 'main' : 'sub',
-  });
-}
-
 /** Takes a tab that shows a browser-internal page to the blocked page, and logs it once. */
 class TabGuard {
-  readonly #recent = new Map<number, { url: string; at: number }>();
-
   constructor(
-    private readonly ctx: FeatureContext,
     private readonly origin: string,
+    private readonly attempts: Attempts,
   ) {}
 
   check(tabId: number, url: string): void {
@@ -159,12 +231,8 @@ class TabGuard {
       // The tab may have closed meanwhile; anything else means an internal page stayed open.
       console.warn('[invigil] could not move a tab off', url, e);
     });
-    // The same attempt is reported by several events (before-navigate, updated, created): log it once.
-    const last = this.#recent.get(tabId);
-    const now = Date.now();
-    if (last && last.url === url && now - last.at < 1000) return;
-    this.#recent.set(tabId, { url, at: now });
-    void this.ctx.log({ type: 'event/blocked-navigation', url, reason: 'browser-internal', frame: 'main' });
+    // The same attempt is reported by several events (before-navigate, updated, created): logged once.
+    this.attempts.record({ tabId, frameId: 0, url, reason: 'browser-internal' });
   }
 
   /** At start: tabs opened before the worker ran (a restored session) are checked too. */

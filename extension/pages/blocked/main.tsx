@@ -1,9 +1,12 @@
 /**
  * The blocked page: where declarativeNetRequest sends a site that is not allowed (the URL in the
- * hash) and where the worker sends a browser-internal page (`?reason=browser-internal`). Calm,
- * clear, and one way back: to the assessment.
+ * hash) and where the worker sends a browser-internal page (`?reason=browser-internal`) or a site
+ * the browser's own policy refused. Calm, clear, and one way back: to the assessment. It only shows
+ * (as text) what its address says; it records nothing, so a typed address cannot make an incident.
+ * Blocked frames get the static note in ../blocked-frame/ instead: this page is not one web pages
+ * may load.
  */
-import { DEFAULT_ASSESSMENT_URL } from '../../../shared/schemas/policy.ts';
+import { DEFAULT_ASSESSMENT_URL } from '../../../shared/rules/policy.ts';
 import { Emblem, Icons, mount, Page, shorten } from '../ui/components.tsx';
 import { KEYS, useStored } from '../ui/use-stored.ts';
 
@@ -26,19 +29,6 @@ function Blocked() {
   const internal = new URLSearchParams(location.search).get('reason') === 'browser-internal';
   const assessmentUrl = policy?.policy.assessmentUrl ?? DEFAULT_ASSESSMENT_URL;
   const host = hostOf(url);
-
-  if (window.top !== window) {
-    // Inside an allowed page: a quiet note in place of the frame, no navigation.
-    return (
-      <div class="frame-note" role="note">
-        <span aria-hidden="true">{Icons.pause}</span>
-        <span>
-          <strong>This part of the page isn't available during your assessment.</strong>
-          <span id="blocked-url">{shorten(host ?? url, 90)}</span>
-        </span>
-      </div>
-    );
-  }
 
   document.title = internal
     ? 'Browser settings are not available during your assessment'

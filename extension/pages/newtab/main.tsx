@@ -2,7 +2,7 @@
  * The new-tab page (chrome_url_overrides): instead of Chromium's page with a search box, a
  * single way to the assessment. While the seat is held it shows the holding page instead.
  */
-import { DEFAULT_ASSESSMENT_URL } from '../../../shared/schemas/policy.ts';
+import { DEFAULT_ASSESSMENT_URL } from '../../../shared/rules/policy.ts';
 import { PAGES } from '../../lib/urls.ts';
 import { Emblem, Icons, mount, Page } from '../ui/components.tsx';
 import { KEYS, useStored } from '../ui/use-stored.ts';

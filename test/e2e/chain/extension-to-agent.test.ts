@@ -19,6 +19,7 @@ import {
   startAgentProcess,
   waitFor,
 } from '../../helpers/agent-cli.ts';
+import { TEST_RIG_BROWSER_FLAGS } from '../../helpers/agent-seat.ts';
 import { type LaunchedBrowser, launchWithExtension } from '../../helpers/chromium.ts';
 import { extensionPage, isBlockedPage, readOutbox, waitForUrl } from '../../helpers/extension-state.ts';
 import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
@@ -33,7 +34,8 @@ let control: Page;
 const agentEvents = () => agentOutbox(ws.dataDir);
 
 const agentConfig = {
-  browser: { userDataDir: profile },
+  // The test drives its Chromium through puppeteer: flags the launch audit refuses on a real seat.
+  browser: { userDataDir: profile, allowFlags: [...TEST_RIG_BROWSER_FLAGS] },
   // This machine is a virtual machine with no browser policy installed; those are not what this test is about.
   severity: { 'virtual-machine': 'info', 'browser-policy': 'info', 'extension-not-managed': 'info' },
 };

@@ -23,6 +23,7 @@ import {
   type NamedProcess,
   startNamedProcess,
 } from '../../helpers/agent-processes.ts';
+import { TEST_RIG_BROWSER_FLAGS } from '../../helpers/agent-seat.ts';
 import { type LaunchedBrowser, launchDashboardBrowser, launchWithExtension } from '../../helpers/chromium.ts';
 import { type ReadyConsole, startReadyConsole } from '../../helpers/console-process.ts';
 import { isBlockedPage, screenshot, waitForUrl } from '../../helpers/extension-state.ts';
@@ -51,7 +52,9 @@ function seatConfig(): Record<string, unknown> {
   return {
     ...enrolled,
     seat: { pcName: PC, place: 'Row B, seat 7' },
-    browser: { userDataDir: profile },
+    // The tests drive their Chromium through puppeteer (flags the launch audit refuses on a real seat),
+    // and the invigilator's dashboard browser runs on this same machine with a profile of its own.
+    browser: { userDataDir: profile, allowFlags: [...TEST_RIG_BROWSER_FLAGS, '--user-data-dir'] },
     // This test machine is a virtual machine with no browser policy and an unpacked extension: real
     // seats get these from IT, and their absence is tested elsewhere.
     severity: { 'virtual-machine': 'info', 'browser-policy': 'info', 'extension-not-managed': 'info' },

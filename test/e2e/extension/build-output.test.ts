@@ -2,7 +2,7 @@
  * What `npm run build` ships: the parts that protect the seat before the service worker has run
  * (the static ruleset) and the managed schema IT's policy is checked against.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { defaultRuleset } from '../../../extension/features/site-blocking/rules.ts';
@@ -28,11 +28,37 @@ test('the manifest carries the fixed key, the managed schema and the pages the r
   expect(read('managed-schema.json')).toEqual(chromeManagedSchema());
   expect(Object.keys(read('managed-schema.json').properties)).toEqual(POLICY_FIELDS);
   expect(manifest.chrome_url_overrides.newtab).toBe('extension/pages/newtab/index.html');
-  // A blocked frame can only be redirected to a web-accessible page.
-  expect(manifest.web_accessible_resources[0].resources).toContain('extension/pages/blocked/index.html');
+  // A blocked frame can only be redirected to a web-accessible page; that static note is the only one,
+  // so a web page can load nothing else of ours (no script, no page to fake an attempt with).
+  expect(manifest.web_accessible_resources).toEqual([
+    {
+      resources: ['extension/pages/blocked-frame/index.html'],
+      matches: ['<all_urls>'],
+      use_dynamic_url: false,
+    },
+  ]);
+  expect(readFileSync(join(EXTENSION_DIR, 'extension/pages/blocked-frame/index.html'), 'utf8')).not.toContain(
+    '<script',
+  );
   for (const page of ['blocked', 'hold', 'message', 'newtab', 'popup']) {
     expect(readFileSync(join(EXTENSION_DIR, `extension/pages/${page}/index.html`), 'utf8')).toContain(
       '<script',
     );
   }
+});
+
+test('the extension ships JSON Schema, not a schema library, and stays within its size budget', () => {
+  const scripts = readdirSync(join(EXTENSION_DIR, 'assets'))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => readFileSync(join(EXTENSION_DIR, 'assets', f), 'utf8'))
+    .join('\n');
+  // zod's own error text: present in any bundle that carries it.
+  expect(scripts).not.toContain('Invalid input');
+  expect(scripts).toContain('https://json-schema.org/draft/2020-12/schema');
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+    );
+  const bytes = files(EXTENSION_DIR).reduce((sum, f) => sum + statSync(f).size, 0);
+  expect(bytes).toBeLessThanOrEqual(150 * 1024);
 });

@@ -1,5 +1,6 @@
 /**
- * Password saving and autofill off, read back from the browser; downloads cancelled and erased,
+ * Password saving, autofill, translation, the spelling service and search suggestions off, read
+ * back from the browser; downloads (from a server, a data: link or a blob) cancelled and erased,
  * leaving no file on disk.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,7 +62,15 @@ afterAll(async () => {
   for (const dir of [profile, downloads]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-type Setting = 'passwordSavingEnabled' | 'autofillAddressEnabled' | 'autofillCreditCardEnabled';
+const SETTINGS = [
+  'passwordSavingEnabled',
+  'autofillAddressEnabled',
+  'autofillCreditCardEnabled',
+  'translationServiceEnabled',
+  'spellingServiceEnabled',
+  'searchSuggestEnabled',
+] as const;
+type Setting = (typeof SETTINGS)[number];
 
 function readSetting(name: Setting) {
   return worker.evaluate(
@@ -81,24 +90,42 @@ async function waitForOutbox<T extends SeatEvent>(predicate: (e: SeatEvent) => e
   throw new Error('the expected event was not logged');
 }
 
-describe('password saving and autofill', () => {
-  test.each(['passwordSavingEnabled', 'autofillAddressEnabled', 'autofillCreditCardEnabled'] as const)(
-    '%s reads false, set by Invigil',
-    async (name) => {
-      expect(await readSetting(name)).toEqual({
-        value: false,
-        levelOfControl: 'controlled_by_this_extension',
-      });
-    },
-  );
+describe('password saving, autofill, translation, spelling and search suggestions', () => {
+  test.each(SETTINGS)('%s reads false, set by Invigil', async (name) => {
+    expect(await readSetting(name)).toEqual({
+      value: false,
+      levelOfControl: 'controlled_by_this_extension',
+    });
+  });
 
-  test('the report says all three are off, with their level of control', async () => {
-    const report = await waitForReport(ext, (r) => r.privacy.passwordSaving.off);
+  test('the report says all six are off, with their level of control', async () => {
+    const report = await waitForReport(ext, (r) => Object.values(r.privacy).every((s) => s?.off));
+    expect(Object.keys(report.privacy).sort()).toEqual(
+      [
+        'autofillAddress',
+        'autofillCreditCard',
+        'passwordSaving',
+        'searchSuggest',
+        'spellingService',
+        'translationService',
+      ].sort(),
+    );
     for (const s of Object.values(report.privacy)) {
       expect(s).toEqual({ value: false, levelOfControl: 'controlled_by_this_extension', off: true });
     }
-    expect(report.checks.find((c) => c.id === 'password-saving')?.status).toBe('pass');
-    expect(report.checks.find((c) => c.id === 'autofill')?.status).toBe('pass');
+    for (const id of ['password-saving', 'autofill', 'browser-services']) {
+      expect(report.checks.find((c) => c.id === id)?.status).toBe('pass');
+    }
+  });
+
+  test('translation turned back on is turned off again, and that is logged', async () => {
+    await worker.evaluate(() => chrome.privacy.services.translationServiceEnabled.set({ value: true }));
+    const event = await waitForOutbox(
+      (e): e is Extract<SeatEvent, { type: 'event/setting-reverted' }> =>
+        e.type === 'event/setting-reverted' && e.setting === 'translationService',
+    );
+    expect(event.restored).toBe(true);
+    expect((await readSetting('translationServiceEnabled')).value).toBe(false);
   });
 
   test('a setting turned back on is turned off again, and that is logged', async () => {
@@ -145,10 +172,38 @@ describe('downloads', () => {
     await download('/slow-download', 'paper.pdf');
   });
 
+  test.each([
+    ['a data: link', 'data'],
+    ['a blob made by the page', 'blob'],
+  ])('%s saved as a file leaves no file, and is logged', async (_, kind) => {
+    const page = await browser.browser.newPage();
+    await page.goto('http://awarding.theimi.org.uk/notes');
+    await page.evaluate((k) => {
+      const a = document.createElement('a');
+      a.download = `answers-${k}.txt`;
+      a.href =
+        k === 'data'
+          ? 'data:text/plain,the%20answers'
+          : URL.createObjectURL(new Blob(['the answers'], { type: 'text/plain' }));
+      document.body.append(a);
+      a.click();
+    }, kind);
+    const event = await waitForOutbox(
+      (e): e is Extract<SeatEvent, { type: 'event/download-blocked' }> =>
+        e.type === 'event/download-blocked' && e.url.startsWith(`${kind}:`),
+    );
+    expect(
+      event.url.startsWith(kind === 'data' ? 'data:text/plain' : 'blob:http://awarding.theimi.org.uk/'),
+    ).toBe(true);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(readdirSync(downloads)).toEqual([]);
+    await page.close();
+  });
+
   test("the browser's download list is empty and the report counts what was stopped", async () => {
     const items = await worker.evaluate(() => chrome.downloads.search({}));
     expect(items).toEqual([]);
-    const report = await waitForReport(ext, (r) => r.downloads.blockedCount >= 2);
+    const report = await waitForReport(ext, (r) => r.downloads.blockedCount >= 4);
     expect(report.downloads.blocked).toBe(true);
     expect(report.checks.find((c) => c.id === 'downloads')?.summary).toContain('downloads were stopped');
     expect((await readReport(ext)).policy.effective.allowDownloads).toBe(false);

@@ -121,7 +121,8 @@ describe('frames', () => {
 
   test('a frame from another site shows the blocked note in its place, and is logged as a frame', async () => {
     await page.goto('http://awarding.theimi.org.uk/frame?src=http://answers.example.net/embedded');
-    const frameUrl = extensionUrl(`${PAGE_PATHS.blocked}#http://answers.example.net/embedded`);
+    // The static frame note: the blocked page itself is not one web pages may load.
+    const frameUrl = extensionUrl(PAGE_PATHS.blockedFrame);
     const deadline = Date.now() + 15_000;
     let frame: Frame | undefined;
     while (!frame && Date.now() < deadline) {

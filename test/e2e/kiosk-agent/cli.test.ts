@@ -3,7 +3,7 @@
  * JSON and exit codes) and `invigil agent`/`invigil check` refusing bad config files with one clear
  * line naming the field.
  */
-import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { chromiumPolicy, WEB_STORE_UPDATE_URL } from '../../../shared/catalogs/browser-policy.ts';
@@ -11,6 +11,7 @@ import { EXTENSION_ID } from '../../../shared/constants.ts';
 import { POLICY_DEFAULTS } from '../../../shared/schemas/policy.ts';
 import { agentWorkspace, assertBuilt, runInvigil, startAgentProcess } from '../../helpers/agent-cli.ts';
 import { hello, startHost } from '../../helpers/agent-frames.ts';
+import { startNamedProcess } from '../../helpers/agent-processes.ts';
 import { installMachinePolicy } from '../../helpers/machine-policy.ts';
 import { startXDisplay, type XDisplay } from '../../helpers/x-displays.ts';
 
@@ -59,7 +60,8 @@ describe('invigil install-host', () => {
     expect(manifest.path).toMatch(/^\//);
     accessSync(manifest.path, constants.X_OK);
 
-    const agent = await startAgentProcess(ws, { browser: { userDataDir: udd } });
+    // The test starts the host as Chromium would (not from Chromium): any connector is accepted here.
+    const agent = await startAgentProcess(ws, { browser: { userDataDir: udd }, link: { accept: 'any' } });
     cleanups.push(() => agent.stop());
     // As Chromium starts it: the manifest's program, the origin as first argument, a bare environment.
     const host = startHost({ program: manifest.path });
@@ -108,6 +110,7 @@ describe('invigil install-host', () => {
     const agent = await startAgentProcess(ws, {
       browser: { userDataDir: udd },
       policy: { extensionId: centreId },
+      link: { accept: 'any' },
     });
     cleanups.push(() => agent.stop());
     const host = startHost({ program: manifest.path, origin: `chrome-extension://${centreId}/` });
@@ -222,13 +225,83 @@ describe('invigil check', () => {
     }
   }, 300_000); // waits for other suites' machine policy to be removed (a machine-wide lock)
 
-  test('exits 2 with one line when a check cannot run (no display server, no DRM to count displays)', () => {
-    const env = { DISPLAY: '' };
-    const r = runInvigil(['check', '--json'], env);
+  /** A config under which nothing on this machine blocks but the display check (which cannot run without X). */
+  function relaxedConfig(): string {
+    const ws = agentWorkspace();
+    cleanups.push(ws.remove);
+    const file = join(ws.dir, 'seat.json');
+    const severity = { 'browser-policy': 'info', 'native-host-missing': 'info', 'virtual-machine': 'info' };
+    writeFileSync(file, JSON.stringify({ socketPath: ws.socket, severity }));
+    return file;
+  }
+
+  test('exits 2 with one line when nothing blocks for certain but a check cannot run (no display server, no DRM)', () => {
+    const r = runInvigil(['check', '--json', '--config', relaxedConfig()], { DISPLAY: '' });
     expect(r.status).toBe(2);
     expect(oneLine(r.stderr)).toMatch(/^invigil check: the display-count check could not run: /);
     expect(JSON.parse(r.stdout).findings).toContainEqual(
       expect.objectContaining({ code: 'check-error', subject: 'display-count', severity: 'block' }),
+    );
+  });
+
+  test('exits 1, not 2, when a password manager runs on a PC whose display check cannot run', async () => {
+    const p = await startNamedProcess('KeePassXC');
+    cleanups.push(() => p.stop());
+    const r = runInvigil(['check', '--json', '--config', relaxedConfig()], { DISPLAY: '' });
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.findings).toContainEqual(
+      expect.objectContaining({ code: 'password-manager', subject: 'KeePassXC' }),
+    );
+    expect(out.findings).toContainEqual(
+      expect.objectContaining({ code: 'check-error', subject: 'display-count' }),
+    );
+    // The check that could not run is still said, in one line.
+    expect(oneLine(r.stderr)).toMatch(/^invigil check: the display-count check could not run: /);
+  });
+});
+
+describe('the seat credential in the config file', () => {
+  const credential = 'c'.repeat(40);
+  function enrolledConfig(mode: number): string {
+    const ws = agentWorkspace();
+    cleanups.push(ws.remove);
+    const file = join(ws.dir, 'seat.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        socketPath: ws.socket,
+        dataDir: ws.dataDir,
+        console: { url: 'http://127.0.0.1:9', seatId: 'seat-1', credential },
+      }),
+    );
+    chmodSync(file, mode);
+    return file;
+  }
+
+  test('the agent refuses to start on a config whose credential other users can read: exit 2, one line', () => {
+    const file = enrolledConfig(0o644);
+    const r = runInvigil(['agent', '--config', file]);
+    expect(r.status).toBe(2);
+    expect(oneLine(r.stderr)).toBe(
+      `invigil agent: ${file} holds the seat's console credential and other users can read it (mode 644): run chmod 600 ${file}`,
+    );
+  });
+
+  test('invigil check reports it as a finding that blocks', () => {
+    const file = enrolledConfig(0o640);
+    const r = runInvigil(['check', '--json', '--config', file], { DISPLAY: x.display });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout).findings).toContainEqual(
+      expect.objectContaining({ code: 'config-credential-exposed', severity: 'block' }),
+    );
+  });
+
+  test('a config readable by root only is accepted', () => {
+    const file = enrolledConfig(0o600);
+    const r = runInvigil(['check', '--json', '--config', file], { DISPLAY: x.display });
+    expect(JSON.parse(r.stdout).findings.map((f: { code: string }) => f.code)).not.toContain(
+      'config-credential-exposed',
     );
   });
 });

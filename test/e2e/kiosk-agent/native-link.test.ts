@@ -32,13 +32,18 @@ afterEach(async () => {
 });
 
 const storedEvents = (dbFile: string) => agentOutbox(dirname(dbFile));
+/**
+ * These tests play the browser themselves (they start `invigil native-host` directly), so the agent
+ * accepts any connector here; who may connect on a real seat is test/e2e/kiosk-agent/link-trust*.test.ts.
+ */
+const ANY_CONNECTOR = { link: { accept: 'any' } };
 
 async function setup(withAgent = true) {
   const ws = agentWorkspace();
   cleanups.push(ws.remove);
   let agent: AgentProcess | null = null;
   if (withAgent) {
-    agent = await startAgentProcess(ws);
+    agent = await startAgentProcess(ws, ANY_CONNECTOR);
     cleanups.push(() => agent?.stop());
   }
   const host = startHost({ socket: ws.socket });
@@ -68,6 +73,12 @@ describe('the extension and the agent, through invigil native-host', () => {
     await host.next(isAck(events.map((e) => e.id)));
     const stored = storedEvents(dbFile).filter((e) => e.type === 'event/focus-lost');
     expect(stored.map((e) => e.id)).toEqual(events.map((e) => e.id));
+
+    // The browser closing the link is recorded (an incident on the console: the browser stopped reporting).
+    await host.close();
+    await waitFor('the agent to record the link going', () =>
+      storedEvents(dbFile).some((e) => e.type === 'event/extension-link' && !e.connected),
+    );
   });
 
   test('with the agent down the extension hears "unavailable" and nothing is acknowledged; then it reconnects', async () => {
@@ -84,7 +95,7 @@ describe('the extension and the agent, through invigil native-host', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(host.received.some((m) => m.type === 'event/ack')).toBe(false);
 
-    const agent = await startAgentProcess(ws);
+    const agent = await startAgentProcess(ws, ANY_CONNECTOR);
     cleanups.push(() => agent.stop());
     await host.next((m) => m.type === 'link/status' && m.agent === 'connected');
     // The extension resends what was never acknowledged.
@@ -105,7 +116,7 @@ describe('the extension and the agent, through invigil native-host', () => {
     await agent?.kill9();
     await host.next((m) => m.type === 'link/status' && m.agent === 'unavailable', 20_000, mark);
 
-    const again = await startAgentProcess(ws);
+    const again = await startAgentProcess(ws, ANY_CONNECTOR);
     cleanups.push(() => again.stop());
     await host.next((m) => m.type === 'link/status' && m.agent === 'connected', 20_000, mark);
     const second = [focusLost()];
@@ -156,6 +167,18 @@ describe('bad input at the native host', () => {
     await host.next(isAck(events.map((e) => e.id)));
     expect(storedEvents(dbFile).some((e) => e.id === events[0]?.id)).toBe(true);
     expect(host.child.exitCode).toBeNull();
+  });
+
+  test('a deeply nested "type" gets one error naming the problem, no stack trace, and the host keeps serving', async () => {
+    const { host } = await setup();
+    const depth = 150_000;
+    host.sendRaw(frame(`{"type":${'['.repeat(depth)}${']'.repeat(depth)}}`));
+    const refused = await host.next((m) => m.type === 'link/error');
+    expect(String(refused.error)).toMatch(/message 1 .*nests more than 32 levels deep/);
+    host.send(hello);
+    await host.next((m) => m.type === 'link/status' && m.agent === 'connected');
+    expect(host.child.exitCode).toBeNull();
+    expect(host.stderr()).toBe('');
   });
 
   test('a length over the limit ends the host with one line on stderr and a non-zero exit', async () => {

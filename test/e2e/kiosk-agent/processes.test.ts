@@ -126,3 +126,40 @@ describe('forbidden programs', () => {
     expect(raised[0]?.code).toBe('password-manager');
   });
 });
+
+describe('programs known by what runs (Linux: the executable behind /proc/PID/exe)', () => {
+  test('KeePassXC started through a link named "notes" is found, and said to run from a folder users can write to', async () => {
+    const p = await startNamedProcess('keepassxc', { via: 'notes' });
+    cleanups.push(() => p.stop());
+    expect(viaScan()).toEqual(['password-manager: KeePassXC']);
+    expect(viaCheckCommand()).toEqual(['password-manager: KeePassXC']);
+    const finding = evaluateProcesses(scanner.scan(), index, 'chromium').find(
+      (r) => r.id === 'password-manager',
+    )?.findings[0];
+    expect(finding?.message).toMatch(
+      /KeePassXC, a password manager, is running \(process notes, pid \d+; it runs keepassxc\)/,
+    );
+    expect(finding?.message).toMatch(/started from \/tmp\/invigil-proc-\w+, a folder users can write to/);
+    expect(finding?.details).toMatchObject({ userWritable: true });
+
+    const ws = agentWorkspace();
+    cleanups.push(ws.remove);
+    const agent = await startAgentProcess(ws, { intervals: { processesMs: 500 } });
+    cleanups.push(() => agent.stop());
+    await waitFor('the running agent to report KeePassXC run as "notes"', async () =>
+      (await agentStatus(ws.socket)).findings.some(
+        (f) => f.code === 'password-manager' && f.subject === 'KeePassXC',
+      ),
+    );
+  });
+
+  test('a catalog program installed in a root-owned system folder is not said to be user-writable', async () => {
+    const p = await startNamedProcess('keepassxc', { parent: '/opt' });
+    cleanups.push(() => p.stop());
+    const finding = evaluateProcesses(scanner.scan(), index, 'chromium').find(
+      (r) => r.id === 'password-manager',
+    )?.findings[0];
+    expect(finding?.subject).toBe('KeePassXC');
+    expect(finding?.message).not.toMatch(/users can write to/);
+  });
+});

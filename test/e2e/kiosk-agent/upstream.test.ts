@@ -22,7 +22,10 @@ async function agentWithUpstream() {
   const ws = agentWorkspace();
   cleanups.push(ws.remove);
   const upstream = new RecordingUpstream();
-  const config = parseConfig(JSON.stringify({ socketPath: ws.socket, dataDir: ws.dataDir }));
+  // The test plays the browser (it starts the host itself): any connector is accepted here.
+  const config = parseConfig(
+    JSON.stringify({ socketPath: ws.socket, dataDir: ws.dataDir, link: { accept: 'any' } }),
+  );
   const agent: RunningAgent = await startAgent({
     config,
     upstream,

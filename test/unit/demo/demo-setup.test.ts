@@ -25,10 +25,43 @@ describe('what the demo relaxes', () => {
       browserPolicyProblem: null,
       displays: { names: ['HDMI-1'] },
     });
-    expect(r.map((x) => x.what)).toEqual(['extension-not-managed']);
+    expect(r.map((x) => x.what)).toEqual(['extension-not-managed', 'browser.allowFlags']);
     const config = demoSeatConfig(paths, r);
     expect(config.severity).toEqual({ 'extension-not-managed': 'info' });
     expect(config.displays.allowed).toBe(1);
+    expect(config.link.accept).toBe('installed-host');
+  });
+
+  test("the demo's own browser flags pass the launch audit on this seat only, and say why", () => {
+    const r = demoRelaxations({ virtualMachine: null, browserPolicyProblem: null, displays: null });
+    const flags = r.find((x) => x.what === 'browser.allowFlags');
+    expect(String(flags?.to).split(' ')).toEqual(
+      expect.arrayContaining([
+        '--load-extension',
+        '--disable-extensions-except',
+        '--remote-debugging-pipe',
+        '--headless',
+      ]),
+    );
+    expect(flags?.why).toMatch(/refuses each of them on a real seat/);
+    const config = demoSeatConfig(paths, r);
+    expect(config.browser.allowFlags).toContain('--load-extension');
+    // The dashboard may be open in another Chromium on the same PC: its own profile is not the candidate's.
+    expect(config.browser.allowFlags).toContain('--user-data-dir');
+    expect(flags?.why).toMatch(/dashboard may be open in another Chromium on this same PC/);
+  });
+
+  test('an agent that is not root cannot see who connects: the demo says so and accepts any connector', () => {
+    const r = demoRelaxations({
+      virtualMachine: null,
+      browserPolicyProblem: null,
+      displays: null,
+      agentUser: 'dana',
+    });
+    expect(r.find((x) => x.what === 'link.accept')?.why).toMatch(/runs as dana, not root/);
+    const config = demoSeatConfig(paths, r);
+    expect(config.link.accept).toBe('any');
+    expect(config.severity['connector-unchecked']).toBe('info');
   });
 
   test('on a virtual machine without browser policy, those two as well, each with its reason', () => {
@@ -39,6 +72,7 @@ describe('what the demo relaxes', () => {
     });
     expect(Object.fromEntries(r.map((x) => [x.what, x.to]))).toEqual({
       'extension-not-managed': 'info',
+      'browser.allowFlags': expect.any(String),
       'browser-policy': 'info',
       'virtual-machine': 'info',
     });

@@ -335,6 +335,17 @@ describe('the policy follows the seat config', () => {
     expect(read(config({})).requireRelease).toBe(false);
   });
 
+  test('allowedResourceHosts goes to the extension only when the config sets it', () => {
+    const read = (cfg: AgentConfig) =>
+      JSON.parse(only('chromium', 'linux', 'invigil-chromium.json', cfg).toString('utf8'))['3rdparty']
+        .extensions[EXTENSION_ID];
+    expect(read(config({}))).not.toHaveProperty('allowedResourceHosts');
+    expect(
+      read(config({ policy: { extension: { allowedResourceHosts: ['CDN.example.net'] } } }))
+        .allowedResourceHosts,
+    ).toEqual(['cdn.example.net']);
+  });
+
   test("allowing downloads in the config lifts the browser's download block too", () => {
     const cfg = config({ policy: { extension: { allowDownloads: true } } });
     expect(

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { PageMessageSchema, trustedSender } from '../../../extension/lib/page-messages.ts';
+import { trustedSender } from '../../../extension/lib/page-messages.ts';
+import { check } from '../../../extension/lib/validate.ts';
 import { EXTENSION_ID } from '../../../shared/constants.ts';
 
 const ours = `chrome-extension://${EXTENSION_ID}`;
@@ -39,7 +40,7 @@ describe('what our pages may ask', () => {
   test.each([[{ type: 'report/get' }], [{ type: 'message/shown', instructionId: 'msg-0001-abcdef' }]])(
     '%j is accepted',
     (m) => {
-      expect(PageMessageSchema.safeParse(m).success).toBe(true);
+      expect(check('pageMessage', m).ok).toBe(true);
     },
   );
 
@@ -50,6 +51,6 @@ describe('what our pages may ask', () => {
     ['report/get'],
     [null],
   ])('%j is refused', (m) => {
-    expect(PageMessageSchema.safeParse(m).success).toBe(false);
+    expect(check('pageMessage', m).ok).toBe(false);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { encodeFrame, FrameReader, FramingError } from '../../../kiosk-agent/native-host/framing.ts';
 
+const framed = (text: string) => {
+  const body = Buffer.from(text, 'utf8');
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(body.length, 0);
+  return Buffer.concat([head, body]);
+};
+
 describe('native-messaging framing', () => {
   test('a message survives being split into single bytes and joined with others', () => {
     const a = encodeFrame({ type: 'link/hello', text: 'héllo ✓' }, 1024);
@@ -32,6 +39,15 @@ describe('native-messaging framing', () => {
       'message 2 is not valid UTF-8',
       [1],
     ]);
+  });
+
+  test('a frame nested deeper than 32 levels is refused before it is parsed, with a bounded excerpt of its text', () => {
+    const reader = new FrameReader(1024 * 1024);
+    const deep = `{"type":${'['.repeat(150_000)}${']'.repeat(150_000)}}`;
+    const [f, next] = reader.push(Buffer.concat([framed(deep), framed('{"ok":true}')]));
+    expect(f).toMatchObject({ ok: false, error: 'message 1 was refused: it nests more than 32 levels deep' });
+    expect(f && !f.ok && f.excerpt.length).toBeLessThan(200);
+    expect(next).toMatchObject({ ok: true, message: { ok: true } });
   });
 
   test('a length over the limit is an impossible frame', () => {

@@ -110,7 +110,7 @@ describe("Invigil's own host manifest", () => {
       allowed_origins: [`chrome-extension://${EXTENSION_ID}/`],
     });
     expect(plan.wrapperText).toContain(
-      `exec '/usr/bin/node' '/opt/invigil/dist/cli/invigil.js' 'native-host' '--socket' '/tmp/it'\\''s/agent.sock' "$@"`,
+      `exec '/usr/bin/env' '-i' '/usr/bin/node' '/opt/invigil/dist/cli/invigil.js' 'native-host' '--socket' '/tmp/it'\\''s/agent.sock' "$@"`,
     );
     const machine = planInstall({
       browser: 'chrome',
@@ -139,6 +139,14 @@ describe("Invigil's own host manifest", () => {
       'HKEY_CURRENT_USER\\SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts\\uk.invigil.agent',
     );
     expect(win.wrapperText).toContain('"C:\\node.exe" "C:\\invigil.js" "native-host" %*');
+    // Windows: the launcher clears what would load code into Node.js or OpenSSL, then runs the host.
+    const lines = win.wrapperText.split('\r\n');
+    expect(lines).toContain('setlocal');
+    expect(lines).toContain('set "NODE_OPTIONS="');
+    expect(lines).toContain('set "OPENSSL_CONF="');
+    expect(lines.findIndex((l) => l.startsWith('set "NODE_OPTIONS'))).toBeLessThan(
+      lines.findIndex((l) => l.includes('native-host')),
+    );
     mkdirSync(join(d, 'x'));
   });
 });

@@ -4,11 +4,13 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   evaluateProcesses,
+  inUserWritableFolder,
   ProcScanner,
   type RunningProcess,
 } from '../../../kiosk-agent/checks/processes.ts';
 import {
   parseVersionInfoOutput,
+  subjectOrganisation,
   versionInfoScript,
 } from '../../../kiosk-agent/checks/windows-version-info.ts';
 import { indexProcessCatalog } from '../../../shared/catalogs/processes.ts';
@@ -60,7 +62,7 @@ describe('matching running programs', () => {
     const results = evaluateProcesses(list, indexProcessCatalog('windows'), 'chrome');
     expect(lines(results)['password-manager']).toEqual(['KeePassXC']);
     expect(results[0]?.findings[0]?.message).toBe(
-      'KeePassXC, a password manager, is running under another name (notes.exe; its original file name is KeePassXC.exe).',
+      'KeePassXC, a password manager, is running under another name (notes.exe; its original file name is KeePassXC.exe), started from C:\\Users\\candidate\\Downloads, a folder users can write to.',
     );
     expect(results.flatMap((r) => r.findings)).toHaveLength(1);
   });
@@ -72,6 +74,7 @@ describe('matching running programs', () => {
         path: 'C:\\Users\\candidate\\Downloads\\notes.exe',
         originalFileName: 'KeePassXC.exe',
         productName: 'KeePassXC',
+        publisher: null,
       },
     ]);
     expect(parseVersionInfoOutput('')).toEqual([]);
@@ -104,10 +107,15 @@ describe('the /proc scan', () => {
     proc(root, 31, 'sshd', 'sshd: candidate@pts/0\0');
     mkdirSync(join(root, 'self'));
     expect(new ProcScanner(root).scan()).toEqual([
-      { pid: 1, name: 'init', comm: 'systemd' },
+      { pid: 1, name: 'init', comm: 'systemd', argv: ['/sbin/init', 'splash'] },
       { pid: 2, name: 'kthreadd', comm: 'kthreadd' },
-      { pid: 30, name: 'simplescreenrecorder', comm: 'simplescreenrec' },
-      { pid: 31, name: 'sshd', comm: 'sshd' },
+      {
+        pid: 30,
+        name: 'simplescreenrecorder',
+        comm: 'simplescreenrec',
+        argv: ['/usr/bin/simplescreenrecorder', '--start-hidden'],
+      },
+      { pid: 31, name: 'sshd', comm: 'sshd', argv: ['sshd: candidate@pts/0'] },
     ]);
   });
 
@@ -120,5 +128,78 @@ describe('the /proc scan', () => {
     expect(scanner.scan()[0]?.name).toBe('keepassxc');
     rmSync(join(root, '40'), { recursive: true });
     expect(scanner.scan()).toEqual([]);
+  });
+});
+
+describe('programs known by what runs', () => {
+  test('Linux: a process named "notes" whose executable is keepassxc is KeePassXC', () => {
+    const results = evaluateProcesses(
+      [{ pid: 900, name: 'notes', comm: 'notes', exe: '/usr/bin/keepassxc' }],
+      indexProcessCatalog('linux'),
+      'chromium',
+    );
+    expect(results[0]?.findings[0]?.message).toBe(
+      'KeePassXC, a password manager, is running (process notes, pid 900; it runs keepassxc).',
+    );
+    expect(results[0]?.findings[0]?.details).toMatchObject({ path: '/usr/bin/keepassxc' });
+  });
+
+  test('folders users can write to: home, /tmp, removable media, or any folder not locked to root', () => {
+    const rootOnly = () => ({ uid: 0, mode: 0o40755 });
+    for (const f of [
+      '/home/exam/keepassxc',
+      '/tmp/x/keepassxc',
+      '/media/usb/keepassxc',
+      '/run/media/exam/usb/k',
+    ]) {
+      expect(inUserWritableFolder(f, rootOnly)).toBe(true);
+    }
+    expect(inUserWritableFolder('/usr/bin/keepassxc', rootOnly)).toBe(false);
+    expect(
+      inUserWritableFolder('/opt/tools/keepassxc', (p) =>
+        p === '/opt/tools' ? { uid: 1000, mode: 0o40755 } : rootOnly(),
+      ),
+    ).toBe(true);
+    expect(
+      inUserWritableFolder('/opt/tools/keepassxc', (p) =>
+        p === '/opt/tools' ? { uid: 0, mode: 0o40777 } : rootOnly(),
+      ),
+    ).toBe(true);
+    // A sticky root folder (like /tmp) lets others add files, not replace a root-owned folder in it.
+    expect(
+      inUserWritableFolder('/srv/drop/app/k', (p) =>
+        p === '/srv/drop' ? { uid: 0, mode: 0o41777 } : rootOnly(),
+      ),
+    ).toBe(false);
+    expect(inUserWritableFolder('C:\\Users\\candidate\\Downloads\\notes.exe')).toBe(true);
+    expect(inUserWritableFolder('C:\\Program Files\\KeePassXC\\KeePassXC.exe')).toBe(false);
+  });
+
+  test('Windows: a renamed copy with its version information stripped is known by its valid signature (fixture)', () => {
+    const infos = parseVersionInfoOutput(readFileSync(join(FIXTURES, 'version-info-signed.json'), 'utf8'));
+    expect(infos.map((i) => i.publisher)).toEqual(['AgileBits Inc.', null, 'Google LLC', null]);
+    const list: RunningProcess[] = infos.map((i, n) => ({
+      pid: 100 + n,
+      name: i.path.split('\\').pop() as string,
+      path: i.path,
+      ...(i.publisher ? { publisher: i.publisher } : {}),
+    }));
+    const results = evaluateProcesses(list, indexProcessCatalog('windows'), 'chrome');
+    expect(lines(results)['password-manager']).toEqual(['1Password']);
+    expect(results[0]?.findings[0]?.message).toBe(
+      '1Password, a password manager, is running under another name (notes.exe; it is signed by AgileBits Inc.), started from C:\\Users\\candidate\\Downloads, a folder users can write to.',
+    );
+    // A signature Windows does not call valid (HashMismatch: the file was changed) names no one.
+    expect(results.flatMap((r) => r.findings)).toHaveLength(1);
+  });
+
+  test('the organisation of a certificate subject, quotes and all', () => {
+    expect(subjectOrganisation('CN=AgileBits Inc., O=AgileBits Inc., L=Toronto, C=CA')).toBe(
+      'AgileBits Inc.',
+    );
+    expect(subjectOrganisation('CN="DroidMonkey Apps, LLC", O="DroidMonkey Apps, LLC", C=US')).toBe(
+      'DroidMonkey Apps, LLC',
+    );
+    expect(subjectOrganisation('CN=Someone')).toBe('Someone');
   });
 });

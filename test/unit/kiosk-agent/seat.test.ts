@@ -99,8 +99,18 @@ describe("the seat's status", () => {
     );
     const stale = evaluateExtension({ report, receivedAt: now - 16_000, linked: false }, now, true);
     expect(stale.line.findings[0]?.message).toBe(
-      'The Invigil extension has not reported for over 15 s (it reports every 5 s) and is not connected.',
+      'The Invigil extension has not reported for over 15 s (this seat expects a report every 5 s) and is not connected.',
     );
+    // The report's own heartbeat is not believed: a forged one claiming 60 s is silent after the seat's 15 s.
+    const forged = sampleReport({ heartbeatSeconds: 60 });
+    const open = evaluateExtension({ report: forged, receivedAt: now - 16_000, linked: true }, now, true, 5);
+    expect(open.line.findings[0]?.message).toBe(
+      'The Invigil extension has not reported for over 15 s (this seat expects a report every 5 s), though its connection is open.',
+    );
+    // A seat deployed with a 20 s heartbeat allows 60 s.
+    expect(
+      evaluateExtension({ report, receivedAt: now - 50_000, linked: true }, now, true, 20).line.status,
+    ).toBe('pass');
 
     const failing = sampleReport({
       checks: [

@@ -51,6 +51,27 @@ describe('policy parsing', () => {
     expect(noHistory.policy.allowedHosts).toEqual(POLICY_DEFAULTS.allowedHosts);
   });
 
+  test('allowedResourceHosts is off unless set; an empty list means the allowed hosts only', () => {
+    expect('allowedResourceHosts' in parsePolicy({ allowedHosts: ['exams.example.org'] }).policy).toBe(false);
+    expect(parsePolicy({ allowedResourceHosts: [] }).policy.allowedResourceHosts).toEqual([]);
+    expect(
+      parsePolicy({ allowedResourceHosts: ['CDN.example.net', 'cdn.example.net'] }).policy
+        .allowedResourceHosts,
+    ).toEqual(['cdn.example.net']);
+  });
+
+  test('a rejected allowedResourceHosts keeps the last good list, or stays off', () => {
+    const bad = parsePolicy({ allowedResourceHosts: ['*'] });
+    expect(bad.errors).toEqual([
+      { field: 'allowedResourceHosts', reason: expect.stringMatching(/every site/) },
+    ]);
+    expect('allowedResourceHosts' in bad.policy).toBe(false);
+    const good = parsePolicy({ allowedResourceHosts: ['cdn.example.net'] }).policy;
+    expect(
+      parsePolicy({ allowedResourceHosts: 'cdn.example.net' }, good).policy.allowedResourceHosts,
+    ).toEqual(['cdn.example.net']);
+  });
+
   test('a policy that is not an object keeps the last good policy', () => {
     const good = parsePolicy({ allowedHosts: ['exams.example.org'] }).policy;
     const r = parsePolicy(['x'], good);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { toState } from '../../../extension/features/autofill-lockdown/index.ts';
+import { toState } from '../../../../../extension/features/browser-settings/index.ts';
 
 describe('a privacy setting as read back from the browser', () => {
   test('off, by us', () => {

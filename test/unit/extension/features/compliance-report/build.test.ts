@@ -4,15 +4,26 @@ import {
   CHECK_TITLES,
   INITIAL_STATUS,
   type StatusSections,
-} from '../../../extension/features/compliance-report/build.ts';
-import { DEFAULT_POLICY_STATE, type GateState, type PolicyState } from '../../../extension/lib/stored.ts';
-import { readiness } from '../../../shared/rules/readiness.ts';
-import { parsePolicy } from '../../../shared/schemas/policy.ts';
-import { ComplianceReportSchema, type PrivacySettingState } from '../../../shared/schemas/report.ts';
+} from '../../../../../extension/features/compliance-report/build.ts';
+import {
+  DEFAULT_POLICY_STATE,
+  type GateState,
+  type PolicyState,
+} from '../../../../../extension/lib/stored.ts';
+import { readiness } from '../../../../../shared/rules/readiness.ts';
+import { parsePolicy } from '../../../../../shared/schemas/policy.ts';
+import { ComplianceReportSchema, type PrivacySettingState } from '../../../../../shared/schemas/report.ts';
 
 const OFF: PrivacySettingState = { value: false, levelOfControl: 'controlled_by_this_extension', off: true };
 
-const ALL_OFF = { passwordSaving: OFF, autofillAddress: OFF, autofillCreditCard: OFF };
+const ALL_OFF = {
+  passwordSaving: OFF,
+  autofillAddress: OFF,
+  autofillCreditCard: OFF,
+  translationService: OFF,
+  spellingService: OFF,
+  searchSuggest: OFF,
+};
 
 /** A seat where everything is as it should be (force-installed, agent linked). */
 function good(): StatusSections {
@@ -24,10 +35,17 @@ function good(): StatusSections {
       installType: 'admin',
       managed: true,
     },
-    browser: { name: 'chromium', version: '150.0.7871.100', userAgent: 'Mozilla/5.0' },
+    browser: {
+      name: 'chromium',
+      version: '156.0.7444.59',
+      major: 156,
+      versionSource: 'client-hints',
+      userAgent: 'Mozilla/5.0',
+    },
     siteBlocking: { active: true, allowedHosts: ['theimi.org.uk'], ruleCount: 2 },
     privacy: ALL_OFF,
     extensions: [],
+    displays: { count: 1 },
     agentLinked: true,
   };
 }
@@ -225,4 +243,141 @@ describe('the compliance report', () => {
     const r = report({ ...good(), downloads: { blocked: true, blockedCount: 2 } });
     expect(checkOf(r, 'downloads')?.summary).toBe('Files cannot be downloaded. 2 downloads were stopped.');
   });
+});
+
+describe('browser services that send the page away', () => {
+  test('translation, spelling and search suggestions off pass, saying who turned them off', () => {
+    const byPolicy: PrivacySettingState = { value: false, levelOfControl: 'not_controllable', off: true };
+    const r = report({
+      ...good(),
+      privacy: {
+        ...ALL_OFF,
+        translationService: byPolicy,
+        spellingService: byPolicy,
+        searchSuggest: byPolicy,
+      },
+    });
+    expect(checkOf(r, 'browser-services')).toMatchObject({
+      status: 'pass',
+      summary:
+        "Translation, the online spelling service and search suggestions are off (by the browser's policy).",
+    });
+    expect(r.privacy.translationService).toEqual(byPolicy);
+  });
+
+  test('translation forced on blocks the seat, naming the setting and why', () => {
+    const forced: PrivacySettingState = { value: true, levelOfControl: 'not_controllable', off: false };
+    const r = report({ ...good(), privacy: { ...ALL_OFF, translationService: forced } });
+    const check = checkOf(r, 'browser-services');
+    expect(check?.status).toBe('fail');
+    expect(check?.findings).toEqual([
+      expect.objectContaining({
+        code: 'browser-service-on',
+        severity: 'block',
+        subject: 'translationService',
+        message: "Translation is on, and Invigil cannot turn it off: the browser's policy forces it on.",
+      }),
+    ]);
+    expect(stateOf(r)).toBe('not-ready');
+  });
+
+  test('a setting not read yet is never taken for off', () => {
+    const { searchSuggest: _, ...rest } = ALL_OFF;
+    const r = report({ ...good(), privacy: rest });
+    expect(r.privacy.searchSuggest).toMatchObject({ value: null, off: false });
+    expect(checkOf(r, 'browser-services')?.findings[0]?.subject).toBe('searchSuggest');
+  });
+});
+
+describe("the browser's version", () => {
+  const withBrowser = (browser: StatusSections['browser']) => report({ ...good(), browser });
+
+  test('a browser at or after the version the policy was checked against passes, naming it', () => {
+    const r = withBrowser(good().browser);
+    expect(checkOf(r, 'browser-version')).toMatchObject({
+      status: 'pass',
+      summary: "Chromium 156.0.7444.59 (Invigil's policy was checked against 156 and later).",
+    });
+    expect(r.browser).toMatchObject({ version: '156.0.7444.59', major: 156, versionSource: 'client-hints' });
+  });
+
+  test('an older browser is flagged, with both versions', () => {
+    const r = withBrowser({
+      name: 'chrome',
+      version: '150.0.7871.100',
+      major: 150,
+      versionSource: 'client-hints',
+      userAgent: 'Mozilla/5.0',
+    });
+    const check = checkOf(r, 'browser-version');
+    expect(check?.status).toBe('fail');
+    expect(check?.findings[0]).toMatchObject({
+      code: 'browser-too-old',
+      severity: 'warn',
+      subject: 'Chrome 150',
+      details: { major: 150, oldest: 156 },
+    });
+    expect(check?.findings[0]?.message).toContain('Chrome 150.0.7871.100 is older than 156');
+    expect(stateOf(r)).toBe('attention');
+  });
+
+  test('a version that could not be read is flagged too, never passed', () => {
+    const r = withBrowser({
+      name: 'chromium',
+      version: '',
+      major: null,
+      versionSource: 'unknown',
+      userAgent: '',
+    });
+    expect(checkOf(r, 'browser-version')?.findings[0]?.code).toBe('browser-version-unknown');
+  });
+});
+
+describe('hosts the assessment pages contact besides the allowed ones', () => {
+  const host = (name: string, blocked = false, fromWorker = false) => ({
+    host: name,
+    types: ['script'],
+    blocked,
+    fromWorker,
+    firstSeen: '2026-01-01T09:00:01.000Z',
+  });
+
+  test('listed for IT, without failing the seat, while not restricted', () => {
+    const r = report({
+      ...good(),
+      resourceHosts: {
+        restricted: false,
+        hosts: [host('cdn.example.net'), host('fonts.example.com', false, true)],
+      },
+    });
+    const check = checkOf(r, 'resource-hosts');
+    expect(check?.status).toBe('pass');
+    expect(check?.summary).toBe(
+      'The assessment pages reached cdn.example.net, fonts.example.com. Some requests came from a worker of the page. Requests that are not page loads are not restricted (allowedResourceHosts is not set).',
+    );
+    expect(r.resourceHosts?.hosts).toHaveLength(2);
+    expect(stateOf(r)).toBe('ready');
+  });
+
+  test('what allowedResourceHosts blocked is named', () => {
+    const policy = {
+      ...DEFAULT_POLICY_STATE,
+      policy: { ...DEFAULT_POLICY_STATE.policy, allowedResourceHosts: ['cdn.example.net'] },
+    };
+    const r = report(
+      {
+        ...good(),
+        resourceHosts: { restricted: true, hosts: [host('cdn.example.net'), host('evil.test', true)] },
+      },
+      policy,
+    );
+    expect(checkOf(r, 'resource-hosts')?.summary).toBe(
+      'The assessment pages reached cdn.example.net. Blocked: evil.test. Only the allowed hosts and cdn.example.net can be reached (allowedResourceHosts).',
+    );
+  });
+});
+
+test('the displays the browser sees are in the report, for the agent to compare', () => {
+  expect(report({ ...good(), displays: { count: 2 } }).displays).toEqual({ count: 2 });
+  expect(report({ ...good(), displays: null }).displays).toEqual({ count: null, error: 'not read yet' });
 });

@@ -1,13 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import {
+  BLOCKED_FRAME_PATH,
   BLOCKED_PAGE_PATH,
   buildRules,
   defaultRuleset,
   HOLD_PAGE_PATH,
+  RESOURCE_TYPES,
   RULE_IDS,
-} from '../../../extension/features/site-blocking/rules.ts';
-import { EXTENSION_ID } from '../../../shared/constants.ts';
-import { DEFAULT_ALLOWED_HOSTS } from '../../../shared/schemas/policy.ts';
+} from '../../../../../extension/features/site-blocking/rules.ts';
+import { EXTENSION_ID } from '../../../../../shared/constants.ts';
+import { DEFAULT_ALLOWED_HOSTS } from '../../../../../shared/rules/policy.ts';
 
 const origin = `chrome-extension://${EXTENSION_ID}`;
 
@@ -15,18 +17,25 @@ describe('the blocking rules built from an allowlist', () => {
   const rules = buildRules({ allowedHosts: ['exams.example.org', 'cdn.example.net'] });
   const byId = (id: number) => rules.find((r) => r.id === id);
 
-  test('every http(s) page and frame goes to the blocked page, with the address in its hash', () => {
+  test('every http(s) page goes to the blocked page, with the address in its hash', () => {
     const block = byId(RULE_IDS.blockAll);
     expect(block?.priority).toBe(1);
     expect(block?.action).toEqual({
       type: 'redirect',
       redirect: { regexSubstitution: `${origin}${BLOCKED_PAGE_PATH}#\\0` },
     });
-    expect(block?.condition.resourceTypes).toEqual(['main_frame', 'sub_frame']);
+    expect(block?.condition.resourceTypes).toEqual(['main_frame']);
     const filter = new RegExp(block?.condition.regexFilter ?? '$^');
     expect(filter.test('http://answers.example.net/')).toBe(true);
     expect(filter.test('https://exams.example.org/')).toBe(true);
     expect(filter.test('chrome-extension://abc/page.html')).toBe(false);
+  });
+
+  test('every http(s) frame goes to the static frame note, which carries nothing from the page', () => {
+    const block = byId(RULE_IDS.blockFrames);
+    expect(block?.priority).toBe(1);
+    expect(block?.action).toEqual({ type: 'redirect', redirect: { extensionPath: BLOCKED_FRAME_PATH } });
+    expect(block?.condition).toEqual({ regexFilter: '^https?://.*', resourceTypes: ['sub_frame'] });
   });
 
   test('the allowed hosts (and so their subdomains) are let through, above the block', () => {
@@ -38,9 +47,33 @@ describe('the blocking rules built from an allowlist', () => {
     expect(allow?.condition.resourceTypes).toEqual(['main_frame', 'sub_frame']);
   });
 
-  test('no hold rule unless the seat is held', () => {
+  test('no hold rule unless the seat is held, and no resource rule unless allowedResourceHosts is set', () => {
     expect(byId(RULE_IDS.hold)).toBeUndefined();
-    expect(rules).toHaveLength(2);
+    expect(byId(RULE_IDS.blockResources)).toBeUndefined();
+    expect(rules.map((r) => r.id).sort()).toEqual(
+      [RULE_IDS.blockAll, RULE_IDS.allowHosts, RULE_IDS.blockFrames].sort(),
+    );
+  });
+
+  test('allowedResourceHosts blocks every other kind of request to a host on neither list', () => {
+    const restricted = buildRules({
+      allowedHosts: ['exams.example.org'],
+      allowedResourceHosts: ['cdn.example.net'],
+    });
+    const rule = restricted.find((r) => r.id === RULE_IDS.blockResources);
+    expect(rule?.action).toEqual({ type: 'block' });
+    expect(rule?.condition.excludedRequestDomains).toEqual(['exams.example.org', 'cdn.example.net']);
+    expect(rule?.condition.resourceTypes).toEqual(RESOURCE_TYPES);
+    expect(rule?.condition.resourceTypes).not.toContain('main_frame');
+    expect(rule?.condition.resourceTypes).not.toContain('sub_frame');
+    expect(rule?.condition.resourceTypes).toEqual(
+      expect.arrayContaining(['script', 'xmlhttprequest', 'websocket', 'image']),
+    );
+    // An empty list: the allowed hosts only.
+    const strict = buildRules({ allowedHosts: ['exams.example.org'], allowedResourceHosts: [] });
+    expect(strict.find((r) => r.id === RULE_IDS.blockResources)?.condition.excludedRequestDomains).toEqual([
+      'exams.example.org',
+    ]);
   });
 
   test('a held seat sends every page, allowed or not, to the holding page (above the allow rule)', () => {

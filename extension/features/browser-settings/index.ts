@@ -1,33 +1,55 @@
 /**
- * Password saving and autofill off: set to false through chrome.privacy, read back with their
- * level of control, and turned off again whenever anything turns them on (logged). When another
- * extension or the browser's policy holds a setting on, we cannot win, and the report says so.
+ * Browser settings that must be off during an assessment: password saving and autofill (the
+ * awarding body's rule), and the services that send what is on the page to the browser's maker:
+ * translation (which rewrites a question in the candidate's language), the online spelling service
+ * and search suggestions. Each is set to false through chrome.privacy, read back with its level of
+ * control, and turned off again whenever anything turns it on (logged). When another extension or
+ * the browser's policy holds a setting on, we cannot win, and the report says so.
  */
 import type { PrivacySettingState } from '../../../shared/schemas/report.ts';
 import { on } from '../../lib/chrome-events.ts';
+import { PRIVACY_SETTINGS, type PrivacySettingKey } from '../compliance-report/build.ts';
 import { defineFeature, type FeatureContext, setCheckError } from '../feature.ts';
 
-type SettingKey = 'passwordSaving' | 'autofillAddress' | 'autofillCreditCard';
 type Setting = chrome.types.ChromeSetting<boolean>;
 
-function settings(): Record<SettingKey, Setting> {
+/** The browser's name for each setting (the one place that knows chrome.privacy). */
+function settings(): Record<PrivacySettingKey, Setting> {
+  const s = chrome.privacy.services;
   return {
-    passwordSaving: chrome.privacy.services.passwordSavingEnabled,
-    autofillAddress: chrome.privacy.services.autofillAddressEnabled,
-    autofillCreditCard: chrome.privacy.services.autofillCreditCardEnabled,
+    passwordSaving: s.passwordSavingEnabled,
+    autofillAddress: s.autofillAddressEnabled,
+    autofillCreditCard: s.autofillCreditCardEnabled,
+    translationService: s.translationServiceEnabled,
+    spellingService: s.spellingServiceEnabled,
+    searchSuggest: s.searchSuggestEnabled,
   };
 }
 
-const KEYS: readonly SettingKey[] = ['passwordSaving', 'autofillAddress', 'autofillCreditCard'];
+/** The checklist line each setting belongs to (for "could not be checked"). */
+const CHECK_OF: Record<PrivacySettingKey, string> = {
+  passwordSaving: 'password-saving',
+  autofillAddress: 'autofill',
+  autofillCreditCard: 'autofill',
+  translationService: 'browser-services',
+  spellingService: 'browser-services',
+  searchSuggest: 'browser-services',
+};
 
 export default defineFeature({
-  id: 'autofill-lockdown',
+  id: 'browser-settings',
   policyFields: [],
   init(ctx) {
     const all = settings();
-    for (const key of KEYS) {
+    for (const key of PRIVACY_SETTINGS) {
+      const setting = all[key];
+      if (!setting) {
+        // This browser does not have it (an old one, or another browser): say so rather than pass.
+        setCheckError(ctx, CHECK_OF[key], new Error(`the browser has no ${key} setting`));
+        continue;
+      }
       on(
-        all[key].onChange,
+        setting.onChange,
         (details: { value: unknown; levelOfControl: string }) => {
           void onChanged(ctx, key, details);
         },
@@ -36,14 +58,14 @@ export default defineFeature({
     }
     return (async () => {
       await ctx.loaded;
-      await Promise.all(KEYS.map((key) => turnOff(ctx, key)));
+      await Promise.all(PRIVACY_SETTINGS.filter((key) => all[key]).map((key) => turnOff(ctx, key)));
     })();
   },
 });
 
 async function onChanged(
   ctx: FeatureContext,
-  key: SettingKey,
+  key: PrivacySettingKey,
   details: { value: unknown; levelOfControl: string },
 ): Promise<void> {
   if (details.value !== true) {
@@ -56,7 +78,7 @@ async function onChanged(
   await ctx.log({ type: 'event/setting-reverted', setting: key, restored: state.off });
 }
 
-async function turnOff(ctx: FeatureContext, key: SettingKey): Promise<PrivacySettingState> {
+async function turnOff(ctx: FeatureContext, key: PrivacySettingKey): Promise<PrivacySettingState> {
   const setting = settings()[key];
   let setError: string | undefined;
   try {
@@ -69,10 +91,10 @@ async function turnOff(ctx: FeatureContext, key: SettingKey): Promise<PrivacySet
     const details = (await setting.get({})) as { value: unknown; levelOfControl: string };
     const state = toState(details, setError);
     record(ctx, key, state);
-    setCheckError(ctx, key === 'passwordSaving' ? 'password-saving' : 'autofill', null);
+    clearCheckError(ctx, key);
     return state;
   } catch (e) {
-    setCheckError(ctx, key === 'passwordSaving' ? 'password-saving' : 'autofill', e);
+    setCheckError(ctx, CHECK_OF[key], e);
     const state: PrivacySettingState = {
       value: null,
       levelOfControl: null,
@@ -82,6 +104,14 @@ async function turnOff(ctx: FeatureContext, key: SettingKey): Promise<PrivacySet
     record(ctx, key, state);
     return state;
   }
+}
+
+/** Clears a line's error unless another setting on it could not be read either. */
+function clearCheckError(ctx: FeatureContext, key: PrivacySettingKey): void {
+  const line = CHECK_OF[key];
+  const privacy = ctx.status.get().privacy ?? {};
+  const siblings = PRIVACY_SETTINGS.filter((k) => CHECK_OF[k] === line);
+  if (siblings.every((k) => privacy[k]?.note !== 'could not be read')) setCheckError(ctx, line, null);
 }
 
 const LEVELS = new Set([
@@ -113,19 +143,6 @@ export function toState(
   return state;
 }
 
-function record(ctx: FeatureContext, key: SettingKey, state: PrivacySettingState): void {
-  ctx.status.update((s) => {
-    const unread: PrivacySettingState = {
-      value: null,
-      levelOfControl: null,
-      off: false,
-      note: 'not read yet',
-    };
-    const privacy = s.privacy ?? {
-      passwordSaving: unread,
-      autofillAddress: unread,
-      autofillCreditCard: unread,
-    };
-    return { ...s, privacy: { ...privacy, [key]: state } };
-  });
+function record(ctx: FeatureContext, key: PrivacySettingKey, state: PrivacySettingState): void {
+  ctx.status.update((s) => ({ ...s, privacy: { ...(s.privacy ?? {}), [key]: state } }));
 }
