@@ -156,24 +156,22 @@ export const ConsoleWelcomeSchema = z.object({
   protocol: z.number().int().positive(),
   seatId: z.string().max(64),
   /** The name the PC was enrolled with: the one the dashboard shows. */
-  pcName: ShortTextSchema.optional(),
+  pcName: ShortTextSchema,
   /** The console's clock when it sent this; seats may log their offset from it. Nothing depends on seats' clocks. */
   serverTime: IsoDateTimeSchema,
   /** Send `seat/heartbeat` this often. */
-  heartbeatMs: z.number().int().positive().optional(),
+  heartbeatMs: z.number().int().positive(),
   /** Silence for this long shows the seat Offline. */
-  offlineAfterMs: z.number().int().positive().optional(),
+  offlineAfterMs: z.number().int().positive(),
   /** The console pings the seat this often. */
-  pingMs: z.number().int().positive().optional(),
+  pingMs: z.number().int().positive(),
   /** Received nothing at all (no message, no ping) for this long: the link is dead, reconnect. */
-  readTimeoutMs: z.number().int().positive().optional(),
-  limits: z
-    .object({
-      frameBytes: z.number().int().positive(),
-      eventsPerBatch: z.number().int().positive(),
-      eventBytes: z.number().int().positive(),
-    })
-    .optional(),
+  readTimeoutMs: z.number().int().positive(),
+  limits: z.object({
+    frameBytes: z.number().int().positive(),
+    eventsPerBatch: z.number().int().positive(),
+    eventBytes: z.number().int().positive(),
+  }),
 });
 
 export const ConsoleToSeatSchema = z.discriminatedUnion('type', [
@@ -198,10 +196,13 @@ export const ConsoleToSeatSchema = z.discriminatedUnion('type', [
     candidateName: ShortTextSchema.optional(),
     seatLabel: ShortTextSchema.optional(),
   }),
-  /** A message (or one event in a batch) was refused. The connection stays open unless a close follows. */
+  /**
+   * A message, or events of a batch, were refused. The connection stays open unless a close follows.
+   * One per refused message: a batch's refused events are listed in `events`, however many they are.
+   */
   z.object({
     type: z.literal('console/error'),
-    code: ConsoleErrorCodeSchema.optional(),
+    code: ConsoleErrorCodeSchema,
     /** Plain English, naming the field and the limit. */
     error: TextSchema,
     /** The refused message's `type`, when it had a readable one. */
@@ -210,9 +211,25 @@ export const ConsoleToSeatSchema = z.discriminatedUnion('type', [
     inReplyTo: IdSchema.optional(),
     /** The refused `seat/status` or `seat/heartbeat`'s `seq`. */
     seq: z.number().int().optional(),
-    /** The refused event's position in `events`, and its id when it had a usable one. */
-    eventIndex: z.number().int().nonnegative().optional(),
-    eventId: IdSchema.optional(),
+    /** `over-budget`: how long the console stops reading from the seat. */
+    retryAfterMs: z.number().int().positive().optional(),
+    /** `invalid-event` / `event-too-large`: each refused event of the batch. */
+    events: z
+      .array(
+        z.object({
+          /** Its position in the batch's `events`. */
+          index: z.number().int().nonnegative(),
+          /** Its id, when it had a usable one. */
+          eventId: IdSchema.optional(),
+          code: z.enum(['invalid-event', 'event-too-large']),
+          /** The field and what is wrong with it. */
+          error: z.string().max(300),
+          /** True: kept as rejected and acknowledged. False: no usable id, so it cannot be acknowledged. */
+          kept: z.boolean(),
+        }),
+      )
+      .max(MAX_SEAT_EVENTS_PER_MESSAGE)
+      .optional(),
   }),
 ]);
 export type ConsoleToSeat = z.infer<typeof ConsoleToSeatSchema>;
@@ -227,5 +244,10 @@ export const EnrolResponseSchema = z.object({
   seatId: z.string().max(64),
   /** Secret; sent as `Authorization: Bearer <credential>` when opening the WebSocket. */
   credential: z.string().min(32).max(256),
+  /**
+   * True when the PC name was already enrolled: the credential works only once a coordinator approves
+   * this PC as the seat's replacement in the dashboard (the PC enrolled before keeps reporting until then).
+   */
+  pending: z.boolean().optional(),
 });
 export type EnrolResponse = z.infer<typeof EnrolResponseSchema>;
