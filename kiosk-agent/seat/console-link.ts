@@ -342,7 +342,8 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
             error: message.error,
             messageType: message.messageType,
             inReplyTo: message.inReplyTo,
-            events: message.events?.slice(0, 10),
+            eventIndex: message.eventIndex,
+            eventId: message.eventId,
           },
           'the console reported an error',
         );

@@ -156,22 +156,25 @@ export const ConsoleWelcomeSchema = z.object({
   protocol: z.number().int().positive(),
   seatId: z.string().max(64),
   /** The name the PC was enrolled with: the one the dashboard shows. */
-  pcName: ShortTextSchema,
+  pcName: ShortTextSchema.optional(),
   /** The console's clock when it sent this; seats may log their offset from it. Nothing depends on seats' clocks. */
   serverTime: IsoDateTimeSchema,
   /** Send `seat/heartbeat` this often. */
-  heartbeatMs: z.number().int().positive(),
+  heartbeatMs: z.number().int().positive().optional(),
   /** Silence for this long shows the seat Offline. */
-  offlineAfterMs: z.number().int().positive(),
+  offlineAfterMs: z.number().int().positive().optional(),
   /** The console pings the seat this often. */
-  pingMs: z.number().int().positive(),
+  pingMs: z.number().int().positive().optional(),
   /** Received nothing at all (no message, no ping) for this long: the link is dead, reconnect. */
-  readTimeoutMs: z.number().int().positive(),
-  limits: z.object({
-    frameBytes: z.number().int().positive(),
-    eventsPerBatch: z.number().int().positive(),
-    eventBytes: z.number().int().positive(),
-  }),
+  readTimeoutMs: z.number().int().positive().optional(),
+  /** This console's limits (absent: those of docs/protocol.md, section 0). */
+  limits: z
+    .object({
+      frameBytes: z.number().int().positive(),
+      eventsPerBatch: z.number().int().positive(),
+      eventBytes: z.number().int().positive(),
+    })
+    .optional(),
 });
 
 export const ConsoleToSeatSchema = z.discriminatedUnion('type', [
@@ -196,10 +199,7 @@ export const ConsoleToSeatSchema = z.discriminatedUnion('type', [
     candidateName: ShortTextSchema.optional(),
     seatLabel: ShortTextSchema.optional(),
   }),
-  /**
-   * A message, or events of a batch, were refused. The connection stays open unless a close follows.
-   * One per refused message: a batch's refused events are listed in `events`, however many they are.
-   */
+  /** A message, or one event of a batch, was refused. The connection stays open unless a close follows. */
   z.object({
     type: z.literal('console/error'),
     code: ConsoleErrorCodeSchema,
@@ -213,23 +213,10 @@ export const ConsoleToSeatSchema = z.discriminatedUnion('type', [
     seq: z.number().int().optional(),
     /** `over-budget`: how long the console stops reading from the seat. */
     retryAfterMs: z.number().int().positive().optional(),
-    /** `invalid-event` / `event-too-large`: each refused event of the batch. */
-    events: z
-      .array(
-        z.object({
-          /** Its position in the batch's `events`. */
-          index: z.number().int().nonnegative(),
-          /** Its id, when it had a usable one. */
-          eventId: IdSchema.optional(),
-          code: z.enum(['invalid-event', 'event-too-large']),
-          /** The field and what is wrong with it. */
-          error: z.string().max(300),
-          /** True: kept as rejected and acknowledged. False: no usable id, so it cannot be acknowledged. */
-          kept: z.boolean(),
-        }),
-      )
-      .max(MAX_SEAT_EVENTS_PER_MESSAGE)
-      .optional(),
+    /** `invalid-event` / `event-too-large`: the refused event's position in the batch's `events`. */
+    eventIndex: z.number().int().nonnegative().optional(),
+    /** Its id, when it had a usable one (then it was kept as rejected and acknowledged). */
+    eventId: IdSchema.optional(),
   }),
 ]);
 export type ConsoleToSeat = z.infer<typeof ConsoleToSeatSchema>;

@@ -3,6 +3,7 @@
  * enrolment, seat authentication, live state, idempotent events, instructions and their
  * acknowledgements, the gate held until the identity check, the record export.
  */
+import { randomUUID } from 'node:crypto';
 
 import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -205,12 +206,14 @@ describe('live seat state', () => {
         received.filter((m) => m.type === 'console/error').length >= 3 &&
         received.some((m) => m.type === 'console/welcome'),
     );
-    const errors = received
-      .filter((m) => m.type === 'console/error')
-      .map((m) => (m as { error: string }).error);
-    expect(errors[0]).toBe('send seat/hello first');
-    expect(errors.some((e) => e.startsWith('message rejected: it is not valid JSON'))).toBe(true);
-    expect(errors.some((e) => e.startsWith('seat/status rejected: seq:'))).toBe(true);
+    const errors = received.flatMap((m) => (m.type === 'console/error' ? [m] : []));
+    expect(errors[0]).toMatchObject({ code: 'hello-first', error: 'send seat/hello first' });
+    expect(errors.some((e) => e.code === 'not-json' && e.error.includes('not valid JSON'))).toBe(true);
+    expect(
+      errors.some(
+        (e) => e.code === 'invalid-message' && e.messageType === 'seat/status' && e.error.includes('seq:'),
+      ),
+    ).toBe(true);
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();
   });
@@ -241,20 +244,20 @@ describe('events and instructions', () => {
       type: 'event/teleported',
     };
     const noId = { type: 'event/focus-lost', at: 'yesterday' };
-    ws.send(JSON.stringify({ type: 'seat/events', events: [good, futureType, noId] }));
+    ws.send(JSON.stringify({ type: 'seat/events', batchId: randomUUID(), events: [good, futureType, noId] }));
     const acked = await until(async () => {
       const ids = received.flatMap((m) => (m.type === 'event/ack' ? m.ids : []));
       return ids.length >= 2 ? ids : undefined;
     });
     expect(acked.sort()).toEqual([good.id, futureType.id].sort());
-    const errors = received
-      .filter((m) => m.type === 'console/error')
-      .map((m) => (m as { error: string }).error);
-    // One error for the frame, naming each bad event.
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(
-      /^seat\/events: 2 of 3 events rejected \(1 with an id kept as rejected and acknowledged\): events\.1\.type: .*; events\.2\./,
-    );
+    const errors = received.flatMap((m) => (m.type === 'console/error' ? [m] : []));
+    // One error per bad event, naming the batch, its position and (when usable) its id.
+    expect(errors.map((e) => [e.code, e.eventIndex, e.eventId])).toEqual([
+      ['invalid-event', 1, futureType.id],
+      ['invalid-event', 2, undefined],
+    ]);
+    expect(errors[0]?.error).toMatch(/^seat\/events: events\.1\.type: .*kept as rejected and acknowledged/);
+    expect(errors[1]?.error).toMatch(/^seat\/events: events\.2\..*not acknowledged/);
     expect(await c.running.store.countSeatEvents(creds.seatId)).toBe(2);
     ws.close();
   });
