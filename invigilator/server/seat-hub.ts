@@ -1071,8 +1071,7 @@ export class SeatHub {
       messageType?: string | undefined;
       inReplyTo?: string | undefined;
       seq?: number | undefined;
-      eventIndex?: number;
-      eventId?: string | undefined;
+      events?: Extract<ConsoleToSeat, { type: 'console/error' }>['events'];
     },
   ): void {
     this.stats.badMessages++;
@@ -1083,8 +1082,7 @@ export class SeatHub {
       ...(e.messageType ? { messageType: e.messageType.slice(0, 64) } : {}),
       ...(e.inReplyTo ? { inReplyTo: e.inReplyTo } : {}),
       ...(e.seq !== undefined ? { seq: e.seq } : {}),
-      ...(e.eventIndex !== undefined ? { eventIndex: e.eventIndex } : {}),
-      ...(e.eventId ? { eventId: e.eventId } : {}),
+      ...(e.events ? { events: e.events } : {}),
     });
   }
 
@@ -1157,7 +1155,7 @@ export class SeatHub {
         error: `${type ?? 'message'} refused: ${where}${issue?.message ?? 'invalid'}`,
         messageType: type,
         inReplyTo: id.success ? id.data : undefined,
-        seq: typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : undefined,
+        seq: typeof seq === 'number' && Number.isFinite(seq) ? seq : undefined,
       });
       return;
     }
@@ -1283,7 +1281,13 @@ export class SeatHub {
         ? arrayElementSpans(text, 'events')
         : undefined;
     const rejected: { id: string; json: string }[] = [];
-    let bad = 0;
+    const refused: {
+      index: number;
+      eventId?: string;
+      code: 'invalid-event' | 'event-too-large';
+      error: string;
+      kept: boolean;
+    }[] = [];
     const keep = (i: number, id: string | undefined, reason: Record<string, unknown>): void => {
       if (!id) return;
       spans ??= arrayElementSpans(text, 'events');
@@ -1303,32 +1307,28 @@ export class SeatHub {
       const span = spans?.[i];
       const bytes = span ? Buffer.byteLength(text.slice(span[0], span[1])) : 0;
       if (bytes > MAX_SEAT_EVENT_BYTES) {
-        bad++;
-        const reason = `seat/events: events.${i} is ${bytes} bytes; the limit is ${MAX_SEAT_EVENT_BYTES}`;
-        keep(i, id, { reason, bytes });
-        this.refuseMessage(ws, {
+        const reason = `events.${i} is ${bytes} bytes; the limit is ${MAX_SEAT_EVENT_BYTES}`;
+        keep(i, id, { reason: `seat/events: ${reason}`, bytes });
+        refused.push({
+          index: i,
+          ...(id ? { eventId: id } : {}),
           code: 'event-too-large',
-          error: `${reason}${id ? ' (kept as rejected and acknowledged)' : ' (no usable id: not acknowledged)'}`,
-          messageType: 'seat/events',
-          inReplyTo: batchId,
-          eventIndex: i,
-          eventId: id,
+          error: reason,
+          kept: id !== undefined,
         });
         return;
       }
       const parsed = SeatEventSchema.safeParse(raw);
       if (!parsed.success) {
-        bad++;
         const issue = parsed.error.issues[0];
-        const reason = `seat/events: events.${i}${issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : ''}: ${excerpt(issue?.message ?? 'invalid', 200)}`;
-        keep(i, id, { reason });
-        this.refuseMessage(ws, {
+        const reason = `events.${i}${issue && issue.path.length > 0 ? `.${excerpt(issue.path.join('.'), 80)}` : ''}: ${excerpt(issue?.message ?? 'invalid', 150)}`;
+        keep(i, id, { reason: `seat/events: ${reason}` });
+        refused.push({
+          index: i,
+          ...(id ? { eventId: id } : {}),
           code: 'invalid-event',
-          error: `${reason}${id ? ' (kept as rejected and acknowledged)' : ' (no usable id: not acknowledged)'}`,
-          messageType: 'seat/events',
-          inReplyTo: batchId,
-          eventIndex: i,
-          eventId: id,
+          error: reason,
+          kept: id !== undefined,
         });
         return;
       }
@@ -1379,7 +1379,23 @@ export class SeatHub {
         },
       });
     });
-    if (bad > 0) this.log.warn({ seatId: s.seat.id, rejected: bad, batchId }, 'seat sent invalid events');
+    if (refused.length > 0) {
+      // One console/error for the batch, listing each refused event, however many they are.
+      const kept = refused.filter((r) => r.kept).length;
+      const first = refused.slice(0, 3).map((r) => r.error);
+      const more = refused.length > first.length ? `; and ${refused.length - first.length} more` : '';
+      this.refuseMessage(ws, {
+        code: refused.some((r) => r.code === 'invalid-event') ? 'invalid-event' : 'event-too-large',
+        error: `seat/events: ${refused.length} of ${events.length} events rejected (${kept} with an id kept as rejected and acknowledged): ${first.join('; ')}${more}`,
+        messageType: 'seat/events',
+        inReplyTo: batchId,
+        events: refused,
+      });
+      this.log.warn(
+        { seatId: s.seat.id, rejected: refused.length, batchId, first: first[0] },
+        'seat sent invalid events',
+      );
+    }
     if (rejected.length > 0) {
       try {
         await this.store.storeRejectedEvents(s.seat.id, rejected, receivedAt);

@@ -342,8 +342,7 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
             error: message.error,
             messageType: message.messageType,
             inReplyTo: message.inReplyTo,
-            eventIndex: message.eventIndex,
-            eventId: message.eventId,
+            events: message.events?.slice(0, 10),
           },
           'the console reported an error',
         );

@@ -199,7 +199,10 @@ export const ConsoleToSeatSchema = z.discriminatedUnion('type', [
     candidateName: ShortTextSchema.optional(),
     seatLabel: ShortTextSchema.optional(),
   }),
-  /** A message, or one event of a batch, was refused. The connection stays open unless a close follows. */
+  /**
+   * A message, or events of a batch, were refused. The connection stays open unless a close follows.
+   * One per refused message: a batch's refused events are listed in `events`, however many they are.
+   */
   z.object({
     type: z.literal('console/error'),
     code: ConsoleErrorCodeSchema,
@@ -209,14 +212,27 @@ export const ConsoleToSeatSchema = z.discriminatedUnion('type', [
     messageType: z.string().max(64).optional(),
     /** The refused message's id: `batchId` of a `seat/events`, `instructionId` of an `instruction/ack`. */
     inReplyTo: IdSchema.optional(),
-    /** The refused `seat/status` or `seat/heartbeat`'s `seq`. */
-    seq: z.number().int().optional(),
+    /** The refused `seat/status` or `seat/heartbeat`'s `seq`, as it was sent (when it was a number). */
+    seq: z.number().optional(),
     /** `over-budget`: how long the console stops reading from the seat. */
     retryAfterMs: z.number().int().positive().optional(),
-    /** `invalid-event` / `event-too-large`: the refused event's position in the batch's `events`. */
-    eventIndex: z.number().int().nonnegative().optional(),
-    /** Its id, when it had a usable one (then it was kept as rejected and acknowledged). */
-    eventId: IdSchema.optional(),
+    /** `invalid-event` / `event-too-large`: each refused event of the batch. */
+    events: z
+      .array(
+        z.object({
+          /** Its position in the batch's `events`. */
+          index: z.number().int().nonnegative(),
+          /** Its id, when it had a usable one. */
+          eventId: IdSchema.optional(),
+          code: z.enum(['invalid-event', 'event-too-large']),
+          /** The field and what is wrong with it. */
+          error: z.string().max(300),
+          /** True: kept as rejected and acknowledged. False: no usable id, so it cannot be acknowledged. */
+          kept: z.boolean(),
+        }),
+      )
+      .max(MAX_SEAT_EVENTS_PER_MESSAGE)
+      .optional(),
   }),
 ]);
 export type ConsoleToSeat = z.infer<typeof ConsoleToSeatSchema>;

@@ -87,24 +87,28 @@ test('3.4 acks never name more than 200 ids, each names its batch, and together 
   expect(storedEvents(c.proc.dataDir, seat.seatId)).toHaveLength(all.length);
 });
 
-test('6.4 an invalid event with an id is kept as rejected, acknowledged and reported with its batch, index and id; one without an id is reported only', async () => {
+test('6.4 an invalid event with an id is kept as rejected, acknowledged and reported with its batch, index and id; one without an id is reported only; one console/error for the batch', async () => {
   const { seat, s } = await connected();
   const good = focusLost();
   const unknown = { id: 'seat-event-000003', at: new Date().toISOString(), type: 'event/teleported' };
   const noId = { type: 'event/focus-lost', at: 'yesterday' };
   const batchId = s.events([good, unknown, noId]);
   await s.waitForAcks([String(good.id), unknown.id]);
-  const e1 = await s.waitFor((m) => m.type === 'console/error' && m.eventIndex === 1);
-  expect(e1).toMatchObject({
-    code: 'invalid-event',
-    inReplyTo: batchId,
-    eventId: unknown.id,
-    messageType: 'seat/events',
-  });
-  expect(String(e1.error)).toContain('events.1.type');
-  const e2 = await s.waitFor((m) => m.type === 'console/error' && m.eventIndex === 2);
-  expect(e2).toMatchObject({ code: 'invalid-event', inReplyTo: batchId });
-  expect(e2.eventId).toBeUndefined();
+  const e = await s.waitFor((m) => m.type === 'console/error');
+  expect(e).toMatchObject({ code: 'invalid-event', inReplyTo: batchId, messageType: 'seat/events' });
+  const listed = e.events as {
+    index: number;
+    eventId?: string;
+    code: string;
+    error: string;
+    kept: boolean;
+  }[];
+  expect(listed.map((x) => [x.index, x.eventId, x.code, x.kept])).toEqual([
+    [1, unknown.id, 'invalid-event', true],
+    [2, undefined, 'invalid-event', false],
+  ]);
+  expect(listed[0]?.error).toContain('events.1.type');
+  expect(s.errors()).toHaveLength(1);
   const stored = storedEvents(c.proc.dataDir, seat.seatId);
   expect(stored.map((e) => [e.id, e.type]).sort()).toEqual(
     [
@@ -126,11 +130,19 @@ test('6.4 an event over 65,536 bytes is kept as rejected with its first 4,096 ch
   const batchId = s.events([big, small]);
   await s.waitForAcks([big.id as string, small.id as string]);
   const e = await s.waitFor((m) => m.type === 'console/error');
-  expect(e).toMatchObject({ code: 'event-too-large', inReplyTo: batchId, eventIndex: 0, eventId: big.id });
+  expect(e).toMatchObject({
+    code: 'event-too-large',
+    inReplyTo: batchId,
+    events: [{ index: 0, eventId: big.id, code: 'event-too-large', kept: true }],
+  });
   const kept = storedEvents(c.proc.dataDir, seat.seatId).find((r) => r.id === big.id);
   expect(kept?.type).toBe('rejected');
   expect(kept?.json.length).toBeLessThan(DOC.excerptChars + 1000);
-  expect(kept?.json).toContain('"padding":"xxx');
+  // What is kept is the seat's own text for the event (its start), with the reason.
+  const slice = JSON.parse(kept?.json ?? '{}') as { reason: string; sent: string };
+  expect(slice.sent.length).toBe(DOC.excerptChars);
+  expect(slice.sent).toContain('"padding":"xxx');
+  expect(slice.reason).toContain(String(DOC.eventBytes));
 });
 
 test('6.4 an event/oversized stand-in is kept as rejected with its excerpt and acknowledged; it is not an error', async () => {
@@ -183,8 +195,10 @@ test('5. a finding’s details are bounded: 33 entries, or a key over 64 charact
   s.events([tooMany, longKey, fine]);
   await s.waitForAcks([tooMany.id, longKey.id, fine.id] as string[]);
   const errors = s.errors('invalid-event');
-  expect(errors.map((e) => e.eventIndex).sort()).toEqual([0, 1]);
-  expect(errors.every((e) => String(e.error).includes('finding.details'))).toBe(true);
+  expect(errors).toHaveLength(1);
+  const listed = errors[0]?.events as { index: number; error: string }[];
+  expect(listed.map((e) => e.index)).toEqual([0, 1]);
+  expect(listed.every((e) => e.error.includes('finding.details'))).toBe(true);
 });
 
 test('2. a frame of exactly 524,288 bytes is read; one byte more gets frame-too-large, then close 1009', async () => {

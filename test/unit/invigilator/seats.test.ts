@@ -244,20 +244,28 @@ describe('events and instructions', () => {
       type: 'event/teleported',
     };
     const noId = { type: 'event/focus-lost', at: 'yesterday' };
-    ws.send(JSON.stringify({ type: 'seat/events', batchId: randomUUID(), events: [good, futureType, noId] }));
+    const batchId = randomUUID();
+    ws.send(JSON.stringify({ type: 'seat/events', batchId, events: [good, futureType, noId] }));
     const acked = await until(async () => {
       const ids = received.flatMap((m) => (m.type === 'event/ack' ? m.ids : []));
       return ids.length >= 2 ? ids : undefined;
     });
     expect(acked.sort()).toEqual([good.id, futureType.id].sort());
     const errors = received.flatMap((m) => (m.type === 'console/error' ? [m] : []));
-    // One error per bad event, naming the batch, its position and (when usable) its id.
-    expect(errors.map((e) => [e.code, e.eventIndex, e.eventId])).toEqual([
-      ['invalid-event', 1, futureType.id],
-      ['invalid-event', 2, undefined],
+    // One error for the batch, naming it and listing each bad event with its position and usable id.
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      code: 'invalid-event',
+      inReplyTo: batchId,
+      messageType: 'seat/events',
+    });
+    expect(errors[0]?.error).toMatch(
+      /^seat\/events: 2 of 3 events rejected \(1 with an id kept as rejected and acknowledged\): events\.1\.type: .*; events\.2\./,
+    );
+    expect(errors[0]?.events?.map((e) => [e.index, e.eventId, e.kept])).toEqual([
+      [1, futureType.id, true],
+      [2, undefined, false],
     ]);
-    expect(errors[0]?.error).toMatch(/^seat\/events: events\.1\.type: .*kept as rejected and acknowledged/);
-    expect(errors[1]?.error).toMatch(/^seat\/events: events\.2\..*not acknowledged/);
     expect(await c.running.store.countSeatEvents(creds.seatId)).toBe(2);
     ws.close();
   });
