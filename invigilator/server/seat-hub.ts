@@ -127,6 +127,8 @@ interface LiveSeat {
   /** ms since epoch of the last message (any kind); 0 when never heard from since start. */
   lastSeenMs: number;
   lastSeenAt: string | null;
+  /** When `lastSeenAt` was last written (it is kept to the second). */
+  lastSeenAtMs: number;
   offline: boolean;
   statusDirty: boolean;
   budget: SeatBudget;
@@ -392,6 +394,7 @@ export class SeatHub {
       seq: -1,
       lastSeenMs: 0,
       lastSeenAt: null,
+      lastSeenAtMs: 0,
       offline: true,
       statusDirty: false,
       budget: new SeatBudget(this.budgetLimits),
@@ -1087,8 +1090,13 @@ export class SeatHub {
   }
 
   private heard(s: LiveSeat, now: number): void {
+    // "Last seen" as text is kept to the second: one date string a second per seat, not one per message
+    // (it was 5 % of the console's time at 10,000 seats).
+    if (now - s.lastSeenAtMs >= 1000) {
+      s.lastSeenAt = new Date(now).toISOString();
+      s.lastSeenAtMs = now;
+    }
     s.lastSeenMs = now;
-    s.lastSeenAt = new Date(now).toISOString();
     if (s.offline) {
       s.offline = false;
       this.changed([s.seat.id]);
