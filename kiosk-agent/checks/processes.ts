@@ -73,6 +73,31 @@ export const PROCESS_CHECK_LINES: Record<ProcessCategory, { id: string; title: s
     title: 'No screen-recording program is running',
     pass: 'No screen-recording program is running.',
   },
+  'screenshot-tool': {
+    id: 'screenshot-tool',
+    title: 'No screenshot or snipping tool is running',
+    pass: 'No screenshot or snipping tool is running.',
+  },
+  'ai-assistant': {
+    id: 'ai-assistant',
+    title: 'No AI assistant is running',
+    pass: 'No AI assistant (chat app, local model or answer overlay) is running.',
+  },
+  messaging: {
+    id: 'messaging',
+    title: 'No messaging or meeting program is running',
+    pass: 'No messaging, chat or meeting program is running.',
+  },
+  'media-player': {
+    id: 'media-player',
+    title: 'No media player is running',
+    pass: 'No media player is running.',
+  },
+  'system-tool': {
+    id: 'system-tool',
+    title: 'No system tool that opens a way out of the exam is running',
+    pass: 'No system tool that opens a way out of the exam is running.',
+  },
   browser: {
     id: 'other-browser',
     title: 'No other browser is running',
@@ -84,6 +109,11 @@ const CATEGORY_WORDS: Record<ProcessCategory, string> = {
   'password-manager': 'a password manager',
   'remote-access': 'a remote-access or screen-sharing program',
   'screen-recorder': 'a screen recorder',
+  'screenshot-tool': 'a screenshot tool',
+  'ai-assistant': 'an AI assistant',
+  messaging: 'a messaging or meeting program',
+  'media-player': 'a media player',
+  'system-tool': 'a system tool that opens a way out of the exam',
   browser: 'a browser other than the managed one',
 };
 
@@ -91,6 +121,11 @@ const FINDING_CODE = {
   'password-manager': 'password-manager',
   'remote-access': 'remote-access',
   'screen-recorder': 'screen-recorder',
+  'screenshot-tool': 'screenshot-tool',
+  'ai-assistant': 'ai-assistant',
+  messaging: 'messaging',
+  'media-player': 'media-player',
+  'system-tool': 'system-tool',
   browser: 'other-browser',
 } as const satisfies Record<ProcessCategory, string>;
 

@@ -38,6 +38,11 @@ describe('matching running programs', () => {
       'password-manager': ['Bitwarden'],
       'remote-access': [],
       'screen-recorder': [],
+      'screenshot-tool': [],
+      'ai-assistant': [],
+      messaging: [],
+      'media-player': [],
+      'system-tool': [],
       'other-browser': ['Google Chrome'],
     });
     const bw = results[0]?.findings[0];
