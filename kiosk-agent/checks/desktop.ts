@@ -143,7 +143,7 @@ export function evaluateDesktop(
     );
     if (known && !(known.entry.category === 'browser' && files.some((f) => browsers.has(norm(f))))) continue;
     const allowed = rules.allowed(p.name);
-    const copied = allowed && p.file ? rules.writable(p.file) : false;
+    const copied = allowed && p.file && !allowed.installedWhereUsersWrite ? rules.writable(p.file) : false;
     if (allowed && !copied) {
       allowedSeen.add(`${allowed.product} (${ALLOWED_KIND_WORDS[allowed.kind]})`);
       continue;

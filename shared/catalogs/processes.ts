@@ -509,6 +509,7 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     product: 'ksnip',
     category: 'screenshot-tool',
     names: { windows: ['ksnip.exe'], macos: ['ksnip'], linux: ['ksnip'] },
+    originalFileNames: ['ksnip.exe'],
   },
   {
     product: 'Xfce Screenshooter',
@@ -546,12 +547,14 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     product: 'Gyazo',
     category: 'screenshot-tool',
     names: { windows: ['Gyazo.exe', 'GyazoWin.exe'], macos: ['Gyazo'] },
+    originalFileNames: ['Gyazo.exe', 'GyazoWin.exe'],
   },
   { product: 'CleanShot X', category: 'screenshot-tool', names: { macos: ['CleanShot X'] } },
   {
     product: 'Monosnap',
     category: 'screenshot-tool',
     names: { windows: ['Monosnap.exe'], macos: ['Monosnap'] },
+    originalFileNames: ['Monosnap.exe'],
   },
   { product: 'Skitch', category: 'screenshot-tool', names: { macos: ['Skitch'] } },
   // ---- AI assistants: chat apps, local models, and the "undetectable" overlays sold for interviews
@@ -674,6 +677,7 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     product: 'Jan',
     category: 'ai-assistant',
     names: { windows: ['Jan.exe'], macos: ['Jan'], linux: ['jan'] },
+    originalFileNames: ['Jan.exe'],
   },
   // ---- messaging and meetings (candidates talking to each other, or to someone outside) ----
   {
@@ -964,6 +968,11 @@ export interface AllowedProgram {
   product: string;
   kind: AllowedKind;
   names: Partial<Record<ProcessOs, readonly string[]>>;
+  /**
+   * Its vendor installs it where users can write (Surpass: C:\Users\Public\Surpass), so it is
+   * allowed there too. IT should take users' write access to that folder away (docs/deploy.md).
+   */
+  installedWhereUsersWrite?: true;
 }
 
 export const ALLOWED_PROGRAMS: readonly AllowedProgram[] = [
@@ -1131,6 +1140,7 @@ export const ALLOWED_PROGRAMS: readonly AllowedProgram[] = [
     product: 'Surpass SecureClient',
     kind: 'delivery-app',
     names: { windows: ['SecureClient.exe'], macos: ['SecureClient'] },
+    installedWhereUsersWrite: true,
   },
 ];
 

@@ -208,3 +208,23 @@ describe('programs known by what runs', () => {
     expect(subjectOrganisation('CN=Someone')).toBe('Someone');
   });
 });
+
+describe('the processes check', () => {
+  test('writes one line per catalog category and the browser launch line, from one listing', async () => {
+    const { processLines } = await import('../../../kiosk-agent/checks/index.ts');
+    const { defaultConfig } = await import('../../../kiosk-agent/config.ts');
+    const lines = processLines([{ pid: 3, name: 'ollama' }], defaultConfig());
+    expect(lines.map((l) => [l.id, l.status])).toEqual([
+      ['password-manager', 'pass'],
+      ['remote-access', 'pass'],
+      ['screen-recorder', 'pass'],
+      ['screenshot-tool', 'pass'],
+      ['ai-assistant', 'fail'],
+      ['messaging', 'pass'],
+      ['media-player', 'pass'],
+      ['system-tool', 'pass'],
+      ['other-browser', 'pass'],
+      ['browser-launch', 'pass'],
+    ]);
+  });
+});
