@@ -267,10 +267,17 @@ export const displaysCheck = defineCheck<DisplaysState>({
   async run(ctx, s) {
     const listen = ctx.daemon && s.source === 'systeminformation' && process.platform === 'linux';
     // The X connection is the desktop check's too; opening it here only makes sure RandR is heard.
-    if (listen) await ctx.desktop.x11().catch(() => null);
+    const x = listen ? await ctx.desktop.x11().catch(() => null) : null;
     const hears = listen && ctx.desktop.hearsScreenChanges;
     let due = !ctx.daemon || s.results === null || s.dirty;
-    if (ctx.daemon && Date.now() - s.lastFull >= ctx.config.intervals.slowChecksMs) due = true;
+    if (!due && hears && x && Date.now() - s.lastFull >= ctx.config.intervals.slowChecksMs) {
+      // Hearing RandR, the periodic look is a probe by the X server itself, not a full listing
+      // (which runs lspci, clinfo, xdpyinfo and xrandr): a change it finds is announced (dirty).
+      s.lastFull = Date.now();
+      await x.probeOutputs().catch(() => {
+        due = true;
+      });
+    } else if (ctx.daemon && Date.now() - s.lastFull >= ctx.config.intervals.slowChecksMs) due = true;
     if (!due && !hears) {
       const print = await displayFingerprint(s.source);
       due = print === null || print !== s.lastPrint;

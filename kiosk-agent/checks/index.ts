@@ -106,7 +106,7 @@ export const processesCheck = defineCheck<ProcessesState>({
   intervalMs: (config) => config.intervals.processesMs,
   setup: (ctx) => ({
     // Linux: /proc, cheaply every 500 ms; elsewhere systeminformation (see processes.ts).
-    scanner: process.platform === 'linux' ? new ProcScanner() : null,
+    scanner: process.platform === 'linux' ? new ProcScanner('/proc', 30_000) : null,
     index: catalogIndexFor(ctx.config),
     auditor: launchAuditorFor(ctx.config),
     versionInfo: new VersionInfoCache(),
@@ -130,7 +130,9 @@ export const processesCheck = defineCheck<ProcessesState>({
 export const virtualMachineCheck = defineCheck({
   id: 'virtual-machine',
   lines: [VM_CHECK],
-  intervalMs: (config) => config.intervals.slowChecksMs,
+  // A PC does not become a virtual machine while it runs: at start, then hourly (systeminformation
+  // runs dmidecode and friends for it, tens of milliseconds of CPU each time).
+  intervalMs: (config) => Math.max(config.intervals.slowChecksMs, 3_600_000),
   run: async () => [await checkVirtualMachine()],
 });
 

@@ -207,7 +207,12 @@ export function inUserWritableFolder(
   }
 }
 
-/** The four checklist lines for one listing of running processes. */
+const matches = new WeakMap<
+  ProcessCatalogIndex,
+  WeakMap<RunningProcess, ReturnType<typeof matchProcess> | null>
+>();
+
+/** The checklist lines (one per category) for one listing of running processes. */
 export function evaluateProcesses(
   list: readonly RunningProcess[],
   index: ProcessCatalogIndex,
@@ -217,8 +222,18 @@ export function evaluateProcesses(
     string,
     { entry: ProcessEntry; procs: RunningProcess[]; renamed: boolean; by: MatchedBy }
   >();
+  let cache = matches.get(index);
+  if (!cache) {
+    cache = new WeakMap();
+    matches.set(index, cache);
+  }
   for (const p of list) {
-    const m = matchProcess(p, index);
+    // The daemon's scanner hands back the same object for a process until it changes: match it once.
+    let m = cache.get(p);
+    if (m === undefined) {
+      m = matchProcess(p, index) ?? null;
+      cache.set(p, m);
+    }
     if (!m) continue;
     if (m.entry.category === 'browser' && m.entry.browser === managedBrowser) continue;
     const key = `${m.entry.category}\0${m.entry.product}`;
@@ -305,6 +320,8 @@ export async function listProcessesWithSi(): Promise<RunningProcess[]> {
  * whether the last scan found anything new, gone or different, so the daemon can skip the rest.
  */
 interface Known {
+  /** What the scan lists for it (the same object while the process stays the same program). */
+  proc?: RunningProcess;
   comm: string;
   name: string;
   exe?: string;
@@ -347,20 +364,26 @@ export class ProcScanner {
       }
       const k = this.describe(entry);
       if (!k) continue;
-      if (!prev || prev.comm !== k.comm || prev.exe !== k.exe || prev.name !== k.name) changed = true;
-      seen.set(pid, k);
+      if (!prev || prev.comm !== k.comm || prev.exe !== k.exe || prev.name !== k.name) {
+        changed = true;
+        seen.set(pid, k);
+      } else seen.set(pid, prev);
     }
     if (seen.size !== this.known.size) changed = true;
     this.known = seen;
     this.changed = changed;
     if (changed) {
-      this.list = [...seen].map(([pid, k]) => ({
-        pid,
-        name: k.name,
-        comm: k.comm,
-        ...(k.exe ? { exe: k.exe } : {}),
-        ...(k.argv ? { argv: k.argv } : {}),
-      }));
+      this.list = [];
+      for (const [pid, k] of seen) {
+        k.proc ??= {
+          pid,
+          name: k.name,
+          comm: k.comm,
+          ...(k.exe ? { exe: k.exe } : {}),
+          ...(k.argv ? { argv: k.argv } : {}),
+        };
+        this.list.push(k.proc);
+      }
     }
     return this.list;
   }

@@ -64,6 +64,7 @@ interface XClient {
   terminate?(): void;
 }
 interface XExtension {
+  GetScreenResources(win: number, cb: Cb<unknown>): void;
   QueryClientIds(
     specs: { client: number; mask: number }[],
     cb: Cb<{ client: number; value: number[] }[]>,
@@ -301,6 +302,21 @@ export class XDesktop {
     try {
       this.X.terminate?.();
     } catch {}
+  }
+
+  /**
+   * Asks the X server to probe its outputs now (RandR GetScreenResources; what `xrandr` without
+   * `--current` does): a monitor that sent no hot-plug signal is found, and a change comes back as a
+   * screen-change notification.
+   */
+  async probeOutputs(timeoutMs = 5000): Promise<void> {
+    const randr = this.randr;
+    if (!randr || this.closed) throw new Error('no RandR on this display');
+    await withTimeout(
+      call<unknown>((cb) => randr.GetScreenResources(this.root, cb)),
+      timeoutMs,
+      'probing the outputs',
+    );
   }
 
   /** Every window on the desktop (see the top of this file), with its process. */

@@ -348,8 +348,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   }
 
   const lastResults = new Map<string, string>();
+  const lastArrays = new Map<string, unknown>();
   function setGroup(group: string, results: Parameters<SeatState['set']>[1]): void {
-    // The same lines as last time (most runs of most checks): nothing to recompute.
+    // The same lines as last time (most runs of most checks): nothing to recompute. A check that
+    // found nothing new hands back the very same array.
+    if (lastArrays.get(group) === results) return;
+    lastArrays.set(group, results);
     const key = JSON.stringify(results);
     if (lastResults.get(group) === key) return;
     lastResults.set(group, key);
