@@ -12,7 +12,7 @@ import { DesktopSession } from '../desktop/desktop-session.ts';
 import { managedBrowserExecutables } from '../link-trust/identify.ts';
 import { profileHostDir } from '../native-host/locations.ts';
 import { LAUNCH_CHECK, LaunchAuditor } from './browser-launch.ts';
-import { evaluateBrowserPolicy, POLICY_CHECK, readInstalledPolicy } from './browser-policy.ts';
+import { checkBrowserPolicy, POLICY_CHECK } from './browser-policy.ts';
 import { type AnyCheck, type CheckContext, type CheckLine, defineCheck } from './check.ts';
 import { desktopCheck } from './desktop.ts';
 import { displaysCheck } from './displays.ts';
@@ -138,7 +138,7 @@ export const virtualMachineCheck = defineCheck({
 
 export async function browserPolicyOnce(config: AgentConfig): Promise<CheckResult[]> {
   const id = seatExtensionId(config);
-  return [evaluateBrowserPolicy(await readInstalledPolicy(config.browser.name, hostOs, id), id)];
+  return [await checkBrowserPolicy(config, hostOs, id)];
 }
 
 export const browserPolicyCheck = defineCheck({
