@@ -46,8 +46,11 @@ export interface CandidateBrowser {
   navigate(url: string): Promise<void>;
   /** A PNG of the candidate's tab; resolves with the tab's address. */
   screenshot(file: string): Promise<string>;
-  /** Resolves with the address once the candidate's tab has left the blank page it starts on (or null). */
-  firstPage(timeoutMs: number): Promise<string | null>;
+  /**
+   * Resolves once the candidate's tab has loaded its first page, with its address (or null), and a
+   * note when the demo had to open that page again.
+   */
+  firstPage(timeoutMs: number): Promise<{ address: string | null; note?: string }>;
   /** Asks Chromium to close, then ends what is left. */
   stop(): Promise<void>;
 }
@@ -163,28 +166,136 @@ export async function startCandidateBrowser(o: CandidateBrowserOptions): Promise
   if (!toBrowser || !fromBrowser) throw new Error('Chromium started without its DevTools pipe');
   const cdp = new CdpPipe(toBrowser, fromBrowser);
 
-  /** The candidate's tab: the first web or extension page (not a browser-internal one). */
-  async function candidateTab(): Promise<string> {
+  /**
+   * The candidate's tab: a web or extension page (not a browser-internal one), preferring one that
+   * has left about:blank (a tab being navigated can show a blank document for a moment).
+   */
+  async function candidateTab(): Promise<{ targetId: string; url: string }> {
     const { targetInfos } = (await cdp.send('Target.getTargets')) as {
       targetInfos: { targetId: string; type: string; url: string }[];
     };
-    const page = targetInfos.find((t) => t.type === 'page' && !t.url.startsWith('chrome://'));
-    if (page) return page.targetId;
+    const pages = targetInfos.filter((t) => t.type === 'page' && !t.url.startsWith('chrome://'));
+    const page = pages.find((t) => t.url !== 'about:blank') ?? pages[0];
+    if (page) return page;
     const created = (await cdp.send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
-    return created.targetId;
+    return { targetId: created.targetId, url: 'about:blank' };
   }
-  async function withTab<T>(fn: (sessionId: string) => Promise<T>): Promise<T> {
-    const targetId = await candidateTab();
+  async function withTab<T>(fn: (sessionId: string, url: string) => Promise<T>): Promise<T> {
+    const { targetId, url } = await candidateTab();
     // A tab that is not the active one draws no frames, and a screenshot of it waits for one forever.
     await cdp.send('Target.activateTarget', { targetId });
     const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId, flatten: true })) as {
       sessionId: string;
     };
     try {
-      return await fn(sessionId);
+      return await fn(sessionId, url);
     } finally {
       await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
     }
+  }
+  let version = '';
+  async function browserVersion(): Promise<string> {
+    if (!version) {
+      const v = (await cdp.send('Browser.getVersion', {}, undefined, 3000).catch(() => ({}))) as {
+        product?: string;
+      };
+      version = v.product ?? 'Chromium (version unknown)';
+    }
+    return version;
+  }
+
+  /**
+   * Runs `expression` (an async function's body) in the extension's service worker and returns its
+   * value. The demo reads and captures the candidate's tab through the extension's own APIs and never
+   * attaches to the page itself: on Chromium 156, under load, a DevTools session attached to a page
+   * that had been open a while could leave it blank, and `Page.captureScreenshot` then waited for ever.
+   */
+  async function inWorker<T>(expression: string): Promise<T> {
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as {
+      targetInfos: { targetId: string; type: string; url: string }[];
+    };
+    const worker = targetInfos.find(
+      (t) =>
+        t.type === 'service_worker' &&
+        t.url.startsWith('chrome-extension://') &&
+        t.url.includes('service-worker'),
+    );
+    if (!worker) throw new Error("the extension's worker is not running");
+    const { sessionId } = (await cdp.send('Target.attachToTarget', {
+      targetId: worker.targetId,
+      flatten: true,
+    })) as {
+      sessionId: string;
+    };
+    try {
+      const answer = (await cdp.send(
+        'Runtime.evaluate',
+        { expression: `(async () => {${expression}})()`, awaitPromise: true, returnByValue: true },
+        sessionId,
+        10_000,
+      )) as { result?: { value?: T }; exceptionDetails?: { exception?: { description?: string } } };
+      if (answer.exceptionDetails)
+        throw new Error(answer.exceptionDetails.exception?.description ?? 'it failed');
+      return answer.result?.value as T;
+    } finally {
+      await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The candidate's active tab has a page in it (a committed address), or is sent to `fallback` again.
+   * Headless Chromium 156 under load sometimes leaves the very first page of a new browser unloaded:
+   * the tab names the address but shows an empty document. Resolves with what was done.
+   */
+  async function repairBlankTab(fallback: string): Promise<'fine' | 'reloaded' | 'no-tab'> {
+    return inWorker(`
+      const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+      if (!tab || tab.id === undefined) return 'no-tab';
+      if (tab.url) return 'fine';
+      await chrome.tabs.update(tab.id, { url: tab.pendingUrl || ${JSON.stringify(fallback)} });
+      return 'reloaded';
+    `);
+  }
+
+  /** One attempt: `chrome.tabs.captureVisibleTab` copies what the candidate's window shows. */
+  async function tryScreenshot(file: string): Promise<{ address: string; saved: boolean; problem?: string }> {
+    const v = await inWorker<{ address?: string; image?: string; problem?: string }>(`
+      const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+      if (!tab) return { problem: 'no window is open' };
+      const address = tab.url || tab.pendingUrl || '';
+      if (!tab.url) return { address, problem: 'the tab has no page in it yet' };
+      try {
+        return { address, image: await chrome.tabs.captureVisibleTab(tab.windowId, { format: 'png' }) };
+      } catch (e) {
+        return { address, problem: String((e && e.message) || e) };
+      }
+    `);
+    const png = v?.image?.startsWith('data:image/png;base64,') ? v.image.slice(22) : '';
+    if (!png)
+      return { address: v?.address ?? '', saved: false, problem: v?.problem ?? 'no picture came back' };
+    writeFileSync(file, Buffer.from(png, 'base64'));
+    return { address: v?.address ?? '', saved: true };
+  }
+
+  async function activeAddress(): Promise<string | null> {
+    return inWorker<string | null>(`
+      const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+      return (tab && tab.url) || null;
+    `).catch(() => null);
+  }
+
+  /** Waits until the active tab has a committed page (true), or gives up (false). */
+  async function waitForPage(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    do {
+      const state = await inWorker<string>(`
+        const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+        return tab && tab.url && tab.status === 'complete' ? 'loaded' : 'waiting';
+      `).catch(() => 'waiting');
+      if (state === 'loaded') return true;
+      await new Promise((r) => setTimeout(r, 200));
+    } while (Date.now() < deadline && proc.running());
+    return false;
   }
 
   return {
@@ -193,35 +304,36 @@ export async function startCandidateBrowser(o: CandidateBrowserOptions): Promise
       withTab(async (s) => {
         await cdp.send('Page.navigate', { url }, s);
       }),
-    screenshot: (file) =>
-      withTab(async (s) => {
-        // Have the page draw a frame first: a headless page with nothing changing may have none for
-        // the screenshot to copy, and the screenshot then waits for ever.
-        const drawn = (await cdp.send(
-          'Runtime.evaluate',
-          {
-            expression:
-              'Promise.race([new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))), new Promise((r) => setTimeout(r, 2000))]).then(() => location.href)',
-            awaitPromise: true,
-            returnByValue: true,
-          },
-          s,
-        )) as { result?: { value?: string } };
-        const { data } = (await cdp.send('Page.captureScreenshot', { format: 'png' }, s)) as { data: string };
-        writeFileSync(file, Buffer.from(data, 'base64'));
-        return drawn.result?.value ?? '';
-      }),
-    async firstPage(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline && proc.running()) {
-        const { targetInfos } = (await cdp.send('Target.getTargets').catch(() => ({ targetInfos: [] }))) as {
-          targetInfos: { type: string; url: string }[];
-        };
-        const page = targetInfos.find((t) => t.type === 'page' && t.url && t.url !== 'about:blank');
-        if (page) return page.url;
-        await new Promise((r) => setTimeout(r, 100));
+    async screenshot(file) {
+      let last: { address: string; saved: boolean; problem?: string } = { address: '', saved: false };
+      for (let attempt = 0; attempt < 3; attempt++) {
+        last = await tryScreenshot(file).catch((e: Error) => ({
+          address: '',
+          saved: false,
+          problem: e.message,
+        }));
+        if (last.saved) return last.address;
+        if ((await repairBlankTab(o.startUrl).catch(() => 'fine')) === 'reloaded') await waitForPage(10_000);
+        else await new Promise((r) => setTimeout(r, 1000));
       }
-      return null;
+      throw new Error(
+        `no picture of the candidate's screen (${last.address || 'address unknown'}): ${await browserVersion()} ` +
+          `said "${last.problem ?? 'nothing'}" three times; try again in a moment`,
+      );
+    },
+    async firstPage(timeoutMs) {
+      const half = Date.now() + timeoutMs / 2;
+      // The worker appears a moment after the browser: until then there is nothing to ask.
+      while (Date.now() < half && proc.running() && !(await waitForPage(1000))) {}
+      if (await waitForPage(0)) return { address: await activeAddress() };
+      const repaired = await repairBlankTab(o.startUrl).catch(() => 'no-tab');
+      const loaded = await waitForPage(timeoutMs / 2);
+      return {
+        address: loaded ? await activeAddress() : null,
+        ...(repaired === 'reloaded'
+          ? { note: `${await browserVersion()} left the first page unloaded; the demo opened it again` }
+          : {}),
+      };
     },
     async stop() {
       if (proc.running()) await cdp.send('Browser.close', {}, undefined, 3000).catch(() => undefined);

@@ -294,13 +294,17 @@ export class Demo {
       password: randomBytes(12).toString('base64url'),
       role: 'invigilator',
     });
+    // Codes are single-use unless asked for more: this one is for exactly this PC and the simulated seats.
+    const enrolling = SIMULATED_SEATS.length + 1;
     const { code } = await api.post<{ code: string }>('/api/enrolment-codes', {
-      uses: SIMULATED_SEATS.length + 1,
+      uses: enrolling,
       validHours: 1,
     });
     this.step(`Demo centre "${DEMO_CENTRE_NAME}" set up through the console's setup link`);
     this.detail(`coordinator ${DEMO_COORDINATOR.name} (PIN ${DEMO_COORDINATOR.pin}, password ${password})`);
-    this.detail(`invigilator ${DEMO_INVIGILATOR.name}; enrolment code ${code}`);
+    this.detail(
+      `invigilator ${DEMO_INVIGILATOR.name}; enrolment code ${code} (for the ${enrolling} demo PCs, valid for an hour)`,
+    );
     this.checkpoint();
 
     // This PC's seat: what the real checks find here decides what the demo must relax.
@@ -404,7 +408,8 @@ export class Demo {
     // The agent last, once the candidate's first page has loaded: a gate instruction reaching the
     // extension while the browser's very first navigation is in flight can leave the tab blank
     // (seen in headless Chromium 150 when both start together).
-    await this.browser.firstPage(20_000);
+    const first = await this.browser.firstPage(20_000);
+    if (first.note) this.detail(first.note);
     this.checkpoint();
     const agentArgs = ['agent', '--config', seatFile];
     this.step(`Agent: ${this.command(agentArgs)}`);

@@ -11,166 +11,24 @@
  *
  *   npm run bench -- console        (SEATS=100,1000 STEADY_S=10 to shorten)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
-import { newToken, sha256 } from '../../invigilator/server/auth.ts';
 import { openSqliteStore } from '../../invigilator/server/store/sqlite-store.ts';
-import type { Finding } from '../../shared/schemas/common.ts';
-import type { LiveToDashboard } from '../../shared/schemas/console-api.ts';
 import { setupFirstInvigilator } from '../../test/helpers/console-client.ts';
 import { startConsoleProcess } from '../../test/helpers/console-process.ts';
-import {
-  event,
-  type SeatCredentials,
-  type SimulatedSeat,
-  startSimulatedSeat,
-} from '../../test/helpers/console-seat.ts';
+import type { SeatCredentials } from '../../test/helpers/console-seat.ts';
 import { percentile, type Row, report } from '../report.ts';
-
-const MARK = 'bench:';
-type FromGenerator =
-  | { type: 'connected'; seconds: number; seats: number }
-  | { type: 'done'; sent: string[]; eventsSent: number; eventsLeft: number; loopDelayP99Ms: number };
-type ToGenerator = { type: 'go'; changesPerSecond: number; seconds: number } | { type: 'stop' };
-
-// ---------------------------------------------------------------- generator (child process)
-
-async function runGenerator(file: string, url: string): Promise<void> {
-  const creds = JSON.parse(readFileSync(file, 'utf8')) as SeatCredentials[];
-  const started = performance.now();
-  const seats: SimulatedSeat[] = creds.map((c) => startSimulatedSeat(url, c));
-  while (seats.some((s) => !s.link.connected)) await new Promise((r) => setTimeout(r, 10));
-  send({ type: 'connected', seconds: (performance.now() - started) / 1000, seats: seats.length });
-  const go = await new Promise<ToGenerator>((r) => process.once('message', (m) => r(m as ToGenerator)));
-  if (go.type !== 'go') {
-    await Promise.all(seats.map((s) => s.stop()));
-    process.exit(0);
-  }
-  const sent: string[] = [];
-  let eventsSent = 0;
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
-  const tickMs = 100;
-  const perTick = (go.changesPerSecond * tickMs) / 1000;
-  let carry = 0;
-  let next = 0;
-  const eventAt = seats.map(() => Math.random() * go.seconds * 1000);
-  const t0 = Date.now();
-  while (Date.now() - t0 < go.seconds * 1000) {
-    carry += perTick;
-    for (; carry >= 1; carry--) {
-      const seat = seats[next++ % seats.length];
-      if (!seat) continue;
-      const subject = `${MARK}${Date.now()}:${randomUUID().slice(0, 8)}`;
-      const finding: Finding = {
-        code: 'other-browser',
-        severity: 'warn',
-        message: 'Another browser is running',
-        subject,
-      };
-      seat.setFindings([finding]);
-      sent.push(`${seat.seatId}|${subject}`);
-    }
-    const elapsed = Date.now() - t0;
-    seats.forEach((s, i) => {
-      if ((eventAt[i] ?? Number.POSITIVE_INFINITY) <= elapsed) {
-        eventAt[i] = Number.POSITIVE_INFINITY;
-        s.outbox.add(event('event/focus-lost'));
-        eventsSent++;
-      }
-    });
-    await new Promise((r) => setTimeout(r, tickMs));
-  }
-  // Let the outboxes drain: an event counts as delivered only when the console acknowledged it.
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && seats.some((s) => s.outbox.events.length > 0))
-    await new Promise((r) => setTimeout(r, 50));
-  const eventsLeft = seats.reduce((n, s) => n + s.outbox.events.length, 0);
-  send({ type: 'done', sent, eventsSent, eventsLeft, loopDelayP99Ms: Math.round(loop.percentile(99) / 1e6) });
-  await new Promise<void>((r) => process.once('message', () => r()));
-  await Promise.all(seats.map((s) => s.stop()));
-  process.exit(0);
-}
-
-function send(m: FromGenerator): void {
-  process.send?.(m);
-}
-
-// ---------------------------------------------------------------- the benchmark (parent)
-
-function openFilesLimit(): string {
-  const line = readFileSync('/proc/self/limits', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('Max open files'));
-  return line?.split(/\s+/).slice(3, 5).join('/') ?? 'unknown';
-}
-
-function procStat(pid: number): { cpuTicks: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuTicks = Number(fields[11]) + Number(fields[12]);
-  const rss = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1];
-  return { cpuTicks, rssMb: Number(rss ?? 0) / 1024 };
-}
-
-/** Seeds N enrolled seats straight into the console's database (one transaction). */
-async function seed(dataDir: string, n: number): Promise<SeatCredentials[]> {
-  const store = openSqliteStore(dataDir);
-  const { centre } = await store.ensureCentre();
-  const creds: SeatCredentials[] = [];
-  const insert = store.db.prepare(
-    'INSERT INTO seats (id, centre_id, pc_name, place, credential_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const now = new Date().toISOString();
-  store.db.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const c = {
-        seatId: randomUUID(),
-        credential: newToken(32),
-        pcName: `PC-${String(i + 1).padStart(5, '0')}`,
-      };
-      insert.run(c.seatId, centre.id, c.pcName, '', sha256(c.credential), now);
-      creds.push(c);
-    }
-  })();
-  await store.close();
-  return creds;
-}
-
-interface Generator {
-  child: ChildProcess;
-  next(): Promise<FromGenerator>;
-  send(m: ToGenerator): void;
-}
-
-function startGenerator(creds: SeatCredentials[], url: string, dir: string, index: number): Generator {
-  const file = join(dir, `seats-${index}.json`);
-  writeFileSync(file, JSON.stringify(creds));
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'generator', file, url], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const queue: FromGenerator[] = [];
-  const waiters: ((m: FromGenerator) => void)[] = [];
-  child.on('message', (m) => {
-    const w = waiters.shift();
-    if (w) w(m as FromGenerator);
-    else queue.push(m as FromGenerator);
-  });
-  return {
-    child,
-    next: () => {
-      const m = queue.shift();
-      return m ? Promise.resolve(m) : new Promise((r) => waiters.push(r));
-    },
-    send: (m) => child.send(m),
-  };
-}
+import {
+  latencies as measured,
+  openFilesLimit,
+  procStat,
+  runGenerator,
+  seed,
+  startGenerator,
+  timedDashboard,
+} from './harness.ts';
 
 async function scenario(n: number, steadySeconds: number, measure: boolean): Promise<Row> {
   const dataDir = mkdtempSync(join(tmpdir(), 'invigil-bench-'));
@@ -184,31 +42,13 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
   try {
     const admin = await setupFirstInvigilator(consoleProc.url, consoleProc.setupUrl ?? '');
     // A real dashboard live connection, timing what reaches it.
-    const received = new Map<string, number>();
-    const ws = new WebSocket(`${consoleProc.url.replace('http', 'ws')}/api/live`, {
-      headers: { cookie: admin.cookie ?? '', origin: consoleProc.url },
-    });
-    ws.on('message', (data) => {
-      const at = Date.now();
-      const msg = JSON.parse(data.toString()) as LiveToDashboard;
-      if (msg.type !== 'live/seats') return;
-      for (const seat of msg.seats) {
-        const subject = seat.reasons[0]?.subject;
-        if (subject?.startsWith(MARK)) {
-          const key = `${seat.id}|${subject}`;
-          if (!received.has(key)) received.set(key, at);
-        }
-      }
-    });
-    await new Promise((r, j) => {
-      ws.once('open', r);
-      ws.once('error', j);
-    });
+    const { ws, received } = await timedDashboard(consoleProc.url, admin);
 
     const perGenerator = n > 2500 ? Math.ceil(n / 2) : n;
     const groups: SeatCredentials[][] = [];
     for (let i = 0; i < n; i += perGenerator) groups.push(creds.slice(i, i + perGenerator));
-    const gens = groups.map((g, i) => startGenerator(g, consoleProc.url, dataDir, i));
+    const self = fileURLToPath(import.meta.url);
+    const gens = groups.map((g, i) => startGenerator(self, g, consoleProc.url, dataDir, i));
     const connected = await Promise.all(gens.map((g) => g.next()));
     const connectSeconds = Math.max(
       ...connected.map((m) => (m.type === 'connected' ? m.seconds : Number.NaN)),
@@ -250,23 +90,7 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
     clearInterval(sampler);
     await new Promise((r) => setTimeout(r, 500)); // last pushes in flight
 
-    const latencies: number[] = [];
-    let sent = 0;
-    let lost = 0;
-    let eventsSent = 0;
-    let eventsLeft = 0;
-    for (const d of done) {
-      if (d.type !== 'done') continue;
-      eventsSent += d.eventsSent;
-      eventsLeft += d.eventsLeft;
-      for (const key of d.sent) {
-        sent++;
-        const at = received.get(key);
-        const sentAt = Number(key.split('|')[1]?.slice(MARK.length).split(':')[0]);
-        if (at === undefined) lost++;
-        else latencies.push(at - sentAt);
-      }
-    }
+    const { latencies, sent, lost, eventsSent, eventsLeft } = measured(done, received);
     for (const g of gens) g.send({ type: 'stop' });
     await Promise.all(gens.map((g) => new Promise((r) => g.child.once('exit', r))));
     ws.close();

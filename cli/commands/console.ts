@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createLogger } from '../../invigilator/server/logger.ts';
 import { startConsole } from '../../invigilator/server/start.ts';
+import { TrustedProxies } from '../../invigilator/server/trusted-proxy.ts';
+import { excerpt } from '../../shared/schemas/bounded-json.ts';
 import { type Command, intFlag, stringFlag, UserError } from '../command.ts';
 
 export const consoleCommand: Command = {
   name: 'console',
   summary: "Run the invigilator's console: live seat map, sittings, identity checks, incidents, the record",
   help: `Usage: invigil console [--port N] [--host ADDRESS] [--data DIR] [--tls-cert FILE --tls-key FILE]
+                      [--insecure-http] [--trust-proxy ADDRESS]
 
 Runs the invigilator's console: the dashboard (open its address in a browser) and the endpoint exam
 seats connect to. Everything is kept in an SQLite database in DIR; nothing else to install.
@@ -17,21 +21,28 @@ create the first invigilator (name, PIN and password). Then, in the dashboard, m
 and run \`invigil enrol\` on each exam PC.
 
 Flags:
-  --port N        Port to listen on (default 7420; 0 picks a free one and prints it)
-  --host ADDRESS  Address to listen on (default 0.0.0.0: every interface, so exam PCs can reach it)
-  --data DIR      Where the database lives (default ~/.invigil/console)
-  --tls-cert FILE Serve HTTPS (and WSS for seats) with this certificate (PEM; a chain is fine)
-  --tls-key FILE  ...and this private key (PEM). Without them the console speaks plain HTTP: then put
-                  it behind a TLS proxy, or keep it on a network only the exam room and staff reach,
-                  because sign-in passwords and seat credentials cross it.
+  --port N              Port to listen on (default 7420; 0 picks a free one and prints it)
+  --host ADDRESS        Address to listen on (default 127.0.0.1: this PC only). To let exam PCs reach it,
+                        give the address of the network they are on, or 0.0.0.0 for every interface;
+                        then TLS is needed (below), or --insecure-http.
+  --data DIR            Where the database lives (default ~/.invigil/console)
+  --tls-cert FILE       Serve HTTPS (and WSS for seats) with this certificate (PEM; a chain is fine)
+  --tls-key FILE        ...and this private key (PEM)
+  --insecure-http       Serve plain HTTP on a network address anyway: sign-in passwords, session cookies
+                        and seat credentials cross the network readable by anyone on it. Prints a warning.
+  --trust-proxy ADDRESS The console is behind a TLS-terminating proxy at ADDRESS (an IP address or a
+                        network such as 10.0.0.0/8; several separated by commas): requests from it are
+                        believed about the client's address (X-Forwarded-For), the protocol and the host,
+                        and the session cookie is Secure. Run the console on 127.0.0.1 behind it.
 
 The first line printed is "Invigil console listening on <address>". Logs (JSON lines) go to stderr;
 set INVIGIL_LOG_LEVEL=debug for more. Stop with Ctrl-C.
 
 Exit codes: 0 stopped cleanly, 2 bad flags or the data folder cannot be used.
 
-Example:
-  invigil console --port 8080 --data /var/lib/invigil
+Examples:
+  invigil console --data /var/lib/invigil --host 0.0.0.0 --tls-cert console.crt --tls-key console.key
+  invigil console --data /var/lib/invigil --trust-proxy 127.0.0.1     (behind nginx or Caddy on this PC)
 `,
   options: {
     port: { type: 'string' },
@@ -39,19 +50,59 @@ Example:
     data: { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'insecure-http': { type: 'boolean' },
+    'trust-proxy': { type: 'string' },
   },
   async run(args) {
     const port = intFlag(args, 'port', 0, 65535) ?? 7420;
-    const host = stringFlag(args, 'host') ?? '0.0.0.0';
+    const host = stringFlag(args, 'host') ?? '127.0.0.1';
     const dataDir = resolve(stringFlag(args, 'data') ?? join(homedir(), '.invigil', 'console'));
-    const tls = readTls(stringFlag(args, 'tls-cert'), stringFlag(args, 'tls-key'));
+    const insecure = args.values['insecure-http'] === true;
+    const certFlag = stringFlag(args, 'tls-cert');
+    const keyFlag = stringFlag(args, 'tls-key');
+    if (insecure && (certFlag !== undefined || keyFlag !== undefined))
+      throw new UserError('--insecure-http and --tls-cert/--tls-key contradict each other: choose one');
+    const trustProxy = parseTrustProxy(stringFlag(args, 'trust-proxy'));
+    if (!isLoopback(host) && !insecure && certFlag === undefined && keyFlag === undefined)
+      throw new UserError(
+        `listening on ${host} sends passwords and seat credentials over the network: give --tls-cert and --tls-key, or --insecure-http to accept plain HTTP`,
+      );
+    const tls = readTls(certFlag, keyFlag);
+    if (!tls && !isLoopback(host))
+      process.stderr.write(
+        `Warning: plain HTTP on ${host}: sign-in passwords, session cookies and seat credentials cross the network unencrypted. Use --tls-cert and --tls-key, or a TLS proxy (--trust-proxy).\n`,
+      );
+    const log = createLogger();
+    // The last line of defence: whatever escapes a handler is logged, and the console keeps serving.
+    const onUncaught = (error: unknown) =>
+      log.error(
+        { err: excerpt(String((error as Error)?.stack ?? error), 4000) },
+        'an error escaped; still serving',
+      );
+    const onRejection = (reason: unknown) =>
+      log.error(
+        { err: excerpt(String((reason as Error)?.stack ?? reason), 4000) },
+        'a promise was rejected and nobody handled it; still serving',
+      );
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onRejection);
     let running: Awaited<ReturnType<typeof startConsole>>;
     try {
-      running = await startConsole({ dataDir, port, host, ...(tls ? { tls } : {}) });
+      running = await startConsole({
+        dataDir,
+        port,
+        host,
+        log,
+        ...(tls ? { tls } : {}),
+        ...(trustProxy.length > 0 ? { trustProxy } : {}),
+      });
     } catch (error) {
+      process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onRejection);
       const e = error as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE')
         throw new UserError(`port ${port} is already in use; choose another with --port`);
+      if (e.code === 'EADDRNOTAVAIL') throw new UserError(`--host ${host}: this PC has no such address`);
       if (e.code === 'EACCES')
         throw new UserError(`cannot use port ${port} or ${dataDir}: permission denied`);
       if (e.code === 'SQLITE_CANTOPEN') throw new UserError(`cannot open the database in ${dataDir}`);
@@ -82,9 +133,28 @@ Example:
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onRejection);
     return 0;
   },
 };
+
+/** 127.0.0.0/8, ::1 and localhost reach only this PC. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function parseTrustProxy(flag: string | undefined): string[] {
+  if (flag === undefined) return [];
+  const entries = flag.split(',').map((e) => e.trim());
+  try {
+    return new TrustedProxies(entries).entries;
+  } catch (error) {
+    throw new UserError(
+      `--trust-proxy takes the proxy's IP address or network (such as 127.0.0.1 or 10.0.0.0/8), not "${excerpt((error as Error).message || flag, 80)}"`,
+    );
+  }
+}
 
 /** Both TLS files or neither; each read now, so a wrong path is one clear line before anything starts. */
 function readTls(

@@ -23,9 +23,15 @@ Flags:
   --ca FILE       For an https:// console whose certificate the centre made itself: that certificate (or
                   the centre's CA), PEM. Its path goes into the config, and the agent trusts it too.
 
-Enrolling a PC again replaces its credential (use it after reinstalling a PC).
+An enrolment code is single-use and valid for an hour unless the person who made it asked for more.
 
-Exit codes: 0 enrolled, 1 the console refused or could not be reached, 2 bad flags or config file.
+A PC name that is already enrolled is not taken over: this PC's credential is written as usual, but the
+console refuses it until a coordinator approves this PC as that seat's replacement (dashboard, Notices).
+Until then the PC enrolled before keeps reporting; once approved, \`invigil agent\` here connects by itself.
+Use a new PC name for a new PC.
+
+Exit codes: 0 enrolled (or waiting for approval, as it says), 1 the console refused or could not be
+reached, 2 bad flags or config file.
 
 Example:
   invigil enrol --console http://console.local:7420 --code K7PM-Q2XD --config /etc/invigil/seat.yaml
@@ -125,6 +131,12 @@ Example:
     writeFileSync(temp, text, { mode: 0o600 });
     chmodSync(temp, 0o600);
     renameSync(temp, file);
+    if (enrolled.pending) {
+      process.stdout.write(
+        `"${enrolled.pcName}" is already enrolled, so this PC is waiting for a coordinator to approve it as its replacement (in the dashboard, under Notices). Until then the console refuses it and the PC enrolled before keeps reporting.\nThe credential is in ${file} (readable by its owner only). Start \`invigil agent\`: it connects by itself once approved.\n`,
+      );
+      return 0;
+    }
     process.stdout.write(
       `Enrolled "${enrolled.pcName}" as seat ${enrolled.seatId}.\nThe credential is in ${file} (readable by its owner only). Start or restart \`invigil agent\`.\n`,
     );

@@ -19,16 +19,22 @@ Writes the enterprise policy that locks a browser down for an exam seat, in the 
   firefox   policies.json (the same file on every OS)
 
 It force-installs the Invigil extension and blocks every other one; allows only the assessment
-hosts; turns off password saving, autofill, incognito and guest mode, developer tools, downloads,
-printing (unless configured), screen capture, sign-in and sync, and ending processes from the
-browser's task manager; allows only Invigil's native messaging host; and carries the extension's
-own configuration (allowed hosts, assessment address...).
+hosts and blocks the browser's own pages (settings, passwords, history, extensions, flags,
+view-source:, file://), even in a browser started without extensions; turns off password saving,
+autofill, incognito and guest mode, developer tools and remote debugging, open and save dialogs,
+downloads, printing (unless configured), screen capture, sign-in and sync, and ending processes
+from the browser's task manager; turns off the browser's AI (Gemini, Copilot, AI Mode, Lens, "Help
+me write", the on-device model and the AI APIs pages can call), translation, search suggestions and
+the spelling service; allows only Invigil's native messaging host; and carries the extension's own
+configuration (allowed hosts, assessment address...). Only the policies that apply to the chosen
+browser and OS are written. A centre can relax a few (policy.relax in the config: see
+docs/deploy.md).
 
 Flags:
   --browser B         chrome, edge, chromium or firefox
   --os OS             windows, macos or linux
   --config FILE       seat config (JSON or YAML); its "policy" section sets the allowed hosts,
-                      printing, update URL and extension id
+                      printing, update URL, extension id and the policies to relax
   --out DIR           write the files into DIR (created if missing). Without it, a single file is
                       printed to standard output; Windows output is several files and needs --out
   --extension-id ID   the extension id to force-install (a CRX you signed yourself has its own id;

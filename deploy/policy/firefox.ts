@@ -1,7 +1,11 @@
 /**
  * Firefox's equivalents of the Chromium policy, as `policies.json` (Firefox reads the same file on
- * Windows, macOS and Linux). Names checked against Mozilla's policy templates documentation.
+ * Windows, macOS and Linux). Each policy is one entry in `FIREFOX_POLICIES`, with the Firefox
+ * version that introduced it: names, shapes and versions checked against Mozilla's policy-templates
+ * documentation (docs/index.md) and the schema Firefox ESR 153 ships
+ * (browser/omni.ja: modules/policies/policies-schema.json). To add a policy, add an entry.
  */
+import type { PolicyGroup } from '../../shared/catalogs/browser-policy.ts';
 import { isIpv4 } from '../../shared/rules/hosts.ts';
 import type { ExtensionPolicy } from '../../shared/schemas/policy.ts';
 
@@ -12,6 +16,16 @@ export interface FirefoxPolicyOptions {
   /** Where Firefox downloads the signed .xpi. */
   installUrl: string;
   printing: boolean;
+}
+
+export interface FirefoxPolicy {
+  key: string;
+  group: PolicyGroup;
+  /** The first Firefox release that reads it (Mozilla's "Compatibility" line). */
+  since: string;
+  value(options: FirefoxPolicyOptions): unknown;
+  /** What it stops, in plain English. */
+  purpose: string;
 }
 
 /** Where Firefox reads policies.json, per OS. */
@@ -29,6 +43,7 @@ export const FIREFOX_GAPS: readonly string[] = [
   "Ending processes from the browser's task manager (about:processes): no Firefox policy.",
   'Limiting native messaging to uk.invigil.agent: no Firefox policy; Firefox only reads host manifests from fixed system and user locations.',
   "WebsiteFilter blocks top-level pages and embedded frames only, not images, scripts or other requests; the Invigil extension's own site blocking covers the rest.",
+  "Firefox's own about: pages cannot be listed in WebsiteFilter: the ones that matter are blocked by their own policies (BlockAboutConfig, BlockAboutProfiles, BlockAboutAddons, BlockAboutSupport; PasswordManagerEnabled blocks about:logins, DisableDeveloperTools about:debugging).",
   'Firefox reads managed configuration (3rdparty) at start-up only: restart Firefox after changing it.',
 ];
 
@@ -37,40 +52,212 @@ export function firefoxHostPatterns(host: string): string[] {
   return isIpv4(host) ? [`*://${host}/*`] : [`*://*.${host}/*`];
 }
 
+/** Every AI feature AIControls knows in Firefox ESR 153 (SmartWindow since 150); unknown keys are ignored. */
+const AI_CONTROL_FEATURES = [
+  'Default',
+  'Translations',
+  'PDFAltText',
+  'SmartTabGroups',
+  'LinkPreviewKeyPoints',
+  'SidebarChatbot',
+  'SmartWindow',
+] as const;
+
+const constant = (value: unknown) => () => value;
+
+export const FIREFOX_POLICIES: readonly FirefoxPolicy[] = [
+  {
+    key: 'ExtensionSettings',
+    group: 'extension',
+    since: 'Firefox 69, ESR 68.1',
+    value: (o) => ({
+      '*': {
+        installation_mode: 'blocked',
+        blocked_install_message: 'Extensions are not allowed on exam PCs.',
+      },
+      [o.extensionId]: { installation_mode: 'force_installed', install_url: o.installUrl },
+    }),
+    purpose: 'Installs the Invigil add-on and blocks every other one.',
+  },
+  {
+    key: '3rdparty',
+    group: 'extension',
+    since: 'Firefox 68',
+    value: (o) => ({ Extensions: { [o.extensionId]: { ...o.extensionPolicy } } }),
+    purpose: "The Invigil add-on's own configuration (allowed hosts, assessment address and the rest).",
+  },
+  {
+    key: 'WebsiteFilter',
+    group: 'sites',
+    since: 'Firefox 60, ESR 60',
+    value: (o) => ({
+      Block: ['<all_urls>'],
+      Exceptions: o.extensionPolicy.allowedHosts.flatMap(firefoxHostPatterns),
+    }),
+    purpose: 'Blocks every address except the assessment hosts (view-source: of a blocked page too).',
+  },
+  {
+    key: 'PasswordManagerEnabled',
+    group: 'passwords-autofill',
+    since: 'Firefox 70, ESR 60.2',
+    value: constant(false),
+    purpose: 'Password saving is off and about:logins is blocked.',
+  },
+  {
+    key: 'OfferToSaveLogins',
+    group: 'passwords-autofill',
+    since: 'Firefox 60, ESR 60',
+    value: constant(false),
+    purpose: 'Firefox never offers to save a login.',
+  },
+  {
+    key: 'AutofillAddressEnabled',
+    group: 'passwords-autofill',
+    since: 'Firefox 125, ESR 115.10',
+    value: constant(false),
+    purpose: 'Address autofill is off.',
+  },
+  {
+    key: 'AutofillCreditCardEnabled',
+    group: 'passwords-autofill',
+    since: 'Firefox 125, ESR 115.10',
+    value: constant(false),
+    purpose: 'Payment card autofill is off.',
+  },
+  {
+    key: 'DisableFormHistory',
+    group: 'passwords-autofill',
+    since: 'Firefox 60, ESR 60',
+    value: constant(true),
+    purpose: 'Form history is not kept.',
+  },
+  {
+    // PrivateBrowsingModeAvailability supersedes DisablePrivateBrowsing from Firefox 130 / ESR 128.3;
+    // both are set so that older ESR releases are covered too.
+    key: 'PrivateBrowsingModeAvailability',
+    group: 'browser',
+    since: 'Firefox 130, ESR 128.3',
+    value: constant(1),
+    purpose: 'Private windows cannot be opened.',
+  },
+  {
+    key: 'DisablePrivateBrowsing',
+    group: 'browser',
+    since: 'Firefox 60, ESR 60',
+    value: constant(true),
+    purpose: 'Private windows cannot be opened (older Firefox releases).',
+  },
+  {
+    key: 'PrintingEnabled',
+    group: 'browser',
+    since: 'Firefox 120, ESR 115.5',
+    value: (o) => o.printing,
+    purpose: 'Printing is off unless the config allows it.',
+  },
+  {
+    key: 'DisableFirefoxAccounts',
+    group: 'browser',
+    since: 'Firefox 60, ESR 60',
+    value: constant(true),
+    purpose: 'Sign-in and sync are off.',
+  },
+  {
+    key: 'AllowFileSelectionDialogs',
+    group: 'browser',
+    since: 'Firefox 124',
+    value: constant(false),
+    purpose: 'No open or save dialog: no uploads, no saving the page.',
+  },
+  {
+    key: 'DisableDeveloperTools',
+    group: 'internals',
+    since: 'Firefox 60, ESR 60',
+    value: constant(true),
+    purpose: 'Developer tools are off (about:debugging and about:devtools-toolbox are blocked).',
+  },
+  {
+    key: 'DisableFirefoxScreenshots',
+    group: 'internals',
+    since: 'Firefox 60, ESR 60',
+    value: constant(true),
+    purpose: "Firefox's own screenshot tool is gone.",
+  },
+  {
+    // Troubleshoot (safe) mode starts Firefox with every extension turned off.
+    key: 'DisableSafeMode',
+    group: 'internals',
+    since: 'Firefox 60, ESR 60 (Windows and macOS)',
+    value: constant(true),
+    purpose: 'Troubleshoot mode (which starts Firefox without extensions) is off.',
+  },
+  {
+    key: 'BlockAboutConfig',
+    group: 'internals',
+    since: 'Firefox 60, ESR 60',
+    value: constant(true),
+    purpose: 'about:config is blocked.',
+  },
+  {
+    key: 'BlockAboutProfiles',
+    group: 'internals',
+    since: 'Firefox 60, ESR 60',
+    value: constant(true),
+    purpose: 'about:profiles is blocked.',
+  },
+  {
+    key: 'BlockAboutAddons',
+    group: 'internals',
+    since: 'Firefox 60, ESR 60',
+    value: constant(true),
+    purpose: 'about:addons is blocked.',
+  },
+  {
+    key: 'BlockAboutSupport',
+    group: 'internals',
+    since: 'Firefox 60, ESR 60',
+    value: constant(true),
+    purpose: 'about:support (which can restart Firefox without add-ons) is blocked.',
+  },
+  {
+    // Firefox 149.0.2 and later act on AIControls and ignore GenerativeAI and TranslateEnabled
+    // when it is set; the two older policies stay for older releases.
+    key: 'AIControls',
+    group: 'ai',
+    since: 'Firefox 149.0.2 (SmartWindow: 150)',
+    value: () => Object.fromEntries(AI_CONTROL_FEATURES.map((f) => [f, { Value: 'blocked', Locked: true }])),
+    purpose:
+      'Every AI feature (chatbot in the sidebar, translations, tab-group and link-preview summaries, PDF alt text, smart window) is blocked and locked; models already downloaded are removed.',
+  },
+  {
+    key: 'GenerativeAI',
+    group: 'ai',
+    since: 'Firefox 144, ESR 140.4',
+    value: constant({ Enabled: false, Chatbot: false, LinkPreviews: false, TabGroups: false, Locked: true }),
+    purpose: 'Generative AI features are off and locked (older releases than AIControls).',
+  },
+  {
+    key: 'VisualSearchEnabled',
+    group: 'ai',
+    since: 'Firefox 144',
+    value: constant(false),
+    purpose: 'Visual search (search an image with a search engine) is off.',
+  },
+  {
+    key: 'TranslateEnabled',
+    group: 'translation',
+    since: 'Firefox 126',
+    value: constant(false),
+    purpose: 'Page translation is off (older releases than AIControls).',
+  },
+  {
+    key: 'SearchSuggestEnabled',
+    group: 'search',
+    since: 'Firefox 68, ESR 68',
+    value: constant(false),
+    purpose: 'What the candidate types in the address bar is not sent to a search engine for suggestions.',
+  },
+];
+
 export function firefoxPolicies(options: FirefoxPolicyOptions): { policies: Record<string, unknown> } {
-  const id = options.extensionId;
-  return {
-    policies: {
-      ExtensionSettings: {
-        '*': {
-          installation_mode: 'blocked',
-          blocked_install_message: 'Extensions are not allowed on exam PCs.',
-        },
-        [id]: { installation_mode: 'force_installed', install_url: options.installUrl },
-      },
-      '3rdparty': { Extensions: { [id]: { ...options.extensionPolicy } } },
-      WebsiteFilter: {
-        Block: ['<all_urls>'],
-        Exceptions: options.extensionPolicy.allowedHosts.flatMap(firefoxHostPatterns),
-      },
-      PasswordManagerEnabled: false,
-      OfferToSaveLogins: false,
-      AutofillAddressEnabled: false,
-      AutofillCreditCardEnabled: false,
-      DisableFormHistory: true,
-      // PrivateBrowsingModeAvailability supersedes DisablePrivateBrowsing from Firefox 130 / ESR 128.3;
-      // both are set so that older ESR releases are covered too.
-      PrivateBrowsingModeAvailability: 1,
-      DisablePrivateBrowsing: true,
-      DisableDeveloperTools: true,
-      PrintingEnabled: options.printing,
-      DisableFirefoxAccounts: true,
-      DisableFirefoxScreenshots: true,
-      // Troubleshoot (safe) mode starts Firefox with every extension turned off.
-      DisableSafeMode: true,
-      BlockAboutConfig: true,
-      BlockAboutProfiles: true,
-      BlockAboutAddons: true,
-    },
-  };
+  return { policies: Object.fromEntries(FIREFOX_POLICIES.map((p) => [p.key, p.value(options)])) };
 }

@@ -15,6 +15,8 @@ import {
   isStoreUpdateUrl,
   MAC_BUNDLE_IDS,
   type PolicyOs,
+  policyByName,
+  policyStatus,
   WEB_STORE_UPDATE_URL,
 } from '../../shared/catalogs/browser-policy.ts';
 import { EXTENSION_ID } from '../../shared/constants.ts';
@@ -26,7 +28,14 @@ import { POLICY_PURPOSES } from './descriptions.ts';
 import { FIREFOX_GAPS, FIREFOX_POLICY_LOCATIONS, firefoxPolicies } from './firefox.ts';
 import { csvText } from './formats/csv.ts';
 import { mobileconfig, type PlistValue, toPlistValue } from './formats/plist.ts';
-import { encodeRegFile, extensionPolicyRegKeys, policyRegKeys, type RegKey, regText } from './formats/reg.ts';
+import {
+  encodeRegFile,
+  extensionPolicyRegKeys,
+  isStringList,
+  policyRegKeys,
+  type RegKey,
+  regText,
+} from './formats/reg.ts';
 
 export const POLICY_BROWSERS = ['chrome', 'edge', 'chromium', 'firefox'] as const;
 export type PolicyBrowser = (typeof POLICY_BROWSERS)[number];
@@ -114,7 +123,16 @@ export function generatePolicy(request: PolicyRequest): GeneratedPolicy {
     throw new InputError('missing extension id or update URL');
 
   const browser: ChromiumBrowser = request.browser;
-  const policy = chromiumPolicy({ extensionPolicy, updateUrl, extensionId, printing, browser });
+  const relax = section?.relax ?? [];
+  const policy = chromiumPolicy({
+    extensionPolicy,
+    updateUrl,
+    extensionId,
+    printing,
+    browser,
+    os: request.os,
+    relax,
+  });
   const { '3rdparty': _thirdParty, ...browserPolicies } = policy;
   const managed = { ...extensionPolicy } as Record<string, unknown>;
 
@@ -135,6 +153,21 @@ export function generatePolicy(request: PolicyRequest): GeneratedPolicy {
     );
   }
 
+  const announced = Object.keys(browserPolicies).filter((name) => {
+    const entry = policyByName(browser, name);
+    return entry !== undefined && policyStatus(entry, browser, request.os, null) === 'announced';
+  });
+  if (announced.length > 0) {
+    notes.push(
+      `${BROWSER_NAMES[browser]} names these policies for ${request.os} but may not act on them yet; they are written so the seat is ready when it does: ${announced.join(', ')}.`,
+    );
+  }
+  if (relax.length > 0) {
+    notes.push(
+      `Relaxed by policy.relax in the config, so left to the browser's default: ${relax.join(', ')}.`,
+    );
+  }
+
   let files: GeneratedFile[];
   if (request.os === 'linux') files = [linuxFile(browser, policy)];
   else if (request.os === 'macos') files = [macFile(browser, extensionId, browserPolicies, managed)];
@@ -147,7 +180,7 @@ function linuxFile(browser: ChromiumBrowser, policy: Record<string, unknown>): G
   return {
     name: `invigil-${browser}.json`,
     data: Buffer.from(`${JSON.stringify(policy, null, 2)}\n`),
-    summary: `copy to ${dir}/ (owned by root, mode 644), then check ${POLICY_PAGE[browser]}`,
+    summary: `copy to ${dir}/ (owned by root, mode 644), then run \`invigil check\` (${POLICY_PAGE[browser]} is blocked on a seat, like every page of the browser's own)`,
   };
 }
 
@@ -184,7 +217,7 @@ function macFile(
   return {
     name: `invigil-${browser}.mobileconfig`,
     data: Buffer.from(text),
-    summary: `configuration profile: upload to your MDM (Jamf, Intune, Kandji...) or install it in System Settings, then check ${POLICY_PAGE[browser]}`,
+    summary: `configuration profile: upload to your MDM (Jamf, Intune, Kandji...) or install it in System Settings, then run \`invigil check\``,
   };
 }
 
@@ -242,7 +275,7 @@ function policyRows(
   const rows: string[][] = [['Policy', 'Value', 'Registry key', 'Value name', 'Value type', 'Why']];
   for (const [name, value] of Object.entries(browserPolicies)) {
     const why = POLICY_PURPOSES[chromeName(name)] ?? '';
-    if (Array.isArray(value)) {
+    if (isStringList(value)) {
       rows.push([name, value.join('\n'), `${root}\\${name}`, '1, 2, 3...', 'REG_SZ list', why]);
     } else if (typeof value === 'object' && value !== null) {
       rows.push([name, JSON.stringify(value), root, name, 'REG_SZ (JSON)', why]);
@@ -293,8 +326,10 @@ Registry key: ${root}
 ${regName}
   Everything in one file. On one PC, from an elevated prompt:
       reg import ${regName}
-  then open ${POLICY_PAGE[browser]} and press "Reload policies". Every policy should show
-  status OK. Importing again replaces the lists and the extension's configuration.
+  then run "invigil check" on the PC: it reads this key and names any policy that is missing.
+  ${POLICY_PAGE[browser]} is blocked on a seat, like every page of the browser's own (URLBlocklist);
+  to see the browser's own view, open it on a build PC without that line. Importing again replaces
+  the lists and the extension's configuration.
 
 ${csvName}
   The same policies by name, with their registry location and why each is set.

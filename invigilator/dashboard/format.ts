@@ -51,3 +51,9 @@ export function secondsAgo(iso: string | null | undefined, now: number): string 
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   return dateTime(iso);
 }
+
+/** "30 times, 09:01:02 to 09:01:31" for an incident that repeated; null when it happened once. */
+export function repeats(i: { count: number; at: string; lastAt: string }): string | null {
+  if (i.count <= 1) return null;
+  return `${i.count} times, ${clock(i.at)} to ${clock(i.lastAt)}`;
+}

@@ -13,6 +13,8 @@ export interface LiveState {
   incidents: IncidentView[];
   /** Bumped when someone changed a sitting, so open sitting pages refetch. */
   sittingsVersion: number;
+  /** Bumped when notices (replacement requests, refused connections) changed, so they are refetched. */
+  noticesVersion: number;
 }
 
 export const LiveContext = createContext<LiveState>({
@@ -20,6 +22,7 @@ export const LiveContext = createContext<LiveState>({
   connected: false,
   incidents: [],
   sittingsVersion: 0,
+  noticesVersion: 0,
 });
 
 export function useLive(): LiveState {
@@ -32,6 +35,7 @@ export function useLiveConnection(enabled: boolean): LiveState {
     connected: false,
     incidents: [],
     sittingsVersion: 0,
+    noticesVersion: 0,
   });
   const retry = useRef(500);
   useEffect(() => {
@@ -56,13 +60,21 @@ export function useLiveConnection(enabled: boolean): LiveState {
               for (const s of msg.seats) seats.set(s.id, s);
               return { ...prev, seats };
             }
-            case 'live/incidents':
+            case 'live/incidents': {
+              // A repeat comes again with the same id and a higher count: it replaces the earlier copy.
+              const fresh = new Set(msg.incidents.map((i) => i.id));
               return {
                 ...prev,
-                incidents: [...[...msg.incidents].reverse(), ...prev.incidents].slice(0, 500),
+                incidents: [
+                  ...[...msg.incidents].reverse(),
+                  ...prev.incidents.filter((i) => !fresh.has(i.id)),
+                ].slice(0, 500),
               };
+            }
             case 'live/sittings':
               return { ...prev, sittingsVersion: prev.sittingsVersion + 1 };
+            case 'live/notices':
+              return { ...prev, noticesVersion: prev.noticesVersion + 1 };
             default:
               return prev;
           }

@@ -10,6 +10,7 @@ import { LiveContext, useLiveConnection } from './live.ts';
 import { EnrolPage } from './pages/enrol.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
 import { InvigilatorsPage } from './pages/invigilators.tsx';
+import { NoticesPage, noticeCount, useNotices } from './pages/notices.tsx';
 import { RecordPage } from './pages/record.tsx';
 import { SeatMapPage } from './pages/seat-map.tsx';
 import { SetupPage, SignInLinkPage, SignInPage } from './pages/sign-in.tsx';
@@ -39,6 +40,7 @@ function pageFor(route: string, me: MeResponse) {
   if (route === '/sittings/new') return <SittingEditorPage id={null} />;
   if (route === '/incidents') return <IncidentsPage />;
   if (route === '/enrol') return <EnrolPage />;
+  if (route === '/notices') return <NoticesPage me={me} />;
   if (route === '/invigilators') return <InvigilatorsPage me={me} />;
   const m = route.match(/^\/sittings\/([\w-]+)(?:\/(edit|record))?$/);
   const id = m?.[1];
@@ -56,6 +58,7 @@ function App() {
   const route = useHash();
   const [me, setMe] = useState<MeResponse | null | undefined>(undefined);
   const live = useLiveConnection(Boolean(me));
+  const notices = noticeCount(useNotices(Boolean(me), live.noticesVersion));
 
   useEffect(() => {
     setSignedOutHandler(() => setMe(null));
@@ -96,6 +99,7 @@ function App() {
     ['/sittings', 'Sittings'],
     ['/incidents', 'Incidents'],
     ['/enrol', 'Enrol PCs'],
+    ['/notices', 'Notices'],
     ['/invigilators', 'Invigilators'],
   ] as const;
   const section = route === '/seats' ? '/' : `/${route.split('/')[1] ?? ''}`;
@@ -115,6 +119,12 @@ function App() {
           {nav.map(([href, label]) => (
             <a key={href} href={`#${href}`} aria-current={section === href ? 'page' : undefined}>
               {label}
+              {href === '/notices' && notices > 0 ? (
+                <span class="nav-count" id="notice-count">
+                  {notices}
+                  <span class="visually-hidden"> need attention</span>
+                </span>
+              ) : null}
             </a>
           ))}
         </nav>

@@ -19,14 +19,18 @@ import { SEAT_SOCKET_PATH } from '../../shared/schemas/protocol.ts';
 import { sha256 } from './auth.ts';
 import { type ConsoleContext, SESSION_COOKIE, type Session, signedIn } from './context.ts';
 import { HttpError } from './http-error.ts';
+import { boundedJsonBodies } from './json-body.ts';
 import { LiveHub } from './live.ts';
 import type { Logger } from './logger.ts';
 import { authRoutes } from './routes/auth-routes.ts';
+import { noticeRoutes } from './routes/notice-routes.ts';
 import { recordRoutes } from './routes/record-routes.ts';
 import { seatRoutes } from './routes/seat-routes.ts';
 import { sittingRoutes } from './routes/sitting-routes.ts';
 import { SeatHub, type SeatHubOptions } from './seat-hub.ts';
+import { RefusalAuditor, SignInThrottle } from './sign-in-throttle.ts';
 import type { Store } from './store/store.ts';
+import { TrustedProxies } from './trusted-proxy.ts';
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 export const LIVE_PATH = '/api/live';
@@ -41,6 +45,8 @@ export interface ConsoleAppOptions {
   livePushMs?: number;
   /** Serve HTTPS (and WSS for seats) with this certificate and key (PEM). */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Addresses (or networks) of a TLS-terminating proxy in front of the console (`--trust-proxy`). */
+  trustProxy?: readonly string[];
 }
 
 export interface ConsoleApp {
@@ -62,9 +68,11 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const NO_ORIGIN_PATHS = new Set(['/api/seats/enrol']);
 
 /** A write from a browser must come from the console's own pages: Origin must name this host. */
-function sameOrigin(req: { headers: Record<string, string | string[] | undefined> }): boolean {
+function sameOrigin(
+  req: { headers: Record<string, string | string[] | undefined> },
+  host: string | undefined,
+): boolean {
   const origin = req.headers.origin;
-  const host = req.headers.host;
   if (typeof origin !== 'string' || typeof host !== 'string') return false;
   try {
     return new URL(origin).host === host;
@@ -75,10 +83,39 @@ function sameOrigin(req: { headers: Record<string, string | string[] | undefined
 
 export async function buildConsoleApp(options: ConsoleAppOptions): Promise<ConsoleApp> {
   const { store, log } = options;
-  const hub = new SeatHub(store, log.child({ part: 'seats' }), options.seats);
+  const proxies = new TrustedProxies(options.trustProxy ?? []);
+  const hub = new SeatHub(store, log.child({ part: 'seats' }), {
+    ...options.seats,
+    clientAddress: (req) => proxies.clientAddress(req),
+  });
   await hub.init();
   const live = new LiveHub(hub, log.child({ part: 'live' }), options.livePushMs);
-  const ctx: ConsoleContext = { store, hub, live, log };
+  // One centre per database: refusals that nobody signed in caused are audited against it.
+  const { centre } = await store.ensureCentre();
+  const system = { centreId: centre.id, invigilatorId: null };
+  const auditRefusal = async (action: string, subject: string | null, details: Record<string, unknown>) => {
+    try {
+      await store.audit(system, action, subject, details);
+    } catch (error) {
+      log.error({ err: error, action }, 'could not audit a refusal');
+    }
+  };
+  const refusals = new RefusalAuditor(
+    async (rows) => {
+      for (const r of rows) await auditRefusal(r.action, r.subject, r.details);
+    },
+    (error) => log.error({ err: error }, 'could not audit refusals'),
+  );
+  const ctx: ConsoleContext = {
+    store,
+    hub,
+    live,
+    log,
+    signInThrottle: new SignInThrottle(),
+    refusals,
+    auditRefusal,
+    behindTlsProxy: proxies.entries.length > 0,
+  };
 
   const app = Fastify({
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
@@ -86,14 +123,22 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
     // Requests are not logged one by one (10,000 seats); refusals and failures are.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: false,
+    trustProxy: proxies.entries.length > 0 ? [...proxies.entries] : false,
   });
   // JSON only: a form or text/plain body (which a foreign page can send without a preflight) is refused.
   app.removeContentTypeParser(['text/plain']);
+  boundedJsonBodies(app, BODY_LIMIT_BYTES);
   app.decorateRequest('session', null);
   await app.register(cookie);
   await app.register(rateLimit, {
     global: false,
+    onExceeded: (req) =>
+      refusals.note(
+        'request.refused-rate-limited',
+        `${req.method} ${req.url.split('?')[0]}`,
+        req.ip,
+        'too many attempts from this address',
+      ),
     errorResponseBuilder: (_req, context) => ({
       statusCode: 429,
       error: `Too many attempts: wait ${Math.ceil(context.ttl / 1000)} seconds and try again.`,
@@ -124,7 +169,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
     if (
       WRITE_METHODS.has(req.method) &&
       !NO_ORIGIN_PATHS.has(req.url.split('?')[0] ?? '') &&
-      !sameOrigin(req)
+      !sameOrigin(req, proxies.host(req.raw))
     ) {
       log.warn({ remote: req.ip, url: req.url, origin: req.headers.origin }, 'cross-site write refused');
       throw new HttpError(403, 'Refused: this request did not come from the console’s own page.');
@@ -172,6 +217,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   seatRoutes(app, ctx);
   sittingRoutes(app, ctx);
   recordRoutes(app, ctx);
+  noticeRoutes(app, ctx);
   // How late the console's event loop runs: the first sign of overload (sampled since the last reset).
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
@@ -188,6 +234,8 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
     seatMessages: hub.stats.messages,
     seatEventsStored: hub.stats.eventsStored,
     refusedConnections: hub.stats.refused,
+    seatsPausedOverBudget: hub.stats.pauses,
+    socketsDroppedNotReading: hub.stats.dropped + live.stats.dropped,
     eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
     eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
   }));
@@ -204,6 +252,8 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   }
 
   app.server.on('upgrade', (req, socket, head) => {
+    // A peer that resets mid-upgrade must not be an unhandled 'error' (that would end the process).
+    socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     if (path === SEAT_SOCKET_PATH) {
       hub.handleUpgrade(req, socket, head);
@@ -211,7 +261,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
     }
     if (path === LIVE_PATH) {
       // Browsers always send Origin on WebSocket requests: refuse other sites (cross-site WebSocket hijacking).
-      if (!sameOrigin(req)) {
+      if (!sameOrigin(req, proxies.host(req))) {
         log.warn(
           { remote: req.socket.remoteAddress, origin: req.headers.origin },
           'dashboard socket refused: origin',
@@ -252,6 +302,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
       live.close();
       await hub.close();
       await app.close();
+      await refusals.close();
     },
   };
 }

@@ -3,6 +3,7 @@ import { HttpError } from './http-error.ts';
 import type { LiveHub } from './live.ts';
 import type { Logger } from './logger.ts';
 import type { SeatHub } from './seat-hub.ts';
+import type { RefusalAuditor, SignInThrottle } from './sign-in-throttle.ts';
 import type { Actor, Role, Store } from './store/store.ts';
 
 /** The signed-in invigilator behind a request. */
@@ -25,6 +26,13 @@ export interface ConsoleContext {
   hub: SeatHub;
   live: LiveHub;
   log: Logger;
+  signInThrottle: SignInThrottle;
+  /** Floods of refusals (throttled sign-ins, rate limits) into the audit trail, a row per few seconds. */
+  refusals: RefusalAuditor;
+  /** Writes one refusal (a wrong password, a used link) into the audit trail; never throws. */
+  auditRefusal(action: string, subject: string | null, details: Record<string, unknown>): Promise<void>;
+  /** Behind a TLS-terminating proxy (`--trust-proxy`): session cookies are Secure. */
+  behindTlsProxy: boolean;
 }
 
 export const SESSION_COOKIE = 'invigil_session';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { excerpt } from '../../shared/schemas/bounded-json.ts';
 
 /** An error the API reports as-is: a status and a message naming what was wrong. */
 export class HttpError extends Error {
@@ -17,7 +18,8 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what 
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : undefined;
-  const message = issue?.message ?? 'invalid input';
+  // Bounded: a key or value the sender chose can be part of the message ("Unrecognized key: …").
+  const field = issue && issue.path.length > 0 ? excerpt(issue.path.join('.'), 100) : undefined;
+  const message = excerpt(issue?.message ?? 'invalid input', 300);
   throw new HttpError(400, field ? `${field}: ${message}` : `${what}: ${message}`, field);
 }

@@ -20,8 +20,11 @@ export interface LiveSession {
   tokenHash: string;
 }
 
-/** Dashboards that fall this far behind are dropped; they reconnect and get a fresh snapshot. */
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/**
+ * A dashboard with this much waiting to be sent to it (beyond its snapshot, which for a large centre
+ * is bigger) is not reading: it is dropped, and reconnects for a fresh snapshot.
+ */
+const MAX_UNSENT_BYTES = 1024 * 1024;
 
 export function incidentView(r: IncidentRow): IncidentView {
   return {
@@ -37,15 +40,19 @@ export function incidentView(r: IncidentRow): IncidentView {
     candidateName: r.candidateName,
     registrationNumber: r.registrationNumber,
     recordedBy: r.recordedBy,
+    count: r.count,
+    lastAt: r.lastAt,
   };
 }
 
 export class LiveHub {
   readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private readonly clients = new Map<WebSocket, LiveSession>();
+  /** How much may wait unsent for each dashboard: 1 MB, plus its snapshot until that has gone. */
+  private readonly allowance = new Map<WebSocket, number>();
   private dirty = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
-  readonly stats = { pushes: 0 };
+  readonly stats = { pushes: 0, dropped: 0 };
 
   constructor(
     private readonly hub: SeatHub,
@@ -59,12 +66,20 @@ export class LiveHub {
         this.schedule();
       },
       incidentsAdded: (rows) => this.incidents(rows),
+      noticesChanged: (centreId) => this.noticesChanged(centreId),
     });
   }
 
   private schedule(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), this.pushMs);
+    this.timer = setTimeout(() => {
+      try {
+        this.flush();
+      } catch (error) {
+        this.timer = null;
+        this.log.error({ err: error }, 'live push failed');
+      }
+    }, this.pushMs);
   }
 
   private flush(): void {
@@ -98,11 +113,25 @@ export class LiveHub {
 
   private sendRaw(ws: WebSocket, payload: string): void {
     if (ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+    const unsent = ws.bufferedAmount;
+    if (unsent <= MAX_UNSENT_BYTES) this.allowance.delete(ws);
+    if (unsent > (this.allowance.get(ws) ?? MAX_UNSENT_BYTES)) {
+      this.stats.dropped++;
+      this.log.warn({ unsent }, 'dashboard not reading: disconnected');
+      this.clients.delete(ws);
+      this.allowance.delete(ws);
       ws.close(4008, 'too far behind; reconnect for a fresh snapshot');
+      // A peer that reads nothing never takes the close either.
+      setTimeout(() => ws.terminate(), 5000).unref();
       return;
     }
     ws.send(payload);
+  }
+
+  /** Replacement requests or refused-connection notices changed: dashboards refetch them. */
+  noticesChanged(centreId: string): void {
+    const payload = JSON.stringify({ type: 'live/notices' } satisfies LiveToDashboard);
+    for (const [ws, session] of this.clients) if (session.centreId === centreId) this.sendRaw(ws, payload);
   }
 
   incidents(rows: readonly IncidentRow[]): void {
@@ -128,18 +157,23 @@ export class LiveHub {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, session: LiveSession): void {
+    if (socket.destroyed) return;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.clients.set(ws, session);
-      ws.on('close', () => this.clients.delete(ws));
+      ws.on('close', () => {
+        this.clients.delete(ws);
+        this.allowance.delete(ws);
+      });
       ws.on('error', (e) => this.log.debug({ err: e.message }, 'dashboard socket error'));
-      // Dashboards only listen; anything they send is ignored.
+      // Dashboards only listen: what they send is never parsed (and is at most 4 KB a frame).
       ws.on('message', () => undefined);
-      const snapshot: LiveToDashboard = {
+      const snapshot = JSON.stringify({
         type: 'live/snapshot',
         serverTime: new Date().toISOString(),
         seats: this.hub.views(session.centreId),
-      };
-      ws.send(JSON.stringify(snapshot));
+      } satisfies LiveToDashboard);
+      this.allowance.set(ws, MAX_UNSENT_BYTES + snapshot.length);
+      ws.send(snapshot);
     });
   }
 

@@ -77,7 +77,18 @@ export function recordCsv(r: InvigilationRecord): string {
     ),
     '',
     row(['Incidents']),
-    row(['Time', 'Type', 'Source', 'PC', 'Candidate', 'Registration number', 'Description', 'Recorded by']),
+    row([
+      'Time',
+      'Type',
+      'Source',
+      'PC',
+      'Candidate',
+      'Registration number',
+      'Description',
+      'Recorded by',
+      'Times',
+      'Last time',
+    ]),
     ...r.incidents.map((i) =>
       row([
         i.at,
@@ -88,6 +99,8 @@ export function recordCsv(r: InvigilationRecord): string {
         i.registrationNumber ?? '',
         i.description,
         i.recordedBy ?? 'Invigil (automatic)',
+        i.count,
+        i.lastAt,
       ]),
     ),
     ...(r.incidents.length === 0 ? [row(['No incidents recorded'])] : []),

@@ -8,10 +8,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { incidentFromEvent } from '../../shared/catalogs/incidents.ts';
 import { readiness } from '../../shared/rules/readiness.ts';
+import { excerpt } from '../../shared/schemas/bounded-json.ts';
 import { IdSchema } from '../../shared/schemas/common.ts';
 import type { SeatView } from '../../shared/schemas/console-api.ts';
 import { SeatEventSchema } from '../../shared/schemas/events.ts';
@@ -35,12 +36,22 @@ const EventsEnvelopeSchema = z.object({
 
 import { sameHash, sha256 } from './auth.ts';
 import type { Logger } from './logger.ts';
+import {
+  type BudgetExceeded,
+  DEFAULT_SEAT_BUDGET,
+  describeBudget,
+  SeatBudget,
+  type SeatBudgetLimits,
+} from './seat-budget.ts';
+import { arrayElementSpans, readSeatFrame } from './seat-frame.ts';
+import { RefusalTracker, type RefusalTrackerOptions } from './seat-refusals.ts';
 import type {
   Actor,
   Assignment,
   IncidentRow,
   IncomingSeatEvent,
   InstructionRow,
+  NewIncident,
   SeatRow,
   SeatStatusRow,
   Store,
@@ -55,11 +66,35 @@ export interface SeatHubOptions {
   sweepMs?: number;
   /** How long writes wait to be batched with others (events, gates, acknowledgements). */
   batchMs?: number;
+  /** What one seat may cost the console (seat-budget.ts). */
+  budget?: Partial<SeatBudgetLimits>;
+  refusals?: RefusalTrackerOptions;
+  /** The client's address (behind a trusted proxy, the one it forwarded). */
+  clientAddress?: (req: IncomingMessage) => string;
 }
+
+/** A socket with this much waiting to be sent is not reading: it is closed (it reconnects and resumes from its outbox). */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+/** Close code for a socket dropped for falling behind or flooding: reconnect, and send less. */
+export const CLOSE_TOO_MUCH = 4008;
+/** Close code for a seat whose credential was revoked (its replacement was approved). */
+export const CLOSE_REVOKED = 4001;
+/** Messages held while a seat is paused (already read from its socket before the pause took hold). */
+const MAX_DEFERRED_BYTES = 1024 * 1024;
+/** Events written in one transaction at most (a burst is written in slices). */
+const MAX_EVENTS_PER_WRITE = 400;
+/** Seat work goes on this long at most before other sockets get a turn. */
+const YIELD_AFTER_MS = 10;
+/** Of an invalid event's text, this much is kept with it. */
+const MAX_REJECTED_CHARS = 16_000;
+/** At most this many replacement requests may wait for one seat. */
+export const MAX_PENDING_REPLACEMENTS = 5;
 
 export interface SeatChangeListener {
   seatsChanged(seatIds: Iterable<string>): void;
   incidentsAdded(incidents: readonly IncidentRow[]): void;
+  /** Notices (replacement requests, refused connections) changed for a centre. */
+  noticesChanged(centreId: string): void;
 }
 
 interface LiveSeat {
@@ -76,6 +111,20 @@ interface LiveSeat {
   lastSeenAt: string | null;
   offline: boolean;
   statusDirty: boolean;
+  budget: SeatBudget;
+  /** While over budget: when the console reads from the seat again (0 when reading). */
+  pausedUntil: number;
+  resumeTimer: NodeJS.Timeout | null;
+  /** Messages that arrived while paused, handled on resume. */
+  deferred: { data: RawData; isBinary: boolean }[];
+  deferredBytes: number;
+  /** Characters of events stored in the seat's current sitting (or day), for its budget. */
+  stored: { key: string; bytes: number; over: boolean } | null;
+}
+
+function rawLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }
 
 const HOLD_WINDOW_MS = 12 * 3_600_000;
@@ -101,10 +150,25 @@ export class SeatHub {
   private readonly batchMs: number;
   private readonly sweepMs: number;
   private lastSweep = Date.now();
+  /** performance.now() when the current stretch of seat work began (0: none). */
+  private busySince = 0;
   private skippedSweeps = 0;
   private readonly offlineAfterMs: number;
+  private readonly clientAddress: (req: IncomingMessage) => string;
+  readonly budgetLimits: SeatBudgetLimits;
+  private readonly refusals: RefusalTracker;
+  /** Refusals of unknown seats are logged at most once a second, with how many were not. */
+  private unknownRefusals = { loggedAt: 0, unlogged: 0 };
   /** Counters for the logs and benchmarks. */
-  readonly stats = { messages: 0, refused: 0, badMessages: 0, eventsStored: 0, lateSweeps: 0 };
+  readonly stats = {
+    messages: 0,
+    refused: 0,
+    badMessages: 0,
+    eventsStored: 0,
+    lateSweeps: 0,
+    pauses: 0,
+    dropped: 0,
+  };
 
   constructor(
     private readonly store: Store,
@@ -116,11 +180,35 @@ export class SeatHub {
     this.batchMs = options.batchMs ?? 10;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SEAT_MESSAGE_BYTES });
     this.sweepMs = options.sweepMs ?? 250;
-    this.timers.push(setInterval(() => this.sweep(), this.sweepMs));
-    this.timers.push(setInterval(() => void this.flushStatuses(), options.statusFlushMs ?? 1000));
+    this.budgetLimits = { ...DEFAULT_SEAT_BUDGET, ...options.budget };
+    this.clientAddress = options.clientAddress ?? ((req) => req.socket.remoteAddress ?? 'unknown');
+    this.timers.push(setInterval(() => this.guard('sweep', () => this.sweep()), this.sweepMs));
+    this.timers.push(
+      setInterval(
+        () => this.guard('status flush', () => this.flushStatuses()),
+        options.statusFlushMs ?? 1000,
+      ),
+    );
     // Which sitting a seat belongs to depends on the clock as well as on edits.
-    this.timers.push(setInterval(() => void this.refreshAssignments(null), 60_000));
+    this.timers.push(
+      setInterval(() => this.guard('assignments', () => this.refreshAssignments(null)), 60_000),
+    );
     for (const t of this.timers) t.unref();
+    this.refusals = new RefusalTracker((summaries) => this.reportRefusals(summaries), {
+      ...options.refusals,
+      onError: (error) => this.log.error({ err: error }, 'could not record refused seat connections'),
+    });
+  }
+
+  /** Runs a handler so that nothing it throws or rejects with can end the console: it is logged. */
+  private guard(what: string, fn: () => unknown): void {
+    try {
+      const result = fn();
+      if (result instanceof Promise)
+        result.catch((error: unknown) => this.log.error({ err: error }, `${what} failed`));
+    } catch (error) {
+      this.log.error({ err: error }, `${what} failed`);
+    }
   }
 
   async init(): Promise<void> {
@@ -149,6 +237,11 @@ export class SeatHub {
     for (const l of this.listeners) l.seatsChanged(ids);
   }
 
+  /** Incidents recorded elsewhere (a route) that dashboards should hear about. */
+  announceIncidents(rows: readonly IncidentRow[]): void {
+    this.incidentsAdded(rows);
+  }
+
   private incidentsAdded(rows: readonly IncidentRow[]): void {
     if (rows.length === 0) return;
     for (const l of this.listeners) l.incidentsAdded(rows);
@@ -172,6 +265,12 @@ export class SeatHub {
       lastSeenAt: null,
       offline: true,
       statusDirty: false,
+      budget: new SeatBudget(this.budgetLimits),
+      pausedUntil: 0,
+      resumeTimer: null,
+      deferred: [],
+      deferredBytes: 0,
+      stored: null,
     });
   }
 
@@ -226,6 +325,16 @@ export class SeatHub {
           message: s.lastSeenAt
             ? 'The seat has stopped reporting: check the PC is on and the Invigil agent is running.'
             : 'The seat has not connected since the console started.',
+        },
+      ];
+    } else if (s.pausedUntil > 0) {
+      // Fail closed: the console is not reading this seat's reports, so it cannot say it is Ready.
+      state = 'not-ready';
+      reasons = [
+        {
+          code: 'seat-flooding',
+          severity: 'block',
+          message: `This PC sent more than the console accepts from one PC; the console is not reading its reports until ${clockTime(s.pausedUntil)}.`,
         },
       ];
     } else if (!s.status) {
@@ -438,25 +547,90 @@ export class SeatHub {
 
   // ---- connections ----
 
+  /** The sitting a seat is in now, for incidents about it. */
+  readonly sittingOf = (seatId: string): { sittingId: string; entryId: string } | null => {
+    const a = this.assignments.get(seatId);
+    return a ? { sittingId: a.sittingId, entryId: a.entryId } : null;
+  };
+
   private refuse(
     socket: Duplex,
     req: IncomingMessage,
     status: number,
     reason: string,
-    seatId?: string,
+    seat?: SeatRow,
+    counts = true,
   ): void {
     this.stats.refused++;
-    this.log.warn(
-      { remote: req.socket.remoteAddress, seatId: seatId?.slice(0, 64), reason },
-      'seat connection refused',
-    );
+    const remote = this.clientAddress(req);
+    // Refusals need no credential, so they are logged sparingly: per known seat once per report
+    // period, and for anything else at most once a second with how many went unlogged.
+    let log = false;
+    if (seat) {
+      log = counts ? this.refusals.refused(seat.id, remote) : true;
+    } else {
+      const now = Date.now();
+      if (now - this.unknownRefusals.loggedAt >= 1000) {
+        log = true;
+        this.unknownRefusals.loggedAt = now;
+      } else this.unknownRefusals.unlogged++;
+    }
+    if (log) {
+      const unlogged = seat ? 0 : this.unknownRefusals.unlogged;
+      if (!seat) this.unknownRefusals.unlogged = 0;
+      this.log.warn(
+        {
+          remote,
+          seatId: seat?.id ?? excerpt(String(req.headers[SEAT_ID_HEADER] ?? ''), 64),
+          reason,
+          ...(unlogged ? { notLoggedSinceLast: unlogged } : {}),
+        },
+        'seat connection refused',
+      );
+    }
     const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Bad Request';
-    socket.end(
-      `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`,
-    );
+    if (!socket.destroyed)
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`,
+      );
+  }
+
+  /** Refused connections for seats past the threshold: a notice (and an incident) each. */
+  private async reportRefusals(
+    summaries: readonly {
+      seatId: string;
+      firstAt: string;
+      lastAt: string;
+      count: number;
+      addresses: string[];
+    }[],
+  ): Promise<void> {
+    const incidents: (NewIncident & { centreId: string })[] = [];
+    const centres = new Set<string>();
+    for (const r of summaries) {
+      const seat = this.seats.get(r.seatId)?.seat;
+      if (!seat) continue;
+      await this.store.noteRefusedConnections(seat.centreId, seat.id, r);
+      centres.add(seat.centreId);
+      const where = this.sittingOf(seat.id);
+      incidents.push({
+        centreId: seat.centreId,
+        kind: 'seat-connection-refused',
+        description: `Connections as ${seat.pcName} were refused again and again (a wrong or revoked credential), from ${r.addresses.join(', ')}.`,
+        at: r.firstAt,
+        count: r.count,
+        seatId: seat.id,
+        sittingId: where?.sittingId ?? null,
+        entryId: where?.entryId ?? null,
+      });
+    }
+    if (incidents.length > 0) this.incidentsAdded(await this.store.addAutomaticIncidents(incidents));
+    for (const c of centres) for (const l of this.listeners) l.noticesChanged(c);
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Until ws takes the socket over, a reset from the peer must not be an unhandled 'error'.
+    socket.on('error', () => socket.destroy());
     const auth = req.headers.authorization;
     const seatId = req.headers[SEAT_ID_HEADER];
     if (typeof auth !== 'string' || !auth.startsWith('Bearer ') || typeof seatId !== 'string') {
@@ -464,13 +638,25 @@ export class SeatHub {
       return;
     }
     const credential = auth.slice('Bearer '.length).trim();
-    void this.authenticate(seatId, credential).then(
-      (seat) => {
-        if (!seat) {
-          this.refuse(socket, req, 401, 'unknown seat or wrong credential', seatId);
+    this.authenticate(seatId, credential).then(
+      (result) => {
+        if (socket.destroyed) return;
+        if (result.kind === 'refused') {
+          this.refuse(socket, req, 401, 'unknown seat or wrong credential', result.seat);
           return;
         }
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(seat, ws, req));
+        if (result.kind === 'pending') {
+          this.refuse(
+            socket,
+            req,
+            403,
+            `this PC is waiting for a coordinator to approve it as the replacement for ${result.seat.pcName}`,
+            result.seat,
+            false,
+          );
+          return;
+        }
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(result.seat, ws, req));
       },
       (error: unknown) => {
         this.log.error({ err: error }, 'seat authentication failed');
@@ -479,15 +665,30 @@ export class SeatHub {
     );
   }
 
-  private async authenticate(seatId: string, credential: string): Promise<SeatRow | undefined> {
+  private async authenticate(
+    seatId: string,
+    credential: string,
+  ): Promise<{ kind: 'ok' | 'pending'; seat: SeatRow } | { kind: 'refused'; seat?: SeatRow }> {
     let seat = this.seats.get(seatId)?.seat;
     if (!seat && /^[A-Za-z0-9_-]{8,64}$/.test(seatId)) {
       seat = await this.store.getSeat(seatId);
       if (seat) this.addSeat(seat);
     }
-    if (!seat || credential.length < 32) return undefined;
+    if (!seat) return { kind: 'refused' };
+    if (credential.length < 32 || credential.length > 256) return { kind: 'refused', seat };
+    const hash = sha256(credential);
     // The credential must be this seat's own: another seat's valid credential is refused too.
-    return sameHash(sha256(credential), seat.credentialHash) ? seat : undefined;
+    if (sameHash(hash, seat.credentialHash)) return { kind: 'ok', seat };
+    const request = await this.store.replacementByCredential(hash);
+    if (request?.seatId === seat.id && request.status === 'pending') return { kind: 'pending', seat };
+    return { kind: 'refused', seat };
+  }
+
+  /** A seat's credential changed (its replacement was approved): the PC using the old one is disconnected. */
+  credentialReplaced(seat: SeatRow): void {
+    this.addSeat(seat);
+    const s = this.seats.get(seat.id);
+    if (s?.socket) s.socket.close(CLOSE_REVOKED, 'this seat was given to another PC');
   }
 
   private accept(seat: SeatRow, ws: WebSocket, req: IncomingMessage): void {
@@ -496,32 +697,166 @@ export class SeatHub {
       ws.close(1011, 'seat vanished');
       return;
     }
+    if (!sameHash(seat.credentialHash, s.seat.credentialHash)) {
+      // Replaced while this connection was being authenticated.
+      ws.close(CLOSE_REVOKED, 'this seat was given to another PC');
+      return;
+    }
     if (s.socket) {
       // One live connection per seat: the newer one wins (the agent restarted or the network moved).
       s.socket.close(4000, 'replaced by a newer connection');
     }
+    this.endPause(s);
     s.socket = ws;
     s.helloDone = false;
     s.seq = -1;
     this.log.info(
-      { seatId: seat.id, pcName: seat.pcName, remote: req.socket.remoteAddress },
+      { seatId: seat.id, pcName: seat.pcName, remote: this.clientAddress(req) },
       'seat connected',
     );
     ws.on('message', (data, isBinary) => {
-      void this.onMessage(s, ws, isBinary ? null : data.toString());
+      try {
+        this.receive(s, ws, data, isBinary);
+      } catch (error) {
+        this.log.error({ err: error, seatId: seat.id }, 'seat message failed');
+      }
     });
     ws.on('close', () => {
       if (s.socket === ws) {
         s.socket = null;
         s.helloDone = false;
+        this.endPause(s);
         this.changed([seat.id]);
       }
     });
     ws.on('error', (error) => this.log.warn({ seatId: seat.id, err: error.message }, 'seat socket error'));
   }
 
+  /** A message off the socket: charged to the seat's budget, then handled (or held while it is paused). */
+  private receive(s: LiveSeat, ws: WebSocket, data: RawData, isBinary: boolean): void {
+    if (s.socket !== ws) return;
+    const bytes = rawLength(data);
+    if (s.pausedUntil > 0) {
+      this.defer(s, ws, data, isBinary, bytes);
+      return;
+    }
+    const over = s.budget.message(bytes);
+    if (over) {
+      this.overBudget(s, ws, over, undefined);
+      this.defer(s, ws, data, isBinary, bytes);
+      return;
+    }
+    this.handle(s, ws, data, isBinary);
+  }
+
+  private handle(s: LiveSeat, ws: WebSocket, data: RawData, isBinary: boolean): void {
+    const text = isBinary ? null : Array.isArray(data) ? Buffer.concat(data).toString() : data.toString();
+    this.onMessage(s, ws, text).catch((error: unknown) =>
+      this.log.error({ err: error, seatId: s.seat.id }, 'seat message failed'),
+    );
+  }
+
+  private defer(s: LiveSeat, ws: WebSocket, data: RawData, isBinary: boolean, bytes: number): void {
+    if (s.deferredBytes + bytes > MAX_DEFERRED_BYTES) {
+      this.stats.dropped++;
+      this.dropSocket(ws, 'flooding: reconnect and send less');
+      return;
+    }
+    s.deferred.push({ data, isBinary });
+    s.deferredBytes += bytes;
+  }
+
+  /**
+   * Over budget: the seat is told why and for how long, the console stops reading from its socket (the
+   * operating system then holds the sender back), and the flood is one incident however long it lasts.
+   */
+  private overBudget(s: LiveSeat, ws: WebSocket, what: BudgetExceeded, inReplyTo: string | undefined): void {
+    const limits = this.budgetLimits;
+    const now = Date.now();
+    this.send(ws, {
+      type: 'console/error',
+      error: `this PC sent ${describeBudget(what, limits)}: the console stops reading from it for ${Math.round(limits.pauseMs / 1000)} s; nothing sent is lost`,
+      ...(inReplyTo ? { inReplyTo } : {}),
+      reason: 'over-budget',
+      retryAfterMs: limits.pauseMs,
+    });
+    if (what === 'stored' || s.pausedUntil > 0) return;
+    this.stats.pauses++;
+    s.pausedUntil = now + limits.pauseMs;
+    ws.pause();
+    s.resumeTimer = setTimeout(() => this.guard('seat resume', () => this.resume(s, ws)), limits.pauseMs);
+    s.resumeTimer.unref();
+    this.heard(s, now);
+    this.changed([s.seat.id]);
+    this.log.warn({ seatId: s.seat.id, pcName: s.seat.pcName, over: what }, 'seat over budget: paused');
+    this.floodIncident(s, now);
+  }
+
+  private floodIncident(s: LiveSeat, now: number): void {
+    const where = this.sittingOf(s.seat.id);
+    this.store
+      .addAutomaticIncidents([
+        {
+          centreId: s.seat.centreId,
+          kind: 'seat-flooding',
+          // The same words each time, so that a flood that goes on is one incident with a count.
+          description: `${s.seat.pcName} sent more than the console accepts from one PC, so the console stopped reading from it for ${Math.round(this.budgetLimits.pauseMs / 1000)} s at a time. Its events are still stored.`,
+          at: new Date(now).toISOString(),
+          seatId: s.seat.id,
+          sittingId: where?.sittingId ?? null,
+          entryId: where?.entryId ?? null,
+        },
+      ])
+      .then(
+        (rows) => this.incidentsAdded(rows),
+        (error: unknown) => this.log.error({ err: error }, 'could not record a flooding incident'),
+      );
+  }
+
+  /** After the pause: what arrived meanwhile is handled, then reading resumes (or pauses again if still in debt). */
+  private resume(s: LiveSeat, ws: WebSocket): void {
+    s.resumeTimer = null;
+    if (s.socket !== ws) return;
+    const deferred = s.deferred;
+    s.deferred = [];
+    s.deferredBytes = 0;
+    s.pausedUntil = 0;
+    const now = Date.now();
+    this.heard(s, now);
+    for (const d of deferred) this.handle(s, ws, d.data, d.isBinary);
+    const still = s.budget.overNow(now);
+    if (still) {
+      this.overBudget(s, ws, still, undefined);
+      return;
+    }
+    ws.resume();
+    this.changed([s.seat.id]);
+  }
+
+  private endPause(s: LiveSeat): void {
+    if (s.resumeTimer) clearTimeout(s.resumeTimer);
+    s.resumeTimer = null;
+    s.pausedUntil = 0;
+    s.deferred = [];
+    s.deferredBytes = 0;
+  }
+
+  /** Closed with a reason; cut off if the peer does not take the close within a few seconds (it is not reading). */
+  private dropSocket(ws: WebSocket, reason: string): void {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.close(CLOSE_TOO_MUCH, reason);
+    setTimeout(() => ws.terminate(), 5000).unref();
+  }
+
   private send(ws: WebSocket, message: ConsoleToSeat): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > MAX_UNSENT_BYTES) {
+      this.stats.dropped++;
+      this.log.warn({ unsent: ws.bufferedAmount }, 'seat not reading: disconnected');
+      this.dropSocket(ws, 'not reading: reconnect');
+      return;
+    }
+    ws.send(JSON.stringify(message));
   }
 
   private error(ws: WebSocket, error: string, inReplyTo?: string): void {
@@ -549,21 +884,27 @@ export class SeatHub {
       this.error(ws, 'messages are JSON text, not binary');
       return;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      this.error(ws, 'the message is not valid JSON');
+    // Size and depth are checked before anything walks the message (zod, JSON.stringify, the log).
+    const frame = readSeatFrame(text);
+    if (!frame.ok) {
+      this.error(ws, `message rejected: ${frame.reason}`);
+      this.log.warn(
+        { seatId: s.seat.id, reason: frame.reason, excerpt: frame.excerpt },
+        'seat sent a bad frame',
+      );
       return;
     }
+    const json = frame.value;
     if ((json as { type?: unknown })?.type === 'seat/events' && s.helloDone) {
       this.heard(s, Date.now());
-      await this.onEvents(s, ws, json);
+      await this.onEvents(s, ws, json, text);
       return;
     }
     const parsed = SeatToConsoleSchema.safeParse(json);
     const type =
-      typeof (json as { type?: unknown })?.type === 'string' ? (json as { type: string }).type : undefined;
+      typeof (json as { type?: unknown })?.type === 'string'
+        ? excerpt((json as { type: string }).type, 64)
+        : undefined;
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
@@ -638,10 +979,11 @@ export class SeatHub {
 
   /**
    * Events are checked one by one: a valid event is stored even when its neighbour is not, and an
-   * invalid event that carries an id is kept as "rejected" (with the reason) and acknowledged, so one
-   * bad event can never block a seat's outbox. Each rejection is reported to the seat and logged.
+   * invalid event that carries an id is kept as "rejected" (the reason and a bounded slice of the text
+   * the seat sent for it) and acknowledged, so one bad event can never block a seat's outbox. The seat
+   * gets one `console/error` per frame, however many events in it were bad.
    */
-  private async onEvents(s: LiveSeat, ws: WebSocket, json: unknown): Promise<void> {
+  private async onEvents(s: LiveSeat, ws: WebSocket, json: unknown, text: string): Promise<void> {
     const envelope = EventsEnvelopeSchema.safeParse(json);
     if (!envelope.success) {
       const issue = envelope.error.issues[0];
@@ -649,26 +991,53 @@ export class SeatHub {
       this.error(ws, `seat/events rejected: ${where}${issue?.message ?? 'invalid'}`, 'seat/events');
       return;
     }
+    const events = envelope.data.events;
+    // Charged, and the seat paused if that puts it over, before anything else: what it sends next waits.
+    const overEvents = s.budget.eventsReceived(events.length);
+    if (overEvents) this.overBudget(s, ws, overEvents, 'seat/events');
+    await this.yieldIfBusy();
     const receivedAt = new Date().toISOString();
     const a = this.assignments.get(s.seat.id);
+    const sittingId = a?.sittingId ?? null;
+    const stored = await this.storedSoFar(s, sittingId, receivedAt);
+    let overStored = false;
+    let spans: Array<[number, number]> | null | undefined;
     const rejected: { id: string; json: string }[] = [];
-    envelope.data.events.forEach((raw, i) => {
+    const reasons: string[] = [];
+    let bad = 0;
+    events.forEach((raw, i) => {
       const parsed = SeatEventSchema.safeParse(raw);
       if (!parsed.success) {
+        bad++;
         const issue = parsed.error.issues[0];
-        const reason = `events.${i}${issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`;
+        const reason = `events.${i}${issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : ''}: ${excerpt(issue?.message ?? 'invalid', 200)}`;
+        if (reasons.length < 3) reasons.push(reason);
         const id = IdSchema.safeParse((raw as { id?: unknown } | null)?.id);
-        this.error(
-          ws,
-          `seat/events: ${reason}${id.success ? ' (kept as rejected and acknowledged)' : ''}`,
-          'seat/events',
-        );
-        this.log.warn({ seatId: s.seat.id, reason }, 'seat sent an invalid event');
-        if (id.success)
-          rejected.push({ id: id.data, json: JSON.stringify({ reason, event: raw }).slice(0, 64_000) });
+        if (!id.success) return;
+        // What the seat sent for this event, as it sent it (bounded), never re-serialised.
+        spans ??= arrayElementSpans(text, 'events');
+        const span = spans?.[i];
+        const sent = span ? text.slice(span[0], span[1]) : text;
+        const kept = JSON.stringify({
+          reason,
+          sent: sent.slice(0, MAX_REJECTED_CHARS),
+          ...(sent.length > MAX_REJECTED_CHARS ? { sentLength: sent.length } : {}),
+        });
+        stored.bytes += kept.length;
+        rejected.push({ id: id.data, json: kept });
         return;
       }
       const event = parsed.data;
+      let eventJson = JSON.stringify(event);
+      stored.bytes += eventJson.length;
+      if (stored.bytes > this.budgetLimits.storedBytesPerSitting) {
+        // Over the seat's budget for this sitting: kept as what it was and when, still acknowledged.
+        eventJson = JSON.stringify({ id: event.id, type: event.type, at: event.at, overBudget: true });
+        if (!stored.over) {
+          stored.over = true;
+          overStored = true;
+        }
+      }
       const inc = incidentFromEvent(event);
       this.eventQueue.push({
         socket: ws,
@@ -676,19 +1045,32 @@ export class SeatHub {
           seatId: s.seat.id,
           centreId: s.seat.centreId,
           event,
+          json: eventJson,
+          sittingId,
           receivedAt,
           incident: inc
             ? {
                 ...inc,
                 at: event.at,
                 seatId: s.seat.id,
-                sittingId: a?.sittingId ?? null,
+                sittingId,
                 entryId: a?.entryId ?? null,
               }
             : null,
         },
       });
     });
+    if (bad > 0) {
+      const more = bad > reasons.length ? `; and ${bad - reasons.length} more` : '';
+      const kept =
+        rejected.length > 0 ? ` (${rejected.length} with an id kept as rejected and acknowledged)` : '';
+      this.error(
+        ws,
+        `seat/events: ${bad} of ${events.length} events rejected${kept}: ${reasons.join('; ')}${more}`,
+        'seat/events',
+      );
+      this.log.warn({ seatId: s.seat.id, rejected: bad, first: reasons[0] }, 'seat sent invalid events');
+    }
     if (rejected.length > 0) {
       try {
         await this.store.storeRejectedEvents(s.seat.id, rejected, receivedAt);
@@ -698,6 +1080,25 @@ export class SeatHub {
       }
     }
     this.scheduleEventFlush();
+    if (overStored) this.overBudget(s, ws, 'stored', 'seat/events');
+  }
+
+  /** Characters of events stored for the seat in this sitting (or today, outside sittings), read once. */
+  private async storedSoFar(
+    s: LiveSeat,
+    sittingId: string | null,
+    receivedAt: string,
+  ): Promise<{ key: string; bytes: number; over: boolean }> {
+    const key = sittingId ?? `day:${receivedAt.slice(0, 10)}`;
+    if (s.stored?.key !== key) {
+      const bytes = await this.store.storedEventBytes(
+        s.seat.id,
+        sittingId,
+        `${receivedAt.slice(0, 10)}T00:00:00.000Z`,
+      );
+      if (s.stored?.key !== key) s.stored = { key, bytes, over: false };
+    }
+    return s.stored as { key: string; bytes: number; over: boolean };
   }
 
   // ---- batched writes ----
@@ -709,8 +1110,9 @@ export class SeatHub {
 
   /** One transaction for every event that arrived meanwhile; acknowledgements only after it commits. */
   private async flushEvents(): Promise<void> {
-    const batch = this.eventQueue;
-    this.eventQueue = [];
+    // At most a few hundred events a transaction: a burst is written in slices, with other sockets
+    // served between them, rather than in one long write that holds every seat up.
+    const batch = this.eventQueue.splice(0, MAX_EVENTS_PER_WRITE);
     try {
       const incidents = await this.store.storeSeatEvents(batch.map((b) => b.item));
       this.stats.eventsStored += batch.length;
@@ -727,8 +1129,26 @@ export class SeatHub {
       this.log.error({ err: error, events: batch.length }, 'could not store seat events');
     } finally {
       this.eventFlush = null;
-      if (this.eventQueue.length > 0) this.scheduleEventFlush();
+      if (this.eventQueue.length >= MAX_EVENTS_PER_WRITE) {
+        this.eventFlush = new Promise<void>((r) => setImmediate(r)).then(() => this.flushEvents());
+      } else if (this.eventQueue.length > 0) this.scheduleEventFlush();
     }
+  }
+
+  /**
+   * Seat work that has gone on for a while without a break (a burst of large frames read at once) lets
+   * the event loop serve other sockets before going on.
+   */
+  private async yieldIfBusy(): Promise<void> {
+    const now = performance.now();
+    if (this.busySince === 0) {
+      this.busySince = now;
+      setImmediate(() => {
+        this.busySince = 0;
+      });
+      return;
+    }
+    if (now - this.busySince >= YIELD_AFTER_MS) await new Promise<void>((r) => setImmediate(r));
   }
 
   async flushStatuses(): Promise<void> {
@@ -773,6 +1193,8 @@ export class SeatHub {
     this.skippedSweeps = 0;
     const wentOffline: LiveSeat[] = [];
     for (const s of this.seats.values()) {
+      // A paused seat is not read, not silent: it is shown as flooding, not Offline.
+      if (s.pausedUntil > 0) continue;
       if (!s.offline && s.lastSeenMs > 0 && now - s.lastSeenMs > this.offlineAfterMs) {
         s.offline = true;
         wentOffline.push(s);
@@ -804,6 +1226,8 @@ export class SeatHub {
 
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.refusals.close();
+    for (const s of this.seats.values()) this.endPause(s);
     for (const s of this.seats.values()) s.socket?.close(1001, 'console stopping');
     if (this.eventFlush) await this.eventFlush;
     if (this.gateFlush) await this.gateFlush;
@@ -815,10 +1239,16 @@ export class SeatHub {
 
 /** A time as people read it in the record (the console runs in the centre, so its clock is the centre's). */
 function clockTime(ms: number): string {
-  return new Date(ms).toLocaleTimeString('en-GB', {
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  });
+  return CLOCK.format(ms);
 }
+/**
+ * Made once, at start: `toLocaleTimeString` builds a formatter on every call (tens of milliseconds the
+ * first time), which a room going Offline at once, or a flood, would pay in the middle of serving seats.
+ */
+const CLOCK = new Intl.DateTimeFormat('en-GB', {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+CLOCK.format(0);

@@ -38,7 +38,9 @@ export async function startConsole(options: StartOptions): Promise<RunningConsol
     await store.setSetupToken(centre.id, sha256(setupToken));
   }
   const built = await buildConsoleApp({ ...options, store, log });
-  const host = options.host ?? '0.0.0.0';
+  // Loopback unless told otherwise: the network needs TLS (or a person accepting plain HTTP), which
+  // `invigil console` checks before it gets here.
+  const host = options.host ?? '127.0.0.1';
   // A room of PCs connects at once: a deep accept queue avoids SYN retries (1 s, 3 s) under a burst.
   await built.app.listen({ port: options.port ?? 7420, host, backlog: 4096 });
   const port = (built.app.server.address() as AddressInfo).port;

@@ -10,7 +10,7 @@ import { seatExtensionId } from '../config.ts';
 import { managedBrowserExecutables } from '../link-trust/identify.ts';
 import { profileHostDir } from '../native-host/locations.ts';
 import { LAUNCH_CHECK, LaunchAuditor } from './browser-launch.ts';
-import { evaluateBrowserPolicy, POLICY_CHECK, readInstalledPolicy } from './browser-policy.ts';
+import { checkBrowserPolicy, POLICY_CHECK } from './browser-policy.ts';
 import { DISPLAY_CHECK, evaluateDisplays, listDisplays } from './displays.ts';
 import { EXTENSION_CHECK } from './extension-report.ts';
 import {
@@ -108,7 +108,7 @@ export async function displaysOnce(config: AgentConfig): Promise<CheckResult[]> 
 
 export async function browserPolicyOnce(config: AgentConfig): Promise<CheckResult[]> {
   const id = seatExtensionId(config);
-  return [evaluateBrowserPolicy(await readInstalledPolicy(config.browser.name, hostOs, id), id)];
+  return [await checkBrowserPolicy(config, hostOs, id)];
 }
 
 /** Password managers' connectors (on the password-manager line) and our own (on the extension line). */

@@ -25,6 +25,16 @@ export function agentFinding(
   };
 }
 
+/** Longest summary the status schema takes (TextSchema); a longer one would make the whole status invalid. */
+const SUMMARY_MAX = 2000;
+
+/** Cuts text to `max` characters, saying that it was cut. */
+function bounded(text: string, max = SUMMARY_MAX): string {
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max - 40)}… (and ${text.length - (max - 40)} characters more)`;
+}
+
 /** A checklist line: passes when there is no finding. */
 export function checkResult(
   id: string,
@@ -37,7 +47,9 @@ export function checkResult(
     id,
     title,
     status: findings.length === 0 ? 'pass' : 'fail',
-    summary: findings.length === 0 ? passSummary : (failSummary ?? findings.map((f) => f.message).join(' ')),
+    summary: bounded(
+      findings.length === 0 ? passSummary : (failSummary ?? findings.map((f) => f.message).join(' ')),
+    ),
     findings: findings.slice(0, 100),
   };
 }
@@ -49,7 +61,7 @@ export function checkError(id: string, title: string, error: unknown): CheckResu
     id,
     title,
     status: 'error',
-    summary: `This check could not run: ${reason}`,
+    summary: bounded(`This check could not run: ${reason}`),
     findings: [
       agentFinding('check-error', `The ${id} check could not run: ${reason}`, {
         subject: id,

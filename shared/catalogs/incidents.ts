@@ -37,6 +37,9 @@ export const AUTOMATIC_INCIDENT_KINDS = {
   'seat-finding': 'Seat check failed',
   'extension-link-lost': 'Browser stopped reporting',
   'seat-offline': 'Seat offline',
+  'seat-flooding': 'PC flooding the console',
+  'seat-replacement': 'Seat replacement',
+  'seat-connection-refused': 'Connections refused',
   'connector-refused': 'Program posing as the browser refused',
 } as const;
 export type AutomaticIncidentKind = keyof typeof AUTOMATIC_INCIDENT_KINDS;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RELAXABLE_POLICIES } from '../catalogs/browser-policy.ts';
 import { SeveritySchema, ShortTextSchema } from './common.ts';
 import { PolicyFieldSchemas } from './policy.ts';
 
@@ -65,6 +66,19 @@ export const PolicyConfigSchema = z
     /** Where browsers fetch the extension: omit for the Chrome Web Store, or the centre's update manifest URL. */
     updateUrl: z.url({ protocol: /^https?$/ }).optional(),
     printing: z.boolean().default(false),
+    /**
+     * Browser policies the centre turns off for its candidates (see docs/deploy.md, "Relaxing a
+     * policy"): `invigil policy` leaves them out and the agent's check no longer asks for them.
+     * Only the policies shared/catalogs/browser-policy.ts marks relaxable are accepted.
+     */
+    relax: z
+      .array(
+        z.string().refine((name) => RELAXABLE_POLICIES.includes(name), {
+          error: `is not a policy a centre may relax (one of ${RELAXABLE_POLICIES.join(', ')})`,
+        }),
+      )
+      .max(RELAXABLE_POLICIES.length)
+      .default([]),
     /**
      * The id to force-install, when the centre signs its own CRX (`npm run package` prints it):
      * a CRX's id comes from the key that signs it. Omit for the published extension's id.

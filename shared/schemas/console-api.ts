@@ -76,10 +76,16 @@ export const SignInLinkViewSchema = z.object({
 export type SignInLinkView = z.infer<typeof SignInLinkViewSchema>;
 export const SignInLinkUseSchema = z.strictObject({ token: z.string().min(16).max(128) });
 
+/**
+ * Enrolment codes are single-use and valid for an hour unless the person making one asks for more
+ * (a room's worth of PCs, a longer day), within these caps.
+ */
+export const ENROLMENT_CODE_MAX_USES = 1000;
+export const ENROLMENT_CODE_MAX_HOURS = 72;
 export const EnrolmentCodeCreateSchema = z.strictObject({
   /** How many PCs may enrol with this code. */
-  uses: z.number().int().min(1).max(1000).default(60),
-  validHours: z.number().int().min(1).max(72).default(8),
+  uses: z.number().int().min(1).max(ENROLMENT_CODE_MAX_USES).default(1),
+  validHours: z.number().int().min(1).max(ENROLMENT_CODE_MAX_HOURS).default(1),
 });
 export const EnrolmentCodeViewSchema = z.object({
   code: z.string(),
@@ -89,6 +95,46 @@ export const EnrolmentCodeViewSchema = z.object({
 export type EnrolmentCodeView = z.infer<typeof EnrolmentCodeViewSchema>;
 
 // ---- seats ----
+
+/**
+ * A PC enrolled with the name of an enrolled PC: it may report as that seat only once a coordinator
+ * approves it. Where it came from is shown as the console saw it (address, the user agent it sent).
+ */
+export const ReplacementViewSchema = z.object({
+  id: RecordIdSchema,
+  seatId: RecordIdSchema,
+  pcName: z.string(),
+  address: z.string(),
+  userAgent: z.string().nullable(),
+  requestedAt: IsoDateTimeSchema,
+  status: z.enum(['pending', 'approved', 'refused', 'superseded']),
+  decidedAt: IsoDateTimeSchema.nullable(),
+  /** The coordinator who decided. */
+  decidedBy: z.string().nullable(),
+});
+export type ReplacementView = z.infer<typeof ReplacementViewSchema>;
+
+/** Connections refused again and again for one seat (a wrong or revoked credential), until dismissed. */
+export const RefusalNoticeViewSchema = z.object({
+  id: RecordIdSchema,
+  seatId: RecordIdSchema,
+  pcName: z.string(),
+  firstAt: IsoDateTimeSchema,
+  lastAt: IsoDateTimeSchema,
+  count: z.number().int().positive(),
+  addresses: z.array(z.string()),
+});
+export type RefusalNoticeView = z.infer<typeof RefusalNoticeViewSchema>;
+
+/** GET /api/notices: what wants a person's attention. */
+export const NoticesResponseSchema = z.object({
+  /** Waiting for a coordinator. */
+  replacements: z.array(ReplacementViewSchema),
+  /** The latest decided requests, for reference. */
+  decided: z.array(ReplacementViewSchema),
+  refusals: z.array(RefusalNoticeViewSchema),
+});
+export type NoticesResponse = z.infer<typeof NoticesResponseSchema>;
 
 export const SeatUpdateSchema = z.strictObject({ place: trimmed(200) });
 export const SeatMessageSchema = z.strictObject({ text: trimmed(2000).min(1, 'enter a message') });
@@ -238,6 +284,10 @@ export const IncidentViewSchema = z.object({
   registrationNumber: z.string().nullable(),
   /** Who recorded it (manual), or null for automatic ones. */
   recordedBy: z.string().nullable(),
+  /** How many times it happened: repeats at one seat less than a minute apart are one incident. */
+  count: z.number().int().positive(),
+  /** When it last happened (equal to `at` when it happened once). */
+  lastAt: IsoDateTimeSchema,
 });
 export type IncidentView = z.infer<typeof IncidentViewSchema>;
 
@@ -271,6 +321,8 @@ export const LiveToDashboardSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('live/incidents'), incidents: z.array(IncidentViewSchema) }),
   /** Sittings changed (someone else edited one): refetch. */
   z.object({ type: z.literal('live/sittings'), sittingIds: z.array(z.string()) }),
+  /** Notices (seat replacement requests, refused connections) changed: refetch GET /api/notices. */
+  z.object({ type: z.literal('live/notices') }),
 ]);
 export type LiveToDashboard = z.infer<typeof LiveToDashboardSchema>;
 

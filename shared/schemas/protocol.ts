@@ -92,7 +92,14 @@ export const ConsoleToSeatSchema = z.discriminatedUnion('type', [
     candidateName: ShortTextSchema.optional(),
     seatLabel: ShortTextSchema.optional(),
   }),
-  z.object({ type: z.literal('console/error'), error: TextSchema, inReplyTo: z.string().max(64).optional() }),
+  z.object({
+    type: z.literal('console/error'),
+    error: TextSchema,
+    inReplyTo: z.string().max(64).optional(),
+    /** `over-budget`: the seat sent more than the console accepts from one PC; it stops reading from the seat for `retryAfterMs`. */
+    reason: z.enum(['over-budget']).optional(),
+    retryAfterMs: z.number().int().positive().optional(),
+  }),
 ]);
 export type ConsoleToSeat = z.infer<typeof ConsoleToSeatSchema>;
 
@@ -106,5 +113,10 @@ export const EnrolResponseSchema = z.object({
   seatId: z.string().max(64),
   /** Secret; sent as `Authorization: Bearer <credential>` when opening the WebSocket. */
   credential: z.string().min(32).max(256),
+  /**
+   * True when the PC name was already enrolled: the credential works only once a coordinator approves
+   * this PC as the seat's replacement in the dashboard (the PC enrolled before keeps reporting until then).
+   */
+  pending: z.boolean().optional(),
 });
 export type EnrolResponse = z.infer<typeof EnrolResponseSchema>;

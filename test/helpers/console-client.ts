@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import WebSocket from 'ws';
+import type { SeatHubOptions } from '../../invigilator/server/seat-hub.ts';
 import { type RunningConsole, startConsole } from '../../invigilator/server/start.ts';
 import type { LiveToDashboard } from '../../shared/schemas/console-api.ts';
 
@@ -157,7 +158,9 @@ export async function setupFirstInvigilator(
 }
 
 /** A console in this process on 127.0.0.1 with a real SQLite file in a fresh temp folder. */
-export async function startTestConsole(options: { livePushMs?: number } = {}): Promise<TestConsole> {
+export async function startTestConsole(
+  options: { livePushMs?: number; seats?: SeatHubOptions } = {},
+): Promise<TestConsole> {
   const dataDir = mkdtempSync(join(tmpdir(), 'invigil-console-'));
   const logs: LogLine[] = [];
   const sink = new Writable({
@@ -172,6 +175,7 @@ export async function startTestConsole(options: { livePushMs?: number } = {}): P
     host: '127.0.0.1',
     log: pino({ level: 'info' }, sink),
     ...(options.livePushMs ? { livePushMs: options.livePushMs } : {}),
+    ...(options.seats ? { seats: options.seats } : {}),
   });
   if (!running.setupUrl) throw new Error('a fresh console should offer a setup link');
   const who = {

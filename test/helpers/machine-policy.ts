@@ -81,6 +81,19 @@ export async function waitForMachinePolicyFree(timeoutMs = 120_000): Promise<voi
   while (lockHolderAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
 }
 
+/**
+ * Policy files left behind by a test process that died before removing its own (a timeout, kill -9):
+ * with the lock held, any `invigil-test-*-PID.json` whose PID is gone would change every later
+ * browser on the machine, so it goes.
+ */
+function removeStaleFiles(): void {
+  for (const name of readdirSync(CHROMIUM_POLICY_DIR)) {
+    const pid = /^invigil-test-.*-(\d+)\.json(\.tmp)?$/.exec(name)?.[1];
+    if (pid && Number(pid) !== process.pid && !alive(Number(pid)))
+      rmSync(join(CHROMIUM_POLICY_DIR, name), { force: true });
+  }
+}
+
 export interface MachinePolicy {
   /** Replace the policy file's content (Chromium notices the change and reloads). */
   update(policy: Record<string, unknown>): void;
@@ -97,6 +110,7 @@ export async function installMachinePolicy(
   await acquire(180_000);
   await waitForOtherBrowsers(180_000);
   mkdirSync(CHROMIUM_POLICY_DIR, { recursive: true });
+  removeStaleFiles();
   const file = join(CHROMIUM_POLICY_DIR, `invigil-test-${name}-${process.pid}.json`);
   let removed = false;
   const write = (p: Record<string, unknown>) => {

@@ -114,7 +114,8 @@ export function readPolicyLike(
   if (!values) throw new Error(`no key ${root}`);
   const out: Record<string, unknown> = {};
   for (const [name, expected] of Object.entries(like)) {
-    if (Array.isArray(expected)) {
+    // A list of strings is a numbered subkey; a list of dictionaries (AutofillSettings) is JSON text.
+    if (Array.isArray(expected) && expected.every((e) => typeof e === 'string')) {
       const list = tree.keys.get(`${root}\\${name}`);
       if (!list) continue;
       const names = [...list.keys()];

@@ -3,8 +3,9 @@
  * way regedit writes them: UTF-16LE with a byte-order mark and CRLF line ends.
  *
  * How Chrome and Edge read policy from the registry (components/policy registry_dict.cc):
- * booleans and integers are REG_DWORD, strings REG_SZ, a list is a subkey whose values are named
- * 1, 2, 3..., and a dictionary policy (ExtensionSettings) is one REG_SZ holding JSON.
+ * booleans and integers are REG_DWORD, strings REG_SZ, a list of strings is a subkey whose values
+ * are named 1, 2, 3..., and a dictionary policy (ExtensionSettings, and list-of-dictionary policies
+ * such as AutofillSettings, which Chromium's templates type as `dict`) is one REG_SZ holding JSON.
  */
 
 export type RegData = { type: 'dword'; value: number } | { type: 'sz'; value: string };
@@ -68,15 +69,20 @@ function assertKeyPath(path: string): void {
   }
 }
 
+/** A list policy the registry holds as numbered values; any other list is a dictionary policy (JSON). */
+export function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
 /**
- * Policy values as registry keys under `root`: scalars as values of `root`, each list as a numbered
- * subkey (replaced on import), each dictionary as JSON in a REG_SZ.
+ * Policy values as registry keys under `root`: scalars as values of `root`, each list of strings as
+ * a numbered subkey (replaced on import), each dictionary (or list of dictionaries) as JSON in a REG_SZ.
  */
 export function policyRegKeys(root: string, policies: Record<string, unknown>): RegKey[] {
   const main: RegKey = { path: root, values: [] };
   const lists: RegKey[] = [];
   for (const [name, value] of Object.entries(policies)) {
-    if (Array.isArray(value)) lists.push(listKey(`${root}\\${name}`, value, name));
+    if (isStringList(value)) lists.push(listKey(`${root}\\${name}`, value, name));
     else main.values.push([name, scalarData(value, name, true)]);
   }
   return [main, ...lists];

@@ -1,6 +1,13 @@
-/** Enrolling exam PCs: make a code, run `invigil enrol` on each PC; name each seat's place in the room. */
+/**
+ * Enrolling exam PCs: make a code (single-use, valid for an hour, unless asked for more), run `invigil
+ * enrol` on each PC; name each seat's place in the room.
+ */
 import { useState } from 'preact/hooks';
-import type { EnrolmentCodeView } from '../../../shared/schemas/console-api.ts';
+import {
+  ENROLMENT_CODE_MAX_HOURS,
+  ENROLMENT_CODE_MAX_USES,
+  type EnrolmentCodeView,
+} from '../../../shared/schemas/console-api.ts';
 import { patch, post } from '../api.ts';
 import { ErrorLine, Field, PageHeader, StateBadge } from '../components.tsx';
 import { dateTime } from '../format.ts';
@@ -8,8 +15,8 @@ import { useLive } from '../live.ts';
 
 export function EnrolPage() {
   const live = useLive();
-  const [uses, setUses] = useState('30');
-  const [hours, setHours] = useState('8');
+  const [uses, setUses] = useState('1');
+  const [hours, setHours] = useState('1');
   const [code, setCode] = useState<EnrolmentCodeView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const seats = [...live.seats.values()].sort((a, b) =>
@@ -20,6 +27,11 @@ export function EnrolPage() {
       <PageHeader title="Enrol PCs" />
       <div class="card">
         <h2>1. Make an enrolment code</h2>
+        <p class="muted" id="code-rules">
+          A code enrols one PC within an hour unless you ask for more. Anyone who has it can enrol a PC, so
+          ask for as many PCs as you are about to enrol, and no more. A PC enrolled with the name of a PC that
+          is already enrolled does not replace it: it waits for a coordinator under Notices.
+        </p>
         <form
           class="form-row"
           onSubmit={async (e) => {
@@ -37,23 +49,23 @@ export function EnrolPage() {
             }
           }}
         >
-          <Field label="For how many PCs">
+          <Field label="For how many PCs" hint={`1 to ${ENROLMENT_CODE_MAX_USES}`}>
             <input
               name="uses"
               type="number"
               min={1}
-              max={1000}
+              max={ENROLMENT_CODE_MAX_USES}
               class="num"
               value={uses}
               onInput={(e) => setUses(e.currentTarget.value)}
             />
           </Field>
-          <Field label="Valid for (hours)">
+          <Field label="Valid for (hours)" hint={`1 to ${ENROLMENT_CODE_MAX_HOURS}`}>
             <input
               name="hours"
               type="number"
               min={1}
-              max={72}
+              max={ENROLMENT_CODE_MAX_HOURS}
               class="num"
               value={hours}
               onInput={(e) => setHours(e.currentTarget.value)}
@@ -70,7 +82,8 @@ export function EnrolPage() {
               {code.code}
             </div>
             <p class="muted">
-              For {code.usesLeft} PCs, until {dateTime(code.expiresAt)}. Only this page shows it: note it now.
+              For {code.usesLeft === 1 ? 'one PC' : `${code.usesLeft} PCs`}, until {dateTime(code.expiresAt)}.
+              Only this page shows it: note it now.
             </p>
             <h2>2. On each exam PC, run</h2>
             <pre class="command">

@@ -4,7 +4,7 @@ import { MANUAL_INCIDENT_KINDS } from '../../../shared/catalogs/incidents.ts';
 import type { IncidentView, SittingView } from '../../../shared/schemas/console-api.ts';
 import { get, post } from '../api.ts';
 import { Dialog, ErrorLine, Field, PageHeader } from '../components.tsx';
-import { dateTime, sittingDate, sittingTime } from '../format.ts';
+import { dateTime, repeats, sittingDate, sittingTime } from '../format.ts';
 import { useLive } from '../live.ts';
 
 export function IncidentsPage() {
@@ -80,7 +80,10 @@ export function IncidentTable({ incidents }: { incidents: IncidentView[] }) {
               {i.candidateName ?? '—'}
               {i.registrationNumber ? <div class="muted small">{i.registrationNumber}</div> : null}
             </td>
-            <td class="wrap">{i.description}</td>
+            <td class="wrap">
+              {i.description}
+              {repeats(i) ? <div class="repeats">{repeats(i)}</div> : null}
+            </td>
             <td>{i.recordedBy ?? <span class="muted">Automatic</span>}</td>
           </tr>
         ))}

@@ -4,7 +4,7 @@ import { QUALIFICATION_TYPES } from '../../../shared/catalogs/qualifications.ts'
 import type { InvigilationRecord } from '../../../shared/schemas/console-api.ts';
 import { get } from '../api.ts';
 import { ErrorLine } from '../components.tsx';
-import { clock, dateTime, sittingDate, sittingTime } from '../format.ts';
+import { clock, dateTime, repeats, sittingDate, sittingTime } from '../format.ts';
 
 const METHOD: Record<string, string> = {
   'photo-id': 'Photo ID',
@@ -157,7 +157,10 @@ export function RecordPage({ id }: { id: string }) {
                 <td>{i.kindLabel}</td>
                 <td class="nowrap">{i.pcName ?? '—'}</td>
                 <td>{i.candidateName ?? '—'}</td>
-                <td class="wrap">{i.description}</td>
+                <td class="wrap">
+                  {i.description}
+                  {repeats(i) ? <div class="repeats">{repeats(i)}</div> : null}
+                </td>
                 <td>{i.recordedBy ?? 'Automatic'}</td>
               </tr>
             ))}

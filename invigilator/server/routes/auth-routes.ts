@@ -68,7 +68,8 @@ async function startSession(
     httpOnly: true,
     // Strict: no other site can make the browser send it, which (with the Origin check) stops CSRF.
     sameSite: 'strict',
-    secure: req.protocol === 'https',
+    // Behind a TLS-terminating proxy the browser speaks HTTPS even though this hop is plain HTTP.
+    secure: req.protocol === 'https' || ctx.behindTlsProxy,
     path: '/',
     expires,
   });
@@ -88,11 +89,13 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       passwordHash: await hashPassword(body.password),
       role: 'coordinator',
     });
-    if (!inv)
+    if (!inv) {
+      await ctx.auditRefusal('setup.refused', null, { address: req.ip });
       throw new HttpError(
         403,
         'This setup link has been used or replaced. Restart the console for a new one.',
       );
+    }
     ctx.log.info({ invigilatorId: inv.id, name: inv.name }, 'centre set up');
     await startSession(ctx, req, reply, inv);
     return reply.code(201).send({ invigilator: view(inv) });
@@ -100,6 +103,24 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
 
   app.post('/api/sign-in', { config: { rateLimit: SIGN_IN_LIMIT } }, async (req, reply) => {
     const body = parseInput(SignInRequestSchema, req.body);
+    // Before the password is even looked at: a name under its delay, or the whole centre under attack.
+    const held = ctx.signInThrottle.check(body.name);
+    if (held) {
+      const seconds = Math.ceil(held.retryAfterMs / 1000);
+      ctx.refusals.note(
+        'sign-in.refused-throttled',
+        held.by === 'name' ? body.name : '(every name)',
+        req.ip,
+        held.by === 'name' ? 'too many wrong passwords for this name' : 'too many failed sign-ins overall',
+      );
+      reply.header('retry-after', String(seconds));
+      throw new HttpError(
+        429,
+        held.by === 'name'
+          ? `Too many wrong passwords for this name: wait ${waitText(seconds)} and try again, or ask a coordinator for a one-time sign-in link.`
+          : `The console is holding back every sign-in for ${waitText(seconds)}: there have been too many failed sign-ins from many places. Ask a coordinator who is signed in for a one-time sign-in link.`,
+      );
+    }
     const candidates = await ctx.store.findInvigilators(body.name, body.pin);
     let match: InvigilatorRow | undefined;
     for (const c of candidates) {
@@ -110,9 +131,15 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     }
     if (candidates.length === 0) await verifyPassword(body.password, await dummyPasswordHash());
     if (!match) {
+      ctx.signInThrottle.failed(body.name);
       ctx.log.warn({ name: body.name.slice(0, 100), remote: req.ip }, 'sign-in refused');
+      await ctx.auditRefusal('sign-in.refused', body.name, {
+        address: req.ip,
+        reason: candidates.length === 0 ? 'no such name and PIN' : 'wrong password',
+      });
       throw new HttpError(401, 'The name, PIN or password is wrong.');
     }
+    ctx.signInThrottle.succeeded(body.name);
     await startSession(ctx, req, reply, match);
     ctx.log.info({ invigilatorId: match.id }, 'signed in');
     return { invigilator: view(match) };
@@ -149,6 +176,7 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const result = await ctx.store.useSignInLink(sha256(body.token), new Date().toISOString());
     if ('refused' in result) {
       ctx.log.warn({ remote: req.ip, refused: result.refused }, 'sign-in link refused');
+      await ctx.auditRefusal('sign-in-link.refused', null, { address: req.ip, reason: result.refused });
       const r = LINK_REFUSED[result.refused];
       throw new HttpError(r.status, r.message(result.expiresAt));
     }
@@ -207,4 +235,8 @@ export function coordinator(req: FastifyRequest): Session {
   const s = signedIn(req);
   if (s.role !== 'coordinator') throw new HttpError(403, 'Only a centre coordinator can do this.');
   return s;
+}
+
+function waitText(seconds: number): string {
+  return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
 }

@@ -1,6 +1,7 @@
 /** Seat enrolment (public, for `invigil enrol`), the seat list, places, and messages to candidates. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { excerpt } from '../../../shared/schemas/bounded-json.ts';
 import {
   EnrolmentCodeCreateSchema,
   type EnrolmentCodeView,
@@ -12,6 +13,7 @@ import { ENROL_PATH, EnrolRequestSchema, type EnrolResponse } from '../../../sha
 import { newEnrolmentCode, newToken, normaliseEnrolmentCode, sha256 } from '../auth.ts';
 import { actorOf, type ConsoleContext, sameCentre, signedIn } from '../context.ts';
 import { HttpError, parseInput } from '../http-error.ts';
+import { MAX_PENDING_REPLACEMENTS } from '../seat-hub.ts';
 
 const SeatParams = z.object({ id: RecordIdSchema });
 export const ENROL_LIMIT = { max: 300, timeWindow: '1 minute' } as const;
@@ -21,9 +23,9 @@ export function seatRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const s = signedIn(req);
     const body = parseInput(EnrolmentCodeCreateSchema, req.body);
     const code = newEnrolmentCode();
-    const expiresAt = new Date(Date.now() + (body.validHours ?? 8) * 3_600_000).toISOString();
-    await ctx.store.createEnrolmentCode(actorOf(s), sha256(code), expiresAt, body.uses ?? 60);
-    const view: EnrolmentCodeView = { code, expiresAt, usesLeft: body.uses ?? 60 };
+    const expiresAt = new Date(Date.now() + body.validHours * 3_600_000).toISOString();
+    await ctx.store.createEnrolmentCode(actorOf(s), sha256(code), expiresAt, body.uses);
+    const view: EnrolmentCodeView = { code, expiresAt, usesLeft: body.uses };
     return reply.code(201).send(view);
   });
 
@@ -31,16 +33,45 @@ export function seatRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   app.post(ENROL_PATH, { config: { rateLimit: ENROL_LIMIT } }, async (req, reply) => {
     const body = parseInput(EnrolRequestSchema, req.body);
     const credential = newToken(32);
-    const seat = await ctx.store.enrolSeat(
+    const ua = req.headers['user-agent'];
+    const result = await ctx.store.enrolSeat(
       sha256(normaliseEnrolmentCode(body.code)),
       body.pcName.trim(),
-      undefined,
       sha256(credential),
       new Date().toISOString(),
+      {
+        address: req.ip,
+        userAgent: typeof ua === 'string' && ua.trim() ? excerpt(ua.trim(), 200) : null,
+        maxPending: MAX_PENDING_REPLACEMENTS,
+      },
+      ctx.hub.sittingOf,
     );
-    if (!seat) {
-      ctx.log.warn({ remote: req.ip, pcName: body.pcName.slice(0, 100) }, 'enrolment refused');
+    if (!result) {
+      ctx.log.warn({ remote: req.ip, pcName: excerpt(body.pcName, 100) }, 'enrolment refused');
       throw new HttpError(403, 'The enrolment code is wrong, has expired or has been used up.', 'code');
+    }
+    if ('tooManyPending' in result) {
+      ctx.log.warn(
+        { remote: req.ip, seatId: result.tooManyPending.id },
+        'enrolment refused: too many pending',
+      );
+      throw new HttpError(
+        429,
+        `${MAX_PENDING_REPLACEMENTS} PCs already wait for a coordinator to approve them as ${result.tooManyPending.pcName}; ask a coordinator to approve or refuse them first. The code was not used.`,
+        'pcName',
+      );
+    }
+    const { seat, replacement, incident } = result;
+    if (replacement) {
+      // Not a takeover: the seat keeps its credential until a coordinator approves this PC.
+      ctx.log.warn(
+        { seatId: seat.id, pcName: seat.pcName, remote: req.ip, request: replacement.id },
+        'a PC enrolled an enrolled name: replacement request',
+      );
+      if (incident) ctx.hub.announceIncidents([incident]);
+      ctx.live.noticesChanged(seat.centreId);
+      const res: EnrolResponse = { seatId: seat.id, credential, pending: true };
+      return reply.code(202).send(res);
     }
     ctx.hub.addSeat(seat);
     ctx.log.info({ seatId: seat.id, pcName: seat.pcName }, 'seat enrolled');

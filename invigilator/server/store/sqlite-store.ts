@@ -16,20 +16,28 @@ import {
   type CentreRow,
   ConflictError,
   type EntryRow,
+  INCIDENT_COALESCE_MS,
   type IncidentRow,
   type IncomingSeatEvent,
   type InstructionRow,
   type InvigilatorRow,
   type NewIncident,
+  type NoticeRow,
+  type ReplacementRow,
   type SeatRow,
   type SeatStatusRow,
   type SessionRow,
   type SignInLinkRefusal,
+  type SittingOf,
   type SittingRow,
   type Store,
 } from './store.ts';
 
-const SCHEMA_VERSION = 1;
+/**
+ * 1: the first release. 2: incidents coalesce (count, last_at); seat events know their sitting (for
+ * the per-sitting budget); seat replacement requests; notices of refused seat connections.
+ */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS centres (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
@@ -46,7 +54,7 @@ CREATE TABLE IF NOT EXISTS seats (
   id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), pc_name TEXT NOT NULL, place TEXT NOT NULL DEFAULT '',
   credential_hash TEXT NOT NULL, enrolled_at TEXT NOT NULL, UNIQUE (centre_id, pc_name));
 CREATE TABLE IF NOT EXISTS seat_status (seat_id TEXT PRIMARY KEY REFERENCES seats(id), state TEXT NOT NULL, status_json TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, last_seen_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS seat_events (id TEXT PRIMARY KEY, seat_id TEXT NOT NULL REFERENCES seats(id), type TEXT NOT NULL, at TEXT NOT NULL, received_at TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seat_events (id TEXT PRIMARY KEY, seat_id TEXT NOT NULL REFERENCES seats(id), type TEXT NOT NULL, at TEXT NOT NULL, received_at TEXT NOT NULL, json TEXT NOT NULL, sitting_id TEXT);
 CREATE INDEX IF NOT EXISTS seat_events_seat ON seat_events (seat_id, at);
 CREATE TABLE IF NOT EXISTS sittings (
   id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), room TEXT NOT NULL, starts_at TEXT NOT NULL,
@@ -69,13 +77,43 @@ CREATE INDEX IF NOT EXISTS instructions_seat ON instructions (seat_id, created_a
 CREATE TABLE IF NOT EXISTS incidents (
   id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), at TEXT NOT NULL, kind TEXT NOT NULL,
   source TEXT NOT NULL, description TEXT NOT NULL, sitting_id TEXT, entry_id TEXT, seat_id TEXT,
-  event_id TEXT UNIQUE, recorded_by TEXT, created_at TEXT NOT NULL);
+  event_id TEXT UNIQUE, recorded_by TEXT, created_at TEXT NOT NULL, count INTEGER NOT NULL DEFAULT 1, last_at TEXT);
 CREATE INDEX IF NOT EXISTS incidents_sitting ON incidents (sitting_id, at);
 CREATE INDEX IF NOT EXISTS incidents_centre ON incidents (centre_id, at);
+CREATE TABLE IF NOT EXISTS seat_replacements (
+  id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), seat_id TEXT NOT NULL REFERENCES seats(id),
+  credential_hash TEXT NOT NULL UNIQUE, pc_name TEXT NOT NULL, address TEXT NOT NULL, user_agent TEXT,
+  requested_at TEXT NOT NULL, status TEXT NOT NULL, decided_at TEXT, decided_by TEXT REFERENCES invigilators(id));
+CREATE INDEX IF NOT EXISTS seat_replacements_seat ON seat_replacements (seat_id, status);
+CREATE TABLE IF NOT EXISTS seat_notices (
+  id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), seat_id TEXT NOT NULL REFERENCES seats(id),
+  kind TEXT NOT NULL, first_at TEXT NOT NULL, last_at TEXT NOT NULL, count INTEGER NOT NULL,
+  details_json TEXT NOT NULL, dismissed_at TEXT, dismissed_by TEXT REFERENCES invigilators(id));
+CREATE INDEX IF NOT EXISTS seat_notices_open ON seat_notices (centre_id, dismissed_at);
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, centre_id TEXT NOT NULL, at TEXT NOT NULL, invigilator_id TEXT,
   action TEXT NOT NULL, subject TEXT, details_json TEXT);
 `;
+
+/** Indexes on columns that a version-1 database gains in `migrate`. */
+const INDEXES = `
+CREATE INDEX IF NOT EXISTS incidents_coalesce ON incidents (seat_id, kind, last_at);
+CREATE INDEX IF NOT EXISTS seat_events_sitting ON seat_events (seat_id, sitting_id);
+`;
+
+/** Brings a version-1 database's tables up to date (new tables come from SCHEMA itself). */
+function migrate(db: Database.Database): void {
+  const columns = (table: string) =>
+    new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+  const incidents = columns('incidents');
+  if (!incidents.has('count')) db.exec('ALTER TABLE incidents ADD COLUMN count INTEGER NOT NULL DEFAULT 1');
+  if (!incidents.has('last_at')) {
+    db.exec('ALTER TABLE incidents ADD COLUMN last_at TEXT');
+    db.exec('UPDATE incidents SET last_at = at');
+  }
+  if (!columns('seat_events').has('sitting_id'))
+    db.exec('ALTER TABLE seat_events ADD COLUMN sitting_id TEXT');
+}
 
 type Row = Record<string, unknown>;
 const str = (v: unknown) => v as string;
@@ -123,8 +161,12 @@ export class SqliteStore implements Store {
         `${file} was written by a newer Invigil (schema ${version}); upgrade Invigil to open it.`,
       );
     }
-    this.db.exec(SCHEMA);
-    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.tx(() => {
+      this.db.exec(SCHEMA);
+      migrate(this.db);
+      this.db.exec(INDEXES);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    });
     this.relaxed = new Database(file);
     this.relaxed.pragma('journal_mode = WAL');
     this.relaxed.pragma('synchronous = NORMAL');
@@ -138,7 +180,7 @@ export class SqliteStore implements Store {
     return new Date().toISOString();
   }
 
-  private audit(actor: Actor, action: string, subject: string | null, details?: unknown): void {
+  private writeAudit(actor: Actor, action: string, subject: string | null, details?: unknown): void {
     this.auditOn(this.db, actor, action, subject, details);
   }
 
@@ -184,7 +226,7 @@ export class SqliteStore implements Store {
       this.db
         .prepare('INSERT INTO centres (id, name, created_at) VALUES (?, ?, ?)')
         .run(centre.id, centre.name, centre.createdAt);
-      this.audit({ centreId: centre.id, invigilatorId: null }, 'centre.create', centre.id);
+      this.writeAudit({ centreId: centre.id, invigilatorId: null }, 'centre.create', centre.id);
       return { centre, created: true };
     });
   }
@@ -220,7 +262,7 @@ export class SqliteStore implements Store {
       this.db.prepare('DELETE FROM setup_tokens WHERE centre_id = ?').run(centreId);
       this.db.prepare('UPDATE centres SET name = ? WHERE id = ?').run(centreName, centreId);
       const inv = this.insertInvigilator(centreId, first);
-      this.audit({ centreId, invigilatorId: inv.id }, 'centre.setup', centreId, {
+      this.writeAudit({ centreId, invigilatorId: inv.id }, 'centre.setup', centreId, {
         centreName,
         name: inv.name,
       });
@@ -255,7 +297,7 @@ export class SqliteStore implements Store {
   ): Promise<InvigilatorRow> {
     return this.tx(() => {
       const row = this.insertInvigilator(actor.centreId, inv);
-      this.audit(actor, 'invigilator.create', row.id, { name: row.name, pin: row.pin, role: row.role });
+      this.writeAudit(actor, 'invigilator.create', row.id, { name: row.name, pin: row.pin, role: row.role });
       return row;
     });
   }
@@ -330,7 +372,7 @@ export class SqliteStore implements Store {
           this.now(),
           link.expiresAt,
         );
-      this.audit(actor, 'sign-in-link.create', link.invigilatorId, { expiresAt: link.expiresAt });
+      this.writeAudit(actor, 'sign-in-link.create', link.invigilatorId, { expiresAt: link.expiresAt });
     });
   }
 
@@ -352,7 +394,7 @@ export class SqliteStore implements Store {
       if (!row) return { refused: 'unknown' as const };
       this.db.prepare('UPDATE sign_in_links SET used_at = ? WHERE token_hash = ?').run(now, tokenHash);
       const invigilator = invigilatorRow(row);
-      this.audit(
+      this.writeAudit(
         { centreId: invigilator.centreId, invigilatorId: invigilator.id },
         'sign-in-link.use',
         invigilator.id,
@@ -370,18 +412,23 @@ export class SqliteStore implements Store {
           'INSERT INTO enrolment_codes (code_hash, centre_id, created_by, created_at, expires_at, uses_left) VALUES (?, ?, ?, ?, ?, ?)',
         )
         .run(codeHash, actor.centreId, actor.invigilatorId, this.now(), expiresAt, uses);
-      this.audit(actor, 'enrolment-code.create', null, { expiresAt, uses });
+      this.writeAudit(actor, 'enrolment-code.create', null, { expiresAt, uses });
     });
   }
 
   async enrolSeat(
     codeHash: string,
     pcName: string,
-    place: string | undefined,
     credentialHash: string,
     now: string,
-  ): Promise<SeatRow | null> {
-    return this.tx(() => {
+    from: { address: string; userAgent: string | null; maxPending: number },
+    sittingOf: SittingOf = () => null,
+  ): Promise<
+    | { seat: SeatRow; replacement: ReplacementRow | null; incident: IncidentRow | null }
+    | { tooManyPending: SeatRow }
+    | null
+  > {
+    const result = this.tx(() => {
       const code = this.db
         .prepare(
           'SELECT centre_id FROM enrolment_codes WHERE code_hash = ? AND uses_left > 0 AND expires_at > ?',
@@ -389,26 +436,67 @@ export class SqliteStore implements Store {
         .get(codeHash, now) as Row | undefined;
       if (!code) return null;
       const centreId = str(code.centre_id);
-      this.db
-        .prepare('UPDATE enrolment_codes SET uses_left = uses_left - 1 WHERE code_hash = ?')
-        .run(codeHash);
       const existing = this.db
         .prepare('SELECT * FROM seats WHERE centre_id = ? AND pc_name = ?')
         .get(centreId, pcName) as Row | undefined;
+      if (existing) {
+        const pending = this.db
+          .prepare("SELECT COUNT(*) AS n FROM seat_replacements WHERE seat_id = ? AND status = 'pending'")
+          .get(existing.id) as Row;
+        if (Number(pending.n) >= from.maxPending) return { tooManyPending: seatRow(existing) };
+      }
+      this.db
+        .prepare('UPDATE enrolment_codes SET uses_left = uses_left - 1 WHERE code_hash = ?')
+        .run(codeHash);
       const actor = { centreId, invigilatorId: null };
       if (existing) {
-        // Re-enrolling a PC (re-imaged, config lost): the new credential replaces the old one.
+        // A PC name already enrolled (a re-imaged PC, or another PC posing as it): the new credential
+        // waits for a coordinator; the seat keeps its own until then.
+        const seat = seatRow(existing);
+        const replacement: ReplacementRow = {
+          id: randomUUID(),
+          centreId,
+          seatId: seat.id,
+          pcName,
+          address: from.address,
+          userAgent: from.userAgent,
+          requestedAt: now,
+          status: 'pending',
+          decidedAt: null,
+          decidedBy: null,
+        };
         this.db
-          .prepare('UPDATE seats SET credential_hash = ?, enrolled_at = ? WHERE id = ?')
-          .run(credentialHash, now, existing.id);
-        this.audit(actor, 'seat.re-enrol', str(existing.id), { pcName });
-        return seatRow({ ...existing, credential_hash: credentialHash, enrolled_at: now });
+          .prepare(
+            `INSERT INTO seat_replacements (id, centre_id, seat_id, credential_hash, pc_name, address, user_agent, requested_at, status)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+          )
+          .run(replacement.id, centreId, seat.id, credentialHash, pcName, from.address, from.userAgent, now);
+        this.writeAudit(actor, 'seat.replacement-request', seat.id, {
+          pcName,
+          address: from.address,
+          userAgent: from.userAgent,
+          request: replacement.id,
+        });
+        const where = sittingOf(seat.id);
+        const incidentId = this.recordIncident(
+          centreId,
+          {
+            kind: 'seat-replacement',
+            description: `Another PC enrolled as ${pcName} (from ${from.address}${from.userAgent ? `, ${from.userAgent}` : ''}). It cannot report as this seat unless a coordinator approves the replacement; ${pcName} keeps reporting meanwhile.`,
+            at: now,
+            seatId: seat.id,
+            sittingId: where?.sittingId ?? null,
+            entryId: where?.entryId ?? null,
+          },
+          null,
+        );
+        return { seat, replacement, incidentId };
       }
       const seat: SeatRow = {
         id: randomUUID(),
         centreId,
         pcName,
-        place: place ?? '',
+        place: '',
         credentialHash,
         enrolledAt: now,
       };
@@ -417,9 +505,199 @@ export class SqliteStore implements Store {
           'INSERT INTO seats (id, centre_id, pc_name, place, credential_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)',
         )
         .run(seat.id, centreId, pcName, seat.place, credentialHash, now);
-      this.audit(actor, 'seat.enrol', seat.id, { pcName });
-      return seat;
+      this.writeAudit(actor, 'seat.enrol', seat.id, { pcName, address: from.address });
+      return { seat, replacement: null, incidentId: null };
     });
+    if (!result) return null;
+    if (result.tooManyPending) return { tooManyPending: result.tooManyPending };
+    return {
+      seat: result.seat,
+      replacement: result.replacement,
+      incident: result.incidentId ? (this.incidentsById([result.incidentId])[0] ?? null) : null,
+    };
+  }
+
+  async replacementByCredential(credentialHash: string): Promise<ReplacementRow | undefined> {
+    const row = this.db.prepare(`${REPLACEMENT_SELECT} WHERE r.credential_hash = ?`).get(credentialHash) as
+      | Row
+      | undefined;
+    return row && replacementRow(row);
+  }
+
+  async getReplacement(id: string): Promise<ReplacementRow | undefined> {
+    const row = this.db.prepare(`${REPLACEMENT_SELECT} WHERE r.id = ?`).get(id) as Row | undefined;
+    return row && replacementRow(row);
+  }
+
+  async listReplacements(
+    centreId: string,
+    query: { pendingOnly: boolean; limit: number },
+  ): Promise<ReplacementRow[]> {
+    const rows = query.pendingOnly
+      ? this.db
+          .prepare(
+            `${REPLACEMENT_SELECT} WHERE r.centre_id = ? AND r.status = 'pending' ORDER BY r.requested_at DESC LIMIT ?`,
+          )
+          .all(centreId, query.limit)
+      : this.db
+          .prepare(`${REPLACEMENT_SELECT} WHERE r.centre_id = ? ORDER BY r.requested_at DESC LIMIT ?`)
+          .all(centreId, query.limit);
+    return (rows as Row[]).map(replacementRow);
+  }
+
+  async decideReplacement(
+    actor: Actor,
+    id: string,
+    decision: 'approved' | 'refused',
+    now: string,
+    sittingOf: SittingOf = () => null,
+  ): Promise<{ replacement: ReplacementRow; seat: SeatRow; incident: IncidentRow } | null> {
+    const result = this.tx(() => {
+      const row = this.db
+        .prepare("SELECT * FROM seat_replacements WHERE id = ? AND centre_id = ? AND status = 'pending'")
+        .get(id, actor.centreId) as Row | undefined;
+      if (!row) return null;
+      const seatRowRaw = this.db.prepare('SELECT * FROM seats WHERE id = ?').get(row.seat_id) as
+        | Row
+        | undefined;
+      if (!seatRowRaw) return null;
+      let seat = seatRow(seatRowRaw);
+      this.db
+        .prepare('UPDATE seat_replacements SET status = ?, decided_at = ?, decided_by = ? WHERE id = ?')
+        .run(decision, now, actor.invigilatorId, id);
+      const by = actor.invigilatorId
+        ? str(
+            (this.db.prepare('SELECT name FROM invigilators WHERE id = ?').get(actor.invigilatorId) as Row)
+              .name,
+          )
+        : 'The console';
+      const from = `${str(row.address)}${row.user_agent ? `, ${str(row.user_agent)}` : ''}`;
+      if (decision === 'approved') {
+        this.db
+          .prepare('UPDATE seats SET credential_hash = ?, enrolled_at = ? WHERE id = ?')
+          .run(str(row.credential_hash), now, seat.id);
+        this.db
+          .prepare(
+            "UPDATE seat_replacements SET status = 'superseded', decided_at = ?, decided_by = ? WHERE seat_id = ? AND status = 'pending'",
+          )
+          .run(now, actor.invigilatorId, seat.id);
+        seat = { ...seat, credentialHash: str(row.credential_hash), enrolledAt: now };
+      }
+      this.writeAudit(
+        actor,
+        decision === 'approved' ? 'seat.replacement-approve' : 'seat.replacement-refuse',
+        seat.id,
+        {
+          request: id,
+          address: str(row.address),
+        },
+      );
+      const where = sittingOf(seat.id);
+      const incidentId = this.recordIncident(
+        actor.centreId,
+        {
+          kind: 'seat-replacement',
+          description:
+            decision === 'approved'
+              ? `${by} approved the PC that enrolled as ${seat.pcName} from ${from}: it reports as this seat from now on, and the previous PC's credential no longer works.`
+              : `${by} refused the PC that enrolled as ${seat.pcName} from ${from}: its credential never works.`,
+          at: now,
+          seatId: seat.id,
+          sittingId: where?.sittingId ?? null,
+          entryId: where?.entryId ?? null,
+        },
+        null,
+      );
+      const decided = this.db.prepare(`${REPLACEMENT_SELECT} WHERE r.id = ?`).get(id) as Row;
+      return { replacement: replacementRow(decided), seat, incidentId };
+    });
+    if (!result) return null;
+    const [incident] = this.incidentsById([result.incidentId]);
+    if (!incident) throw new Error('incident vanished after insert');
+    return { replacement: result.replacement, seat: result.seat, incident };
+  }
+
+  async noteRefusedConnections(
+    centreId: string,
+    seatId: string,
+    refusals: { firstAt: string; lastAt: string; count: number; addresses: string[] },
+  ): Promise<NoticeRow> {
+    const id = this.tx(() => {
+      const open = this.db
+        .prepare(
+          "SELECT * FROM seat_notices WHERE seat_id = ? AND kind = 'refused-connections' AND dismissed_at IS NULL",
+        )
+        .get(seatId) as Row | undefined;
+      if (open) {
+        const known = JSON.parse(str(open.details_json)) as { addresses: string[] };
+        const addresses = [...new Set([...known.addresses, ...refusals.addresses])].slice(
+          0,
+          NOTICE_ADDRESSES,
+        );
+        this.db
+          .prepare('UPDATE seat_notices SET last_at = ?, count = count + ?, details_json = ? WHERE id = ?')
+          .run(refusals.lastAt, refusals.count, JSON.stringify({ addresses }), open.id);
+        return str(open.id);
+      }
+      const noticeId = randomUUID();
+      this.db
+        .prepare(
+          `INSERT INTO seat_notices (id, centre_id, seat_id, kind, first_at, last_at, count, details_json)
+           VALUES (?, ?, ?, 'refused-connections', ?, ?, ?, ?)`,
+        )
+        .run(
+          noticeId,
+          centreId,
+          seatId,
+          refusals.firstAt,
+          refusals.lastAt,
+          refusals.count,
+          JSON.stringify({ addresses: refusals.addresses.slice(0, NOTICE_ADDRESSES) }),
+        );
+      return noticeId;
+    });
+    const row = this.db.prepare(`${NOTICE_SELECT} WHERE n.id = ?`).get(id) as Row;
+    return noticeRow(row);
+  }
+
+  async listNotices(centreId: string): Promise<NoticeRow[]> {
+    return (
+      this.db
+        .prepare(
+          `${NOTICE_SELECT} WHERE n.centre_id = ? AND n.dismissed_at IS NULL ORDER BY n.last_at DESC LIMIT 500`,
+        )
+        .all(centreId) as Row[]
+    ).map(noticeRow);
+  }
+
+  async dismissNotice(actor: Actor, id: string): Promise<boolean> {
+    return this.tx(() => {
+      const r = this.db
+        .prepare(
+          'UPDATE seat_notices SET dismissed_at = ?, dismissed_by = ? WHERE id = ? AND centre_id = ? AND dismissed_at IS NULL',
+        )
+        .run(this.now(), actor.invigilatorId, id, actor.centreId);
+      if (r.changes !== 1) return false;
+      this.writeAudit(actor, 'notice.dismiss', id);
+      return true;
+    });
+  }
+
+  async storedEventBytes(seatId: string, sittingId: string | null, since: string): Promise<number> {
+    const row = (
+      sittingId
+        ? this.db
+            .prepare(
+              'SELECT COALESCE(SUM(LENGTH(json)), 0) AS n FROM seat_events WHERE seat_id = ? AND sitting_id = ?',
+            )
+            .get(seatId, sittingId)
+        : this.db
+            .prepare(
+              'SELECT COALESCE(SUM(LENGTH(json)), 0) AS n FROM seat_events WHERE seat_id = ? AND sitting_id IS NULL AND received_at >= ?',
+            )
+            .get(seatId, since)
+    ) as Row;
+    return Number(row.n);
   }
 
   async getSeat(id: string): Promise<SeatRow | undefined> {
@@ -439,7 +717,7 @@ export class SqliteStore implements Store {
       this.db
         .prepare('UPDATE seats SET place = ? WHERE id = ? AND centre_id = ?')
         .run(place, seatId, actor.centreId);
-      this.audit(actor, 'seat.place', seatId, { place });
+      this.writeAudit(actor, 'seat.place', seatId, { place });
     });
   }
 
@@ -478,8 +756,8 @@ export class SqliteStore implements Store {
     const id = randomUUID();
     this.db
       .prepare(
-        `INSERT INTO incidents (id, centre_id, at, kind, source, description, sitting_id, entry_id, seat_id, event_id, recorded_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO incidents (id, centre_id, at, kind, source, description, sitting_id, entry_id, seat_id, event_id, recorded_by, created_at, count, last_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -494,8 +772,44 @@ export class SqliteStore implements Store {
         eventId,
         recordedBy,
         this.now(),
+        incident.count ?? 1,
+        utc(incident.lastAt ?? incident.at),
       );
     return id;
+  }
+
+  /**
+   * An automatic incident, or, when the same thing (kind and description) happened at the same seat in
+   * the same sitting less than a minute before, one more on that incident's count: a seat repeating
+   * itself makes one readable line in the record, not thousands. Returns the incident's id.
+   */
+  private recordIncident(centreId: string, incident: NewIncident, eventId: string | null): string {
+    if (incident.seatId) {
+      const first = Date.parse(incident.at);
+      const last = utc(incident.lastAt ?? incident.at);
+      const prev = this.db
+        .prepare(
+          `SELECT id, at, last_at FROM incidents WHERE seat_id = ? AND kind = ? AND last_at >= ? AND last_at <= ?
+           AND description = ? AND source = 'automatic' AND sitting_id IS ? ORDER BY last_at DESC LIMIT 1`,
+        )
+        .get(
+          incident.seatId,
+          incident.kind,
+          new Date(first - INCIDENT_COALESCE_MS).toISOString(),
+          new Date(Date.parse(last) + INCIDENT_COALESCE_MS).toISOString(),
+          incident.description,
+          incident.sittingId,
+        ) as Row | undefined;
+      if (prev) {
+        const at = Date.parse(str(prev.at)) <= first ? str(prev.at) : incident.at;
+        const lastAt = str(prev.last_at) >= last ? str(prev.last_at) : last;
+        this.db
+          .prepare('UPDATE incidents SET count = count + ?, at = ?, last_at = ? WHERE id = ?')
+          .run(incident.count ?? 1, at, lastAt, prev.id);
+        return str(prev.id);
+      }
+    }
+    return this.insertIncident(centreId, incident, 'automatic', null, eventId);
   }
 
   private incidentsById(ids: readonly string[]): IncidentRow[] {
@@ -514,10 +828,12 @@ export class SqliteStore implements Store {
 
   async storeSeatEvents(events: readonly IncomingSeatEvent[]): Promise<IncidentRow[]> {
     const insert = this.db.prepare(
-      'INSERT OR IGNORE INTO seat_events (id, seat_id, type, at, received_at, json) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO seat_events (id, seat_id, type, at, received_at, json, sitting_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     const ids = this.tx(() => {
-      const created: string[] = [];
+      // The same incident repeated within the batch (a seat repeating itself) is grouped first, so that
+      // a batch of a thousand repeats costs one look-up, not a thousand.
+      const groups = new Map<string, { e: IncomingSeatEvent; ms: number }[]>();
       for (const e of events) {
         const r = insert.run(
           e.event.id,
@@ -525,14 +841,44 @@ export class SqliteStore implements Store {
           e.event.type,
           e.event.at,
           e.receivedAt,
-          JSON.stringify(e.event),
+          e.json,
+          e.sittingId,
         );
         // An id already stored is a resend after a lost ack: store nothing twice.
-        if (r.changes === 1 && e.incident) {
-          created.push(this.insertIncident(e.centreId, e.incident, 'automatic', null, e.event.id));
-        }
+        if (r.changes !== 1 || !e.incident) continue;
+        const i = e.incident;
+        const key = [e.centreId, i.seatId, i.kind, i.description, i.sittingId].join('\u0000');
+        const list = groups.get(key) ?? [];
+        list.push({ e, ms: Date.parse(i.at) });
+        groups.set(key, list);
       }
-      return created;
+      const touched = new Set<string>();
+      for (const list of groups.values()) {
+        list.sort((a, b) => a.ms - b.ms);
+        let run: typeof list = [];
+        const record = () => {
+          const first = run[0];
+          const last = run[run.length - 1];
+          if (!first?.e.incident || !last?.e.incident) return;
+          touched.add(
+            this.recordIncident(
+              first.e.centreId,
+              { ...first.e.incident, count: run.length, lastAt: last.e.incident.at },
+              first.e.event.id,
+            ),
+          );
+        };
+        for (const item of list) {
+          const prev = run[run.length - 1];
+          if (prev && item.ms - prev.ms > INCIDENT_COALESCE_MS) {
+            record();
+            run = [];
+          }
+          run.push(item);
+        }
+        record();
+      }
+      return [...touched];
     });
     return this.incidentsById(ids);
   }
@@ -560,7 +906,7 @@ export class SqliteStore implements Store {
   async addIncident(actor: Actor, incident: NewIncident): Promise<IncidentRow> {
     const id = this.tx(() => {
       const id = this.insertIncident(actor.centreId, incident, 'manual', actor.invigilatorId, null);
-      this.audit(actor, 'incident.record', id, { kind: incident.kind });
+      this.writeAudit(actor, 'incident.record', id, { kind: incident.kind });
       return id;
     });
     const [row] = this.incidentsById([id]);
@@ -571,9 +917,7 @@ export class SqliteStore implements Store {
   async addAutomaticIncidents(
     incidents: readonly (NewIncident & { centreId: string })[],
   ): Promise<IncidentRow[]> {
-    const ids = this.tx(() =>
-      incidents.map((i) => this.insertIncident(i.centreId, i, 'automatic', null, null)),
-    );
+    const ids = this.tx(() => [...new Set(incidents.map((i) => this.recordIncident(i.centreId, i, null)))]);
     return this.incidentsById(ids);
   }
 
@@ -654,7 +998,7 @@ export class SqliteStore implements Store {
         )
         .run(id, actor.centreId, input.room, input.startsAt, actor.invigilatorId ?? '', now, now);
       this.writeEntries(id, input);
-      this.audit(actor, 'sitting.create', id, {
+      this.writeAudit(actor, 'sitting.create', id, {
         room: input.room,
         startsAt: input.startsAt,
         entries: input.entries.length,
@@ -669,7 +1013,7 @@ export class SqliteStore implements Store {
         .prepare('UPDATE sittings SET room = ?, starts_at = ?, updated_at = ? WHERE id = ?')
         .run(input.room, input.startsAt, this.now(), sittingId);
       this.writeEntries(sittingId, input);
-      this.audit(actor, 'sitting.update', sittingId, {
+      this.writeAudit(actor, 'sitting.update', sittingId, {
         room: input.room,
         startsAt: input.startsAt,
         entries: input.entries.length,
@@ -756,14 +1100,14 @@ export class SqliteStore implements Store {
       this.db
         .prepare('UPDATE sittings SET closed_at = ? WHERE id = ? AND closed_at IS NULL')
         .run(at, sittingId);
-      this.audit(actor, 'sitting.close', sittingId);
+      this.writeAudit(actor, 'sitting.close', sittingId);
     });
   }
 
   async setOutcome(actor: Actor, entryId: string, outcome: AttemptOutcome): Promise<void> {
     this.tx(() => {
       this.db.prepare('UPDATE entries SET outcome = ? WHERE id = ?').run(outcome, entryId);
-      this.audit(actor, 'entry.outcome', entryId, { outcome });
+      this.writeAudit(actor, 'entry.outcome', entryId, { outcome });
     });
   }
 
@@ -778,7 +1122,7 @@ export class SqliteStore implements Store {
           'INSERT INTO identity_checks (id, entry_id, confirmed_at, confirmed_by, method, note, pc_name) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
         .run(randomUUID(), entryId, check.at, actor.invigilatorId, check.method, check.note, check.pcName);
-      this.audit(actor, 'identity.confirm', entryId, { method: check.method, pcName: check.pcName });
+      this.writeAudit(actor, 'identity.confirm', entryId, { method: check.method, pcName: check.pcName });
     });
   }
 
@@ -789,7 +1133,7 @@ export class SqliteStore implements Store {
           'UPDATE identity_checks SET revoked_at = ?, revoked_by = ? WHERE entry_id = ? AND revoked_at IS NULL',
         )
         .run(at, actor.invigilatorId, entryId);
-      this.audit(actor, 'identity.revoke', entryId);
+      this.writeAudit(actor, 'identity.revoke', entryId);
     });
   }
 
@@ -936,6 +1280,10 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async audit(actor: Actor, action: string, subject: string | null, details?: unknown): Promise<void> {
+    this.writeAudit(actor, action, subject, details);
+  }
+
   async close(): Promise<void> {
     if (this.relaxed.open) this.relaxed.close();
     if (this.db.open) this.db.close();
@@ -988,6 +1336,50 @@ function incidentRow(r: Row): IncidentRow {
     candidateName: strOrNull(r.candidate_name),
     registrationNumber: strOrNull(r.registration_number),
     recordedBy: strOrNull(r.recorded_by_name),
+    count: Number(r.count ?? 1),
+    lastAt: str(r.last_at ?? r.at),
+  };
+}
+
+/** A timestamp as UTC ISO 8601, so that stored times compare as text whatever offset a seat sent. */
+function utc(at: string): string {
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? at : new Date(ms).toISOString();
+}
+
+function replacementRow(r: Row): ReplacementRow {
+  return {
+    id: str(r.id),
+    centreId: str(r.centre_id),
+    seatId: str(r.seat_id),
+    pcName: str(r.pc_name),
+    address: str(r.address),
+    userAgent: strOrNull(r.user_agent),
+    requestedAt: str(r.requested_at),
+    status: str(r.status) as ReplacementRow['status'],
+    decidedAt: strOrNull(r.decided_at),
+    decidedBy: strOrNull(r.decided_by_name),
+  };
+}
+
+const REPLACEMENT_SELECT =
+  'SELECT r.*, i.name AS decided_by_name FROM seat_replacements r LEFT JOIN invigilators i ON i.id = r.decided_by';
+
+const NOTICE_ADDRESSES = 5;
+const NOTICE_SELECT = 'SELECT n.*, s.pc_name FROM seat_notices n JOIN seats s ON s.id = n.seat_id';
+
+function noticeRow(r: Row): NoticeRow {
+  const details = JSON.parse(str(r.details_json)) as { addresses?: string[] };
+  return {
+    id: str(r.id),
+    centreId: str(r.centre_id),
+    seatId: str(r.seat_id),
+    pcName: str(r.pc_name),
+    kind: 'refused-connections',
+    firstAt: str(r.first_at),
+    lastAt: str(r.last_at),
+    count: Number(r.count),
+    addresses: details.addresses ?? [],
   };
 }
 

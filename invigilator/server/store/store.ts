@@ -112,12 +112,26 @@ export interface IncidentRow {
   candidateName: string | null;
   registrationNumber: string | null;
   recordedBy: string | null;
+  /** How many times it happened: repeats at one seat less than a minute apart are one incident. */
+  count: number;
+  /** When it last happened (equal to `at` when once). */
+  lastAt: string;
 }
+
+/** The sitting (and candidate entry) a seat is in now, for incidents about it; the console knows, the store does not. */
+export type SittingOf = (seatId: string) => { sittingId: string; entryId: string } | null;
+
+/** Repeats of an automatic incident (same kind and description, same seat and sitting) closer than this are one incident. */
+export const INCIDENT_COALESCE_MS = 60_000;
 
 export interface NewIncident {
   kind: string;
   description: string;
   at: string;
+  /** How many times it happened (default once): a batch of refused connections is one incident of many. */
+  count?: number;
+  /** When it last happened, when `count` repeats are recorded at once (default: `at`). */
+  lastAt?: string;
   sittingId: string | null;
   entryId: string | null;
   seatId: string | null;
@@ -139,8 +153,41 @@ export interface IncomingSeatEvent {
   seatId: string;
   centreId: string;
   event: SeatEvent;
+  /** What is stored for it: the event as JSON, or a stub once the seat is over its budget. */
+  json: string;
+  /** The sitting the seat was in when the event arrived, if any. */
+  sittingId: string | null;
   receivedAt: string;
   incident: NewIncident | null;
+}
+
+/** Another PC enrolled an enrolled PC's name: it may report as that seat only once a coordinator approves. */
+export interface ReplacementRow {
+  id: string;
+  centreId: string;
+  seatId: string;
+  pcName: string;
+  /** Where the enrolment came from: the address, and the user agent if it sent one. */
+  address: string;
+  userAgent: string | null;
+  requestedAt: string;
+  status: 'pending' | 'approved' | 'refused' | 'superseded';
+  decidedAt: string | null;
+  decidedBy: string | null;
+}
+
+/** Something on the dashboard that wants a person's attention until dismissed. */
+export interface NoticeRow {
+  id: string;
+  centreId: string;
+  seatId: string;
+  pcName: string;
+  kind: 'refused-connections';
+  firstAt: string;
+  lastAt: string;
+  count: number;
+  /** The addresses the refused connections came from (at most a few). */
+  addresses: string[];
 }
 
 export interface AuditRow {
@@ -205,16 +252,53 @@ export interface Store {
   // ---- seats ----
   createEnrolmentCode(actor: Actor, codeHash: string, expiresAt: string, uses: number): Promise<void>;
   /**
-   * Uses one enrolment of the code and enrols (or re-enrols, by PC name) a seat with this credential
-   * hash. Null when the code is unknown, expired or used up.
+   * Uses one enrolment of the code and enrols a new seat with this credential hash. A PC name that is
+   * already enrolled is not replaced: the credential goes into a pending replacement request (and an
+   * incident on the seat) for a coordinator to approve; when `maxPending` requests already wait for that
+   * seat, nothing is written and the code is not used. Null when the code is unknown, expired or used up.
    */
   enrolSeat(
     codeHash: string,
     pcName: string,
-    place: string | undefined,
     credentialHash: string,
     now: string,
-  ): Promise<SeatRow | null>;
+    from: { address: string; userAgent: string | null; maxPending: number },
+    sittingOf?: SittingOf,
+  ): Promise<
+    | { seat: SeatRow; replacement: ReplacementRow | null; incident: IncidentRow | null }
+    | { tooManyPending: SeatRow }
+    | null
+  >;
+  /** A replacement request by its credential's hash (what a seat connection presents). */
+  replacementByCredential(credentialHash: string): Promise<ReplacementRow | undefined>;
+  listReplacements(
+    centreId: string,
+    query: { pendingOnly: boolean; limit: number },
+  ): Promise<ReplacementRow[]>;
+  getReplacement(id: string): Promise<ReplacementRow | undefined>;
+  /**
+   * Approves (the seat's credential becomes the request's; other pending requests for the seat are
+   * superseded) or refuses a pending request, audited, with an incident on the seat. Null when it was
+   * no longer pending.
+   */
+  decideReplacement(
+    actor: Actor,
+    id: string,
+    decision: 'approved' | 'refused',
+    now: string,
+    sittingOf?: SittingOf,
+  ): Promise<{ replacement: ReplacementRow; seat: SeatRow; incident: IncidentRow } | null>;
+  /** Opens a notice of refused connections for a seat, or adds to the open one. */
+  noteRefusedConnections(
+    centreId: string,
+    seatId: string,
+    refusals: { firstAt: string; lastAt: string; count: number; addresses: string[] },
+  ): Promise<NoticeRow>;
+  listNotices(centreId: string): Promise<NoticeRow[]>;
+  /** False when there is no such open notice in the actor's centre. */
+  dismissNotice(actor: Actor, id: string): Promise<boolean>;
+  /** Bytes of events stored for a seat in a sitting (or, with no sitting, since `since`). */
+  storedEventBytes(seatId: string, sittingId: string | null, since: string): Promise<number>;
   getSeat(id: string): Promise<SeatRow | undefined>;
   listSeats(centreId?: string): Promise<SeatRow[]>;
   updateSeatPlace(actor: Actor, seatId: string, place: string): Promise<void>;
@@ -225,7 +309,8 @@ export interface Store {
   // ---- events and incidents ----
   /**
    * Stores seat events idempotently (an id already stored is ignored) and the incidents of the newly
-   * stored ones, all in one transaction. Returns the incidents created.
+   * stored ones, all in one transaction; an incident that repeats one at the same seat less than a
+   * minute before counts on it. Returns the incidents created or counted on.
    */
   storeSeatEvents(events: readonly IncomingSeatEvent[]): Promise<IncidentRow[]>;
   /** Events that failed validation but carry an id: kept (type `rejected`, with the reason) so they can be acknowledged. */
@@ -236,7 +321,10 @@ export interface Store {
   ): Promise<void>;
   countSeatEvents(seatId?: string): Promise<number>;
   addIncident(actor: Actor, incident: NewIncident): Promise<IncidentRow>;
-  /** Incidents made by the console itself (a seat went offline), batched. */
+  /**
+   * Incidents made by the console itself (a seat went offline, a seat flooded the console), batched;
+   * repeats within a minute count on the earlier incident. Returns the incidents created or counted on.
+   */
   addAutomaticIncidents(incidents: readonly (NewIncident & { centreId: string })[]): Promise<IncidentRow[]>;
   listIncidents(centreId: string, query: { sittingId?: string; limit: number }): Promise<IncidentRow[]>;
 
@@ -287,6 +375,8 @@ export interface Store {
 
   // ---- audit ----
   listAudit(centreId: string, limit: number): Promise<AuditRow[]>;
+  /** Things no signed-in person did (refused sign-ins, for one), for the audit trail. */
+  audit(actor: Actor, action: string, subject: string | null, details?: unknown): Promise<void>;
 
   close(): Promise<void>;
 }

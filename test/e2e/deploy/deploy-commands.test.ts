@@ -94,6 +94,23 @@ describe('invigil policy', () => {
     expect((parsePlist(r.stdout) as { PayloadType: string }).PayloadType).toBe('Configuration');
   });
 
+  test('writes only what applies to the browser and OS, says which policies are only announced, and relaxes what the config relaxes', () => {
+    const relaxed = join(work, 'relaxed.yaml');
+    writeFileSync(relaxed, 'policy:\n  relax: [AllowFileSelectionDialogs]\n');
+    const chromium = invigil('policy', '--browser', 'chromium', '--os', 'linux', '--config', relaxed);
+    expect(chromium.code).toBe(0);
+    const policy = JSON.parse(chromium.stdout);
+    expect(policy.TranslateEnabled).toBe(false);
+    expect(policy.AllowFileSelectionDialogs).toBeUndefined();
+    expect(policy.HubsSidebarEnabled).toBeUndefined();
+    expect(chromium.stderr).toContain('GeminiSettings');
+    expect(chromium.stderr).toContain("left to the browser's default: AllowFileSelectionDialogs");
+    const edge = JSON.parse(invigil('policy', '--browser', 'edge', '--os', 'linux').stdout);
+    expect(edge.HubsSidebarEnabled).toBe(false);
+    expect(edge.GeminiSettings).toBeUndefined();
+    expect(edge.URLBlocklist).toContain('edge://*');
+  });
+
   test('Firefox: policies.json on standard output, what has no equivalent on standard error', () => {
     const r = invigil(
       'policy',
@@ -150,6 +167,11 @@ describe('invigil policy', () => {
       'a wrong type',
       'policy:\n  printing: "yes"\n',
       /policy\.printing must be true or false \(got the text "yes"\)/,
+    ],
+    [
+      'a policy a centre may not relax',
+      'policy:\n  relax: [TranslateEnabled]\n',
+      /policy\.relax\[0\]:? is not a policy a centre may relax \(one of AllowFileSelectionDialogs, /,
     ],
   ])(
     'refuses a config with %s, naming the file and the setting, and writes nothing',

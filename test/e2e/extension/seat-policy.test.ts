@@ -9,7 +9,8 @@
  * Left out of the installed copy, because they stop this harness (see ../../../../shared/toolchain-notes.md)
  * and are tested by their presence in the generated file: DeveloperToolsAvailability (2),
  * ExtensionSettings (blocks "*", which would unload the unpacked test build), ExtensionInstallForcelist
- * (the published CRX cannot be fetched here) and ExtensionDeveloperModeSettings (no unpacked extensions).
+ * (the published CRX cannot be fetched here), ExtensionDeveloperModeSettings (no unpacked extensions) and
+ * RemoteDebuggingAllowed (false refuses puppeteer's --remote-debugging-pipe).
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,7 @@ const HARNESS_STOPPERS = [
   'ExtensionSettings',
   'ExtensionInstallForcelist',
   'ExtensionDeveloperModeSettings',
+  'RemoteDebuggingAllowed',
 ];
 
 let server: TestServer;

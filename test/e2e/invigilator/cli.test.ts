@@ -3,9 +3,10 @@
  * setup link; enrol writes the seat credential into the agent's config, keeping the rest of the file,
  * readable by its owner only; bad input gets one clear line and nothing is written.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
@@ -58,6 +59,68 @@ describe('invigil console', () => {
     } finally {
       await second.stop();
       rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test('listens on 127.0.0.1 unless told --host: another address of this machine is not served', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'invigil-host-'));
+    const child = spawn(process.execPath, [CLI, 'console', '--port', '0', '--data', data], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += String(d);
+      });
+      const deadline = Date.now() + 20_000;
+      while (!/Seats connect to/.test(out) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 25));
+      const port = Number(out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)?.[1]);
+      expect(port).toBeGreaterThan(0);
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+      expect(external, 'this test needs a non-loopback IPv4 address on the machine').toBeDefined();
+      const reached = await new Promise<boolean>((resolve) => {
+        const s = connect({ host: external, port }, () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
+      });
+      expect(reached).toBe(false);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test('a network address needs TLS or an explicit --insecure-http (which warns); bad combinations are one line', () => {
+    const noTls = invigil(['console', '--host', '0.0.0.0', '--port', '0']);
+    expect(noTls.status).toBe(2);
+    expect(noTls.stderr).toBe(
+      'invigil console: listening on 0.0.0.0 sends passwords and seat credentials over the network: give --tls-cert and --tls-key, or --insecure-http to accept plain HTTP\n',
+    );
+    const both = invigil(['console', '--insecure-http', '--tls-cert', 'a.pem', '--tls-key', 'b.pem']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toBe(
+      'invigil console: --insecure-http and --tls-cert/--tls-key contradict each other: choose one\n',
+    );
+    const proxy = invigil(['console', '--trust-proxy', 'the-proxy']);
+    expect(proxy.status).toBe(2);
+    expect(proxy.stderr).toBe(
+      'invigil console: --trust-proxy takes the proxy\'s IP address or network (such as 127.0.0.1 or 10.0.0.0/8), not "the-proxy"\n',
+    );
+  });
+
+  test('--insecure-http on a network address serves, with a warning', async () => {
+    const proc = await startConsoleProcess({ args: ['--host', '0.0.0.0', '--insecure-http'] });
+    try {
+      expect(proc.stderr()).toMatch(/^Warning: plain HTTP on 0\.0\.0\.0: /m);
+      expect((await fetch(`${proc.url}/api/setup`)).status).toBe(200);
+    } finally {
+      await proc.stop();
     }
   }, 60_000);
 
@@ -126,6 +189,33 @@ describe('invigil enrol', () => {
     const config = AgentConfigSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
     expect(config.console?.seatId).toMatch(/^[0-9a-f-]{36}$/);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  test('a PC name already enrolled: the credential is written, and it says a coordinator must approve it', () => {
+    const first = join(dir, 'first.json');
+    const second = join(dir, 'second.json');
+    const args = (file: string) => [
+      'enrol',
+      '--console',
+      consoleProc.url,
+      '--code',
+      code,
+      '--config',
+      file,
+      '--pc-name',
+      'PC-TWICE',
+    ];
+    expect(invigil(args(first)).status).toBe(0);
+    const r = invigil(args(second));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      '"PC-TWICE" is already enrolled, so this PC is waiting for a coordinator to approve it as its replacement (in the dashboard, under Notices).',
+    );
+    const a = AgentConfigSchema.parse(JSON.parse(readFileSync(first, 'utf8')));
+    const b = AgentConfigSchema.parse(JSON.parse(readFileSync(second, 'utf8')));
+    expect(b.console?.seatId).toBe(a.console?.seatId);
+    expect(b.console?.credential).not.toBe(a.console?.credential);
   });
 
   test('a wrong code is refused with the console’s reason, exit 1, and the file is untouched', () => {

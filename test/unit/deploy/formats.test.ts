@@ -17,6 +17,29 @@ const ROOT = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Google\\Chrome';
 const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
 
 describe('.reg writer', () => {
+  test('a list of strings is a numbered subkey; a list of dictionaries is one JSON string, as Chromium reads it', () => {
+    const keys = policyRegKeys(ROOT, {
+      URLAllowlist: ['a.example', 'b.example'],
+      AutofillSettings: [{ url_pattern: '*', blocked_types: ['all'] }],
+    });
+    expect(keys).toEqual([
+      {
+        path: ROOT,
+        values: [
+          ['AutofillSettings', { type: 'sz', value: '[{"url_pattern":"*","blocked_types":["all"]}]' }],
+        ],
+      },
+      {
+        path: `${ROOT}\\URLAllowlist`,
+        replace: true,
+        values: [
+          ['1', { type: 'sz', value: 'a.example' }],
+          ['2', { type: 'sz', value: 'b.example' }],
+        ],
+      },
+    ]);
+  });
+
   test('strings with backslashes, quotes and non-ASCII text survive the round trip', () => {
     const tricky = ['C:\\Program Files\\Invigil\\', 'say "hi"', '\\\\server\\share', 'Prüfung – 試験', ''];
     const file = encodeRegFile(
@@ -125,9 +148,17 @@ describe('command-line quoting', () => {
   });
 });
 
-test('every policy the generator sets is explained for IT, and no explanation is left over', () => {
-  const policy = chromiumPolicy({ extensionPolicy: POLICY_DEFAULTS, updateUrl: 'https://x.example/u.xml' });
-  expect(Object.keys(POLICY_PURPOSES).sort()).toEqual(Object.keys(policy).sort());
+test('every policy the generator sets, for any browser and OS, is explained for IT, and no explanation is left over', () => {
+  const written = new Set<string>();
+  for (const browser of ['chrome', 'chromium', 'edge'] as const) {
+    const policy = chromiumPolicy({
+      extensionPolicy: POLICY_DEFAULTS,
+      updateUrl: 'https://x.example/u.xml',
+      browser,
+    });
+    for (const name of Object.keys(policy)) written.add(browser === 'edge' ? chromeName(name) : name);
+  }
+  expect(Object.keys(POLICY_PURPOSES).sort()).toEqual([...written].sort());
   const edge = chromiumPolicy({
     extensionPolicy: POLICY_DEFAULTS,
     updateUrl: 'https://x.example/u.xml',
@@ -135,3 +166,7 @@ test('every policy the generator sets is explained for IT, and no explanation is
   });
   for (const renamed of Object.values(EDGE_POLICY_NAMES)) expect(Object.keys(edge)).toContain(renamed);
 });
+
+function chromeName(edgeName: string): string {
+  return Object.entries(EDGE_POLICY_NAMES).find(([, e]) => e === edgeName)?.[0] ?? edgeName;
+}

@@ -11,8 +11,9 @@ import {
   type ChromiumBrowser,
   chromiumPolicy,
   forceInstalledBySettings,
+  INTERNAL_URL_PATTERNS,
   MAC_BUNDLE_IDS,
-  REQUIRED_BROWSER_POLICIES,
+  requiredPolicies,
   WEB_STORE_UPDATE_URL,
 } from '../../../shared/catalogs/browser-policy.ts';
 import { EXTENSION_ID } from '../../../shared/constants.ts';
@@ -85,9 +86,9 @@ function parseCsv(text: string): string[][] {
 describe('Linux: JSON for the managed policy folder', () => {
   test.each(CHROMIUM_BROWSERS)('%s: parses as JSON and is the policy the agent checks for', (browser) => {
     const policy = JSON.parse(only(browser, 'linux', `invigil-${browser}.json`).toString('utf8'));
-    for (const required of REQUIRED_BROWSER_POLICIES) {
+    for (const required of requiredPolicies(browser, 'linux', null)) {
       const name = browserPolicyName(browser, required.key);
-      expect(required.satisfied(policy[name], CENTRE_ID), `${name}: ${required.requirement}`).toBe(true);
+      expect(required.required?.satisfied(policy[name], CENTRE_ID, browser), name).toBe(true);
     }
     expect(forceInstalledBySettings(policy.ExtensionSettings, CENTRE_ID)).toBe(true);
     expect(policy['3rdparty'].extensions[CENTRE_ID]).toEqual({
@@ -100,7 +101,7 @@ describe('Linux: JSON for the managed policy folder', () => {
 
   test("the allowlist mirrors the extension's hosts, every other address is blocked", () => {
     const policy = JSON.parse(only('chrome', 'linux', 'invigil-chrome.json').toString('utf8'));
-    expect(policy.URLBlocklist).toEqual(['*']);
+    expect(policy.URLBlocklist).toEqual(['*', ...INTERNAL_URL_PATTERNS.chrome]);
     expect(policy.URLAllowlist).toEqual([
       'exams.example.org',
       'cdn.example.net',
@@ -156,6 +157,7 @@ describe('Windows: .reg, with the policy names for Group Policy and Intune', () 
         extensionId: CENTRE_ID,
         printing: true,
         browser,
+        os: 'windows',
       });
       expect(readPolicyLike(tree, root, expected)).toEqual(expected);
       const managed =
@@ -190,6 +192,7 @@ describe('Windows: .reg, with the policy names for Group Policy and Intune', () 
       extensionPolicy: POLICY_DEFAULTS,
       updateUrl: SELF_HOSTED,
       browser: 'edge',
+      os: 'windows',
     });
     for (const name of Object.keys(edge)) {
       const row = byName.get(name);
@@ -242,6 +245,7 @@ describe('macOS: a configuration profile', () => {
         extensionId: CENTRE_ID,
         printing: true,
         browser,
+        os: 'macos',
       });
       expect(browserPayload?.PayloadType).toBe(MAC_BUNDLE_IDS[browser]);
       expect(browserPayload).toMatchObject(expected);
@@ -306,6 +310,36 @@ describe('Firefox: policies.json', () => {
     });
   });
 
+  test('turns AI, translation, visual search, screenshots and file dialogs off, and blocks about:support', () => {
+    const { policies } = JSON.parse(only('firefox', 'linux', 'policies.json').toString('utf8'));
+    expect(policies.GenerativeAI).toEqual({
+      Enabled: false,
+      Chatbot: false,
+      LinkPreviews: false,
+      TabGroups: false,
+      Locked: true,
+    });
+    expect(Object.keys(policies.AIControls)).toEqual([
+      'Default',
+      'Translations',
+      'PDFAltText',
+      'SmartTabGroups',
+      'LinkPreviewKeyPoints',
+      'SidebarChatbot',
+      'SmartWindow',
+    ]);
+    for (const feature of Object.values(policies.AIControls))
+      expect(feature).toEqual({ Value: 'blocked', Locked: true });
+    expect(policies).toMatchObject({
+      VisualSearchEnabled: false,
+      TranslateEnabled: false,
+      DisableFirefoxScreenshots: true,
+      SearchSuggestEnabled: false,
+      AllowFileSelectionDialogs: false,
+      BlockAboutSupport: true,
+    });
+  });
+
   test('says what has no Firefox equivalent', () => {
     const { notes } = generatePolicy({
       browser: 'firefox',
@@ -316,6 +350,155 @@ describe('Firefox: policies.json', () => {
     for (const gap of ['downloads', 'Screen capture', 'Guest mode', 'task manager', 'native messaging']) {
       expect(text).toContain(gap);
     }
+  });
+});
+
+describe("AI, translation, search and the browser's own pages", () => {
+  const linux = (browser: PolicyBrowser, cfg = centre) =>
+    JSON.parse(only(browser, 'linux', `invigil-${browser}.json`, cfg).toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+
+  test.each(['chrome', 'chromium'] as const)(
+    '%s: the values an exam PC wants, under the names Chromium 156 knows',
+    (browser) => {
+      expect(linux(browser)).toMatchObject({
+        GeminiSettings: 1,
+        GeminiActOnWebSettings: 1,
+        GeminiChromeFileUploadSettings: 1,
+        ThirdPartyAiChatSettings: 1,
+        AIModeSettings: 1,
+        // Chromium's template: 0 = Enabled, 1 = Disabled. There is no 2.
+        LensOverlaySettings: 1,
+        SearchContentSharingSettings: 1,
+        LensRegionSearchEnabled: false,
+        LensDesktopNTPSearchEnabled: false,
+        HelpMeWriteSettings: 2,
+        TabCompareSettings: 2,
+        HistorySearchSettings: 2,
+        CreateThemesSettings: 2,
+        DevToolsGenAiSettings: 2,
+        AutofillGenAiSettings: 2,
+        GenAILocalFoundationalModelSettings: 1,
+        BuiltInAIAPIsEnabled: false,
+        TranslatorAPIAllowed: false,
+        TranslateEnabled: false,
+        LiveTranslateEnabled: false,
+        SpellCheckServiceEnabled: false,
+        SearchSuggestEnabled: false,
+        GoogleSearchSidePanelEnabled: false,
+        AllowFileSelectionDialogs: false,
+        RemoteDebuggingAllowed: false,
+        AutofillAddressEnabled: false,
+        AutofillCreditCardEnabled: false,
+        AutofillSettings: [{ url_pattern: '*', blocked_types: ['all'] }],
+      });
+      const policy = linux(browser);
+      // Not Chromium policies: GenAiDefaultSettings is cloud-only, GenAiLensOverlaySettings is not a
+      // Chromium 156 policy, and Edge's sidebar and Copilot policies are Edge's.
+      for (const name of [
+        'GenAiDefaultSettings',
+        'GenAiLensOverlaySettings',
+        'HubsSidebarEnabled',
+        'CopilotPageContext',
+      ])
+        expect(policy[name], name).toBeUndefined();
+    },
+  );
+
+  test("Edge: its own sidebar, Copilot and compose policies, and none of Chrome's Gemini, Lens or AI Mode ones", () => {
+    const edge = linux('edge');
+    expect(edge).toMatchObject({
+      HubsSidebarEnabled: false,
+      CopilotPageContext: false,
+      EdgeEntraCopilotPageContext: false,
+      Microsoft365CopilotChatIconEnabled: false,
+      ComposeInlineEnabled: false,
+      EdgeHistoryAISearchEnabled: false,
+      VisualSearchEnabled: false,
+      MicrosoftEditorProofingEnabled: false,
+      TranslateEnabled: false,
+      SearchSuggestEnabled: false,
+      BuiltInAIAPIsEnabled: false,
+      GenAILocalFoundationalModelSettings: 1,
+      AllowFileSelectionDialogs: false,
+      RemoteDebuggingAllowed: false,
+    });
+    for (const name of [
+      'GeminiSettings',
+      'LensOverlaySettings',
+      'AIModeSettings',
+      'TranslatorAPIAllowed',
+      'AutofillSettings',
+    ])
+      expect(edge[name], name).toBeUndefined();
+    // The standalone sidebar docks on the Windows desktop: a Windows-only policy.
+    expect(edge.StandaloneHubsSidebarEnabled).toBeUndefined();
+    const tree = parseRegFile(only('edge', 'windows', 'invigil-edge.reg'));
+    expect(tree.keys.get(BROWSER_POLICY_LOCATIONS.edge.windows)?.get('StandaloneHubsSidebarEnabled')).toEqual(
+      {
+        type: 'dword',
+        value: 0,
+      },
+    );
+  });
+
+  test.each(CHROMIUM_BROWSERS)(
+    "%s: the browser's own pages are blocked, the extension's pages stay open",
+    (browser) => {
+      const policy = linux(browser);
+      expect(policy.URLBlocklist).toEqual(['*', ...INTERNAL_URL_PATTERNS[browser]]);
+      for (const p of ['chrome://*', 'view-source:*', 'javascript://*', 'file://*'])
+        expect(policy.URLBlocklist, p).toContain(p);
+      if (browser === 'edge') expect(policy.URLBlocklist).toContain('edge://*');
+      expect(policy.URLAllowlist).toContain(`chrome-extension://${CENTRE_ID}`);
+    },
+  );
+
+  test('AutofillSettings, a list of dictionaries, is one JSON string in the registry and a native list in the profile', () => {
+    const tree = parseRegFile(only('chrome', 'windows', 'invigil-chrome.reg'));
+    const root = BROWSER_POLICY_LOCATIONS.chrome.windows;
+    expect(tree.keys.get(root)?.get('AutofillSettings')).toEqual({
+      type: 'sz',
+      value: '[{"url_pattern":"*","blocked_types":["all"]}]',
+    });
+    expect(tree.keys.has(`${root}\\AutofillSettings`)).toBe(false);
+    const profile = parsePlist(only('chrome', 'macos', 'invigil-chrome.mobileconfig').toString('utf8')) as {
+      PayloadContent: Record<string, unknown>[];
+    };
+    expect(profile.PayloadContent[0]?.AutofillSettings).toEqual([
+      { url_pattern: '*', blocked_types: ['all'] },
+    ]);
+  });
+
+  test('the notes name the policies a browser has only announced for that OS', () => {
+    const { notes } = generatePolicy({ browser: 'chromium', os: 'linux' });
+    const line = notes.find((n) => n.includes('may not act on them yet')) ?? '';
+    for (const name of ['GeminiSettings', 'GeminiChromeFileUploadSettings', 'AutofillGenAiSettings'])
+      expect(line).toContain(name);
+    expect(line).not.toContain('TranslateEnabled');
+  });
+
+  test('policy.relax leaves a relaxable policy out, and the notes say so', () => {
+    const cfg = config({ policy: { relax: ['AllowFileSelectionDialogs', 'SpellCheckServiceEnabled'] } });
+    const policy = linux('chrome', cfg);
+    expect(policy.AllowFileSelectionDialogs).toBeUndefined();
+    expect(policy.SpellCheckServiceEnabled).toBeUndefined();
+    expect(policy.TranslateEnabled).toBe(false);
+    const { notes } = generatePolicy({ browser: 'chrome', os: 'linux', config: cfg });
+    expect(notes).toContain(
+      "Relaxed by policy.relax in the config, so left to the browser's default: AllowFileSelectionDialogs, SpellCheckServiceEnabled.",
+    );
+  });
+
+  test('a policy that may not be relaxed is refused when the config is read, naming the setting', () => {
+    const r = AgentConfigSchema.safeParse({ policy: { relax: ['TranslateEnabled'] } });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(['policy', 'relax', 0]);
+    expect(r.error?.issues[0]?.message).toMatch(
+      /^is not a policy a centre may relax \(one of AllowFileSelectionDialogs, /,
+    );
   });
 });
 

@@ -115,16 +115,20 @@ describe('enrolment and seat authentication', () => {
     );
   });
 
-  test('enrolling the same PC again replaces its credential', async () => {
+  test('enrolling an enrolled PC name again does not replace its credential: the new one waits for a coordinator', async () => {
     const first = await enrolTestSeat(c.admin, 'PC-REIMAGED');
     const second = await enrolTestSeat(c.admin, 'PC-REIMAGED');
     expect(second.seatId).toBe(first.seatId);
     expect(
       await rawConnect({ authorization: `Bearer ${first.credential}`, 'x-invigil-seat': first.seatId }),
-    ).toBe(401);
+    ).toBe(101);
     expect(
       await rawConnect({ authorization: `Bearer ${second.credential}`, 'x-invigil-seat': second.seatId }),
-    ).toBe(101);
+    ).toBe(403);
+    const notices = await c.admin.get<{ replacements: { seatId: string; status: string }[] }>('/api/notices');
+    expect(notices.body.replacements).toEqual([
+      expect.objectContaining({ seatId: first.seatId, status: 'pending' }),
+    ]);
   });
 });
 
@@ -205,7 +209,7 @@ describe('live seat state', () => {
       .filter((m) => m.type === 'console/error')
       .map((m) => (m as { error: string }).error);
     expect(errors[0]).toBe('send seat/hello first');
-    expect(errors).toContain('the message is not valid JSON');
+    expect(errors.some((e) => e.startsWith('message rejected: it is not valid JSON'))).toBe(true);
     expect(errors.some((e) => e.startsWith('seat/status rejected: seq:'))).toBe(true);
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();
@@ -246,10 +250,11 @@ describe('events and instructions', () => {
     const errors = received
       .filter((m) => m.type === 'console/error')
       .map((m) => (m as { error: string }).error);
-    expect(
-      errors.some((e) => e.startsWith('seat/events: events.1.type:') && e.includes('kept as rejected')),
-    ).toBe(true);
-    expect(errors.some((e) => e.startsWith('seat/events: events.2.'))).toBe(true);
+    // One error for the frame, naming each bad event.
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^seat\/events: 2 of 3 events rejected \(1 with an id kept as rejected and acknowledged\): events\.1\.type: .*; events\.2\./,
+    );
     expect(await c.running.store.countSeatEvents(creds.seatId)).toBe(2);
     ws.close();
   });

@@ -1,0 +1,106 @@
+/**
+ * The seat hub's budgets and what it keeps, against a console on 127.0.0.1 (real sockets, a real
+ * SQLite file) with small budgets, so that each limit is reached in a moment.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { SqliteStore } from '../../../../invigilator/server/store/sqlite-store.ts';
+import type { SeatView } from '../../../../shared/schemas/console-api.ts';
+import { startTestConsole, type TestConsole } from '../../../helpers/console-client.ts';
+import { openRawSeat } from '../../../helpers/console-raw-seat.ts';
+import { enrolTestSeat } from '../../../helpers/console-seat.ts';
+
+let c: TestConsole;
+beforeAll(async () => {
+  c = await startTestConsole({
+    seats: { budget: { storedBytesPerSitting: 4000, eventBurst: 50, eventsPerMinute: 600, pauseMs: 1500 } },
+  });
+});
+afterAll(async () => {
+  await c?.close();
+});
+
+function stored(id: string): { type: string; json: string } | undefined {
+  return (c.running.store as SqliteStore).db
+    .prepare('SELECT type, json FROM seat_events WHERE id = ?')
+    .get(id) as { type: string; json: string } | undefined;
+}
+
+async function view(id: string): Promise<SeatView | undefined> {
+  return (await c.admin.get<{ seats: SeatView[] }>('/api/seats')).body.seats.find((s) => s.id === id);
+}
+
+test('an invalid event is kept as the text the seat sent (bounded), not as a re-serialised copy', async () => {
+  const seat = await openRawSeat(c.url, await enrolTestSeat(c.admin, 'PC-RAW'));
+  await seat.hello();
+  const id = randomUUID();
+  const sent = `{ "id" : "${id}",   "type":"event/focus-lost", "at" : [ 1,2 ], "pad": "${'p'.repeat(20_000)}" }`;
+  seat.send(`{"type":"seat/events","events":[ ${sent} ]}`);
+  await seat.waitFor((m) => (m.type === 'event/ack' && m.ids.includes(id) ? m : undefined));
+  const row = stored(id);
+  expect(row?.type).toBe('rejected');
+  const kept = JSON.parse(row?.json ?? '{}') as { reason: string; sent: string; sentLength: number };
+  expect(kept.reason).toMatch(/^events\.0\.at: /);
+  expect(kept.sent).toBe(sent.slice(0, 16_000));
+  expect(kept.sentLength).toBe(sent.length);
+  seat.close();
+});
+
+test('past its stored-bytes budget for the sitting, a seat is told once and its events are kept as stubs, still acknowledged', async () => {
+  const creds = await enrolTestSeat(c.admin, 'PC-BIG');
+  const seat = await openRawSeat(c.url, creds);
+  await seat.hello();
+  const events = Array.from({ length: 6 }, (_, i) => ({
+    id: randomUUID(),
+    type: 'event/blocked-navigation',
+    at: new Date(Date.now() + i).toISOString(),
+    url: `https://example.org/${i}/${'x'.repeat(1000)}`,
+    reason: 'not-allowed',
+    frame: 'main',
+  }));
+  seat.send(JSON.stringify({ type: 'seat/events', events }));
+  const error = await seat.waitFor((m) => (m.type === 'console/error' ? m : undefined));
+  expect(error).toMatchObject({ reason: 'over-budget', inReplyTo: 'seat/events' });
+  expect(error.type === 'console/error' && error.error).toMatch(/more than 4 KB of events in this sitting/);
+  await seat.waitFor((m) => (m.type === 'event/ack' && m.ids.length === 6 ? m : undefined));
+  const kept = events.map(
+    (e) => JSON.parse(stored(e.id)?.json ?? '{}') as { url?: string; overBudget?: boolean },
+  );
+  expect(kept.slice(0, 3).every((k) => k.url?.startsWith('https://example.org/'))).toBe(true);
+  expect(kept.slice(4).every((k) => k.overBudget === true && k.url === undefined)).toBe(true);
+  seat.close();
+});
+
+test('a paused seat is shown Not ready (not Offline); what it sent meanwhile is handled when it resumes', async () => {
+  const creds = await enrolTestSeat(c.admin, 'PC-PAUSE');
+  const seat = await openRawSeat(c.url, creds);
+  await seat.hello();
+  const batch = () =>
+    Array.from({ length: 30 }, () => ({
+      id: randomUUID(),
+      type: 'event/focus-lost',
+      at: new Date().toISOString(),
+    }));
+  const first = batch();
+  const second = batch();
+  seat.send(JSON.stringify({ type: 'seat/events', events: first }));
+  seat.send(JSON.stringify({ type: 'seat/events', events: second })); // 60 > a burst of 50
+  await seat.waitFor((m) => (m.type === 'console/error' && m.reason === 'over-budget' ? m : undefined));
+  const during = await view(creds.seatId);
+  expect(during?.state).toBe('not-ready');
+  expect(during?.reasons[0]?.code).toBe('seat-flooding');
+  // Sent while paused: handled after the pause, and nothing is lost.
+  const third = batch().slice(0, 2);
+  seat.send(JSON.stringify({ type: 'seat/events', events: third }));
+  await new Promise((r) => setTimeout(r, 3500)); // past the pause, and past the offline threshold
+  const ids = new Set(seat.received.flatMap((m) => (m.type === 'event/ack' ? m.ids : [])));
+  for (const e of [...first, ...second, ...third]) expect(ids.has(e.id)).toBe(true);
+  const after = await view(creds.seatId);
+  expect(after?.reasons.some((r) => r.code === 'seat-flooding')).toBe(false);
+  expect(after?.state).not.toBe('offline');
+  const flooding = (
+    await c.admin.get<{ incidents: { kind: string; seatId: string }[] }>('/api/incidents')
+  ).body.incidents.filter((i) => i.kind === 'seat-flooding' && i.seatId === creds.seatId);
+  expect(flooding).toHaveLength(1);
+  seat.close();
+}, 20_000);
