@@ -70,6 +70,7 @@ export const chromium: Platform = {
   refusedByPolicy: (error) => error === BLOCKED_BY_ADMINISTRATOR,
   initiator: (d) => d.initiator,
   ownBrowserUrls: ['chrome://newtab/', 'edge://newtab/'],
+  everyWindowFilter: [{ windowTypes: ['normal', 'popup', 'panel', 'app', 'devtools'] }],
   storePages: [
     { host: 'chromewebstore.google.com', path: '/' },
     { host: 'chrome.google.com', path: '/webstore' },

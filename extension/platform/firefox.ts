@@ -51,5 +51,6 @@ export const firefox: Platform = {
   },
   // A new tab shows our page (chrome_url_overrides) under the address about:newtab.
   ownBrowserUrls: ['about:newtab'],
+  everyWindowFilter: [],
   storePages: [{ host: 'addons.mozilla.org', path: '/' }],
 };

@@ -40,6 +40,12 @@ export interface Platform {
   initiator(details: { initiator?: string; originUrl?: string }): string | undefined;
   /** Browser pages the new-tab override stands for (a tab may report the override by this address). */
   readonly ownBrowserUrls: readonly string[];
+  /**
+   * The filter for windows.onCreated that makes it report every kind of window (Chromium reports only
+   * normal windows without one); none where the event takes no filter (Firefox: adding the listener with
+   * one fails, "Incorrect argument types", and reports every window anyway).
+   */
+  readonly everyWindowFilter: readonly [{ windowTypes: string[] }] | readonly [];
   /** Extension stores' pages, where no extension may act: only the tab watcher keeps the candidate out. */
   readonly storePages: readonly { host: string; path: string }[];
 }

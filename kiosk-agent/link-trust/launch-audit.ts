@@ -115,8 +115,10 @@ export function switchesOf(argv: readonly string[]): { name: string; text: strin
 
 /** Whether a command line is a browser's main process, not one of its helpers (`--type=renderer`). */
 export function isBrowserMainProcess(argv: readonly string[]): boolean {
-  // Chromium's helpers carry --type=...; Firefox's content and utility processes -contentproc.
-  return !switchesOf(argv).some((s) => s.name === '--type' || s.name === '--contentproc');
+  // Chromium's helpers carry --type=...; Firefox's content and utility processes -contentproc, and
+  // those its fork server starts show their whole command line as one argument.
+  if (argv.some((a) => /(^|\s)-contentproc(\s|$)/.test(a))) return false;
+  return !switchesOf(argv).some((s) => s.name === '--type');
 }
 
 const short = (s: string) => (s.length > 120 ? `${s.slice(0, 120)}…` : s);

@@ -8,7 +8,7 @@ import type { Windows } from 'webextension-polyfill';
 import { on } from '../../lib/chrome-events.ts';
 import { KEYS, readStored, writeStored } from '../../lib/stored.ts';
 import { PAGES } from '../../lib/urls.ts';
-import { browser } from '../../platform/index.ts';
+import { browser, platform } from '../../platform/index.ts';
 import { defineFeature, type FeatureContext } from '../feature.ts';
 import {
   type FocusState,
@@ -18,8 +18,6 @@ import {
   SETTLE_MS,
   WINDOW_ID_NONE,
 } from './focus.ts';
-
-const ALL_WINDOW_TYPES = ['normal', 'popup', 'panel', 'app', 'devtools'] as Windows.WindowType[];
 
 export default defineFeature({
   id: 'activity',
@@ -47,7 +45,8 @@ export default defineFeature({
         void windowOpened(ctx, win);
       },
       ctx.signal,
-      { windowTypes: ALL_WINDOW_TYPES },
+      // Chromium reports only normal windows unless asked for every kind; Firefox takes no filter.
+      ...(platform.everyWindowFilter as [{ windowTypes: Windows.WindowType[] }]),
     );
   },
 });

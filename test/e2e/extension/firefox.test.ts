@@ -154,7 +154,9 @@ afterAll(async () => {
 
 /** Navigates and waits until the tab shows the allowed page, or something else (returned). */
 async function open(url: string): Promise<void> {
-  await page.goto('about:blank');
+  // An extension page left in the tab (blocked, holding) can keep puppeteer's navigation from settling:
+  // what the tab shows is read from the page itself afterwards.
+  await page.goto('about:blank', { timeout: 8000 }).catch(() => undefined);
   await page.goto(url, { timeout: 8000 }).catch(() => undefined);
 }
 
@@ -344,4 +346,29 @@ describe('Firefox ESR with the generated policy', () => {
     });
     expect(seat.extensionLinked).toBe(true);
   }, 180_000);
+
+  test('file:// ends on the blocked page too, and is logged as a browser page', async () => {
+    await open('file:///etc/hostname');
+    await waitFor(
+      'the blocked page for a local file',
+      async () => {
+        const now = await shown();
+        return now.href.includes('/pages/blocked/') &&
+          /aren't available during your assessment/.test(now.text)
+          ? true
+          : null;
+      },
+      20_000,
+      250,
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}; the tab shows ${JSON.stringify(await shown()).slice(0, 400)}`);
+    });
+    await waitFor(
+      'the attempt to reach the console',
+      async () =>
+        (await incidents()).some((i) => i.description.includes('file:///etc/hostname')) ? true : null,
+      45_000,
+      500,
+    );
+  }, 120_000);
 });
