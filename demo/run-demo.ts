@@ -22,8 +22,9 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { desktopCheck } from '../kiosk-agent/checks/desktop.ts';
 import { displaySource, listDisplays } from '../kiosk-agent/checks/displays.ts';
-import { browserPolicyOnce } from '../kiosk-agent/checks/index.ts';
+import { browserPolicyOnce, machineChecksOnce } from '../kiosk-agent/checks/index.ts';
 import { checkVirtualMachine } from '../kiosk-agent/checks/virtual-machine.ts';
 import { socketAnswers } from '../kiosk-agent/seat/local-server.ts';
 import { SEAT_STATE_LABELS } from '../shared/rules/readiness.ts';
@@ -473,7 +474,18 @@ export class Demo {
         () => null,
       );
     }
+    let desktopPrograms: string[] | undefined;
+    if (!this.agentDisplay.own && this.env.DISPLAY && /^:\d+(\.\d+)?$/.test(this.env.DISPLAY)) {
+      // The programs on this PC's own desktop now, judged the way the agent will judge them.
+      const withDisplay = AgentConfigSchema.parse({
+        browser: { name: 'chromium', userDataDir: profile },
+        desktop: { display: this.env.DISPLAY.replace(/\.\d+$/, '') },
+      });
+      const [line] = (await machineChecksOnce(withDisplay, [desktopCheck]).catch(() => [[]])).flat();
+      desktopPrograms = [...new Set((line?.findings ?? []).map((f) => f.subject ?? '').filter(Boolean))];
+    }
     return {
+      ...(desktopPrograms ? { desktopPrograms } : {}),
       virtualMachine: vm.findings[0]?.subject ?? null,
       browserPolicyProblem:
         policyFindings.length > 0

@@ -22,11 +22,16 @@ export interface MachineFacts {
   displays: { names: string[] } | null;
   /** Who the agent runs as (root on a real seat). */
   agentUser?: string;
+  /**
+   * Programs not on a seat's allowlist that already had a window on this PC's own display when the demo
+   * started (none on the demo's virtual display, where the browser runs headless).
+   */
+  desktopPrograms?: string[];
 }
 
 export interface Relaxation {
   /** A finding code, or a setting: `displays.allowed`, `browser.allowFlags`, `link.accept`. */
-  what: FindingCode | 'displays.allowed' | 'browser.allowFlags' | 'link.accept';
+  what: FindingCode | 'displays.allowed' | 'browser.allowFlags' | 'link.accept' | 'desktop.allow';
   /** The new severity, the number of displays allowed, the flags allowed, or who may connect. */
   to: Severity | number | string;
   why: string;
@@ -87,6 +92,13 @@ export function demoRelaxations(facts: MachineFacts): Relaxation[] {
       why: `this PC is a virtual machine (${facts.virtualMachine}); each centre decides whether its exam PCs may be.`,
     });
   }
+  if (facts.desktopPrograms && facts.desktopPrograms.length > 0) {
+    out.push({
+      what: 'desktop.allow',
+      to: facts.desktopPrograms.join(' '),
+      why: `these programs already had windows on your desktop when the demo started; an exam PC's desktop shows only the managed browser (and the shell, screen readers, on-screen keyboards and SecureClient), and any other window makes the seat Attention. Open another program during the demo to see it.`,
+    });
+  }
   const count = facts.displays?.names.length ?? 1;
   if (count > 1) {
     out.push({
@@ -111,8 +123,10 @@ export function demoSeatConfig(paths: DemoSeatPaths, relaxations: readonly Relax
   let allowed = 1;
   let allowFlags: string[] = [];
   let accept: 'installed-host' | 'any' = 'installed-host';
+  let allow: string[] = [];
   for (const r of relaxations) {
     if (r.what === 'displays.allowed') allowed = Number(r.to);
+    else if (r.what === 'desktop.allow') allow = String(r.to).split(' ').filter(Boolean);
     else if (r.what === 'browser.allowFlags') allowFlags = String(r.to).split(' ').filter(Boolean);
     else if (r.what === 'link.accept') {
       accept = 'any';
@@ -127,6 +141,7 @@ export function demoSeatConfig(paths: DemoSeatPaths, relaxations: readonly Relax
     browser: { name: 'chromium', userDataDir: paths.userDataDir, allowFlags },
     link: { accept },
     displays: { allowed },
+    desktop: { allow },
     severity,
   });
 }

@@ -161,6 +161,51 @@ export const FINDINGS = {
     title: 'A screen-recording program is running',
     remedy: 'Quit the program and remove it from exam PCs.',
   },
+  'screenshot-tool': {
+    severity: 'block',
+    source: 'agent',
+    check: 'screenshot-tool',
+    title: 'A screenshot or snipping tool is running',
+    remedy:
+      'Quit the program and remove it from exam PCs (or block it by policy, such as DisableSnippingTool).',
+  },
+  'ai-assistant': {
+    severity: 'block',
+    source: 'agent',
+    check: 'ai-assistant',
+    title: 'An AI assistant is running',
+    remedy: 'Quit the program and remove it from exam PCs.',
+  },
+  messaging: {
+    severity: 'block',
+    source: 'agent',
+    check: 'messaging',
+    title: 'A messaging or meeting program is running',
+    remedy: 'Quit the program and stop it starting with the session.',
+  },
+  'media-player': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'media-player',
+    title: 'A media player is running',
+    remedy: 'Quit the media player.',
+  },
+  'system-tool': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'system-tool',
+    title: 'A system tool that can open a way out of the exam is running',
+    remedy:
+      'Close it, and turn the shortcut that opens it off on exam PCs (for Sticky Keys: Settings, Accessibility).',
+  },
+  'unlisted-program': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'desktop-programs',
+    title: "A program that is not on the seat's list of allowed programs has a window on the desktop",
+    remedy:
+      "Close the program. If the assessment needs it, add it to the seat's config (desktop.allow); to make any unlisted program block the seat, set severity unlisted-program: block.",
+  },
   'other-browser': {
     severity: 'warn',
     source: 'agent',

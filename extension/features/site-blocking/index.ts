@@ -32,6 +32,8 @@ export default defineFeature({
     const origin = ownOrigin();
     const attempts = new Attempts((event) => ctx.log(event));
     const guard = new TabGuard(origin, attempts);
+    /** Main-frame navigations started per tab: an error page is replaced only if none started since. */
+    const navigations = new Map<number, number>();
 
     // What our rules redirected: the browser reports the request it redirected, and to where.
     on(
@@ -75,7 +77,10 @@ export default defineFeature({
           url: d.url,
           reason: 'not-allowed',
         });
-        if (d.frameId === 0 && logged) void replaceErrorPage(d.tabId, d.url);
+        if (d.frameId === 0 && logged) {
+          const generation = navigations.get(d.tabId) ?? 0;
+          void replaceErrorPage(d.tabId, d.url, () => (navigations.get(d.tabId) ?? 0) === generation);
+        }
       },
       ctx.signal,
     );
@@ -83,10 +88,13 @@ export default defineFeature({
     on(
       browser.webNavigation.onBeforeNavigate,
       (d) => {
-        if (d.frameId === 0) guard.check(d.tabId, d.url);
+        if (d.frameId !== 0) return;
+        navigations.set(d.tabId, (navigations.get(d.tabId) ?? 0) + 1);
+        guard.check(d.tabId, d.url);
       },
       ctx.signal,
     );
+    on(browser.tabs.onRemoved, (tabId) => navigations.delete(tabId), ctx.signal);
     on(
       browser.tabs.onUpdated,
       (tabId, change) => {
@@ -157,11 +165,14 @@ const ERROR_PAGE_MS = 250;
  * but only while the tab still shows it: a tab the candidate has meanwhile sent somewhere else is
  * never pulled back to the blocked page.
  */
-async function replaceErrorPage(tabId: number, url: string): Promise<void> {
+async function replaceErrorPage(tabId: number, url: string, stillThere: () => boolean): Promise<void> {
   await new Promise((r) => setTimeout(r, ERROR_PAGE_MS));
+  // A navigation that started since the error (the candidate went on, or a page was opened in the
+  // tab) wins, even one so quick that the tab's address has not changed yet.
+  if (!stillThere()) return;
   const tab = await browser.tabs.get(tabId).catch(() => undefined);
   const pendingUrl = (tab as ChromiumTab | undefined)?.pendingUrl;
-  if (!tab || tab.url !== url || (pendingUrl !== undefined && pendingUrl !== url)) return;
+  if (!tab || !stillThere() || tab.url !== url || (pendingUrl !== undefined && pendingUrl !== url)) return;
   await browser.tabs.update(tabId, { url: blockedPageUrl(url, 'not-allowed') }).catch(() => undefined);
 }
 

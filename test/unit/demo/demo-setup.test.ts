@@ -51,6 +51,26 @@ describe('what the demo relaxes', () => {
     expect(flags?.why).toMatch(/dashboard may be open in another Chromium on this same PC/);
   });
 
+  test("programs already on the PC's own desktop are allowed for the demo, and the demo says why", () => {
+    const none = demoRelaxations({
+      virtualMachine: null,
+      browserPolicyProblem: null,
+      displays: null,
+      desktopPrograms: [],
+    });
+    expect(none.map((x) => x.what)).not.toContain('desktop.allow');
+    const r = demoRelaxations({
+      virtualMachine: null,
+      browserPolicyProblem: null,
+      displays: null,
+      desktopPrograms: ['xterm', 'code'],
+    });
+    const allow = r.find((x) => x.what === 'desktop.allow');
+    expect(allow?.why).toMatch(/already had windows on your desktop when the demo started/);
+    expect(demoSeatConfig(paths, r).desktop.allow).toEqual(['xterm', 'code']);
+    expect(demoSeatConfig(paths, none).desktop.allow).toEqual([]);
+  });
+
   test('an agent that is not root cannot see who connects: the demo says so and accepts any connector', () => {
     const r = demoRelaxations({
       virtualMachine: null,
