@@ -1,5 +1,5 @@
-// `npm run build`: the extension (dist/extension), the dashboard (dist/dashboard) and the
-// `invigil` command (dist/cli/invigil.js).
+// `npm run build`: the extension for Chrome, Edge and Chromium (dist/extension) and for Firefox
+// (dist/extension-firefox), the dashboard (dist/dashboard) and the `invigil` command (dist/cli/invigil.js).
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeVersionOk, packageVersion, ROOT, step } from './ensure.mjs';
@@ -11,6 +11,9 @@ const esbuild = await import('esbuild');
 
 step('Building the extension → dist/extension');
 await viteBuild({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+
+step('Building the Firefox extension → dist/extension-firefox');
+await viteBuild({ configFile: join(ROOT, 'vite.firefox.config.ts'), logLevel: 'warn' });
 
 if (existsSync(join(ROOT, 'vite.dashboard.config.ts'))) {
   step('Building the dashboard → dist/dashboard');

@@ -428,6 +428,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   for (const r of runners) r.start();
   const onError = (error: unknown) => log.error({ err: error }, 'a check round failed');
   const loops = [every(1000, async () => evaluateExtensionNow(), onError)];
+  // The grace's end changes what is news without changing any check's lines (which alone trigger a
+  // recompute): a silence that outlasts it is recorded then, not at the next change.
+  const graceEnd = setTimeout(recompute, Math.max(0, startedAt + EXTENSION_STARTUP_GRACE_MS - Date.now()));
+  graceEnd.unref();
 
   options.upstream?.start({
     outbox,
@@ -445,6 +449,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     async stop() {
       if (stopping) return;
       stopping = true;
+      clearTimeout(graceEnd);
       admission.stop();
       await Promise.all([...loops.map((l) => l.stop()), ...runners.map((r) => r.stop())]);
       desktop.close();

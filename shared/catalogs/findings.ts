@@ -78,6 +78,14 @@ export const FINDINGS = {
     title: 'Downloads are allowed by policy',
     remedy: 'Set allowDownloads to false unless the assessment needs files.',
   },
+  'browser-cannot-check': {
+    severity: 'info',
+    source: 'extension',
+    check: 'extension',
+    title: 'The browser gives extensions no way to check this, so something else keeps it safe',
+    remedy:
+      "Nothing to do on the seat: the line names what keeps it safe instead (the browser's enterprise policy, which the Invigil agent reads back, or the agent's own count of displays).",
+  },
   'extension-check-error': {
     severity: 'block',
     source: 'extension',

@@ -44,7 +44,7 @@ export interface ProcessEntry {
    */
   publishers?: readonly string[];
   /** Browsers only: which managed browser this entry is (it is not "another browser" when managed). */
-  browser?: 'chrome' | 'chromium' | 'edge';
+  browser?: 'chrome' | 'chromium' | 'edge' | 'firefox';
 }
 
 export const PROCESS_CATALOG: readonly ProcessEntry[] = [
@@ -825,6 +825,7 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
   {
     product: 'Firefox',
     category: 'browser',
+    browser: 'firefox',
     names: { windows: ['firefox.exe'], macos: ['firefox', 'Firefox'], linux: ['firefox', 'firefox-esr'] },
     originalFileNames: ['firefox.exe'],
   },

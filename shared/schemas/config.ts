@@ -199,8 +199,12 @@ export const AgentConfigSchema = z
     }),
     browser: z
       .object({
-        /** The managed browser on this PC: its policy is checked, and other browsers are "other-browser". */
-        name: z.enum(['chrome', 'chromium', 'edge']).default('chromium'),
+        /**
+         * The managed browser on this PC: its policy is checked, only a native host it started speaks
+         * for the extension, and every other browser (Chromium-family ones too, on a Firefox seat) is
+         * "other-browser".
+         */
+        name: z.enum(['chrome', 'chromium', 'edge', 'firefox']).default('chromium'),
         /** Require the extension's reports (default true). */
         requireExtension: z.boolean().default(true),
         /**

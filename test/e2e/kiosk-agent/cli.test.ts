@@ -238,10 +238,17 @@ describe('invigil check', () => {
   test('exits 2 with one line when nothing blocks for certain but a check cannot run (no display server, no DRM)', () => {
     const r = runInvigil(['check', '--json', '--config', relaxedConfig()], { DISPLAY: '' });
     expect(r.status).toBe(2);
-    expect(oneLine(r.stderr)).toMatch(/^invigil check: the display-count check could not run: /);
-    expect(JSON.parse(r.stdout).findings).toContainEqual(
-      expect.objectContaining({ code: 'check-error', subject: 'display-count', severity: 'block' }),
-    );
+    // Without a display server neither the desktop's programs nor its displays can be seen: one line
+    // names both.
+    const line = oneLine(r.stderr);
+    expect(line).toMatch(/^invigil check: the /);
+    expect(line).toContain('the desktop-programs check could not run: ');
+    expect(line).toContain('the display-count check could not run: ');
+    const findings = JSON.parse(r.stdout).findings;
+    for (const subject of ['desktop-programs', 'display-count'])
+      expect(findings).toContainEqual(
+        expect.objectContaining({ code: 'check-error', subject, severity: 'block' }),
+      );
   });
 
   test('exits 1, not 2, when a password manager runs on a PC whose display check cannot run', async () => {
@@ -256,8 +263,8 @@ describe('invigil check', () => {
     expect(out.findings).toContainEqual(
       expect.objectContaining({ code: 'check-error', subject: 'display-count' }),
     );
-    // The check that could not run is still said, in one line.
-    expect(oneLine(r.stderr)).toMatch(/^invigil check: the display-count check could not run: /);
+    // The checks that could not run are still said, in one line.
+    expect(oneLine(r.stderr)).toMatch(/^invigil check: the .*the display-count check could not run: /);
   });
 });
 

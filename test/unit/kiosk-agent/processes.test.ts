@@ -209,6 +209,20 @@ describe('programs known by what runs', () => {
   });
 });
 
+test('on a Firefox seat Firefox is the managed browser and Chromium-family browsers are "other"', () => {
+  const list: RunningProcess[] = [
+    { pid: 20, name: 'firefox-esr' },
+    { pid: 21, name: 'chromium' },
+    { pid: 22, name: 'msedge' },
+  ];
+  const other = (managed: 'firefox' | 'chromium') =>
+    evaluateProcesses(list, indexProcessCatalog('linux'), managed)
+      .find((r) => r.id === 'other-browser')
+      ?.findings.map((f) => f.subject);
+  expect(other('firefox')).toEqual(['Chromium', 'Microsoft Edge']);
+  expect(other('chromium')).toEqual(['Firefox', 'Microsoft Edge']);
+});
+
 describe('the processes check', () => {
   test('writes one line per catalog category and the browser launch line, from one listing', async () => {
     const { processLines } = await import('../../../kiosk-agent/checks/index.ts');
