@@ -24,7 +24,7 @@ import type { DesktopSession } from '../desktop/desktop-session.ts';
 import type { InstalledHost } from '../link-trust/connector.ts';
 import { connectorExpectations, identifyPeer } from '../link-trust/identify.ts';
 import { defaultSocketPath, type SocketAccess } from '../native-host/socket-path.ts';
-import type { ClientToAgent } from '../native-host/socket-protocol.ts';
+import type { AgentSeatStatus, ClientToAgent } from '../native-host/socket-protocol.ts';
 import { LinkAdmission } from './link-admission.ts';
 import { type Client, LocalServer } from './local-server.ts';
 import { Outbox } from './outbox.ts';
@@ -56,7 +56,7 @@ export interface RunningAgent {
   readonly socketPath: string;
   readonly dbFile: string;
   readonly outbox: Outbox;
-  status(): SeatStatus;
+  status(): AgentSeatStatus;
   /** Resolves once every check has run at least once. */
   readonly firstRound: Promise<void>;
   stop(): Promise<void>;
@@ -308,7 +308,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     if (latestReport || Date.now() - startedAt >= EXTENSION_STARTUP_GRACE_MS) return findings;
     return findings.filter((f) => f.code !== 'extension-silent');
   }
-  function currentStatus(): SeatStatus {
+  function currentStatus(): AgentSeatStatus {
     const status = state.status(extensionInfo());
     if (firstRoundDone) return status;
     // Fail closed until every check has run once: a check not yet run has not passed.

@@ -318,6 +318,21 @@ export const FINDINGS = {
     title: 'The seat has stopped reporting',
     remedy: 'Check the PC is on and the Invigil agent service is running.',
   },
+  'extension-not-linked': {
+    severity: 'block',
+    source: 'console',
+    check: 'link',
+    title: "The browser extension is not reporting to this PC's agent",
+    remedy: 'Open the managed browser. If it is open, check that `invigil install-host` was run for it.',
+  },
+  'credential-shared': {
+    severity: 'block',
+    source: 'console',
+    check: 'link',
+    title: "Two connections are using this seat's credential",
+    remedy:
+      'A second agent, or a copied PC, is reporting as this seat. Find it (the incident names both addresses) and enrol it with its own name.',
+  },
 } as const satisfies Record<string, FindingDefinition>;
 
 export type FindingCode = keyof typeof FINDINGS;

@@ -6,10 +6,12 @@
  * still be running, must still serve a normal seat and a dashboard, and nothing may have escaped to its
  * last-resort error handler or come back as a 500.
  */
+
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
+import { SEAT_PROTOCOL_VERSION } from '../../../../shared/schemas/protocol.ts';
 import { type ReadyConsole, startReadyConsole } from '../../../helpers/console-process.ts';
 import { seatUrl } from '../../../helpers/console-raw-seat.ts';
 import {
@@ -96,7 +98,13 @@ function validEvent(): Record<string, unknown> {
 
 function validMessage(): Record<string, unknown> {
   return pick<() => Record<string, unknown>>([
-    () => ({ type: 'seat/hello', protocol: 1, agentVersion: 'fuzz', pcName: 'FUZZ', os: 'linux' }),
+    () => ({
+      type: 'seat/hello',
+      protocol: SEAT_PROTOCOL_VERSION,
+      agentVersion: 'fuzz',
+      pcName: 'FUZZ',
+      os: 'linux',
+    }),
     () => ({ type: 'seat/heartbeat', seq: int(1000), at: new Date().toISOString() }),
     () => ({
       type: 'seat/status',
@@ -104,7 +112,11 @@ function validMessage(): Record<string, unknown> {
       at: new Date().toISOString(),
       status: { state: 'ready', findings: [], checks: [], extension: { linked: true, reportAgeSeconds: 1 } },
     }),
-    () => ({ type: 'seat/events', events: Array.from({ length: 1 + int(5) }, validEvent) }),
+    () => ({
+      type: 'seat/events',
+      batchId: randomUUID(),
+      events: Array.from({ length: 1 + int(5) }, validEvent),
+    }),
     () => ({ type: 'instruction/ack', instructionId: randomUUID() }),
   ])();
 }
@@ -139,7 +151,7 @@ function seatFrame(): { data: string | Buffer; binary: boolean } {
       binary: false,
     }),
     () => ({
-      data: `{"type":"seat/events","events":[{"id":"${randomUUID()}","type":"event/focus-lost","at":${deepText()}}]}`,
+      data: `{"type":"seat/events","batchId":"${randomUUID()}","events":[{"id":"${randomUUID()}","type":"event/focus-lost","at":${deepText()}}]}`,
       binary: false,
     }),
     () => ({ data: deepText(), binary: false }),
