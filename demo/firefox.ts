@@ -56,10 +56,6 @@ export function firefoxArgs(o: { profile: string; headless: boolean }): string[]
     '--remote-debugging-port',
     '0',
     ...(o.headless ? ['--headless'] : []),
-    '--width',
-    '1280',
-    '--height',
-    '800',
     'about:blank',
   ];
 }
