@@ -135,12 +135,12 @@ describe('invigil install-host', () => {
 
   test('bad flags get one clear line and exit code 2', () => {
     expect(oneLine(runInvigil(['install-host']).stderr)).toBe(
-      'invigil install-host: --browser is required: chrome, chromium or edge',
+      'invigil install-host: --browser is required: chrome, chromium, edge or firefox',
     );
-    const ff = runInvigil(['install-host', '--browser', 'firefox']);
-    expect(ff.status).toBe(2);
-    expect(oneLine(ff.stderr)).toBe(
-      'invigil install-host: --browser must be chrome, chromium or edge (got "firefox")',
+    const other = runInvigil(['install-host', '--browser', 'safari']);
+    expect(other.status).toBe(2);
+    expect(oneLine(other.stderr)).toBe(
+      'invigil install-host: --browser must be chrome, chromium, edge or firefox (got "safari")',
     );
     const bad = runInvigil(['install-host', '--browser', 'chrome', '--socket', 'relative.sock']);
     expect(oneLine(bad.stderr)).toMatch(/--socket must be an absolute path/);
@@ -333,8 +333,8 @@ describe('bad config files', () => {
     ],
     [
       'seat.yaml',
-      'browser:\n  name: firefox\n',
-      /browser\.name must be one of "chrome", "chromium", "edge" \(got the text "firefox"\)$/,
+      'browser:\n  name: safari\n',
+      /browser\.name must be one of "chrome", "chromium", "edge", "firefox" \(got the text "safari"\)$/,
     ],
     [
       'seat.yaml',
