@@ -153,10 +153,10 @@ describe('invigil install-host', () => {
     expect(oneLine(runInvigil(['install-host']).stderr)).toBe(
       'invigil install-host: --browser is required: chrome, chromium, edge or firefox',
     );
-    const opera = runInvigil(['install-host', '--browser', 'opera']);
-    expect(opera.status).toBe(2);
-    expect(oneLine(opera.stderr)).toBe(
-      'invigil install-host: --browser must be chrome, chromium, edge or firefox (got "opera")',
+    const other = runInvigil(['install-host', '--browser', 'safari']);
+    expect(other.status).toBe(2);
+    expect(oneLine(other.stderr)).toBe(
+      'invigil install-host: --browser must be chrome, chromium, edge or firefox (got "safari")',
     );
     const both = runInvigil(['install-host', '--browser', 'chromium', '--user', '--user-data-dir', '/tmp/p']);
     expect(both.status).toBe(2);
@@ -354,8 +354,8 @@ describe('bad config files', () => {
     ],
     [
       'seat.yaml',
-      'browser:\n  name: firefox\n',
-      /browser\.name must be one of "chrome", "chromium", "edge" \(got the text "firefox"\)$/,
+      'browser:\n  name: safari\n',
+      /browser\.name must be one of "chrome", "chromium", "edge", "firefox" \(got the text "safari"\)$/,
     ],
     [
       'seat.yaml',

@@ -125,16 +125,20 @@ function validMessage(): Record<string, unknown> {
 function mutate(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 4) return wrongValue();
   const copy: Record<string, unknown> | unknown[] = Array.isArray(value)
-    ? [...value]
+    ? Array.prototype.slice.call(value)
     : { ...(value as object) };
   const keys = Object.keys(copy);
   const key = keys.length > 0 ? pick(keys) : 'x';
   const what = int(4);
   const c = copy as Record<string, unknown>;
-  if (what === 0) c[key] = wrongValue();
+  // An own property even for "__proto__" (so that it is sent as a key), never the copy's prototype:
+  // an array whose prototype was replaced is no longer iterable, and the next mutation would throw.
+  const set = (k: string, v: unknown) =>
+    Object.defineProperty(c, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (what === 0) set(key, wrongValue());
   else if (what === 1) delete c[key];
-  else if (what === 2) c[pick(['extra', '__proto__', 'constructor', 'type', 'events'])] = wrongValue();
-  else c[key] = mutate(c[key], depth + 1);
+  else if (what === 2) set(pick(['extra', '__proto__', 'constructor', 'type', 'events']), wrongValue());
+  else set(key, mutate(c[key], depth + 1));
   return copy;
 }
 
