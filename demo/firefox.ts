@@ -200,6 +200,11 @@ export async function startFirefoxBrowser(o: FirefoxOptions): Promise<CandidateB
     if (!version) version = await b.version().catch(() => 'Firefox (version unknown)');
     return version;
   };
+  /** What the tab shows, read from the page (puppeteer's page.url() lags an extension's redirect). */
+  async function shownAddress(page: Page): Promise<string> {
+    const href = await page.evaluate('location.href').catch(() => null);
+    return typeof href === 'string' && href ? href : page.url();
+  }
   async function candidatePage(): Promise<Page> {
     const pages = await b.pages();
     const page = pages.find((p) => p.url() !== 'about:blank') ?? pages[0];
@@ -223,7 +228,7 @@ export async function startFirefoxBrowser(o: FirefoxOptions): Promise<CandidateB
           const page = await candidatePage();
           const png = await page.screenshot({ type: 'png' });
           writeFileSync(file, png);
-          return page.url();
+          return await shownAddress(page);
         } catch (e) {
           problem = (e as Error).message;
           await new Promise((r) => setTimeout(r, 1000));
@@ -237,7 +242,7 @@ export async function startFirefoxBrowser(o: FirefoxOptions): Promise<CandidateB
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline && proc.running()) {
         const page = await candidatePage().catch(() => null);
-        const url = page?.url() ?? 'about:blank';
+        const url = page ? await shownAddress(page) : 'about:blank';
         if (page && url !== 'about:blank') {
           const ready = await page.evaluate('document.readyState').catch(() => '');
           if (ready === 'complete') return { address: url };
