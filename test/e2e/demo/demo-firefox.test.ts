@@ -159,6 +159,15 @@ test('a forbidden site is blocked in Firefox and shows as a Site blocked inciden
   await screenshot(dashboard, 'demo-firefox-incidents');
 });
 
+test('p: a program named like a password manager turns this PC Not ready with the reason, and Ready once it stops', async () => {
+  await dashboard.goto(`${new URL(link).origin}/#/`);
+  press('p');
+  await dashboard.waitForSelector(`[data-seat="${PC}"] .badge[data-state="not-ready"]`, { timeout: 45_000 });
+  expect((await seatState()).reasons).toContain('KeePassXC');
+  press('p');
+  await dashboard.waitForSelector(`[data-seat="${PC}"] .badge[data-state="ready"]`, { timeout: 45_000 });
+});
+
 test('Ctrl-C stops every process the demo started, Firefox included, and removes its folder', async () => {
   const running = processesMentioning(folder).map((p) => p.command);
   for (const part of ['console --port', 'agent --config', 'firefox', 'Xorg'])
