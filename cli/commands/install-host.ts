@@ -11,14 +11,14 @@ const BROWSERS: SeatBrowser[] = ['chrome', 'chromium', 'edge', 'firefox'];
 export const installHostCommand: Command = {
   name: 'install-host',
   summary: "Register Invigil's native-messaging host with a browser",
-  help: `Usage: invigil install-host --browser chrome|chromium|edge|firefox [--user-data-dir DIR] [--socket PATH]
+  help: `Usage: invigil install-host --browser chrome|chromium|edge|firefox [--user-data-dir DIR | --user] [--socket PATH]
 
 Writes the native-messaging host manifest (uk.invigil.agent, allowing only the Invigil extension)
 where that browser looks for it on this OS, and a small launcher that runs this Node on this installation
 of invigil with an empty environment (so nothing the browser passes on, such as NODE_OPTIONS or LD_PRELOAD,
 can load code into it). The agent accepts only this host, started by the managed browser, as the
 extension's voice. Run as root/administrator to install for every user; otherwise it installs
-for the current user. With --user-data-dir, only into that browser profile (DIR/NativeMessagingHosts).
+for the current user (--user: for the current user even as root). With --user-data-dir, only into that browser profile (DIR/NativeMessagingHosts).
 Firefox's manifest names the add-on (allowed_extensions) and goes where Firefox reads it
 (/usr/lib/mozilla/native-messaging-hosts or ~/.mozilla/native-messaging-hosts on Linux; the Mozilla
 folders on macOS; HKLM/HKCU\\SOFTWARE\\Mozilla\\NativeMessagingHosts on Windows).
@@ -26,6 +26,7 @@ folders on macOS; HKLM/HKCU\\SOFTWARE\\Mozilla\\NativeMessagingHosts on Windows)
 Flags:
   --browser NAME         chrome, chromium, edge or firefox (required)
   --user-data-dir DIR    install into this browser profile only (not Firefox)
+  --user                 install for the current user ($HOME) even when run as root
   --socket PATH          the agent's local socket, baked into the wrapper (default: the per-user default)
   --extension-id ID      allow this extension id instead of the published one (a CRX the centre signed
                          itself has its own id: \`npm run package\` prints it); Firefox: the add-on id,
@@ -39,6 +40,7 @@ Examples:
   options: {
     browser: { type: 'string' },
     'user-data-dir': { type: 'string' },
+    user: { type: 'boolean' },
     socket: { type: 'string' },
     'extension-id': { type: 'string' },
   },
@@ -71,7 +73,10 @@ Examples:
       );
     }
     const cliPath = realpathSync(process.argv[1] ?? '');
-    const isAdmin = process.platform === 'win32' ? false : process.getuid?.() === 0;
+    const userOnly = args.values.user === true;
+    if (userOnly && udd !== undefined)
+      throw new UserError('--user and --user-data-dir cannot be used together: choose one place');
+    const isAdmin = process.platform === 'win32' || userOnly ? false : process.getuid?.() === 0;
     const plan = installHost({
       browser: browser as SeatBrowser,
       os: processOs(),

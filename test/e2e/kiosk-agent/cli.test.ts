@@ -133,6 +133,22 @@ describe('invigil install-host', () => {
     expect(out.findings.filter((f: { code: string }) => f.code === 'native-host-missing')).toEqual([]);
   });
 
+  test('--user installs for the current user ($HOME) even as root: Firefox reads ~/.mozilla/native-messaging-hosts', () => {
+    const ws = agentWorkspace();
+    cleanups.push(ws.remove);
+    const home = join(ws.dir, 'home');
+    const r = runInvigil(['install-host', '--browser', 'firefox', '--user', '--socket', ws.socket], {
+      HOME: home,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(this user)');
+    const manifest = JSON.parse(
+      readFileSync(join(home, '.mozilla', 'native-messaging-hosts', 'uk.invigil.agent.json'), 'utf8'),
+    );
+    expect(manifest.allowed_extensions).toEqual(['exam-lockdown@invigil.uk']);
+    expect(manifest.path.startsWith(home)).toBe(true);
+  });
+
   test('bad flags get one clear line and exit code 2', () => {
     expect(oneLine(runInvigil(['install-host']).stderr)).toBe(
       'invigil install-host: --browser is required: chrome, chromium, edge or firefox',
@@ -141,6 +157,11 @@ describe('invigil install-host', () => {
     expect(other.status).toBe(2);
     expect(oneLine(other.stderr)).toBe(
       'invigil install-host: --browser must be chrome, chromium, edge or firefox (got "safari")',
+    );
+    const both = runInvigil(['install-host', '--browser', 'chromium', '--user', '--user-data-dir', '/tmp/p']);
+    expect(both.status).toBe(2);
+    expect(oneLine(both.stderr)).toBe(
+      'invigil install-host: --user and --user-data-dir cannot be used together: choose one place',
     );
     const bad = runInvigil(['install-host', '--browser', 'chrome', '--socket', 'relative.sock']);
     expect(oneLine(bad.stderr)).toMatch(/--socket must be an absolute path/);

@@ -186,3 +186,28 @@ describe("the candidate's browser", () => {
     expect(chromiumArgs({ ...base, headless: false })).not.toContain('--headless');
   });
 });
+
+describe('the demo with Firefox', () => {
+  test('the seat names Firefox as its browser, and allows only the flags the demo starts Firefox with', () => {
+    const r = demoRelaxations(
+      { virtualMachine: null, browserPolicyProblem: null, displays: null },
+      'firefox',
+    );
+    const flags = String(r.find((x) => x.what === 'browser.allowFlags')?.to).split(' ');
+    expect(flags).toEqual(expect.arrayContaining(['--profile', '--remote-debugging-port', '--headless']));
+    expect(flags).not.toContain('--load-extension');
+    expect(flags).not.toContain('--user-data-dir');
+    expect(r.find((x) => x.what === 'extension-not-managed')?.why).toContain('dist/extension-firefox');
+    // The invigilator's dashboard may be open in a Chromium on the same PC: "another browser" to a Firefox seat.
+    expect(r.find((x) => x.what === 'other-browser')?.to).toBe('info');
+    const config = demoSeatConfig(paths, r, 'firefox');
+    expect(config.browser.name).toBe('firefox');
+    expect(config.severity['other-browser']).toBe('info');
+    // The Chromium demo keeps other browsers at their real severity.
+    expect(
+      demoRelaxations({ virtualMachine: null, browserPolicyProblem: null, displays: null }).map(
+        (x) => x.what,
+      ),
+    ).not.toContain('other-browser');
+  });
+});
