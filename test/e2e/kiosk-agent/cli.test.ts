@@ -252,7 +252,10 @@ describe('invigil check', () => {
     cleanups.push(ws.remove);
     const file = join(ws.dir, 'seat.json');
     const severity = { 'browser-policy': 'info', 'native-host-missing': 'info', 'virtual-machine': 'info' };
-    writeFileSync(file, JSON.stringify({ socketPath: ws.socket, severity }));
+    // No display server for the candidate's desktop either, whatever X servers other tests left running
+    // (with exactly one running, the desktop check would take it): a display number nothing serves.
+    const desktop = { display: ':87' };
+    writeFileSync(file, JSON.stringify({ socketPath: ws.socket, severity, desktop }));
     return file;
   }
 
