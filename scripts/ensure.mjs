@@ -70,6 +70,8 @@ const APT_PACKAGES = {
       ),
     pkgs: ['postgresql'],
   },
+  // The Firefox build's end-to-end test and `invigil demo --browser firefox`.
+  firefox: { check: () => existsSync('/usr/lib/firefox-esr/firefox-esr'), pkgs: ['firefox-esr'] },
 };
 
 /** The names in `names` whose programs are not installed. */

@@ -11,6 +11,7 @@ import type { PageReply } from '../../background/page-messages.ts';
 import { Logo, mount } from '../ui/components.tsx';
 import { KEYS, useStored } from '../ui/use-stored.ts';
 import './popup.css';
+import { browser } from '../../platform/index.ts';
 
 type Tone = 'pass' | 'warn' | 'fail' | 'info';
 
@@ -64,7 +65,7 @@ function Check({ check }: { check: CheckResult }) {
 }
 
 async function fetchReport(): Promise<ComplianceReport | null> {
-  const reply = (await chrome.runtime.sendMessage({ type: 'report/get' })) as PageReply | undefined;
+  const reply = (await browser.runtime.sendMessage({ type: 'report/get' })) as PageReply | undefined;
   return reply?.ok ? (reply.result as ComplianceReport) : null;
 }
 
