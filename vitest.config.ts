@@ -1,5 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The console's API and store tests, run a second time on PostgreSQL (the -pg projects): the same
+ * files, with INVIGIL_TEST_ENGINE=postgres and one real PostgreSQL server for the run.
+ */
+const CONSOLE_UNIT_TESTS = [
+  'test/unit/invigilator/api.test.ts',
+  'test/unit/invigilator/seats.test.ts',
+  'test/unit/invigilator/sign-in-links.test.ts',
+  'test/unit/invigilator/server/seat-hub.test.ts',
+  'test/unit/invigilator/server/store/**/*.test.ts',
+];
+const CONSOLE_E2E_TESTS = ['test/e2e/invigilator/server/**/*.test.ts'];
+const POSTGRES = {
+  env: { INVIGIL_TEST_ENGINE: 'postgres' },
+  globalSetup: ['test/helpers/postgres-global-setup.ts'],
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -14,6 +31,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'unit-pg',
+          include: CONSOLE_UNIT_TESTS,
+          environment: 'node',
+          setupFiles: ['test/helpers/extension-context.ts'],
+          ...POSTGRES,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
@@ -21,6 +47,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e-pg',
+          include: CONSOLE_E2E_TESTS,
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          ...POSTGRES,
         },
       },
     ],

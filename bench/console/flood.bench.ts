@@ -22,8 +22,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import WebSocket from 'ws';
-import { openSqliteStore } from '../../invigilator/server/store/sqlite-store.ts';
+import { openStore, sqliteFileIn } from '../../invigilator/server/store/database-store.ts';
 import type { ConsoleToSeat } from '../../shared/schemas/protocol.ts';
 import { SEAT_PROTOCOL_VERSION } from '../../shared/schemas/protocol.ts';
 import { setupFirstInvigilator } from '../../test/helpers/console-client.ts';
@@ -234,13 +235,13 @@ async function main(): Promise<void> {
     await new Promise((r) => gen.child.once('exit', r));
     ws.close();
     await consoleProc.stop();
-    const store = openSqliteStore(dataDir);
-    const incidents = store.db
-      .prepare(
-        `SELECT kind, COUNT(*) AS n, SUM(count) AS times FROM incidents i JOIN seats s ON s.id = i.seat_id
-         WHERE s.pc_name LIKE 'FLOOD-%' GROUP BY kind`,
+    const store = await openStore({ sqlite: sqliteFileIn(dataDir) });
+    const incidents = (
+      await sql<{ kind: string; n: number; times: number }>`SELECT kind, COUNT(*) AS n, SUM(count) AS times
+        FROM incidents i JOIN seats s ON s.id = i.seat_id WHERE s.pc_name LIKE 'FLOOD-%' GROUP BY kind`.execute(
+        store.db.kysely,
       )
-      .all() as { kind: string; n: number; times: number }[];
+    ).rows;
     const stored = await store.countSeatEvents(flooder?.seatId);
     await store.close();
     const quietP99 = percentile(quietLatencies, 99);

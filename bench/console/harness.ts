@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { newToken, sha256 } from '../../invigilator/server/auth.ts';
-import { openSqliteStore } from '../../invigilator/server/store/sqlite-store.ts';
+import { openStore, sqliteFileIn } from '../../invigilator/server/store/database-store.ts';
 import type { Finding } from '../../shared/schemas/common.ts';
 import type { LiveToDashboard } from '../../shared/schemas/console-api.ts';
 import type { ConsoleClient } from '../../test/helpers/console-client.ts';
@@ -118,26 +118,46 @@ export function procStat(pid: number): { cpuTicks: number; rssMb: number } {
 
 /** Seeds N enrolled seats straight into the console's database (one transaction). */
 export async function seed(dataDir: string, n: number, prefix = 'PC-'): Promise<SeatCredentials[]> {
-  const store = openSqliteStore(dataDir);
-  const { centre } = await store.ensureCentre();
   const creds: SeatCredentials[] = [];
-  const insert = store.db.prepare(
-    'INSERT INTO seats (id, centre_id, pc_name, place, credential_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const now = new Date().toISOString();
-  store.db.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const c = {
-        seatId: randomUUID(),
-        credential: newToken(32),
-        pcName: `${prefix}${String(i + 1).padStart(5, '0')}`,
-      };
-      insert.run(c.seatId, centre.id, c.pcName, '', sha256(c.credential), now);
-      creds.push(c);
-    }
-  })();
-  await store.close();
+  for (let i = 0; i < n; i++) {
+    creds.push({
+      seatId: randomUUID(),
+      credential: newToken(32),
+      pcName: `${prefix}${String(i + 1).padStart(5, '0')}`,
+    });
+  }
+  await seedSeats(dataDir, creds);
   return creds;
+}
+
+/** Writes these enrolled seats straight into the console's database (one transaction), at its lead site. */
+export async function seedSeats(dataDir: string, creds: readonly SeatCredentials[]): Promise<void> {
+  const store = await openStore({ sqlite: sqliteFileIn(dataDir) });
+  try {
+    const { centre } = await store.ensureCentre();
+    const site = await store.repos.sites.leadSite(centre.id);
+    const now = new Date().toISOString();
+    await store.db.transaction(async (trx) => {
+      for (let i = 0; i < creds.length; i += 500) {
+        await trx
+          .insertInto('seats')
+          .values(
+            creds.slice(i, i + 500).map((c) => ({
+              id: c.seatId,
+              centre_id: centre.id,
+              site_id: site?.id ?? null,
+              pc_name: c.pcName,
+              place: '',
+              credential_hash: sha256(c.credential),
+              enrolled_at: now,
+            })),
+          )
+          .execute();
+      }
+    });
+  } finally {
+    await store.close();
+  }
 }
 
 export interface Generator {

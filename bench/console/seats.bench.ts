@@ -11,11 +11,13 @@
  *
  *   npm run bench -- console        (SEATS=100,1000 STEADY_S=10 to shorten)
  */
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSqliteStore } from '../../invigilator/server/store/sqlite-store.ts';
+import { sql } from 'kysely';
+import { openStore, sqliteFileIn } from '../../invigilator/server/store/database-store.ts';
 import { setupFirstInvigilator } from '../../test/helpers/console-client.ts';
 import { startConsoleProcess } from '../../test/helpers/console-process.ts';
 import type { SeatCredentials } from '../../test/helpers/console-seat.ts';
@@ -95,23 +97,21 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
     await Promise.all(gens.map((g) => new Promise((r) => g.child.once('exit', r))));
     ws.close();
     await consoleProc.stop();
-    const store = openSqliteStore(dataDir);
+    const store = await openStore({ sqlite: sqliteFileIn(dataDir) });
     const eventsStored = await store.countSeatEvents();
     // Seats wrongly shown Offline (no message for more than 3 s) while the seats were running steadily.
     const steadyEnd = new Date(t0 + elapsed * 1000).toISOString();
     const offlineIncidents = Number(
       (
-        store.db
-          .prepare("SELECT COUNT(*) AS n FROM incidents WHERE kind = 'seat-offline' AND at >= ? AND at <= ?")
-          .get(new Date(t0).toISOString(), steadyEnd) as { n: number }
-      ).n,
+        await sql<{ n: number }>`SELECT COUNT(*) AS n FROM incidents WHERE kind = 'seat-offline'
+          AND at >= ${new Date(t0).toISOString()} AND at <= ${steadyEnd}`.execute(store.db.kysely)
+      ).rows[0]?.n,
     );
     const offlineDuringConnect = Number(
       (
-        store.db
-          .prepare("SELECT COUNT(*) AS n FROM incidents WHERE kind = 'seat-offline' AND at < ?")
-          .get(new Date(t0).toISOString()) as { n: number }
-      ).n,
+        await sql<{ n: number }>`SELECT COUNT(*) AS n FROM incidents WHERE kind = 'seat-offline'
+          AND at < ${new Date(t0).toISOString()}`.execute(store.db.kysely)
+      ).rows[0]?.n,
     );
     await store.close();
     Object.assign(row, {

@@ -26,8 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket, { WebSocketServer } from 'ws';
-import { newToken, sha256 } from '../../invigilator/server/auth.ts';
-import { openSqliteStore } from '../../invigilator/server/store/sqlite-store.ts';
+import { newToken } from '../../invigilator/server/auth.ts';
 import type { Finding } from '../../shared/schemas/common.ts';
 import { setupFirstInvigilator } from '../../test/helpers/console-client.ts';
 import { startConsoleProcess } from '../../test/helpers/console-process.ts';
@@ -38,6 +37,7 @@ import {
   startSimulatedSeat,
 } from '../../test/helpers/console-seat.ts';
 import { percentile, type Row, report } from '../report.ts';
+import { seedSeats } from './harness.ts';
 
 const MARK = 'vs:';
 type FromChild =
@@ -224,16 +224,7 @@ function makeSeats(n: number): SeatCredentials[] {
 }
 
 async function seedConsole(dataDir: string, creds: SeatCredentials[]): Promise<void> {
-  const store = openSqliteStore(dataDir);
-  const { centre } = await store.ensureCentre();
-  const insert = store.db.prepare(
-    'INSERT INTO seats (id, centre_id, pc_name, place, credential_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const now = new Date().toISOString();
-  store.db.transaction(() => {
-    for (const c of creds) insert.run(c.seatId, centre.id, c.pcName, '', sha256(c.credential), now);
-  })();
-  await store.close();
+  await seedSeats(dataDir, creds);
 }
 
 interface Server {

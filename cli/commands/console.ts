@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DatabaseError, redactUrl } from '../../invigilator/server/db/database.ts';
 import { createLogger } from '../../invigilator/server/logger.ts';
 import { startConsole } from '../../invigilator/server/start.ts';
+import { openStore, sqliteFileIn } from '../../invigilator/server/store/database-store.ts';
 import { TrustedProxies } from '../../invigilator/server/trusted-proxy.ts';
 import { excerpt } from '../../shared/schemas/bounded-json.ts';
 import { type Command, intFlag, stringFlag, UserError } from '../command.ts';
@@ -10,11 +12,15 @@ import { type Command, intFlag, stringFlag, UserError } from '../command.ts';
 export const consoleCommand: Command = {
   name: 'console',
   summary: "Run the invigilator's console: live seat map, sittings, identity checks, incidents, the record",
-  help: `Usage: invigil console [--port N] [--host ADDRESS] [--data DIR] [--tls-cert FILE --tls-key FILE]
-                      [--insecure-http] [--trust-proxy ADDRESS]
+  help: `Usage: invigil console [--port N] [--host ADDRESS] [--data DIR | --database postgres://…]
+                      [--tls-cert FILE --tls-key FILE] [--insecure-http] [--trust-proxy ADDRESS]
+       invigil console migrate [--data DIR | --database postgres://…]
 
 Runs the invigilator's console: the dashboard (open its address in a browser) and the endpoint exam
-seats connect to. Everything is kept in an SQLite database in DIR; nothing else to install.
+seats connect to. Everything is kept in an SQLite database in DIR (nothing else to install), or, for a
+centre with several sites or several console processes, in a PostgreSQL database (--database, or the
+DATABASE_URL environment variable). The database's schema is brought up to date at start; a database
+written by a newer Invigil is refused. \`invigil console migrate\` only brings it up to date, and exits.
 
 On first start with an empty DIR it creates the centre and prints a one-time setup link: open it to
 create the first invigilator (name, PIN and password). Then, in the dashboard, make an enrolment code
@@ -25,7 +31,9 @@ Flags:
   --host ADDRESS        Address to listen on (default 127.0.0.1: this PC only). To let exam PCs reach it,
                         give the address of the network they are on, or 0.0.0.0 for every interface;
                         then TLS is needed (below), or --insecure-http.
-  --data DIR            Where the database lives (default ~/.invigil/console)
+  --data DIR            Where the SQLite database lives (default ~/.invigil/console)
+  --database URL        Use this PostgreSQL database instead (postgres://user:password@host:port/name;
+                        default: DATABASE_URL when set). It must exist; the console makes its tables.
   --tls-cert FILE       Serve HTTPS (and WSS for seats) with this certificate (PEM; a chain is fine)
   --tls-key FILE        ...and this private key (PEM)
   --insecure-http       Serve plain HTTP on a network address anyway: sign-in passwords, session cookies
@@ -38,7 +46,7 @@ Flags:
 The first line printed is "Invigil console listening on <address>". Logs (JSON lines) go to stderr;
 set INVIGIL_LOG_LEVEL=debug for more. Stop with Ctrl-C.
 
-Exit codes: 0 stopped cleanly, 2 bad flags or the data folder cannot be used.
+Exit codes: 0 stopped cleanly, 2 bad flags or the database cannot be used (or is newer than this console).
 
 Examples:
   invigil console --data /var/lib/invigil --host 0.0.0.0 --tls-cert console.crt --tls-key console.key
@@ -48,12 +56,21 @@ Examples:
     port: { type: 'string' },
     host: { type: 'string' },
     data: { type: 'string' },
+    database: { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'insecure-http': { type: 'boolean' },
     'trust-proxy': { type: 'string' },
   },
+  allowPositionals: true,
   async run(args) {
+    const [sub, ...extra] = args.positionals;
+    if (extra.length > 0 || (sub !== undefined && sub !== 'migrate'))
+      throw new UserError(
+        `invigil console takes no argument but migrate, not ${JSON.stringify(args.positionals.join(' '))} (see invigil console --help)`,
+      );
+    const database = databaseFlag(args);
+    if (sub === 'migrate') return migrateOnly(args, database);
     const port = intFlag(args, 'port', 0, 65535) ?? 7420;
     const host = stringFlag(args, 'host') ?? '127.0.0.1';
     const dataDir = resolve(stringFlag(args, 'data') ?? join(homedir(), '.invigil', 'console'));
@@ -90,6 +107,7 @@ Examples:
     try {
       running = await startConsole({
         dataDir,
+        ...(database ? { database } : {}),
         port,
         host,
         log,
@@ -100,6 +118,7 @@ Examples:
       process.off('uncaughtException', onUncaught);
       process.off('unhandledRejection', onRejection);
       const e = error as NodeJS.ErrnoException;
+      if (error instanceof DatabaseError) throw new UserError(error.message);
       if (e.code === 'EADDRINUSE')
         throw new UserError(`port ${port} is already in use; choose another with --port`);
       if (e.code === 'EADDRNOTAVAIL') throw new UserError(`--host ${host}: this PC has no such address`);
@@ -112,7 +131,7 @@ Examples:
     }
     const out = process.stdout;
     out.write(`Invigil console listening on ${running.url}\n`);
-    out.write(`Centre: ${running.centreName} (data in ${dataDir})\n`);
+    out.write(`Centre: ${running.centreName} (data in ${database ? redactUrl(database) : dataDir})\n`);
     if (running.setupUrl) {
       out.write(
         `\nFirst start: no invigilator yet. Open this one-time link to create the first one (name, PIN and password):\n  Setup link: ${running.setupUrl}\n\n`,
@@ -138,6 +157,43 @@ Examples:
     return 0;
   },
 };
+
+/** --database, or DATABASE_URL when no flag is given; checked to be a postgres:// address. */
+function databaseFlag(args: Parameters<Command['run']>[0]): string | undefined {
+  const flag = stringFlag(args, 'database');
+  const value = flag ?? (process.env.DATABASE_URL?.trim() || undefined);
+  if (value === undefined) return undefined;
+  const from = flag !== undefined ? '--database' : 'DATABASE_URL';
+  if (!/^postgres(ql)?:\/\//.test(value))
+    throw new UserError(`${from} takes a postgres:// address, not ${redactUrl(value)}`);
+  if (flag !== undefined && args.values.data !== undefined)
+    throw new UserError('--data and --database name two different databases: give one');
+  return value;
+}
+
+/** `invigil console migrate`: brings the database's schema up to date and exits. */
+async function migrateOnly(
+  args: Parameters<Command['run']>[0],
+  database: string | undefined,
+): Promise<number> {
+  const dataDir = resolve(stringFlag(args, 'data') ?? join(homedir(), '.invigil', 'console'));
+  const where = database ? redactUrl(database) : sqliteFileIn(dataDir);
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(database ? { postgres: database } : { sqlite: sqliteFileIn(dataDir) });
+  } catch (error) {
+    if (error instanceof DatabaseError) throw new UserError(error.message);
+    throw new UserError(`cannot migrate ${where}: ${(error as Error).message}`);
+  }
+  const { from, to, applied } = store.migrated;
+  await store.close();
+  if (applied.length === 0) process.stdout.write(`${where} is up to date (schema version ${to}).\n`);
+  else {
+    process.stdout.write(`${where}: schema version ${from} → ${to}\n`);
+    for (const m of applied) process.stdout.write(`  applied ${m.version}: ${m.name}\n`);
+  }
+  return 0;
+}
 
 /** 127.0.0.0/8, ::1 and localhost reach only this PC. */
 export function isLoopback(host: string): boolean {

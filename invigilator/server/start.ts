@@ -1,16 +1,19 @@
 /**
- * Starts the console: opens (or creates) the centre's database in the data folder, and on a fresh
- * centre makes a one-time setup link for the first invigilator.
+ * Starts the console: opens (or creates) the centre's database (SQLite in the data folder, or a
+ * PostgreSQL server), applies its migrations, and on a fresh centre makes a one-time setup link for
+ * the first invigilator.
  */
 import type { AddressInfo } from 'node:net';
 import { buildConsoleApp, type ConsoleApp, type ConsoleAppOptions } from './app.ts';
 import { newToken, sha256 } from './auth.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { openStore, sqliteFileIn } from './store/database-store.ts';
 import type { Store } from './store/store.ts';
 
 export interface StartOptions extends Partial<Omit<ConsoleAppOptions, 'store' | 'log'>> {
   dataDir: string;
+  /** A PostgreSQL connection string (postgres://…): the centre's database instead of SQLite in `dataDir`. */
+  database?: string;
   port?: number;
   host?: string;
   log?: Logger;
@@ -29,7 +32,21 @@ export interface RunningConsole extends ConsoleApp {
 
 export async function startConsole(options: StartOptions): Promise<RunningConsole> {
   const log = options.log ?? createLogger();
-  const store = options.store ?? openSqliteStore(options.dataDir);
+  const store =
+    options.store ??
+    (await openStore(
+      options.database ? { postgres: options.database } : { sqlite: sqliteFileIn(options.dataDir) },
+    ));
+  try {
+    return await serve(options, store, log);
+  } catch (error) {
+    // Nothing is left open by a console that could not start (a port in use, a bad certificate).
+    if (!options.store) await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function serve(options: StartOptions, store: Store, log: Logger): Promise<RunningConsole> {
   const { centre } = await store.ensureCentre();
   let setupToken: string | null = null;
   if ((await store.countInvigilators(centre.id)) === 0) {

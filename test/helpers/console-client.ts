@@ -1,16 +1,19 @@
 /**
  * Talking to a real console from tests and benchmarks: an HTTP client with a cookie jar (as a
- * browser would: Origin set on writes), an in-process console on loopback with a real SQLite file,
- * and first-invigilator setup.
+ * browser would: Origin set on writes), an in-process console on loopback with a real SQLite file (or,
+ * in the -pg test projects, a real PostgreSQL database), and first-invigilator setup.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { Kysely } from 'kysely';
 import pino from 'pino';
 import WebSocket from 'ws';
+import type { Tables } from '../../invigilator/server/db/tables.ts';
 import type { SeatHubOptions } from '../../invigilator/server/seat-hub.ts';
 import { type RunningConsole, startConsole } from '../../invigilator/server/start.ts';
+import type { DatabaseStore } from '../../invigilator/server/store/database-store.ts';
 import type { LiveToDashboard } from '../../shared/schemas/console-api.ts';
 
 export interface ApiResponse<T = Record<string, unknown>> {
@@ -129,6 +132,10 @@ export interface TestConsole {
   running: RunningConsole;
   url: string;
   dataDir: string;
+  /** The console's database (either engine), for tests that look at or change rows directly. */
+  db: Kysely<Tables>;
+  /** The PostgreSQL database's URL, when the console runs on PostgreSQL. */
+  database?: string;
   logs: LogLine[];
   /** A client already signed in as the first coordinator. */
   admin: ConsoleClient;
@@ -157,10 +164,19 @@ export async function setupFirstInvigilator(
   return client;
 }
 
-/** A console in this process on 127.0.0.1 with a real SQLite file in a fresh temp folder. */
+/**
+ * A console in this process on 127.0.0.1 with a real SQLite file in a fresh temp folder, or a fresh
+ * PostgreSQL database (`database`, or INVIGIL_TEST_ENGINE=postgres: see engines.ts).
+ */
 export async function startTestConsole(
-  options: { livePushMs?: number; seats?: SeatHubOptions } = {},
+  options: { livePushMs?: number; seats?: SeatHubOptions; database?: string } = {},
 ): Promise<TestConsole> {
+  // engines.ts reads what vitest provides: imported only in the -pg test projects.
+  const database =
+    options.database ??
+    (process.env.INVIGIL_TEST_ENGINE === 'postgres'
+      ? (await (await import('./engines.ts')).testDatabase()).database
+      : undefined);
   const dataDir = mkdtempSync(join(tmpdir(), 'invigil-console-'));
   const logs: LogLine[] = [];
   const sink = new Writable({
@@ -171,6 +187,7 @@ export async function startTestConsole(
   });
   const running = await startConsole({
     dataDir,
+    ...(database ? { database } : {}),
     port: 0,
     host: '127.0.0.1',
     log: pino({ level: 'info' }, sink),
@@ -189,6 +206,8 @@ export async function startTestConsole(
     running,
     url: running.url,
     dataDir,
+    db: (running.store as DatabaseStore).db.kysely,
+    ...(database ? { database } : {}),
     logs,
     admin,
     adminName: who.name,

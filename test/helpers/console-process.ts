@@ -1,6 +1,7 @@
 /**
  * `invigil console` as a real process (the built dist/cli/invigil.js), on 127.0.0.1 and a free port,
- * with a fresh data folder. Reads the address and the one-time setup link from what it prints.
+ * with a fresh data folder (or, given `database` or in the -pg test projects, a PostgreSQL database).
+ * Reads the address and the one-time setup link from what it prints.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +18,8 @@ export interface ConsoleProcess {
   /** Null when the data folder already had an invigilator. */
   setupUrl: string | null;
   dataDir: string;
+  /** The PostgreSQL database it runs on (null: SQLite in `dataDir`); give it to a second process to share it. */
+  database: string | null;
   stdout(): string;
   stderr(): string;
   /** SIGTERM, then SIGKILL after 5 s; removes the data folder unless `keepData`. */
@@ -26,6 +29,8 @@ export interface ConsoleProcess {
 export async function startConsoleProcess(
   options: {
     dataDir?: string;
+    /** Run on this PostgreSQL database (postgres://…) instead of SQLite in the data folder. */
+    database?: string;
     keepData?: boolean;
     env?: Record<string, string>;
     /** Flags for node itself (such as --cpu-prof). */
@@ -37,6 +42,12 @@ export async function startConsoleProcess(
 ): Promise<ConsoleProcess> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first.`);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'invigil-console-data-'));
+  // In the -pg projects a fresh console gets a fresh database (engines.ts reads what vitest provides).
+  const database =
+    options.database ??
+    (process.env.INVIGIL_TEST_ENGINE === 'postgres' && !options.dataDir
+      ? await (await import('./engines.ts')).newPostgresDatabase()
+      : null);
   const child = spawn(
     process.execPath,
     [
@@ -46,8 +57,7 @@ export async function startConsoleProcess(
       '--port',
       '0',
       ...(options.args?.includes('--host') ? [] : ['--host', '127.0.0.1']),
-      '--data',
-      dataDir,
+      ...(database ? ['--database', database] : ['--data', dataDir]),
       ...(options.args ?? []),
     ],
     {
@@ -82,6 +92,7 @@ export async function startConsoleProcess(
     url,
     setupUrl,
     dataDir,
+    database,
     stdout: () => out,
     stderr: () => err,
     async stop() {

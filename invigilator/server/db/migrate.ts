@@ -5,16 +5,15 @@
  * further than this console knows is refused, with a message saying so: an older console must not
  * write to tables it does not understand.
  *
- * An SQLite file written before migrations existed (schema version 1 or 2 in `PRAGMA user_version`) is
- * adopted: those versions are recorded as applied, and the rest run as usual. `user_version` keeps
- * the schema version, so an older Invigil refuses a file a newer one has migrated.
+ * An SQLite file written before migrations existed (schema version 1, 2 or 3 in `PRAGMA user_version`)
+ * is upgraded by migration 3, which on SQLite is idempotent (it leaves a version-3 file as it was).
+ * `user_version` keeps the schema version, so an older Invigil, which refuses a file above version 3,
+ * refuses a file a newer one has migrated.
  */
 import { sql } from 'kysely';
 import { DatabaseError, type Db, type Queryable } from './database.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.ts';
 
-/** Schema versions an SQLite file could have from before numbered migrations. */
-const LEGACY_SQLITE_VERSIONS = 2;
 /** pg_advisory_xact_lock key for migrations (any constant; "invigil" in ASCII). */
 const MIGRATION_LOCK = 0x696e7669676;
 
@@ -72,36 +71,19 @@ export async function schemaVersion(db: Db): Promise<number> {
 }
 
 async function migrateWith(q: Queryable, db: Db): Promise<MigrationResult> {
+  let found = 0;
   if (db.engine === 'sqlite') {
-    const ledger = await sql<{
-      n: number;
-    }>`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`.execute(
-      q,
-    );
-    if (Number(ledger.rows[0]?.n) === 0) {
-      const uv = await sql<{ user_version: number }>`PRAGMA user_version`.execute(q);
-      const legacy = Number(uv.rows[0]?.user_version ?? 0);
-      if (legacy > SCHEMA_VERSION) throw new DatabaseTooNewError(db.where, legacy);
-      await createLedger(q);
-      // A file from before migrations: its versions are already there.
-      const adopted = Math.min(legacy, LEGACY_SQLITE_VERSIONS);
-      const now = new Date().toISOString();
-      for (const m of MIGRATIONS.slice(0, adopted)) {
-        await q
-          .insertInto('schema_migrations')
-          .values({
-            version: m.version,
-            name: `${m.name} (adopted from schema version ${legacy})`,
-            applied_at: now,
-          })
-          .execute();
-      }
-    }
-  } else {
-    await createLedger(q);
+    // user_version: the schema version of a file from before numbered migrations (1 to 3), and the
+    // latest migration's number since; an older console refuses a file above the version it knows.
+    const uv = await sql<{ user_version: number }>`PRAGMA user_version`.execute(q);
+    found = Number(uv.rows[0]?.user_version ?? 0);
+    if (found > SCHEMA_VERSION) throw new DatabaseTooNewError(db.where, found);
   }
+  // A file from before numbered migrations has no ledger: migration 3 (idempotent on SQLite) brings
+  // it to version 3 and is recorded, and the rest run as usual.
+  await createLedger(q);
   const applied = await appliedVersions(q);
-  const from = Math.max(0, ...applied);
+  const from = Math.max(found, ...applied);
   if (from > SCHEMA_VERSION) throw new DatabaseTooNewError(db.where, from);
   const done = new Set(applied);
   const result: MigrationResult = { from, to: from, applied: [] };

@@ -78,6 +78,8 @@ export interface EnrolmentCodesTable {
   created_at: string;
   expires_at: string;
   uses_left: number;
+  /** 1: for a satellite site behind one NAT address (its own, higher, per-address enrolment limit). */
+  behind_nat: number;
   /** The site the PCs enrolled with this code belong to. */
   site_id: string | null;
 }
@@ -101,9 +103,10 @@ export interface SeatStatusTable {
   last_seen_at: string;
 }
 
+/** Keyed by (seat_id, id): event ids are each seat's own. */
 export interface SeatEventsTable {
-  id: string;
   seat_id: string;
+  id: string;
   type: string;
   at: string;
   received_at: string;
@@ -212,6 +215,13 @@ export interface SeatNoticesTable {
   dismissed_by: string | null;
 }
 
+/** One row (id 1): when this console (or, on PostgreSQL, any console) was last alive, and the seats then online. */
+export interface ConsoleAliveTable {
+  id: number;
+  at: string;
+  online_json: string;
+}
+
 export interface AuditTable {
   id: Generated<number>;
   centre_id: string;
@@ -243,6 +253,7 @@ export interface Tables {
   incidents: IncidentsTable;
   seat_replacements: SeatReplacementsTable;
   seat_notices: SeatNoticesTable;
+  console_alive: ConsoleAliveTable;
   audit: AuditTable;
 }
 
@@ -270,5 +281,6 @@ export const TABLES_IN_ORDER = [
   'incidents',
   'seat_replacements',
   'seat_notices',
+  'console_alive',
   'audit',
 ] as const satisfies readonly Exclude<keyof Tables, 'schema_migrations'>[];

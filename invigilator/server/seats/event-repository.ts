@@ -42,9 +42,13 @@ export class EventRepository {
    */
   async storeSeatEvents(events: readonly IncomingSeatEvent[]): Promise<IncidentRow[]> {
     if (events.length === 0) return [];
-    // The same id twice in one batch (a resend racing its original) is one event.
+    // The same (seat, id) twice in one batch (a resend racing its original) is one event.
+    const key = (seatId: string, id: string) => `${seatId}\u0000${id}`;
     const unique = new Map<string, IncomingSeatEvent>();
-    for (const e of events) if (!unique.has(e.event.id)) unique.set(e.event.id, e);
+    for (const e of events) {
+      const k = key(e.seatId, e.event.id);
+      if (!unique.has(k)) unique.set(k, e);
+    }
     const ids = await this.db.transaction(async (trx) => {
       const stored = new Set<string>();
       for (const slice of chunks([...unique.values()], ROWS_PER_INSERT)) {
@@ -62,20 +66,20 @@ export class EventRepository {
             })),
           )
           .onConflict((oc) => oc.doNothing())
-          .returning('id')
+          .returning(['seat_id', 'id'])
           .execute();
-        for (const r of rows) stored.add(r.id);
+        for (const r of rows) stored.add(key(r.seat_id, r.id));
       }
       // The same incident repeated within the batch (a seat repeating itself) is grouped first, so that
       // a batch of a thousand repeats costs one look-up, not a thousand.
       const groups = new Map<string, { e: IncomingSeatEvent; ms: number }[]>();
       for (const e of unique.values()) {
-        if (!stored.has(e.event.id) || !e.incident) continue;
+        if (!stored.has(key(e.seatId, e.event.id)) || !e.incident) continue;
         const i = e.incident;
-        const key = [e.centreId, i.seatId, i.kind, i.description, i.sittingId].join('\u0000');
-        const list = groups.get(key) ?? [];
+        const group = [e.centreId, i.seatId, i.kind, i.description, i.sittingId].join('\u0000');
+        const list = groups.get(group) ?? [];
         list.push({ e, ms: Date.parse(i.at) });
-        groups.set(key, list);
+        groups.set(group, list);
       }
       if (groups.size === 0) return [];
       await lockSeats(
@@ -96,7 +100,8 @@ export class EventRepository {
               trx,
               first.e.centreId,
               { ...first.e.incident, count: run.length, lastAt: last.e.incident.at },
-              first.e.event.id,
+              // Event ids are per seat: the incident names the seat's event as (seat, id).
+              `${first.e.seatId}:${first.e.event.id}`,
             ),
           );
         };

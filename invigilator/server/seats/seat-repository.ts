@@ -144,7 +144,7 @@ export class SeatRepository {
 
   async createEnrolmentCode(
     actor: Actor,
-    code: { codeHash: string; expiresAt: string; uses: number; siteId: string },
+    code: { codeHash: string; expiresAt: string; uses: number; siteId: string; behindNat?: boolean },
   ): Promise<void> {
     await this.db.transaction(async (trx) => {
       await trx
@@ -157,14 +157,28 @@ export class SeatRepository {
           created_at: nowIso(),
           expires_at: code.expiresAt,
           uses_left: code.uses,
+          behind_nat: code.behindNat ? 1 : 0,
         })
         .execute();
       await writeAudit(trx, actor, 'enrolment-code.create', null, {
         expiresAt: code.expiresAt,
         uses: code.uses,
+        behindNat: code.behindNat === true,
         siteId: code.siteId,
       });
     });
+  }
+
+  /** Whether this is a usable code marked for a satellite site behind NAT. */
+  async enrolmentCodeBehindNat(codeHash: string, now: string): Promise<boolean> {
+    const row = await this.db.kysely
+      .selectFrom('enrolment_codes')
+      .select('behind_nat')
+      .where('code_hash', '=', codeHash)
+      .where('uses_left', '>', 0)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return row !== undefined && Number(row.behind_nat) === 1;
   }
 
   /**
@@ -594,6 +608,51 @@ export class SeatRepository {
       },
       { relaxed: true },
     );
+  }
+
+  /**
+   * The console is alive at `at`, with these seats online (null: the same seats as last noted). Read
+   * after a restart to record Seat offline incidents for seats that do not come back.
+   */
+  async noteConsoleAlive(at: string, onlineSeatIds: readonly string[] | null): Promise<void> {
+    await this.db.transaction(
+      async (trx) => {
+        if (onlineSeatIds === null) {
+          await trx.updateTable('console_alive').set({ at }).where('id', '=', 1).execute();
+          return;
+        }
+        await trx
+          .insertInto('console_alive')
+          .values({ id: 1, at, online_json: JSON.stringify(onlineSeatIds) })
+          .onConflict((oc) =>
+            oc.column('id').doUpdateSet((eb) => ({
+              at: eb.ref('excluded.at'),
+              online_json: eb.ref('excluded.online_json'),
+            })),
+          )
+          .execute();
+      },
+      { relaxed: true },
+    );
+  }
+
+  async lastConsoleAlive(): Promise<{ at: string; onlineSeatIds: string[] } | null> {
+    const row = await this.db.kysely
+      .selectFrom('console_alive')
+      .select(['at', 'online_json'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    if (!row) return null;
+    let ids: unknown;
+    try {
+      ids = JSON.parse(row.online_json);
+    } catch {
+      ids = [];
+    }
+    return {
+      at: row.at,
+      onlineSeatIds: Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [],
+    };
   }
 
   async loadSeatStatuses(seatIds?: readonly string[]): Promise<SeatStatusRow[]> {

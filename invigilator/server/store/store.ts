@@ -201,10 +201,8 @@ export interface AuditRow {
 /** Why a one-time sign-in link did not sign anyone in. */
 export type SignInLinkRefusal = 'unknown' | 'used' | 'expired';
 
-/** A unique constraint refused the change (a PIN already used, for example). */
-export class ConflictError extends Error {
-  override name = 'ConflictError';
-}
+/** A unique constraint refused the change (a PIN already used, for example): one class for both engines. */
+export { ConflictError } from '../db/database.ts';
 
 export interface Store {
   // ---- centre and first sign-in ----

@@ -1,12 +1,11 @@
 /**
- * The console's HTTP API against a real server on 127.0.0.1 with a real SQLite file: sign-in,
+ * The console's HTTP API against a real server on 127.0.0.1 with a real SQLite file (or PostgreSQL
+ * database, in the -pg projects): sign-in,
  * refusals (400 naming the field, 413, 401, 403), centre separation, and the invigilation record.
  */
 
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashPassword } from '../../../invigilator/server/auth.ts';
-import { SqliteStore } from '../../../invigilator/server/store/sqlite-store.ts';
 import type { SittingView } from '../../../shared/schemas/console-api.ts';
 import {
   ConsoleClient,
@@ -197,25 +196,24 @@ describe('refusals', () => {
 
   test("another centre's sitting and seat are refused with 403", async () => {
     // A second centre in the same database (as a multi-centre deployment would have).
-    const store = new SqliteStore(join(c.dataDir, 'console.sqlite'));
     const now = new Date().toISOString();
-    store.db
-      .prepare('INSERT INTO centres (id, name, created_at) VALUES (?, ?, ?)')
-      .run('centre-other-0001', 'Other', now);
-    store.db
-      .prepare(
-        'INSERT INTO invigilators (id, centre_id, name, pin, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        'invig-other-0001',
-        'centre-other-0001',
-        'Olive Other',
-        '77701',
-        await hashPassword('other centre pass'),
-        'coordinator',
-        now,
-      );
-    await store.close();
+    await c.db
+      .insertInto('centres')
+      .values({ id: 'centre-other-0001', name: 'Other', created_at: now })
+      .execute();
+    await c.db
+      .insertInto('invigilators')
+      .values({
+        id: 'invig-other-0001',
+        centre_id: 'centre-other-0001',
+        site_id: null,
+        name: 'Olive Other',
+        pin: '77701',
+        password_hash: await hashPassword('other centre pass'),
+        role: 'coordinator',
+        created_at: now,
+      })
+      .execute();
     const mine = await c.admin.post<{ sitting: SittingView }>('/api/sittings', sittingBody());
     expect(mine.status).toBe(201);
     const other = new ConsoleClient(c.url);

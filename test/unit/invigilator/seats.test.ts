@@ -460,7 +460,14 @@ test('a seat rides out a console restart: it reconnects by itself and delivers w
   seat.outbox.add(meanwhile);
   const { startConsole } = await import('../../../invigilator/server/start.ts');
   const pino = (await import('pino')).default;
-  const second = await startConsole({ dataDir, port, host: '127.0.0.1', log: pino({ level: 'silent' }) });
+  // The same database: the data folder's file, or the same PostgreSQL database.
+  const second = await startConsole({
+    dataDir,
+    ...(first.database ? { database: first.database } : {}),
+    port,
+    host: '127.0.0.1',
+    log: pino({ level: 'silent' }),
+  });
   try {
     expect(second.setupUrl).toBeNull();
     await seat.waitFor(() => seat.link.connections >= 2 && seat.outbox.events.length === 0, 20_000);

@@ -5,8 +5,8 @@
  * only the token's hash is stored; making and using them is audited; using them is rate-limited.
  */
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { SqliteStore } from '../../../invigilator/server/store/sqlite-store.ts';
 import type { SignInLinkView } from '../../../shared/schemas/console-api.ts';
 import { ConsoleClient, startTestConsole, type TestConsole } from '../../helpers/console-client.ts';
 
@@ -67,13 +67,14 @@ describe('a coordinator makes a link for an invigilator', () => {
     expect(made.status).toBe(201);
     const token = tokenOf(made.body.url);
     // Time passes: the link's expiry is now in the past.
-    const store = c.running.store as SqliteStore;
     const past = new Date(Date.now() - 1000).toISOString();
     const hash = createHash('sha256').update(token).digest('hex');
-    expect(
-      store.db.prepare('UPDATE sign_in_links SET expires_at = ? WHERE token_hash = ?').run(past, hash)
-        .changes,
-    ).toBe(1);
+    const changed = await c.db
+      .updateTable('sign_in_links')
+      .set({ expires_at: past })
+      .where('token_hash', '=', hash)
+      .executeTakeFirst();
+    expect(Number(changed.numUpdatedRows)).toBe(1);
 
     const r = await new ConsoleClient(c.url).post('/api/sign-in/link', { token });
     expect(r.status).toBe(410);
@@ -100,8 +101,7 @@ describe('a coordinator makes a link for an invigilator', () => {
   test('only the hash of the token is stored', async () => {
     const made = await makeLink(c.admin, samId);
     const token = tokenOf(made.body.url);
-    const store = c.running.store as SqliteStore;
-    const rows = store.db.prepare('SELECT token_hash FROM sign_in_links').all() as { token_hash: string }[];
+    const rows = (await sql<{ token_hash: string }>`SELECT token_hash FROM sign_in_links`.execute(c.db)).rows;
     expect(rows.some((r) => r.token_hash === createHash('sha256').update(token).digest('hex'))).toBe(true);
     expect(rows.some((r) => r.token_hash.includes(token))).toBe(false);
   });

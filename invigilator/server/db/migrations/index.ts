@@ -1,10 +1,13 @@
-import { firstRelease } from './0001-first-release.ts';
-import { coalescedIncidentsReplacementsNotices } from './0002-coalesced-incidents-replacements-notices.ts';
-import { sites } from './0003-sites.ts';
-import { caseInsensitiveLookups } from './0004-case-insensitive-lookups.ts';
+import { v3Baseline } from './0003-v3-baseline.ts';
+import { sites } from './0004-sites.ts';
+import { caseInsensitiveLookups } from './0005-case-insensitive-lookups.ts';
 import type { Migration } from './migration.ts';
 
-/** Every migration, in order; the last one's number is the schema version this console writes. */
-export const MIGRATIONS: readonly Migration[] = [firstRelease, coalescedIncidentsReplacementsNotices, sites, caseInsensitiveLookups];
+/**
+ * Every migration, in order; the last one's number is the schema version this console writes. The
+ * first is number 3: schema versions 1 to 3 are those of releases before numbered migrations, and
+ * migration 3 produces version 3 exactly (and upgrades an SQLite file of version 1 or 2 to it).
+ */
+export const MIGRATIONS: readonly Migration[] = [v3Baseline, sites, caseInsensitiveLookups];
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

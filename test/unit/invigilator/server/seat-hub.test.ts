@@ -3,8 +3,8 @@
  * SQLite file) with small budgets, so that each limit is reached in a moment.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { SqliteStore } from '../../../../invigilator/server/store/sqlite-store.ts';
 import type { SeatView } from '../../../../shared/schemas/console-api.ts';
 import { startTestConsole, type TestConsole } from '../../../helpers/console-client.ts';
 import { openRawSeat } from '../../../helpers/console-raw-seat.ts';
@@ -20,10 +20,12 @@ afterAll(async () => {
   await c?.close();
 });
 
-function stored(id: string): { type: string; json: string } | undefined {
-  return (c.running.store as SqliteStore).db
-    .prepare('SELECT type, json FROM seat_events WHERE id = ?')
-    .get(id) as { type: string; json: string } | undefined;
+async function stored(id: string): Promise<{ type: string; json: string } | undefined> {
+  return (
+    await sql<{ type: string; json: string }>`SELECT type, json FROM seat_events WHERE id = ${id}`.execute(
+      c.db,
+    )
+  ).rows[0];
 }
 
 async function view(id: string): Promise<SeatView | undefined> {
@@ -37,7 +39,7 @@ test('an invalid event is kept as the text the seat sent (bounded), not as a re-
   const sent = `{ "id" : "${id}",   "type":"event/focus-lost", "at" : [ 1,2 ], "pad": "${'p'.repeat(20_000)}" }`;
   seat.send(`{"type":"seat/events","batchId":"${randomUUID()}","events":[ ${sent} ]}`);
   await seat.waitFor((m) => (m.type === 'event/ack' && m.ids.includes(id) ? m : undefined));
-  const row = stored(id);
+  const row = await stored(id);
   expect(row?.type).toBe('rejected');
   const kept = JSON.parse(row?.json ?? '{}') as { reason: string; sent: string; sentLength: number };
   expect(kept.reason).toMatch(/^seat\/events: events\.0\.at: /);
@@ -64,9 +66,8 @@ test('past its stored-bytes budget for the sitting, a seat is told once and its 
   expect(error).toMatchObject({ code: 'over-budget', messageType: 'seat/events' });
   expect(error.type === 'console/error' && error.error).toMatch(/more than 4 KB of events in this sitting/);
   await seat.waitFor((m) => (m.type === 'event/ack' && m.ids.length === 6 ? m : undefined));
-  const kept = events.map(
-    (e) => JSON.parse(stored(e.id)?.json ?? '{}') as { url?: string; overBudget?: boolean },
-  );
+  const kept: { url?: string; overBudget?: boolean }[] = [];
+  for (const e of events) kept.push(JSON.parse((await stored(e.id))?.json ?? '{}'));
   expect(kept.slice(0, 3).every((k) => k.url?.startsWith('https://example.org/'))).toBe(true);
   expect(kept.slice(4).every((k) => k.overBudget === true && k.url === undefined)).toBe(true);
   seat.close();

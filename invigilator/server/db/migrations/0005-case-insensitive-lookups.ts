@@ -7,7 +7,7 @@ import { runStatements } from './migration.ts';
  * those look-ups from reading the whole table.
  */
 export const caseInsensitiveLookups: Migration = {
-  version: 4,
+  version: 5,
   name: 'indexes for case-insensitive sign-in and candidate look-ups',
   async up(trx) {
     await runStatements(trx, [

@@ -10,7 +10,7 @@ import { runStatements } from './migration.ts';
  * it had, and the rooms its sittings used.
  */
 export const sites: Migration = {
-  version: 3,
+  version: 4,
   name: 'sites and rooms; seats, sittings, codes, incidents and invigilators belong to a site',
   async up(trx) {
     await runStatements(trx, [

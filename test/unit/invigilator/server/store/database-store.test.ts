@@ -1,18 +1,29 @@
 /**
- * The SQLite store's additions for issue 9, on a real file: a version-1 database opens and gains what
- * version 2 needs; repeats of an incident coalesce; replacement requests and refused-connection notices.
+ * The store over a real database (an SQLite file; a PostgreSQL database in the unit-pg project):
+ * repeats of an incident coalesce; replacement requests and refused-connection notices. How a
+ * database is created and upgraded: test/unit/invigilator/server/db/migrate.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { openSqliteStore, type SqliteStore } from '../../../../../invigilator/server/store/sqlite-store.ts';
+import {
+  type DatabaseStore,
+  openStore,
+  sqliteFileIn,
+} from '../../../../../invigilator/server/store/database-store.ts';
 import type { IncomingSeatEvent, SeatRow } from '../../../../../invigilator/server/store/store.ts';
 
 let dir: string;
-let store: SqliteStore | undefined;
+let store: DatabaseStore | undefined;
+
+/** A new store on this run's engine: a file in `dir`, or a new PostgreSQL database. */
+async function openTestStore(): Promise<DatabaseStore> {
+  if (process.env.INVIGIL_TEST_ENGINE !== 'postgres') return openStore({ sqlite: sqliteFileIn(dir) });
+  const { newPostgresDatabase } = await import('../../../../helpers/engines.ts');
+  return openStore({ postgres: await newPostgresDatabase() });
+}
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'invigil-store-'));
 });
@@ -24,7 +35,7 @@ afterEach(async () => {
 
 const FROM = { address: '10.0.0.7', userAgent: null, maxPending: 5 };
 
-async function withSeat(s: SqliteStore): Promise<{ seat: SeatRow; centreId: string }> {
+async function withSeat(s: DatabaseStore): Promise<{ seat: SeatRow; centreId: string }> {
   const { centre } = await s.ensureCentre();
   const actor = { centreId: centre.id, invigilatorId: null };
   await s.createEnrolmentCode(actor, 'code-hash', new Date(Date.now() + 3_600_000).toISOString(), 10);
@@ -53,57 +64,8 @@ function focusLost(seat: SeatRow, at: string, sittingId: string | null = null): 
   };
 }
 
-test('a version-1 database opens: incidents gain a count and a last time, events a sitting', async () => {
-  const file = join(dir, 'console.sqlite');
-  const v1 = new Database(file);
-  v1.exec(
-    readFileSync(
-      resolve(import.meta.dirname, '../../../../fixtures/invigilator/console-schema-v1.sql'),
-      'utf8',
-    ),
-  );
-  v1.prepare("INSERT INTO centres VALUES ('c1', 'Old centre', '2026-01-01T00:00:00.000Z')").run();
-  v1.prepare(
-    "INSERT INTO seats VALUES ('seat-0001', 'c1', 'PC-OLD', '', 'hash', '2026-01-01T00:00:00.000Z')",
-  ).run();
-  v1.prepare(
-    `INSERT INTO incidents (id, centre_id, at, kind, source, description, seat_id, created_at)
-     VALUES ('i1', 'c1', '2026-01-01T09:00:00.000Z', 'focus-lost', 'automatic', 'Lost focus.', 'seat-0001', '2026-01-01T09:00:00.000Z')`,
-  ).run();
-  v1.prepare(
-    `INSERT INTO seat_events (id, seat_id, type, at, received_at, json)
-     VALUES ('evt-00000001', 'seat-0001', 'event/focus-lost', '2026-01-01T09:00:00.000Z', '2026-01-01T09:00:00.000Z', '{}')`,
-  ).run();
-  v1.pragma('user_version = 1');
-  v1.close();
-  store = openSqliteStore(dir);
-  expect(store.db.pragma('user_version', { simple: true })).toBe(3);
-  // Events are now keyed by (seat, id): the old one is kept.
-  expect(await store.countSeatEvents('seat-0001')).toBe(1);
-  expect(
-    (store.db.prepare('PRAGMA table_info(seat_events)').all() as { name: string; pk: number }[])
-      .filter((c) => c.pk > 0)
-      .map((c) => c.name),
-  ).toEqual(['seat_id', 'id']);
-  const [old] = await store.listIncidents('c1', { limit: 10 });
-  expect(old).toMatchObject({ id: 'i1', count: 1, lastAt: '2026-01-01T09:00:00.000Z' });
-  // A repeat within the minute counts on the old incident.
-  const seat = (await store.getSeat('seat-0001')) as SeatRow;
-  await store.storeSeatEvents(
-    [focusLost(seat, '2026-01-01T09:00:30.000Z')].map((e) => ({
-      ...e,
-      incident: e.incident && { ...e.incident, description: 'Lost focus.' },
-    })),
-  );
-  expect((await store.listIncidents('c1', { limit: 10 }))[0]).toMatchObject({ id: 'i1', count: 2 });
-  await store.close();
-  // And it opens again, already at version 3.
-  store = openSqliteStore(dir);
-  expect((await store.listIncidents('c1', { limit: 10 }))[0]?.count).toBe(2);
-});
-
 test('repeats less than a minute apart are one incident; a minute later, or in another sitting, a new one', async () => {
-  store = openSqliteStore(dir);
+  store = await openTestStore();
   const { seat, centreId } = await withSeat(store);
   const t = (s: number) => new Date(Date.UTC(2026, 10, 30, 9, 0, s)).toISOString();
   // Out of order and with a resend: still one incident, first and last right, resends not counted.
@@ -128,7 +90,7 @@ test('repeats less than a minute apart are one incident; a minute later, or in a
 });
 
 test('an enrolled name becomes a pending request without using up the seat; approving swaps the credential', async () => {
-  store = openSqliteStore(dir);
+  store = await openTestStore();
   const { seat, centreId } = await withSeat(store);
   const again = await store.enrolSeat('code-hash', 'PC-01', 'cred-2', new Date().toISOString(), {
     ...FROM,
@@ -169,15 +131,12 @@ test('an enrolled name becomes a pending request without using up the seat; appr
     await store.decideReplacement(actor, again.replacement?.id ?? '', 'refused', new Date().toISOString()),
   ).toBeNull();
   // The code was used by the two requests written, not by the one refused at the cap.
-  expect(
-    Number(
-      (store.db.prepare('SELECT uses_left FROM enrolment_codes').get() as { uses_left: number }).uses_left,
-    ),
-  ).toBe(7);
+  const code = await store.db.kysely.selectFrom('enrolment_codes').select('uses_left').executeTakeFirst();
+  expect(Number(code?.uses_left)).toBe(7);
 });
 
 test('refused connections are one open notice per seat, added to until dismissed', async () => {
-  store = openSqliteStore(dir);
+  store = await openTestStore();
   const { seat, centreId } = await withSeat(store);
   const r = (n: number, a: string) => ({
     firstAt: new Date(n).toISOString(),
