@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { DatabaseError, redactUrl } from '../../invigilator/server/db/database.ts';
+import { exportDatabase, importDatabase } from '../../invigilator/server/db/transfer.ts';
 import { createLogger } from '../../invigilator/server/logger.ts';
 import { startConsole } from '../../invigilator/server/start.ts';
 import { openStore, sqliteFileIn } from '../../invigilator/server/store/database-store.ts';
@@ -15,12 +17,19 @@ export const consoleCommand: Command = {
   help: `Usage: invigil console [--port N] [--host ADDRESS] [--data DIR | --database postgres://…]
                       [--tls-cert FILE --tls-key FILE] [--insecure-http] [--trust-proxy ADDRESS]
        invigil console migrate [--data DIR | --database postgres://…]
+       invigil console export [--data DIR | --database postgres://…] [--out FILE]
+       invigil console import [--data DIR | --database postgres://…] [--in FILE]
 
 Runs the invigilator's console: the dashboard (open its address in a browser) and the endpoint exam
 seats connect to. Everything is kept in an SQLite database in DIR (nothing else to install), or, for a
 centre with several sites or several console processes, in a PostgreSQL database (--database, or the
 DATABASE_URL environment variable). The database's schema is brought up to date at start; a database
 written by a newer Invigil is refused. \`invigil console migrate\` only brings it up to date, and exits.
+
+\`export\` writes every row of every table of the centre's database to FILE (JSON lines; it holds
+password and credential hashes, so it is made readable by its owner only; default: standard output);
+\`import\` reads one into a new, empty database (one transaction: all of it or nothing). Together they
+move a centre from SQLite to PostgreSQL: stop the console, export from --data, import into --database.
 
 On first start with an empty DIR it creates the centre and prints a one-time setup link: open it to
 create the first invigilator (name, PIN and password). Then, in the dashboard, make an enrolment code
@@ -38,6 +47,8 @@ Flags:
   --tls-key FILE        ...and this private key (PEM)
   --insecure-http       Serve plain HTTP on a network address anyway: sign-in passwords, session cookies
                         and seat credentials cross the network readable by anyone on it. Prints a warning.
+  --out FILE            export: the file to write (must not exist yet)
+  --in FILE             import: the file to read
   --trust-proxy ADDRESS The console is behind a TLS-terminating proxy at ADDRESS (an IP address or a
                         network such as 10.0.0.0/8; several separated by commas): requests from it are
                         believed about the client's address (X-Forwarded-For), the protocol and the host,
@@ -51,12 +62,16 @@ Exit codes: 0 stopped cleanly, 2 bad flags or the database cannot be used (or is
 Examples:
   invigil console --data /var/lib/invigil --host 0.0.0.0 --tls-cert console.crt --tls-key console.key
   invigil console --data /var/lib/invigil --trust-proxy 127.0.0.1     (behind nginx or Caddy on this PC)
+  invigil console export --data /var/lib/invigil --out centre.jsonl
+  invigil console import --database postgres://invigil@db.example/invigil --in centre.jsonl
 `,
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
     data: { type: 'string' },
     database: { type: 'string' },
+    out: { type: 'string' },
+    in: { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'insecure-http': { type: 'boolean' },
@@ -65,12 +80,18 @@ Examples:
   allowPositionals: true,
   async run(args) {
     const [sub, ...extra] = args.positionals;
-    if (extra.length > 0 || (sub !== undefined && sub !== 'migrate'))
+    if (extra.length > 0 || (sub !== undefined && !['migrate', 'export', 'import'].includes(sub)))
       throw new UserError(
-        `invigil console takes no argument but migrate, not ${JSON.stringify(args.positionals.join(' '))} (see invigil console --help)`,
+        `invigil console takes migrate, export or import, not ${JSON.stringify(args.positionals.join(' '))} (see invigil console --help)`,
       );
     const database = databaseFlag(args);
+    if (sub !== 'export' && args.values.out !== undefined)
+      throw new UserError('--out is for invigil console export');
+    if (sub !== 'import' && args.values.in !== undefined)
+      throw new UserError('--in is for invigil console import');
     if (sub === 'migrate') return migrateOnly(args, database);
+    if (sub === 'export') return exportCentre(args, database);
+    if (sub === 'import') return importCentre(args, database);
     const port = intFlag(args, 'port', 0, 65535) ?? 7420;
     const host = stringFlag(args, 'host') ?? '127.0.0.1';
     const dataDir = resolve(stringFlag(args, 'data') ?? join(homedir(), '.invigil', 'console'));
@@ -169,6 +190,80 @@ function databaseFlag(args: Parameters<Command['run']>[0]): string | undefined {
   if (flag !== undefined && args.values.data !== undefined)
     throw new UserError('--data and --database name two different databases: give one');
   return value;
+}
+
+/** Opens (and migrates) the database named by --data or --database, with a one-line error. */
+async function openNamed(
+  args: Parameters<Command['run']>[0],
+  database: string | undefined,
+): Promise<{ store: Awaited<ReturnType<typeof openStore>>; where: string }> {
+  const dataDir = resolve(stringFlag(args, 'data') ?? join(homedir(), '.invigil', 'console'));
+  const where = database ? redactUrl(database) : sqliteFileIn(dataDir);
+  try {
+    return {
+      store: await openStore(database ? { postgres: database } : { sqlite: sqliteFileIn(dataDir) }),
+      where,
+    };
+  } catch (error) {
+    if (error instanceof DatabaseError) throw new UserError(error.message);
+    throw new UserError(`cannot open ${where}: ${(error as Error).message}`);
+  }
+}
+
+/** `invigil console export`: every row of every table, as JSON lines, to --out (or standard output). */
+async function exportCentre(
+  args: Parameters<Command['run']>[0],
+  database: string | undefined,
+): Promise<number> {
+  const outFlag = stringFlag(args, 'out');
+  const out = outFlag ? resolve(outFlag) : null;
+  if (out && existsSync(out)) throw new UserError(`--out ${out} already exists: name a new file`);
+  const { store, where } = await openNamed(args, database);
+  // Password, session and credential hashes are in it: its owner only.
+  const fd = out ? openSync(out, 'wx', 0o600) : null;
+  try {
+    const counts = await exportDatabase(store.db, (line) => {
+      if (fd !== null) writeSync(fd, `${line}\n`);
+      else process.stdout.write(`${line}\n`);
+    });
+    const rows = Object.values(counts).reduce((a, b) => a + b, 0);
+    process.stderr.write(
+      `Exported ${rows} rows of ${Object.keys(counts).length} tables from ${where}${out ? ` to ${out}` : ''}.\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (out) rmSync(out, { force: true });
+    throw new UserError(`export from ${where} failed: ${(error as Error).message}`);
+  } finally {
+    if (fd !== null) closeSync(fd);
+    await store.close();
+  }
+}
+
+/** `invigil console import`: an export into a new, empty database, in one transaction. */
+async function importCentre(
+  args: Parameters<Command['run']>[0],
+  database: string | undefined,
+): Promise<number> {
+  const inFlag = stringFlag(args, 'in');
+  const file = inFlag ? resolve(inFlag) : null;
+  if (file && !existsSync(file)) throw new UserError(`--in ${file}: no such file`);
+  const { store, where } = await openNamed(args, database);
+  try {
+    const input = file ? createReadStream(file, 'utf8') : process.stdin;
+    const counts = await importDatabase(
+      store.db,
+      createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }),
+    );
+    const rows = Object.values(counts).reduce((a, b) => a + b, 0);
+    process.stdout.write(`Imported ${rows} rows of ${Object.keys(counts).length} tables into ${where}.\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof DatabaseError) throw new UserError(error.message);
+    throw new UserError(`import into ${where} failed, nothing was written: ${(error as Error).message}`);
+  } finally {
+    await store.close();
+  }
 }
 
 /** `invigil console migrate`: brings the database's schema up to date and exits. */
