@@ -1,0 +1,172 @@
+/**
+ * `invigil console` on its database as real processes: `migrate` upgrades a real version-3 file written
+ * by the console before numbered migrations; a database newer than the console is refused in one line
+ * (exit 2); a centre used on SQLite is exported, imported into a real PostgreSQL database, and served
+ * from there (`--database`, or DATABASE_URL) with the same people, sittings and record.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { ConsoleClient, setupFirstInvigilator } from '../../helpers/console-client.ts';
+import { CLI, startConsoleProcess } from '../../helpers/console-process.ts';
+import { type PostgresServer, startPostgres } from '../../helpers/postgres-server.ts';
+
+const V3_FILE = resolve(import.meta.dirname, '../../fixtures/invigilator/console-v3.sqlite');
+
+let dir: string;
+let pgServer: PostgresServer;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'invigil-console-db-'));
+  pgServer = await startPostgres();
+});
+afterAll(async () => {
+  await pgServer?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function invigil(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, DATABASE_URL: '', ...env },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('console migrate upgrades a version-3 file from before numbered migrations; the console then serves it', async () => {
+  const folder = mkdtempSync(join(dir, 'v3-'));
+  copyFileSync(V3_FILE, join(folder, 'console.sqlite'));
+  const r = invigil(['console', 'migrate', '--data', folder]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(
+    /console\.sqlite: schema version 3 → 5\n {2}applied 3: .*\n {2}applied 4: sites.*\n {2}applied 5: /,
+  );
+  expect(invigil(['console', 'migrate', '--data', folder]).stdout).toMatch(
+    /is up to date \(schema version 5\)\.\n$/,
+  );
+  const proc = await startConsoleProcess({ dataDir: folder });
+  try {
+    expect(proc.setupUrl).toBeNull();
+    expect(proc.stdout()).toContain('Centre: Northgate College');
+  } finally {
+    await proc.stop();
+  }
+});
+
+test('a database newer than the console is refused in one line, exit 2, on SQLite and on PostgreSQL', async () => {
+  const folder = mkdtempSync(join(dir, 'new-'));
+  copyFileSync(V3_FILE, join(folder, 'console.sqlite'));
+  const db = new Database(join(folder, 'console.sqlite'));
+  db.pragma('user_version = 42');
+  db.close();
+  for (const args of [
+    ['console', 'migrate', '--data', folder],
+    ['console', '--port', '0', '--data', folder],
+  ]) {
+    const r = invigil(args);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `invigil console: ${join(folder, 'console.sqlite')} has schema version 42, written by a newer Invigil; this console knows versions up to 5. Upgrade Invigil to use it (the database was not changed).\n`,
+    );
+  }
+  const url = await pgServer.createDatabase();
+  expect(invigil(['console', 'migrate', '--database', url]).status).toBe(0);
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query("INSERT INTO schema_migrations VALUES (9, 'from the future', 'x')");
+  await client.end();
+  // Named through DATABASE_URL this time; its password never printed.
+  const r = invigil(['console', 'migrate'], { DATABASE_URL: url.replace('postgres@', 'postgres:s3cret@') });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(
+    /^invigil console: postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\w+ has schema version 9, written by a newer Invigil; this console knows versions up to 5\. .*\n$/,
+  );
+  expect(r.stderr).not.toContain('s3cret');
+});
+
+test('a centre used on SQLite is exported, imported into PostgreSQL and served from there with nothing lost', async () => {
+  // A real console on SQLite, used: the first coordinator, an invigilator, a sitting, an incident.
+  const first = await startConsoleProcess({ keepData: true, dataDir: mkdtempSync(join(dir, 'lite-')) });
+  let sittingId = '';
+  let record = '';
+  try {
+    if (!first.setupUrl) throw new Error('no setup link');
+    const admin = await setupFirstInvigilator(first.url, first.setupUrl);
+    const sam = await admin.post<{ invigilator: { id: string } }>('/api/invigilators', {
+      name: 'Sam Lee',
+      pin: '55501',
+      password: 'another long password',
+    });
+    expect(sam.status).toBe(201);
+    const made = await admin.post<{ sitting: { id: string } }>('/api/sittings', {
+      room: 'Room 4',
+      startsAt: '2026-12-01T09:00:00+00:00',
+      invigilatorIds: [sam.body.invigilator.id],
+      entries: [
+        {
+          candidateName: 'Ada Lovelace',
+          registrationNumber: 'R-0001',
+          qualificationNumber: '600/1234/5',
+          assessment: 'Unit 1',
+          durationMinutes: 60,
+        },
+      ],
+    });
+    expect(made.status).toBe(201);
+    sittingId = made.body.sitting.id;
+    expect(
+      (
+        await admin.post('/api/incidents', {
+          kind: 'other',
+          description: 'Fire alarm test at 09:20',
+          sittingId,
+        })
+      ).status,
+    ).toBe(201);
+    record = (await admin.get(`/api/sittings/${sittingId}/record.csv`)).text;
+    expect(record).toContain('Fire alarm test at 09:20');
+  } finally {
+    await first.stop();
+  }
+  const file = join(dir, 'centre.jsonl');
+  const exported = invigil(['console', 'export', '--data', first.dataDir, '--out', file]);
+  expect(exported.status).toBe(0);
+  expect(exported.stderr).toMatch(
+    /^Exported \d+ rows of 21 tables from .*console\.sqlite to .*centre\.jsonl\.\n$/,
+  );
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  const url = await pgServer.createDatabase();
+  const imported = invigil(['console', 'import', '--database', url, '--in', file]);
+  expect(imported.stderr).toBe('');
+  expect(imported.stdout).toMatch(
+    /^Imported \d+ rows of 21 tables into postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+\.\n$/,
+  );
+  // Importing twice is refused: the database has a centre now.
+  const twice = invigil(['console', 'import', '--database', url, '--in', file]);
+  expect(twice.status).toBe(2);
+  expect(twice.stderr).toMatch(
+    /already holds a centre: import only into a new, empty database \(nothing was written\)\n$/,
+  );
+
+  const onPg = await startConsoleProcess({ database: url });
+  try {
+    expect(onPg.setupUrl).toBeNull();
+    expect(onPg.stdout()).toMatch(
+      /Centre: Northgate College \(data in postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+\)/,
+    );
+    const admin = new ConsoleClient(onPg.url);
+    await admin.signIn('Dana Okafor', '40213', 'correct horse battery');
+    const sam = new ConsoleClient(onPg.url);
+    await sam.signIn('Sam Lee', '55501', 'another long password');
+    expect((await admin.get(`/api/sittings/${sittingId}/record.csv`)).text).toBe(record);
+  } finally {
+    await onPg.stop();
+    rmSync(first.dataDir, { recursive: true, force: true });
+  }
+});
