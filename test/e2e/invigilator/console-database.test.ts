@@ -123,7 +123,7 @@ test('a centre used on SQLite is exported, imported into PostgreSQL and served f
     expect(
       (
         await admin.post('/api/incidents', {
-          kind: 'other',
+          kind: 'fire-alarm',
           description: 'Fire alarm test at 09:20',
           sittingId,
         })
