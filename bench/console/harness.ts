@@ -117,7 +117,12 @@ export function procStat(pid: number): { cpuTicks: number; rssMb: number } {
 }
 
 /** Seeds N enrolled seats straight into the console's database (one transaction). */
-export async function seed(dataDir: string, n: number, prefix = 'PC-'): Promise<SeatCredentials[]> {
+export async function seed(
+  dataDir: string,
+  n: number,
+  prefix = 'PC-',
+  database?: string,
+): Promise<SeatCredentials[]> {
   const creds: SeatCredentials[] = [];
   for (let i = 0; i < n; i++) {
     creds.push({
@@ -126,13 +131,20 @@ export async function seed(dataDir: string, n: number, prefix = 'PC-'): Promise<
       pcName: `${prefix}${String(i + 1).padStart(5, '0')}`,
     });
   }
-  await seedSeats(dataDir, creds);
+  await seedSeats(dataDir, creds, database);
   return creds;
 }
 
-/** Writes these enrolled seats straight into the console's database (one transaction), at its lead site. */
-export async function seedSeats(dataDir: string, creds: readonly SeatCredentials[]): Promise<void> {
-  const store = await openStore({ sqlite: sqliteFileIn(dataDir) });
+/**
+ * Writes these enrolled seats straight into the console's database (the SQLite file in `dataDir`, or the
+ * PostgreSQL `database`) in one transaction, at its lead site.
+ */
+export async function seedSeats(
+  dataDir: string,
+  creds: readonly SeatCredentials[],
+  database?: string,
+): Promise<void> {
+  const store = await openStore(database ? { postgres: database } : { sqlite: sqliteFileIn(dataDir) });
   try {
     const { centre } = await store.ensureCentre();
     const site = await store.repos.sites.leadSite(centre.id);

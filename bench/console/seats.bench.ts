@@ -10,9 +10,12 @@
  * what is measured); everything else goes over real sockets.
  *
  *   npm run bench -- console        (SEATS=100,1000 STEADY_S=10 to shorten)
+ *
+ * ENGINES=sqlite,postgres runs each size on SQLite and then on one console on a real PostgreSQL server
+ * (test/helpers/postgres-server.ts, one for the run, a new database per scenario); default: sqlite.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +24,7 @@ import { openStore, sqliteFileIn } from '../../invigilator/server/store/database
 import { setupFirstInvigilator } from '../../test/helpers/console-client.ts';
 import { startConsoleProcess } from '../../test/helpers/console-process.ts';
 import type { SeatCredentials } from '../../test/helpers/console-seat.ts';
+import { type PostgresServer, startPostgres } from '../../test/helpers/postgres-server.ts';
 import { percentile, type Row, report } from '../report.ts';
 import {
   latencies as measured,
@@ -32,11 +36,21 @@ import {
   timedDashboard,
 } from './harness.ts';
 
-async function scenario(n: number, steadySeconds: number, measure: boolean): Promise<Row> {
+let pgServer: PostgresServer | null = null;
+
+async function scenario(
+  n: number,
+  steadySeconds: number,
+  measure: boolean,
+  engine: 'sqlite' | 'postgres' = 'sqlite',
+): Promise<Row> {
   const dataDir = mkdtempSync(join(tmpdir(), 'invigil-bench-'));
-  const creds = await seed(dataDir, n);
+  if (engine === 'postgres') pgServer ??= await startPostgres();
+  const database = engine === 'postgres' ? await pgServer?.createDatabase() : undefined;
+  const creds = await seed(dataDir, n, 'PC-', database);
   const consoleProc = await startConsoleProcess({
     dataDir,
+    ...(database ? { database } : {}),
     env: { INVIGIL_LOG_LEVEL: 'warn' },
     // For profiling: CONSOLE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
     nodeArgs: (process.env.CONSOLE_NODE_ARGS ?? '').split(' ').filter(Boolean),
@@ -56,6 +70,7 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
       ...connected.map((m) => (m.type === 'connected' ? m.seconds : Number.NaN)),
     );
     const row: Row = {
+      engine,
       seats: n,
       generators: gens.length,
       connectAllSeconds: Number(connectSeconds.toFixed(2)),
@@ -97,7 +112,7 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
     await Promise.all(gens.map((g) => new Promise((r) => g.child.once('exit', r))));
     ws.close();
     await consoleProc.stop();
-    const store = await openStore({ sqlite: sqliteFileIn(dataDir) });
+    const store = await openStore(database ? { postgres: database } : { sqlite: sqliteFileIn(dataDir) });
     const eventsStored = await store.countSeatEvents();
     // Seats wrongly shown Offline (no message for more than 3 s) while the seats were running steadily.
     const steadyEnd = new Date(t0 + elapsed * 1000).toISOString();
@@ -131,6 +146,7 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
       falseOfflineSteady: offlineIncidents,
       falseOfflineConnecting: offlineDuringConnect,
       consoleRssMbMax: Math.round(rssMax),
+      dbSizeMb: await databaseSizeMb(dataDir, database),
     });
     return row;
   } finally {
@@ -139,20 +155,47 @@ async function scenario(n: number, steadySeconds: number, measure: boolean): Pro
   }
 }
 
+/** The database's size after the run: the SQLite file (and its WAL), or pg_database_size. */
+async function databaseSizeMb(dataDir: string, database: string | undefined): Promise<number> {
+  if (!database) {
+    const file = sqliteFileIn(dataDir);
+    const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
+    return Number(((size(file) + size(`${file}-wal`)) / 1048576).toFixed(1));
+  }
+  const store = await openStore({ postgres: database });
+  try {
+    const r = await sql<{ n: number }>`SELECT pg_database_size(current_database()) AS n`.execute(
+      store.db.kysely,
+    );
+    return Number((Number(r.rows[0]?.n ?? 0) / 1048576).toFixed(1));
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(): Promise<void> {
   const sizes = (process.env.SEATS ?? '100,1000,10000').split(',').map(Number);
   const steady = Number(process.env.STEADY_S ?? 20);
+  const engines = (process.env.ENGINES ?? 'sqlite').split(',') as ('sqlite' | 'postgres')[];
   process.stdout.write(`open files limit (soft/hard): ${openFilesLimit()}\n`);
   const rows: Row[] = [];
-  for (const n of sizes) {
-    process.stdout.write(`▸ ${n} seats…\n`);
-    const row = await scenario(n, steady, true);
-    process.stdout.write(`  ${JSON.stringify(row)}\n`);
-    rows.push(row);
+  try {
+    for (const n of sizes) {
+      for (const engine of engines) {
+        process.stdout.write(`▸ ${n} seats on ${engine}…\n`);
+        const row = await scenario(n, steady, true, engine);
+        process.stdout.write(`  ${JSON.stringify(row)}\n`);
+        rows.push(row);
+      }
+    }
+    if (process.env.STORM !== '0') {
+      process.stdout.write('▸ 2000 seats connecting at once…\n');
+      const storm = await scenario(2000, 0, false);
+      rows.push({ ...storm, note: 'connect storm only' });
+    }
+  } finally {
+    await pgServer?.stop();
   }
-  process.stdout.write('▸ 2000 seats connecting at once…\n');
-  const storm = await scenario(2000, 0, false);
-  rows.push({ ...storm, note: 'connect storm only' });
   report(
     'console-seats',
     `Seats on the real protocol (1 heartbeat/s each, ${steady} s steady, a tenth of the seats changing status each second, one event per seat) against invigil console as its own process; latency is a seat's status change to a dashboard live connection receiving it. Open files limit ${openFilesLimit()}.`,
