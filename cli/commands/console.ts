@@ -42,7 +42,8 @@ Flags:
                         then TLS is needed (below), or --insecure-http.
   --data DIR            Where the SQLite database lives (default ~/.invigil/console)
   --database URL        Use this PostgreSQL database instead (postgres://user:password@host:port/name;
-                        default: DATABASE_URL when set). It must exist; the console makes its tables.
+                        default: DATABASE_URL when set and --data is not). It must exist; the console
+                        makes its tables.
   --tls-cert FILE       Serve HTTPS (and WSS for seats) with this certificate (PEM; a chain is fine)
   --tls-key FILE        ...and this private key (PEM)
   --insecure-http       Serve plain HTTP on a network address anyway: sign-in passwords, session cookies
@@ -179,10 +180,12 @@ Examples:
   },
 };
 
-/** --database, or DATABASE_URL when no flag is given; checked to be a postgres:// address. */
+/** --database, or DATABASE_URL when neither --database nor --data is given; checked to be a postgres:// address. */
 function databaseFlag(args: Parameters<Command['run']>[0]): string | undefined {
   const flag = stringFlag(args, 'database');
-  const value = flag ?? (process.env.DATABASE_URL?.trim() || undefined);
+  // An explicit --data wins over DATABASE_URL from the environment.
+  const fromEnv = args.values.data === undefined ? process.env.DATABASE_URL?.trim() || undefined : undefined;
+  const value = flag ?? fromEnv;
   if (value === undefined) return undefined;
   const from = flag !== undefined ? '--database' : 'DATABASE_URL';
   if (!/^postgres(ql)?:\/\//.test(value))
