@@ -265,7 +265,11 @@ export class SeatHub {
     await this.refreshAssignments(null);
     const alive = await this.store.lastConsoleAlive();
     const upMs = Date.now();
-    if (alive) {
+    // Another console process serving this database wrote the note: its seats are online there, not
+    // waiting for this one (several processes on one PostgreSQL database).
+    if (alive?.writerAlive)
+      this.log.info({ seats: alive.onlineSeatIds.length }, 'another console serves this database');
+    else if (alive) {
       const waiting = new Set(alive.onlineSeatIds.filter((id) => this.seats.has(id)));
       if (waiting.size > 0) {
         this.restart = { downMs: Date.parse(alive.at), upMs, waiting };

@@ -10,6 +10,7 @@
  * `relaxed` transaction, which skips the wait for the disk (synchronous=NORMAL on SQLite,
  * synchronous_commit=off on PostgreSQL) but is still atomic.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -48,8 +49,13 @@ export interface TransactionOptions {
   relaxed?: boolean;
 }
 
+/** PostgreSQL's application_name for a console: the prefix, then this process's instance id. */
+export const CONSOLE_APPLICATION_NAME = 'invigil-console';
+
 export class Db {
   private closed = false;
+  /** This open database's id: on PostgreSQL, its connections are named after it (see `instanceAlive`). */
+  readonly instanceId: string;
 
   constructor(
     readonly engine: Engine,
@@ -59,7 +65,10 @@ export class Db {
     private readonly end: () => Promise<void>,
     /** The PostgreSQL pool (null on SQLite), for LISTEN/NOTIFY. */
     readonly pool: pg.Pool | null = null,
-  ) {}
+    instanceId: string = randomUUID(),
+  ) {
+    this.instanceId = instanceId;
+  }
 
   /** Runs `fn` in one transaction; a unique-constraint failure becomes a `ConflictError`. */
   async transaction<T>(fn: (trx: Trx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -169,12 +178,14 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
   const where = redactUrl(url);
   if (!/^postgres(ql)?:\/\//.test(url))
     throw new DatabaseError(`--database takes a postgres:// address, not ${where}`);
+  const instanceId = randomUUID();
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     types: pgTypes,
     connectionTimeoutMillis: 10_000,
-    application_name: 'invigil-console',
+    // Names the process's connections, so that another console can tell whether it is alive.
+    application_name: `${CONSOLE_APPLICATION_NAME} ${instanceId}`,
   });
   // An idle connection the server drops (a restart, a network blip) is an error on the pool: logged by
   // whoever uses the pool, never an unhandled 'error' that ends the process.
@@ -187,7 +198,7 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
     throw new DatabaseError(`cannot use the PostgreSQL database ${where}: ${describePgError(error)}`);
   }
   const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
-  return new Db('postgres', kysely, where, async () => undefined, pool);
+  return new Db('postgres', kysely, where, async () => undefined, pool, instanceId);
 }
 
 export function describePgError(error: unknown): string {

@@ -220,6 +220,8 @@ export interface ConsoleAliveTable {
   id: number;
   at: string;
   online_json: string;
+  /** The console process (its database instance id) that wrote the note; null before migration 6. */
+  instance_id: string | null;
 }
 
 export interface AuditTable {

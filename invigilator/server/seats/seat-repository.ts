@@ -4,8 +4,9 @@
  * by the seat hub, read back at start).
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Actor } from '../auth/actor.ts';
-import { ConflictError, type Db, type Queryable } from '../db/database.ts';
+import { CONSOLE_APPLICATION_NAME, ConflictError, type Db, type Queryable } from '../db/database.ts';
 import { chunks, nowIso } from '../db/rows.ts';
 import { writeAudit } from '../record/audit-repository.ts';
 import { type IncidentRow, incidentsById, lockSeats, recordIncident } from '../record/incident-repository.ts';
@@ -617,17 +618,19 @@ export class SeatRepository {
   async noteConsoleAlive(at: string, onlineSeatIds: readonly string[] | null): Promise<void> {
     await this.db.transaction(
       async (trx) => {
+        const instance_id = this.db.instanceId;
         if (onlineSeatIds === null) {
-          await trx.updateTable('console_alive').set({ at }).where('id', '=', 1).execute();
+          await trx.updateTable('console_alive').set({ at, instance_id }).where('id', '=', 1).execute();
           return;
         }
         await trx
           .insertInto('console_alive')
-          .values({ id: 1, at, online_json: JSON.stringify(onlineSeatIds) })
+          .values({ id: 1, at, online_json: JSON.stringify(onlineSeatIds), instance_id })
           .onConflict((oc) =>
             oc.column('id').doUpdateSet((eb) => ({
               at: eb.ref('excluded.at'),
               online_json: eb.ref('excluded.online_json'),
+              instance_id: eb.ref('excluded.instance_id'),
             })),
           )
           .execute();
@@ -636,13 +639,25 @@ export class SeatRepository {
     );
   }
 
-  async lastConsoleAlive(): Promise<{ at: string; onlineSeatIds: string[] } | null> {
+  /**
+   * The last note. `writerAlive`: the console process that wrote it is still connected to this
+   * (PostgreSQL) database, so its seats are its own and online, not seats waiting after a restart.
+   */
+  async lastConsoleAlive(): Promise<{ at: string; onlineSeatIds: string[]; writerAlive: boolean } | null> {
     const row = await this.db.kysely
       .selectFrom('console_alive')
-      .select(['at', 'online_json'])
+      .select(['at', 'online_json', 'instance_id'])
       .where('id', '=', 1)
       .executeTakeFirst();
     if (!row) return null;
+    let writerAlive = false;
+    if (this.db.engine === 'postgres' && row.instance_id && row.instance_id !== this.db.instanceId) {
+      const r = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = ${`${CONSOLE_APPLICATION_NAME} ${row.instance_id}`}`.execute(
+        this.db.kysely,
+      );
+      writerAlive = Number(r.rows[0]?.n ?? 0) > 0;
+    }
     let ids: unknown;
     try {
       ids = JSON.parse(row.online_json);
@@ -652,6 +667,7 @@ export class SeatRepository {
     return {
       at: row.at,
       onlineSeatIds: Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [],
+      writerAlive,
     };
   }
 

@@ -216,7 +216,7 @@ export class DatabaseStore implements Store {
   noteConsoleAlive(at: string, onlineSeatIds: readonly string[] | null): Promise<void> {
     return this.repos.seats.noteConsoleAlive(at, onlineSeatIds);
   }
-  lastConsoleAlive(): Promise<{ at: string; onlineSeatIds: string[] } | null> {
+  lastConsoleAlive(): Promise<{ at: string; onlineSeatIds: string[]; writerAlive: boolean } | null> {
     return this.repos.seats.lastConsoleAlive();
   }
 

@@ -317,7 +317,8 @@ export interface Store {
    * after a restart to record Seat offline incidents for seats that do not come back.
    */
   noteConsoleAlive(at: string, onlineSeatIds: readonly string[] | null): Promise<void>;
-  lastConsoleAlive(): Promise<{ at: string; onlineSeatIds: string[] } | null>;
+  /** `writerAlive`: the console that wrote the note still serves the database (another process on PostgreSQL). */
+  lastConsoleAlive(): Promise<{ at: string; onlineSeatIds: string[]; writerAlive: boolean } | null>;
 
   // ---- events and incidents ----
   /**

@@ -43,10 +43,10 @@ test('console migrate upgrades a version-3 file from before numbered migrations;
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(
-    /console\.sqlite: schema version 3 → 5\n {2}applied 3: .*\n {2}applied 4: sites.*\n {2}applied 5: /,
+    /console\.sqlite: schema version 3 → 6\n {2}applied 3: .*\n {2}applied 4: sites.*\n {2}applied 5: .*\n {2}applied 6: /,
   );
   expect(invigil(['console', 'migrate', '--data', folder]).stdout).toMatch(
-    /is up to date \(schema version 5\)\.\n$/,
+    /is up to date \(schema version 6\)\.\n$/,
   );
   const proc = await startConsoleProcess({ dataDir: folder });
   try {
@@ -71,7 +71,7 @@ test('a database newer than the console is refused in one line, exit 2, on SQLit
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
-      `invigil console: ${join(folder, 'console.sqlite')} has schema version 42, written by a newer Invigil; this console knows versions up to 5. Upgrade Invigil to use it (the database was not changed).\n`,
+      `invigil console: ${join(folder, 'console.sqlite')} has schema version 42, written by a newer Invigil; this console knows versions up to 6. Upgrade Invigil to use it (the database was not changed).\n`,
     );
   }
   const url = await pgServer.createDatabase();
@@ -85,7 +85,7 @@ test('a database newer than the console is refused in one line, exit 2, on SQLit
   const r = invigil(['console', 'migrate'], { DATABASE_URL: url.replace('postgres@', 'postgres:s3cret@') });
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(
-    /^invigil console: postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\w+ has schema version 9, written by a newer Invigil; this console knows versions up to 5\. .*\n$/,
+    /^invigil console: postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\w+ has schema version 9, written by a newer Invigil; this console knows versions up to 6\. .*\n$/,
   );
   expect(r.stderr).not.toContain('s3cret');
 });

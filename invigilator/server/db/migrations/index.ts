@@ -1,6 +1,7 @@
 import { v3Baseline } from './0003-v3-baseline.ts';
 import { sites } from './0004-sites.ts';
 import { caseInsensitiveLookups } from './0005-case-insensitive-lookups.ts';
+import { consoleAliveInstance } from './0006-console-alive-instance.ts';
 import type { Migration } from './migration.ts';
 
 /**
@@ -8,6 +9,11 @@ import type { Migration } from './migration.ts';
  * first is number 3: schema versions 1 to 3 are those of releases before numbered migrations, and
  * migration 3 produces version 3 exactly (and upgrades an SQLite file of version 1 or 2 to it).
  */
-export const MIGRATIONS: readonly Migration[] = [v3Baseline, sites, caseInsensitiveLookups];
+export const MIGRATIONS: readonly Migration[] = [
+  v3Baseline,
+  sites,
+  caseInsensitiveLookups,
+  consoleAliveInstance,
+];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

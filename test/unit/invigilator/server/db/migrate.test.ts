@@ -143,7 +143,7 @@ test("a real version-3 file made by main's code upgrades in place: every row kep
   try {
     expect(store.migrated).toMatchObject({ from: 3, to: SCHEMA_VERSION });
     // 3 runs too (on SQLite it only adds what is missing: nothing, in a version-3 file), then 4 and 5.
-    expect(store.migrated.applied.map((m) => m.version)).toEqual([3, 4, 5]);
+    expect(store.migrated.applied.map((m) => m.version)).toEqual([3, 4, 5, 6]);
     // Every row of every version-3 table, column for column.
     for (const [t, { columns, rows }] of before) {
       expect(allRows(file, t, columns.join(', ')), t).toEqual(rows);
@@ -257,7 +257,7 @@ test('PostgreSQL: three consoles starting at once migrate once; a newer database
   try {
     const applied = stores.map((s) => s.migrated.applied.map((m) => m.version));
     // One of them applied every migration; the others found nothing to do.
-    expect(applied.filter((a) => a.length > 0)).toEqual([[3, 4, 5]]);
+    expect(applied.filter((a) => a.length > 0)).toEqual([[3, 4, 5, 6]]);
     const db = stores[0]?.db;
     if (!db) throw new Error('no store');
     expect(await schemaVersion(db)).toBe(SCHEMA_VERSION);
@@ -291,4 +291,23 @@ test('PostgreSQL: a database that cannot be reached, or does not exist, is a one
   const db = openSqlite(sqliteFileIn(dir));
   await migrate(db);
   await db.close();
+});
+
+test('PostgreSQL: the console-alive note says whether the console that wrote it still serves the database', async () => {
+  const url = await pgServer.createDatabase();
+  const a = await openStore({ postgres: url });
+  const b = await openStore({ postgres: url });
+  try {
+    await a.noteConsoleAlive(new Date().toISOString(), ['seat-1']);
+    // B starting now must not count A's online seats as seats waiting after a restart.
+    expect(await b.lastConsoleAlive()).toMatchObject({ onlineSeatIds: ['seat-1'], writerAlive: true });
+    // Its own note is never "another console".
+    expect((await a.lastConsoleAlive())?.writerAlive).toBe(false);
+    await a.close();
+    // A is gone (its connections closed, as they are when its process dies): a restart's note again.
+    expect((await b.lastConsoleAlive())?.writerAlive).toBe(false);
+  } finally {
+    await a.close();
+    await b.close();
+  }
 });
