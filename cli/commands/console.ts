@@ -254,10 +254,10 @@ async function importCentre(
   const { store, where } = await openNamed(args, database);
   try {
     const input = file ? createReadStream(file, 'utf8') : process.stdin;
-    const counts = await importDatabase(
-      store.db,
-      createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }),
-    );
+    // The iterator is taken at once: readline emits lines whether or not anyone listens yet, and the
+    // import first checks the database.
+    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
+    const counts = await importDatabase(store.db, { [Symbol.asyncIterator]: () => lines });
     const rows = Object.values(counts).reduce((a, b) => a + b, 0);
     process.stdout.write(`Imported ${rows} rows of ${Object.keys(counts).length} tables into ${where}.\n`);
     return 0;
