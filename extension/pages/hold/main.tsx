@@ -3,7 +3,9 @@
  * identity and released the seat from the console. It follows the gate in storage, so it changes
  * by itself; the worker moves the tab on once the hold rule is gone.
  */
+
 import { Emblem, Icons, mount, Page } from '../ui/components.tsx';
+import { RaiseHand } from '../ui/raise-hand.tsx';
 import { KEYS, useStored } from '../ui/use-stored.ts';
 
 function Hold() {
@@ -45,6 +47,7 @@ function Hold() {
         </div>
       )}
       <p class="help">If the details above are not yours, raise your hand and tell your invigilator.</p>
+      <RaiseHand />
     </Page>
   );
 }
