@@ -42,6 +42,7 @@ export const AUTOMATIC_INCIDENT_KINDS = {
   'seat-connection-refused': 'Connections refused',
   'connector-refused': 'Program posing as the browser refused',
   'hand-raised': 'Hand raised',
+  'seat-credential-shared': 'Seat credential shared',
 } as const;
 export type AutomaticIncidentKind = keyof typeof AUTOMATIC_INCIDENT_KINDS;
 
