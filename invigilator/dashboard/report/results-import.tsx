@@ -141,7 +141,7 @@ export function ResultsImportPage({ me }: { me: MeResponse }) {
         </div>
       ) : null}
       {outcome?.kind === 'error' ? (
-        <p class="error" role="alert">
+        <p class="error" role="alert" id="import-error">
           {outcome.error}
         </p>
       ) : null}

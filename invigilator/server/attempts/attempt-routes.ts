@@ -92,14 +92,14 @@ export function attemptRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       if (found.length === 0) {
         problems.push({
           row: row.row,
-          message: `Row ${row.row}: no candidate entry at this centre for ${what}.`,
+          message: `No candidate entry at this centre for ${what}.`,
         });
         continue;
       }
       if (found.length > 1) {
         problems.push({
           row: row.row,
-          message: `Row ${row.row}: ${what} matches ${found.length} entries (rooms ${found.map((f) => f.room).join(', ')}); set these outcomes on the sitting pages.`,
+          message: `${what} matches ${found.length} entries (rooms ${found.map((f) => f.room).join(', ')}); set these outcomes on the sitting pages.`,
         });
         continue;
       }
@@ -108,7 +108,7 @@ export function attemptRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       if (earlier && earlier.outcome !== row.result) {
         problems.push({
           row: row.row,
-          message: `Row ${row.row}: ${what} is ${row.result} here but ${earlier.outcome} in row ${earlier.row}.`,
+          message: `${what} is ${row.result} here but ${earlier.outcome} in row ${earlier.row}.`,
         });
         continue;
       }

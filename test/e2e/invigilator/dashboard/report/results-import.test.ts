@@ -53,7 +53,9 @@ async function importFile(name: string, csv: string): Promise<void> {
   const input = (await page.$('#results-form input[type="file"]')) as ElementHandle<HTMLInputElement>;
   await input.uploadFile(file);
   await page.click('#results-form button[type="submit"]');
-  await page.waitForSelector('#import-done, #import-refused');
+  await page.waitForSelector('#import-done, #import-refused, #import-error');
+  const error = await page.$('#import-error');
+  if (error) throw new Error(`import failed: ${await error.evaluate((el) => el.textContent)}`);
 }
 
 beforeAll(async () => {
@@ -105,7 +107,7 @@ test('a bad file is refused whole, naming every bad row; nothing changes', async
     trs.map((tr) => [tr.getAttribute('data-row'), (tr as HTMLElement).innerText.replace(/\s+/g, ' ').trim()]),
   );
   expect(rows.map((r) => r[0])).toEqual(['3', '4', '5', '6']);
-  expect(rows[0]?.[1]).toContain('no candidate entry at this centre for R009 "Unit 1 Safety" on 2026-03-03');
+  expect(rows[0]?.[1]).toContain('No candidate entry at this centre for R009 "Unit 1 Safety" on 2026-03-03');
   expect(rows[1]?.[1]).toMatch(/31\/02\/2026/);
   expect(rows[2]?.[1]).toMatch(/Maybe/);
   expect(rows[3]?.[1]).toContain('R001 "Unit 2 Tools" on 2026-03-06');
@@ -134,10 +136,10 @@ test('a good file sets each matched outcome (any column order, UK dates, spacing
     'R002@2026-03-03': 'failed',
     'R001@2026-03-05': 'absent',
   });
-  // The same file again changes nothing and says so.
-  await importFile('results-march.csv', csv);
+  // The same results again (a copy: the browser will not re-read a chosen file that changed) change nothing, and say so.
+  await importFile('results-march-copy.csv', csv);
   expect(await page.$eval('#import-done strong', (el) => el.textContent)).toBe(
-    'Imported results-march.csv: 0 outcomes set, 3 already recorded.',
+    'Imported results-march-copy.csv: 0 outcomes set, 3 already recorded.',
   );
 }, 60_000);
 
