@@ -80,6 +80,11 @@ export function AnomalyReportPage({ me, route }: { me: MeResponse; route: string
   const [editing, setEditing] = useState(false);
   const [version, setVersion] = useState(0);
   const query = `from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}`;
+  // A preset link or the back button changes the range: the date boxes follow it.
+  useEffect(() => {
+    setFrom(range.from);
+    setTo(range.to);
+  }, [range.from, range.to]);
 
   useEffect(() => {
     setReport(null);
