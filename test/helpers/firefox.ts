@@ -175,7 +175,7 @@ export interface WindowedFirefox {
   /** The firefox-esr process this test started (its process group holds Firefox's helpers). */
   pid: number;
   profile: string;
-  /** What Firefox wrote to stdout and stderr so far. */
+  /** What Firefox wrote to stdout and stderr so far (its console's messages too). */
   output(): string;
   close(): Promise<void>;
 }
@@ -206,6 +206,8 @@ export function launchWindowedFirefox(o: {
     'toolkit.telemetry.reportingpolicy.firstRun': false,
     'browser.sessionstore.resume_from_crash': false,
     'browser.tabs.warnOnClose': false,
+    // Firefox's own messages (policy errors among them) on its standard output.
+    'browser.dom.window.dump.enabled': true,
   };
   writeFileSync(
     join(profile, 'user.js'),
@@ -219,8 +221,9 @@ export function launchWindowedFirefox(o: {
     detached: true,
   });
   let output = '';
+  // The start is what matters (policy errors come first): the first 200,000 characters are kept.
   const keep = (b: Buffer) => {
-    output = (output + b.toString()).slice(-20_000);
+    if (output.length < 200_000) output = (output + b.toString()).slice(0, 200_000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

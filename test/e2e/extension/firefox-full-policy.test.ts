@@ -5,7 +5,9 @@
  * Firefox runs in a window on a real X display (Xorg's dummy driver, openbox), started as a seat
  * starts it, with no remote control at all, and the test acts as the candidate does: with the
  * keyboard (xdotool), typing addresses into the address bar. What happened is read from outside:
- * the window's title, a picture of the window (xwd), the agent's report and the console's incidents.
+ * the window's title, a picture of the window (xwd), Firefox's own console output (the policy errors
+ * about:policies would list; about:policies itself is one of the pages the extension blocks), the
+ * agent's report and the console's incidents.
  *
  * The about: pages that would help a candidate (about:config, about:addons, about:profiles,
  * about:debugging, about:support, about:preferences...) each end on the extension's blocked page,
@@ -161,7 +163,7 @@ async function typeAddress(url: string): Promise<void> {
 const title = async () => xdotool('getwindowname', await firefoxWindow());
 
 describe('Firefox ESR in a window, under the whole generated policy, no remote control', () => {
-  test('the add-on is force-installed and reports to the agent, and the policy reads back whole, DisableDeveloperTools included', async () => {
+  test('Firefox takes the policy with no errors (its remote agent off), the add-on is force-installed and reports to the agent, and the policy reads back whole', async () => {
     expect(generated.policies.DisableDeveloperTools).toBe(true);
     expect(readFileSync(FIREFOX_POLICY_FILE, 'utf8')).toBe(`${JSON.stringify(generated, null, 2)}\n`);
     await waitFor(
@@ -172,6 +174,12 @@ describe('Firefox ESR in a window, under the whole generated policy, no remote c
     ).catch((error: Error) => {
       throw new Error(`${error.message}; Firefox said: ${firefox?.output().slice(-2000)}`);
     });
+    // Firefox prints what about:policies lists as errors ("console.error: Enterprise Policies: Unknown
+    // policy: ...", "Invalid parameters specified for ..."; seen with a broken file): none, and it says
+    // that the policy turned its remote agent off (DisableDeveloperTools).
+    const output = firefox?.output() ?? '';
+    expect(output.match(/Enterprise Policies:\s*\n?.*/g) ?? []).toEqual([]);
+    expect(output).toContain('Remote Agent is disabled by enterprise policy');
     const status = await agentStatus(ws.socket);
     const line = status.checks.find((c) => c.id === 'browser-policy');
     expect(line?.findings ?? []).toEqual([]);
