@@ -63,6 +63,9 @@ export function readFirefoxPolicyFile(os: PolicyOs): FirefoxPolicyFile {
   }
 }
 
+/** Policy JSON (a file, or JSON text in the registry), bounded before it is parsed. */
+const boundedJson = (text: string) => parseBoundedJson(text, { maxLength: MAX_POLICY_CHARS, maxDepth: 16 });
+
 const record = (v: unknown): Record<string, unknown> | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
@@ -121,11 +124,8 @@ export function firefoxRegistryPolicies(
   if (!found) return null;
   const value = (v: RegValue | undefined): unknown => {
     if (!Array.isArray(v)) return v;
-    try {
-      return JSON.parse(v.join('\n'));
-    } catch {
-      return undefined;
-    }
+    const parsed = boundedJson(v.join('\n'));
+    return parsed.ok ? parsed.value : undefined;
   };
   const convert = (node: Node): unknown => {
     const names = [...node.values.keys()].filter((n) => n !== '');
@@ -152,11 +152,8 @@ export function firefoxRegistryPolicies(
  */
 function asFirefoxReads(value: unknown, like: unknown, jsonText = false): unknown {
   if (jsonText && typeof value === 'string') {
-    try {
-      return asFirefoxReads(JSON.parse(value), like);
-    } catch {
-      return value;
-    }
+    const parsed = boundedJson(value);
+    return parsed.ok ? asFirefoxReads(parsed.value, like) : value;
   }
   if (typeof like === 'boolean') {
     if (value === 0 || value === 1) return value === 1;
@@ -195,7 +192,7 @@ function fromFile(
   file: FirefoxPolicyFile,
 ): { policies: Record<string, unknown> } | { problem: string } | null {
   if (file.text === null) return null;
-  const parsed = parseBoundedJson(file.text, { maxLength: MAX_POLICY_CHARS, maxDepth: 16 });
+  const parsed = boundedJson(file.text);
   const policies = parsed.ok ? record(record(parsed.value)?.policies) : undefined;
   if (policies) return { policies };
   return { problem: parsed.ok ? 'it has no "policies" object' : parsed.reason };

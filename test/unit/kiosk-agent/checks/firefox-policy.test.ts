@@ -171,6 +171,14 @@ describe("Firefox's policy on Windows: the registry beside policies.json", () =>
       ),
     );
     expect(broken).toEqual({});
+    // JSON text is bounded before it is parsed: a value far larger than any policy is not taken.
+    const huge = `{"*":{"installation_mode":"blocked","x":"${'a'.repeat(2 * 1024 * 1024)}"}}`;
+    const r = evaluateFirefoxPolicy(
+      { where: WINDOWS_FILE, text: JSON.stringify(generated()) },
+      FIREFOX_EXTENSION_ID,
+      parseRegQuery(['', FIREFOX_REGISTRY_KEY, `    ExtensionSettings    REG_SZ    ${huge}`].join('\r\n')),
+    );
+    expect(r.findings.map((f) => f.details?.policy)).toEqual(['ExtensionSettings', 'ExtensionSettings']);
   });
 
   test("Group Policy's own values win over a complete policies.json, and each weakening is named at the registry key", () => {
