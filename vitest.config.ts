@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],
           environment: 'node',
+          // The extension's modules load against an extension-shaped global (see the file).
+          setupFiles: ['test/helpers/extension-context.ts'],
         },
       },
       {

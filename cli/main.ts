@@ -8,15 +8,16 @@ import { commands } from './commands/index.ts';
 
 const VERSION = (process.env.INVIGIL_VERSION as string | undefined) ?? '0.1.0';
 
-function mainHelp(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+async function mainHelp(): Promise<string> {
+  const all = await Promise.all(commands.map((c) => c.load()));
+  const width = Math.max(...all.map((c) => c.name.length));
   return [
     'invigil: exam-seat lockdown and invigilation',
     '',
     'Usage: invigil <command> [flags]',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...all.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `invigil <command> --help` for the flags of one command.',
     '',
@@ -26,18 +27,19 @@ function mainHelp(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(mainHelp());
+    process.stdout.write(await mainHelp());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const command: Command | undefined = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(`invigil: unknown command "${name}". Run \`invigil --help\` for the list.\n`);
     return 2;
   }
+  const command: Command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
     return 0;

@@ -228,6 +228,9 @@ export async function startCandidateBrowser(o: CandidateBrowserOptions): Promise
       sessionId: string;
     };
     try {
+      // A worker that is still starting when a session attaches waits for that debugger to let it run,
+      // for ever if nobody does: the extension would then never start. Always let it run.
+      await cdp.send('Runtime.runIfWaitingForDebugger', {}, sessionId, 5000).catch(() => undefined);
       const answer = (await cdp.send(
         'Runtime.evaluate',
         { expression: `(async () => {${expression}})()`, awaitPromise: true, returnByValue: true },

@@ -22,8 +22,9 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { desktopCheck } from '../kiosk-agent/checks/desktop.ts';
 import { displaySource, listDisplays } from '../kiosk-agent/checks/displays.ts';
-import { browserPolicyOnce } from '../kiosk-agent/checks/index.ts';
+import { browserPolicyOnce, machineChecksOnce } from '../kiosk-agent/checks/index.ts';
 import { checkVirtualMachine } from '../kiosk-agent/checks/virtual-machine.ts';
 import { socketAnswers } from '../kiosk-agent/seat/local-server.ts';
 import { SEAT_STATE_LABELS } from '../shared/rules/readiness.ts';
@@ -44,9 +45,10 @@ import {
   SIMULATED_SEATS,
   THIS_PC,
 } from './demo-data.ts';
+import { findFirefox, startFirefoxBrowser } from './firefox.ts';
 import { type ActionInput, DEMO_ACTIONS, type DemoAction, listenForActions } from './keys.ts';
 import { type DemoChild, endProcessesMentioning, startChild } from './processes.ts';
-import { demoRelaxations, demoSeatConfig, type MachineFacts } from './seat-config.ts';
+import { type DemoBrowser, demoRelaxations, demoSeatConfig, type MachineFacts } from './seat-config.ts';
 import { enrolSimulatedSeats, type SimulatedRoom } from './simulated-seats.ts';
 import {
   plugCommands,
@@ -58,6 +60,8 @@ import {
 export interface DemoOptions {
   /** Headless Chromium even when there is a display. */
   headless: boolean;
+  /** The candidate's browser (default Chromium). */
+  browser?: DemoBrowser;
   /** The console's port (0: a free one). */
   port: number;
   /** Keep the throwaway folder when stopping. */
@@ -174,15 +178,24 @@ export class Demo {
   private async startParts(): Promise<void> {
     const cli = this.o.cliPath;
     const dist = resolve(dirname(cli), '..');
-    const extensionDir = join(dist, 'extension');
+    const firefox = this.o.browser === 'firefox';
+    const browserName = firefox ? 'Firefox' : 'Chromium';
+    const extensionDir = join(dist, firefox ? 'extension-firefox' : 'extension');
     if (!existsSync(join(extensionDir, 'manifest.json')))
       throw new DemoError(
         `the extension is not built (${extensionDir}): run \`npm run build\` (npm start does)`,
       );
     if (!existsSync(join(dist, 'dashboard', 'index.html')))
       throw new DemoError(`the dashboard is not built (${join(dist, 'dashboard')}): run \`npm run build\``);
-    const chromium = findChromium(this.env);
-    if (!chromium)
+    const firefoxPath = firefox ? findFirefox(this.env) : null;
+    if (firefox && !firefoxPath)
+      throw new DemoError(
+        this.env.FIREFOX_PATH
+          ? `FIREFOX_PATH is ${this.env.FIREFOX_PATH}, which does not exist`
+          : 'Firefox ESR is not installed: run `sudo apt-get install firefox-esr`, or set FIREFOX_PATH',
+      );
+    const chromium = firefox ? '' : findChromium(this.env);
+    if (!firefox && !chromium)
       throw new DemoError(
         this.env.CHROMIUM_PATH
           ? `CHROMIUM_PATH is ${this.env.CHROMIUM_PATH}, which does not exist`
@@ -208,6 +221,8 @@ export class Demo {
       agent: join(this.dir, 'agent'),
       run: join(this.dir, 'run'),
       profile: join(this.dir, 'browser-profile'),
+      // Firefox's HOME: ~/.mozilla/native-messaging-hosts, where install-host --user puts the manifest.
+      home: join(this.dir, 'home'),
       logs: join(this.dir, 'logs'),
       site: join(this.dir, 'assessment-site'),
       bin: join(this.dir, 'bin'),
@@ -309,11 +324,13 @@ export class Demo {
 
     // This PC's seat: what the real checks find here decides what the demo must relax.
     const profile = d.profile;
-    const facts = await this.machineFacts(profile);
-    const relaxations = demoRelaxations(facts);
+    const demoBrowser: DemoBrowser = firefox ? 'firefox' : 'chromium';
+    const facts = await this.machineFacts(profile, demoBrowser);
+    const relaxations = demoRelaxations(facts, demoBrowser);
     const config = demoSeatConfig(
       { socketPath, dataDir: join(d.agent, 'data'), userDataDir: profile },
       relaxations,
+      demoBrowser,
     );
     writeFileSync(seatFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     this.step('Relaxed for this demo, in the seat config (real seats keep the defaults):');
@@ -332,17 +349,19 @@ export class Demo {
     ];
     this.step(`Enrolling this PC: ${this.command(enrolArgs)}`);
     await this.runCli(enrolArgs, 'enrol');
-    const hostArgs = [
-      'install-host',
-      '--browser',
-      'chromium',
-      '--user-data-dir',
-      profile,
-      '--socket',
-      socketPath,
-    ];
-    this.step(`Native host into the demo browser profile: ${this.command(hostArgs)}`);
-    await this.runCli(hostArgs, 'install-host');
+    const hostArgs = firefox
+      ? ['install-host', '--browser', 'firefox', '--user', '--socket', socketPath]
+      : ['install-host', '--browser', 'chromium', '--user-data-dir', profile, '--socket', socketPath];
+    if (firefox) {
+      this.step(`Native host for the demo's Firefox user: HOME=${d.home} ${this.command(hostArgs)}`);
+      this.detail(
+        'Firefox reads native-messaging manifests only from fixed folders; the demo runs its Firefox and agent with this HOME',
+      );
+      await this.runCli(hostArgs, 'install-host', { HOME: d.home });
+    } else {
+      this.step(`Native host into the demo browser profile: ${this.command(hostArgs)}`);
+      await this.runCli(hostArgs, 'install-host');
+    }
     this.checkpoint();
 
     // Simulated seats and the sitting.
@@ -381,7 +400,9 @@ export class Demo {
         `Assessment page: ${POLICY_DEFAULTS.assessmentUrl} served by the demo on 127.0.0.1:${this.site.port}`,
       );
       this.detail(
-        "the demo browser maps the awarding body's host names here and trusts this page's self-signed certificate (made with openssl) by its key, in its profile only",
+        firefox
+          ? "the demo's Firefox reaches the awarding body's host names here through a proxy the demo runs, and accepts this page's self-signed certificate (made with openssl) for its WebDriver BiDi session only"
+          : "the demo browser maps the awarding body's host names here and trusts this page's self-signed certificate (made with openssl) by its key, in its profile only",
       );
     } catch (error) {
       this.step(
@@ -389,20 +410,37 @@ export class Demo {
       );
     }
     this.checkpoint();
-    this.browser = await startCandidateBrowser({
-      chromium,
-      profile,
-      extensionDir,
-      headless: !windowed,
-      hostMap,
-      ...(this.site ? { spkiHash: this.site.spkiHash } : {}),
-      startUrl: POLICY_DEFAULTS.assessmentUrl,
-      logFile: join(d.logs, 'chromium.log'),
-      env: this.env,
-    });
+    try {
+      this.browser = firefoxPath
+        ? await startFirefoxBrowser({
+            firefox: firefoxPath,
+            profile,
+            home: d.home,
+            extensionDir,
+            headless: !windowed,
+            hostMap,
+            startUrl: POLICY_DEFAULTS.assessmentUrl,
+            logFile: join(d.logs, 'firefox.log'),
+            env: this.env,
+          })
+        : await startCandidateBrowser({
+            chromium: chromium || '',
+            profile,
+            extensionDir,
+            headless: !windowed,
+            hostMap,
+            ...(this.site ? { spkiHash: this.site.spkiHash } : {}),
+            startUrl: POLICY_DEFAULTS.assessmentUrl,
+            logFile: join(d.logs, 'chromium.log'),
+            env: this.env,
+          });
+    } catch (error) {
+      if (!firefox) throw error;
+      throw new DemoError((error as Error).message);
+    }
     this.children.push(this.browser.process);
     this.step(
-      `The candidate's browser: Chromium ${windowed ? 'in a window' : hasDisplay ? 'headless (--headless)' : 'headless (no display)'} with the Invigil extension, profile ${profile}`,
+      `The candidate's browser: ${browserName} ${windowed ? 'in a window' : hasDisplay ? 'headless (--headless)' : 'headless (no display)'} with the Invigil extension, profile ${profile}`,
     );
 
     // The agent last, once the candidate's first page has loaded: a gate instruction reaching the
@@ -413,7 +451,7 @@ export class Demo {
     this.checkpoint();
     const agentArgs = ['agent', '--config', seatFile];
     this.step(`Agent: ${this.command(agentArgs)}`);
-    const agentEnv = { ...this.env };
+    const agentEnv: NodeJS.ProcessEnv = { ...this.env, ...(firefox ? { HOME: d.home } : {}) };
     if (this.agentDisplay.own && this.agentDisplay.display) agentEnv.DISPLAY = this.agentDisplay.display;
     const agent = await startChild(
       'the agent',
@@ -461,8 +499,8 @@ export class Demo {
     );
   }
 
-  private async machineFacts(profile: string): Promise<MachineFacts> {
-    const base = AgentConfigSchema.parse({ browser: { name: 'chromium', userDataDir: profile } });
+  private async machineFacts(profile: string, browser: DemoBrowser): Promise<MachineFacts> {
+    const base = AgentConfigSchema.parse({ browser: { name: browser, userDataDir: profile } });
     const [vm, policy] = await Promise.all([checkVirtualMachine(), browserPolicyOnce(base)]);
     const policyFindings = policy[0]?.findings ?? [];
     let displays: MachineFacts['displays'] = null;
@@ -473,7 +511,18 @@ export class Demo {
         () => null,
       );
     }
+    let desktopPrograms: string[] | undefined;
+    if (!this.agentDisplay.own && this.env.DISPLAY && /^:\d+(\.\d+)?$/.test(this.env.DISPLAY)) {
+      // The programs on this PC's own desktop now, judged the way the agent will judge them.
+      const withDisplay = AgentConfigSchema.parse({
+        browser: { name: browser, userDataDir: profile },
+        desktop: { display: this.env.DISPLAY.replace(/\.\d+$/, '') },
+      });
+      const [line] = (await machineChecksOnce(withDisplay, [desktopCheck]).catch(() => [[]])).flat();
+      desktopPrograms = [...new Set((line?.findings ?? []).map((f) => f.subject ?? '').filter(Boolean))];
+    }
     return {
+      ...(desktopPrograms ? { desktopPrograms } : {}),
       virtualMachine: vm.findings[0]?.subject ?? null,
       browserPolicyProblem:
         policyFindings.length > 0
@@ -495,10 +544,10 @@ export class Demo {
   }
 
   /** Runs a one-shot `invigil` command as IT would, with its output in the logs. */
-  private runCli(args: string[], name: string): Promise<void> {
+  private runCli(args: string[], name: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
     return new Promise((resolveRun, reject) => {
       const child = spawn(process.execPath, [this.o.cliPath, ...args], {
-        env: this.env,
+        env: { ...this.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let text = '';

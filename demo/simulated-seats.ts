@@ -7,7 +7,6 @@
  */
 import { type ConsoleLink, createConsoleLink, enrolSeat } from '../kiosk-agent/seat/console-link.ts';
 import type { OutboxReader } from '../kiosk-agent/seat/upstream.ts';
-import { readiness } from '../shared/rules/readiness.ts';
 import type { SeatStatus } from '../shared/schemas/protocol.ts';
 import type { SimulatedSeatPlan } from './demo-data.ts';
 
@@ -56,7 +55,6 @@ export async function enrolSimulatedSeats(
         });
         const findings = plan.findings();
         const status: SeatStatus = {
-          state: readiness(findings).state,
           findings,
           checks: [],
           extension: { linked: true, reportAgeSeconds: 2 },

@@ -10,6 +10,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parseDocument } from 'yaml';
+import { FIREFOX_EXTENSION_ID } from '../shared/catalogs/browser-policy.ts';
 import { EXTENSION_ID } from '../shared/constants.ts';
 import { parseBoundedJson, valueDepth } from '../shared/schemas/bounded-json.ts';
 import { type AgentConfig, AgentConfigSchema } from '../shared/schemas/config.ts';
@@ -145,8 +146,10 @@ export function credentialExposure(file: string, config: AgentConfig): string | 
 
 /**
  * The extension id this seat's browser runs: the published one, or a centre's own when it signs the
- * CRX itself (`policy.extensionId`, printed by `npm run package`).
+ * CRX itself (`policy.extensionId`, printed by `npm run package`); on a Firefox seat the add-on id
+ * (`policy.firefox.extensionId`, default the id the Firefox build declares).
  */
 export function seatExtensionId(config: AgentConfig): string {
+  if (config.browser.name === 'firefox') return config.policy?.firefox?.extensionId ?? FIREFOX_EXTENSION_ID;
   return config.policy?.extensionId ?? EXTENSION_ID;
 }

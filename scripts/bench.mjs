@@ -7,7 +7,7 @@ import { ensureNodeModules, ensureSystemPackages, nodeVersionOk, ROOT, step } fr
 
 nodeVersionOk();
 ensureNodeModules();
-ensureSystemPackages(['chromium', 'xorg', 'openssl']);
+ensureSystemPackages(['chromium', 'xorg', 'openssl', 'firefox']);
 const filters = process.argv.slice(2);
 
 function find(dir) {

@@ -60,6 +60,8 @@ const APT_PACKAGES = {
     ],
   },
   openssl: { check: () => existsSync('/usr/bin/openssl'), pkgs: ['openssl'] },
+  // The Firefox build's end-to-end test and `invigil demo --browser firefox`.
+  firefox: { check: () => existsSync('/usr/lib/firefox-esr/firefox-esr'), pkgs: ['firefox-esr'] },
 };
 
 /** The names in `names` whose programs are not installed. */

@@ -2,6 +2,7 @@
 //   invigil-extension-<version>.zip   for the Chrome Web Store / Edge Add-ons
 //   invigil-extension-<version>.crx   signed CRX3, for self-hosting
 //   update.xml                        the update manifest browsers poll (gupdate)
+//   invigil-extension-<version>.xpi   the Firefox build, unsigned (for Mozilla's unlisted signing)
 //   package-info.json                 extension id, URLs and SHA-256 of each file
 //   invigil-<version>.tgz             the invigil command, for `npm install -g` on exam PCs
 // The signing key comes from --key or INVIGIL_SIGNING_KEY and never from the repository; without one
@@ -79,6 +80,7 @@ let result;
 try {
   result = await packageExtension({
     extensionDir: join(ROOT, 'dist/extension'),
+    firefoxDir: join(ROOT, 'dist/extension-firefox'),
     outDir,
     keyPath: keyPath === undefined ? undefined : resolve(keyPath),
     devKeyPath: join(ROOT, 'keys/invigil-extension-dev.pem'),
@@ -116,4 +118,12 @@ Serve ${outDir} at ${result.updateUrl.replace(/update\.xml$/, '')} (over HTTPS f
   invigil policy --browser chrome --os windows --extension-id ${result.id} \\
     --update-url ${result.updateUrl} --out policy/
 The native messaging host must allow the same id (see docs/deploy.md, "Self-hosting the extension").
-`);
+${
+  result.xpi
+    ? `
+Firefox: ${result.xpi} is unsigned. Have it signed as an unlisted add-on (docs/deploy.md, "Firefox"), serve
+the signed file, then write the policy:
+  invigil policy --browser firefox --os linux --install-url https://it.centre.example/invigil.xpi --out policy/
+`
+    : ''
+}`);

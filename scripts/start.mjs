@@ -1,5 +1,5 @@
 // `npm start`: install what is missing, build, and run `invigil demo` (the whole system on this PC).
-// Arguments go to the demo: `npm start -- --headless --port 0`.
+// Arguments go to the demo: `npm start -- --headless --port 0`, `npm start -- --browser firefox`.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
@@ -13,7 +13,11 @@ import {
 
 nodeVersionOk();
 ensureNodeModules();
-ensureSystemPackages(['chromium']);
+// The candidate's browser the demo will run: `npm start -- --browser firefox` needs Firefox ESR.
+const args = process.argv.slice(2);
+const browserAt = args.indexOf('--browser');
+const firefox = args.includes('--browser=firefox') || (browserAt >= 0 && args[browserAt + 1] === 'firefox');
+ensureSystemPackages(firefox ? ['firefox'] : ['chromium']);
 // Without a display the demo starts a virtual one for the display checks, and it makes the stand-in
 // assessment page's certificate with openssl: install them when we can, say what is lost otherwise.
 const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);

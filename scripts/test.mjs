@@ -6,7 +6,7 @@ import { ensureNodeModules, ensureSystemPackages, nodeVersionOk, ROOT, step } fr
 
 nodeVersionOk();
 ensureNodeModules();
-ensureSystemPackages(['chromium', 'xorg', 'openssl']);
+ensureSystemPackages(['chromium', 'xorg', 'openssl', 'firefox']);
 
 const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit', cwd: ROOT });
 if (build.status !== 0) process.exit(build.status ?? 1);

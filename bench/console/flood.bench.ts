@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { openSqliteStore } from '../../invigilator/server/store/sqlite-store.ts';
 import type { ConsoleToSeat } from '../../shared/schemas/protocol.ts';
+import { SEAT_PROTOCOL_VERSION } from '../../shared/schemas/protocol.ts';
 import { setupFirstInvigilator } from '../../test/helpers/console-client.ts';
 import { startConsoleProcess } from '../../test/helpers/console-process.ts';
 import type { SeatCredentials } from '../../test/helpers/console-seat.ts';
@@ -74,7 +75,7 @@ async function runFlooder(file: string, url: string, seconds: number): Promise<v
       acked += m.ids.length;
       if (Date.now() - t0 <= 1000) ackedWithin1s += m.ids.length;
     }
-    if (m.type === 'console/error' && m.reason === 'over-budget') {
+    if (m.type === 'console/error' && m.code === 'over-budget') {
       overBudget++;
       if (firstStop === null) firstStop = Date.now() - t0;
     }
@@ -87,7 +88,7 @@ async function runFlooder(file: string, url: string, seconds: number): Promise<v
   ws.send(
     JSON.stringify({
       type: 'seat/hello',
-      protocol: 1,
+      protocol: SEAT_PROTOCOL_VERSION,
       agentVersion: 'flood',
       pcName: creds.pcName,
       os: 'bench',
@@ -107,7 +108,7 @@ async function runFlooder(file: string, url: string, seconds: number): Promise<v
     while (ws.bufferedAmount < 512 * 1024 && closedWith === null) {
       const at = new Date().toISOString();
       const events = Array.from({ length: 200 }, () => ({ id: randomUUID(), type: 'event/focus-lost', at }));
-      ws.send(JSON.stringify({ type: 'seat/events', events }));
+      ws.send(JSON.stringify({ type: 'seat/events', batchId: randomUUID(), events }));
       batches++;
       eventsSent += 200;
     }

@@ -60,8 +60,8 @@ export const agent: Command = {
   summary: 'The seat daemon: machine checks, the link to the browser extension and to the console',
   help: `Usage: invigil agent --config FILE [--socket PATH] [--socket-access user|group]
 
-Runs the seat's checks on their intervals (programs every 500 ms, displays every 500 ms, the rest
-every 30 s), serves the local socket the browser's native host connects to, stores events durably
+Runs the seat's checks (kiosk-agent/checks/index.ts) on their intervals (programs every 500 ms;
+windows and displays when the X server says they changed; the rest every 30 s), serves the local socket the browser's native host connects to, stores events durably
 (SQLite) until the console acknowledges them, and reports the seat's status to the console named
 in the config (after \`invigil enrol\`). Meant to run as a service: \`invigil install-service\`
 runs it as root with the seat account's group and --socket-access group.

@@ -65,9 +65,11 @@ export const check: Command = {
   help: `Usage: invigil check [--json] [--config FILE] [--socket PATH]
 
 Checks this PC once and prints a checklist: each check passed or failed, why, and what to do.
-Checks: password managers (programs and browser connectors), remote-access and screen-recording
-programs, other browsers, displays, virtual machine, the browser's enterprise policy, the Invigil
-host registration, and, when the Invigil agent is running, the extension's latest report.
+Checks: password managers (programs and browser connectors), remote-access, screen-recording and
+screenshot programs, AI assistants, messaging and meeting apps, media players, other browsers, every
+program with a window on the desktop against the seat's allowlist, displays, virtual machine, the
+browser's enterprise policy, the Invigil host registration, and, when the Invigil agent is running,
+the extension's latest report.
 
 Flags:
   --json           print one JSON object: { ready, state, findings: [...], checks: [...], agent, ... }

@@ -2,7 +2,10 @@
  * `npm run package`: the built extension (dist/extension) as
  * - a zip for the Chrome Web Store / Edge Add-ons (without the manifest's `key`, which the stores refuse),
  * - a CRX3 signed with the centre's key, and the update manifest (update.xml, gupdate format) that
- *   browsers poll, for self-hosting.
+ *   browsers poll, for self-hosting;
+ * - the Firefox build (dist/extension-firefox) as an unsigned .xpi (a zip), for Mozilla's unlisted
+ *   signing (docs/deploy.md, "Firefox"); Firefox ESR installs it unsigned only where
+ *   `xpinstall.signatures.required` is false (the tests).
  *
  * A CRX's extension id comes from the key that signs it (first 128 bits of SHA-256 of the public
  * key, written with the letters a-p). The published id, lafjhoockmahiigmahjcfjehlcadimim, belongs to
@@ -27,7 +30,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import crx3 from 'crx3';
 import { type Zippable, zipSync } from 'fflate';
@@ -35,6 +38,8 @@ import { type Zippable, zipSync } from 'fflate';
 export interface PackageOptions {
   /** The built extension (dist/extension). */
   extensionDir: string;
+  /** The Firefox build (dist/extension-firefox): packaged as an .xpi when given. */
+  firefoxDir?: string;
   /** Where the packages go (dist/package). */
   outDir: string;
   /** The signing key (PEM, RSA). When missing, `devKeyPath` is used, and created if needed. */
@@ -52,6 +57,8 @@ export interface PackageResult {
   version: string;
   zip: string;
   crx: string;
+  /** The unsigned .xpi, when the Firefox build was given. */
+  xpi?: string;
   updateXml: string;
   info: string;
   keyPath: string;
@@ -237,6 +244,11 @@ export async function packageExtension(o: PackageOptions): Promise<PackageResult
     typeof manifest.minimum_chrome_version === 'string' ? manifest.minimum_chrome_version : undefined;
   writeFileSync(xmlPath, updateManifestXml(id, crxUrl, version, min));
 
+  const xpiPath = o.firefoxDir === undefined ? undefined : packageXpi(o.firefoxDir, o.outDir);
+  if (xpiPath !== undefined) {
+    o.log(`  Firefox: ${xpiPath} (unsigned; have it signed as an unlisted add-on before seats install it)`);
+  }
+
   const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
   const info = {
     extensionId: id,
@@ -247,6 +259,7 @@ export async function packageExtension(o: PackageOptions): Promise<PackageResult
       [`${base}.zip`]: sha256(zipPath),
       [`${base}.crx`]: sha256(crxPath),
       'update.xml': sha256(xmlPath),
+      ...(xpiPath === undefined ? {} : { [basename(xpiPath)]: sha256(xpiPath) }),
     },
   };
   writeFileSync(infoPath, `${JSON.stringify(info, null, 2)}\n`);
@@ -255,6 +268,7 @@ export async function packageExtension(o: PackageOptions): Promise<PackageResult
     version,
     zip: zipPath,
     crx: crxPath,
+    ...(xpiPath === undefined ? {} : { xpi: xpiPath }),
     updateXml: xmlPath,
     info: infoPath,
     keyPath,
@@ -262,4 +276,36 @@ export async function packageExtension(o: PackageOptions): Promise<PackageResult
     updateUrl,
     crxUrl,
   };
+}
+
+/**
+ * The Firefox build as an .xpi (a zip of the folder, manifest at the root), unsigned: Mozilla signs it
+ * (unlisted) for real seats. The add-on id is the manifest's `browser_specific_settings.gecko.id`.
+ */
+export function packageXpi(firefoxDir: string, outDir: string): string {
+  const manifestPath = join(firefoxDir, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new PackageError(
+      `the Firefox extension is not built (${manifestPath} is missing): run npm run build`,
+    );
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    version?: unknown;
+    browser_specific_settings?: { gecko?: { id?: unknown } };
+  };
+  if (typeof manifest.browser_specific_settings?.gecko?.id !== 'string') {
+    throw new PackageError(
+      `${manifestPath} has no browser_specific_settings.gecko.id: it is not the Firefox build`,
+    );
+  }
+  if (typeof manifest.version !== 'string') throw new PackageError(`${manifestPath} has no valid version`);
+  mkdirSync(outDir, { recursive: true });
+  const xpiPath = join(outDir, `invigil-extension-${manifest.version}.xpi`);
+  const files = listFiles(firefoxDir);
+  const entries: Zippable = {};
+  for (const f of files)
+    entries[f] = [new Uint8Array(readFileSync(join(firefoxDir, f))), { mtime: ZIP_MTIME, level: 9 }];
+  writeFileSync(`${xpiPath}.tmp`, zipSync(entries));
+  renameSync(`${xpiPath}.tmp`, xpiPath);
+  return xpiPath;
 }

@@ -6,6 +6,7 @@
  * until then events stay in the outbox.
  */
 
+import type { Runtime } from 'webextension-polyfill';
 import type { ExtensionToHost, HostToExtension } from '../../shared/schemas/native.ts';
 import {
   MAX_FROM_EXTENSION_BYTES,
@@ -14,12 +15,13 @@ import {
 } from '../../shared/schemas/native-constants.ts';
 import { Store } from '../lib/store.ts';
 import { check } from '../lib/validate.ts';
+import { browser } from '../platform/index.ts';
 
 /** Waits between reconnection attempts; the last one repeats. */
 export const BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000] as const;
 
 export interface LinkDiagnostics {
-  /** Why the port last closed (Chromium's message), if it did. */
+  /** Why the port last closed (the browser's message), if it did. */
   lastError: string | null;
   /** Messages from the host that failed validation and were dropped. */
   dropped: number;
@@ -32,7 +34,7 @@ export class NativeLink {
   /** Port open and the agent reachable. */
   readonly linked = new Store(false);
   readonly diagnostics: LinkDiagnostics = { lastError: null, dropped: 0, lastDropped: null, connects: 0 };
-  #port: chrome.runtime.Port | null = null;
+  #port: Runtime.Port | null = null;
   #attempt = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
   readonly #listeners = new Set<(m: HostToExtension) => void>();
@@ -51,25 +53,27 @@ export class NativeLink {
     clearTimeout(this.#retry);
     this.#retry = undefined;
     this.diagnostics.connects++;
-    let port: chrome.runtime.Port;
+    let port: Runtime.Port;
     try {
-      port = chrome.runtime.connectNative(this.hostName);
+      port = browser.runtime.connectNative(this.hostName);
     } catch (e) {
       this.#closed(e instanceof Error ? e.message : String(e));
       return;
     }
     this.#port = port;
     port.onMessage.addListener((raw: unknown) => this.#received(raw));
-    port.onDisconnect.addListener(() => {
+    port.onDisconnect.addListener((closed: Runtime.Port) => {
       if (this.#port !== port) return;
       this.#port = null;
-      this.#closed(chrome.runtime.lastError?.message ?? 'the native host closed the connection');
+      // Firefox puts the reason on the port, Chromium in runtime.lastError.
+      const why = closed.error?.message ?? browser.runtime.lastError?.message;
+      this.#closed(why ?? 'the native host closed the connection');
     });
     this.send({
       type: 'link/hello',
       protocol: NATIVE_PROTOCOL_VERSION,
-      extensionId: chrome.runtime.id,
-      extensionVersion: chrome.runtime.getManifest().version,
+      extensionId: browser.runtime.id,
+      extensionVersion: browser.runtime.getManifest().version,
     });
   }
 

@@ -1,5 +1,5 @@
 /**
- * The service worker: wires the features together.
+ * The background (Chromium's service worker, Firefox's event page): wires the features together.
  *
  * Order matters. In the first turn (synchronously) every listener is added, so the event that
  * woke a stopped worker reaches its feature. Then the stored policy and gate are read (a few ms)
@@ -16,6 +16,7 @@ import { FEATURES } from '../features/index.ts';
 import { on } from '../lib/chrome-events.ts';
 import { Store } from '../lib/store.ts';
 import { type GateState, KEYS, readStored } from '../lib/stored.ts';
+import { browser } from '../platform/index.ts';
 import { PageMessages } from './page-messages.ts';
 import { PolicyStore } from './policy-store.ts';
 
@@ -25,6 +26,8 @@ const WAKE_ALARM = 'invigil-wake';
  * again: too slow for the tab watcher's 500 ms promise (measured in bench/extension). Any extension
  * API call resets the idle timer (Chrome 110+), so an exam seat keeps its worker running. The
  * native port does the same while the agent is linked; this covers seats without an agent.
+ * (Firefox suspends an idle event page too, but never one with a native port open: on a seat the host
+ * keeps the port open even while the agent is down.)
  */
 const KEEP_ALIVE_MS = 20_000;
 
@@ -79,7 +82,7 @@ policy.listen(signal);
 pages.listen(ready, signal);
 // Chromium stops an idle worker after 30 s; the alarm wakes it to reconnect to the agent.
 on(
-  chrome.alarms.onAlarm,
+  browser.alarms.onAlarm,
   (alarm) => {
     if (alarm.name === WAKE_ALARM) agent.link.connect();
   },
@@ -102,8 +105,8 @@ const startup = { listenersMs: performance.now(), readyMs: -1 };
 
 // ---- then: asynchronous start-up ----
 void loaded.then(() => policy.fetchManaged());
-void chrome.alarms.create(WAKE_ALARM, { periodInMinutes: 0.5 });
-const keepAlive = setInterval(() => void chrome.runtime.getPlatformInfo(), KEEP_ALIVE_MS);
+void browser.alarms.create(WAKE_ALARM, { periodInMinutes: 0.5 });
+const keepAlive = setInterval(() => void browser.runtime.getPlatformInfo(), KEEP_ALIVE_MS);
 signal.addEventListener('abort', () => clearInterval(keepAlive), { once: true });
 void Promise.all(inits).then((results) => {
   for (const failed of results) {

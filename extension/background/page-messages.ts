@@ -6,13 +6,16 @@
  *   after init    every handler runs once the features have started (a page opened while the
  *                 worker starts waits for it rather than getting half a report).
  */
+
+import type { Runtime } from 'webextension-polyfill';
 import { on } from '../lib/chrome-events.ts';
 import { type PageMessage, type PageMessageType, trustedSender } from '../lib/page-messages.ts';
 import { check } from '../lib/validate.ts';
+import { browser, ownOrigin } from '../platform/index.ts';
 
 export type PageHandler<T extends PageMessageType> = (
   message: Extract<PageMessage, { type: T }>,
-  sender: chrome.runtime.MessageSender,
+  sender: Runtime.MessageSender,
 ) => unknown;
 
 export type PageReply = { ok: true; result: unknown } | { ok: false; error: string };
@@ -26,33 +29,31 @@ export class PageMessages {
   }
 
   listen(ready: Promise<unknown>, signal: AbortSignal): void {
-    on(
-      chrome.runtime.onMessage,
-      (raw: unknown, sender: chrome.runtime.MessageSender, reply: (r: PageReply) => void) => {
-        if (!trustedSender(sender, chrome.runtime.id)) {
-          console.warn('[invigil] refused a message from', sender.origin ?? sender.id ?? 'an unknown sender');
-          return false;
-        }
-        const parsed = check('pageMessage', raw);
-        if (!parsed.ok) {
-          reply({ ok: false, error: `not a message the worker accepts: ${parsed.error}` });
-          return false;
-        }
-        const message = parsed.value;
-        const handler = this.#handlers.get(message.type);
-        if (!handler) {
-          reply({ ok: false, error: `nothing handles ${message.type}` });
-          return false;
-        }
-        ready
-          .then(() => handler(message, sender))
-          .then(
-            (result) => reply({ ok: true, result }),
-            (e: unknown) => reply({ ok: false, error: e instanceof Error ? e.message : String(e) }),
-          );
-        return true; // the reply comes asynchronously
-      },
-      signal,
-    );
+    // The reply is the promise's value (one promise-based API in both browsers). A refused sender gets
+    // none at all: returning nothing tells the browser this listener does not answer.
+    const listener = (raw: unknown, sender: Runtime.MessageSender): Promise<PageReply> | undefined => {
+      // Both browsers set `origin` from the sending document (the polyfill's types leave it out).
+      if (!trustedSender(sender, browser.runtime.id, ownOrigin())) {
+        const from = (sender as { origin?: string }).origin ?? sender.id ?? 'an unknown sender';
+        console.warn('[invigil] refused a message from', from);
+        return undefined;
+      }
+      return this.#answer(raw, sender, ready);
+    };
+    on(browser.runtime.onMessage, listener, signal);
+  }
+
+  async #answer(raw: unknown, sender: Runtime.MessageSender, ready: Promise<unknown>): Promise<PageReply> {
+    const parsed = check('pageMessage', raw);
+    if (!parsed.ok) return { ok: false, error: `not a message the worker accepts: ${parsed.error}` };
+    const message = parsed.value;
+    const handler = this.#handlers.get(message.type);
+    if (!handler) return { ok: false, error: `nothing handles ${message.type}` };
+    try {
+      await ready;
+      return { ok: true, result: await handler(message, sender) };
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
   }
 }

@@ -4,11 +4,14 @@
  * `storage.managed.get()` may take seconds (Chromium hands extension policy over after its
  * start-up tasks), so nothing waits for it, and later changes come as `storage.onChanged`.
  */
+
+import type { Storage } from 'webextension-polyfill';
 import { parsePolicy } from '../../shared/rules/policy.ts';
 import type { NewSeatEvent } from '../features/feature.ts';
 import { on } from '../lib/chrome-events.ts';
 import { jsonEqual, Store } from '../lib/store.ts';
 import { DEFAULT_POLICY_STATE, KEYS, type PolicyState, readStored, writeStored } from '../lib/stored.ts';
+import { browser } from '../platform/index.ts';
 
 export class PolicyStore {
   readonly state = new Store<PolicyState>(DEFAULT_POLICY_STATE);
@@ -19,11 +22,11 @@ export class PolicyStore {
   /** Listens for managed policy (synchronously, so a change that wakes the worker is seen). */
   listen(signal: AbortSignal): void {
     on(
-      chrome.storage.onChanged,
-      (_changes: Record<string, chrome.storage.StorageChange>, area: string) => {
+      browser.storage.onChanged,
+      (_changes: Record<string, Storage.StorageChange>, area: string) => {
         if (area !== 'managed') return;
         // onChanged carries only the changed keys: read the whole managed policy again.
-        void this.#enqueue(async () => this.#apply(await chrome.storage.managed.get()));
+        void this.#enqueue(async () => this.#apply(await browser.storage.managed.get()));
       },
       signal,
     );
@@ -45,7 +48,7 @@ export class PolicyStore {
     void this.#enqueue(async () => {
       let raw: unknown;
       try {
-        raw = await chrome.storage.managed.get();
+        raw = await browser.storage.managed.get();
       } catch (e) {
         // No managed storage at all (no schema, or an unsupported browser): keep what is in force.
         console.warn('[invigil] managed policy unavailable', e);

@@ -3,8 +3,8 @@
  * folder in extension/features/ whose index.ts exports `defineFeature({...})`.
  *
  * `init` is called synchronously for every feature while the worker starts. It must add its
- * chrome.* listeners at once (with `on(event, fn, ctx.signal)`), because Chromium delivers the event
- * that woke a stopped worker only to listeners added in the worker's first turn; then it may await
+ * browser.* listeners at once (with `on(event, fn, ctx.signal)`), because the browser delivers the
+ * event that woke a stopped worker (or Firefox's event page) only to listeners added in its first turn; then it may await
  * `ctx.loaded` and do its asynchronous work. Cleanup is the signal: when it aborts, the listeners
  * go and the feature stops its timers.
  */

@@ -1,7 +1,7 @@
 /**
- * Adds a listener to a chrome.* event and removes it when `signal` aborts: the cleanup half of
- * the feature contract. Call it synchronously while the worker starts: Chromium delivers the event
- * that woke a stopped worker only to listeners added in the worker's first turn.
+ * Adds a listener to a browser.* event and removes it when `signal` aborts: the cleanup half of
+ * the feature contract. Call it synchronously while the worker starts: the browser delivers the event
+ * that woke a stopped worker (or Firefox's event page) only to listeners added in its first turn.
  */
 // biome-ignore lint/suspicious/noExplicitAny: chrome's event types are generic over any callback.
 type Callback = (...args: any[]) => unknown;

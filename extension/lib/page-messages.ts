@@ -17,10 +17,16 @@ export interface SenderLike {
 }
 
 /**
- * Only our own pages: the sender's extension id is ours and its origin is our extension origin.
- * A content script (which we do not have, but an attacker-controlled page could host one of ours
- * one day) carries our id with a web origin, and is refused.
+ * Only our own pages: the sender's extension id is ours and its origin is our extension origin
+ * (`chrome-extension://<id>` in Chromium; `moz-extension://<this installation's uuid>` in Firefox,
+ * which the browser sets from the sending document). A content script (which we do not have, but an
+ * attacker-controlled page could host one of ours one day) carries our id with a web origin, and is
+ * refused.
  */
-export function trustedSender(sender: SenderLike, ownId: string): boolean {
-  return sender.id === ownId && sender.origin === `chrome-extension://${ownId}`;
+export function trustedSender(
+  sender: SenderLike,
+  ownId: string,
+  ownOrigin = `chrome-extension://${ownId}`,
+): boolean {
+  return sender.id === ownId && sender.origin === ownOrigin;
 }

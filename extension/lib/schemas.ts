@@ -1,6 +1,6 @@
 /**
  * Every schema the extension validates against at run time, as zod schemas: its own (messages from
- * its pages, what it keeps in chrome.storage) and the shared ones it receives or sends.
+ * its pages, what it keeps in browser storage) and the shared ones it receives or sends.
  *
  * The extension does not bundle zod (it would be over half of the extension's size; issue 10,
  * part E). The build turns these schemas into JSON Schema (`json-schemas.ts`, replaced by the
@@ -32,7 +32,7 @@ export const HandStateSchema = z.object({
   via: z.enum(['button', 'shortcut']),
 });
 
-// ---- what the extension keeps in chrome.storage (see lib/stored.ts) ----
+// ---- what the extension keeps in browser storage (see lib/stored.ts) ----
 /** The policy in force and how it came about. Kept in storage.local so a restart enforces it at once. */
 export const PolicyStateSchema = z.object({
   policy: ExtensionPolicySchema,

@@ -1,9 +1,12 @@
 /**
- * What the extension keeps in chrome.storage. The worker writes; the pages read (they may open while
- * the worker is stopped) and listen to `chrome.storage.onChanged`. Everything read back is validated
+ * What the extension keeps in `browser.storage`. The worker writes; the pages read (they may open while
+ * the worker is stopped) and listen to `storage.onChanged`. Everything read back is validated
  * (schemas in schemas.ts): a value that fails is treated as absent, never trusted.
  */
+
+import type { Storage } from 'webextension-polyfill';
 import { POLICY_DEFAULTS } from '../../shared/rules/policy.ts';
+import { browser } from '../platform/index.ts';
 import type {
   CandidateMessage,
   GateState,
@@ -44,10 +47,10 @@ const SCHEMA_OF = {
 type Key = keyof typeof SCHEMA_OF;
 export type Stored<K extends Key> = Validated<(typeof SCHEMA_OF)[K]>;
 
-function area(key: Key): chrome.storage.StorageArea {
+function area(key: Key): Storage.StorageArea {
   return key === KEYS.report || key === KEYS.focus || key === KEYS.downloads || key === KEYS.hand
-    ? chrome.storage.session
-    : chrome.storage.local;
+    ? browser.storage.session
+    : browser.storage.local;
 }
 
 /** Reads and validates one value; `undefined` when absent or invalid. */
@@ -72,11 +75,11 @@ export async function writeStored<K extends Key>(key: K, value: Stored<K>): Prom
 
 /** Calls `fn` with each new valid value of `key` (pages use this to follow the worker). */
 export function watchStored<K extends Key>(key: K, fn: (value: Stored<K> | undefined) => void): () => void {
-  const listener = (changes: Record<string, chrome.storage.StorageChange>, areaName: string) => {
+  const listener = (changes: Record<string, Storage.StorageChange>, areaName: string) => {
     const change = changes[key];
-    const expected = area(key) === chrome.storage.session ? 'session' : 'local';
+    const expected = area(key) === browser.storage.session ? 'session' : 'local';
     if (change && areaName === expected) fn(parseStored(key, change.newValue));
   };
-  chrome.storage.onChanged.addListener(listener);
-  return () => chrome.storage.onChanged.removeListener(listener);
+  browser.storage.onChanged.addListener(listener);
+  return () => browser.storage.onChanged.removeListener(listener);
 }

@@ -57,7 +57,14 @@ export interface ConsoleApp {
 
 function findDashboard(): string | undefined {
   const here = import.meta.dirname;
-  for (const dir of [join(here, '../dashboard'), resolve(here, '../../dist/dashboard')]) {
+  // Built: this code is in dist/cli/invigil.js or one of its chunks (dist/cli/chunks/); from source:
+  // invigilator/server/.
+  const candidates = [
+    join(here, '../dashboard'),
+    join(here, '../../dashboard'),
+    resolve(here, '../../dist/dashboard'),
+  ];
+  for (const dir of candidates) {
     if (existsSync(join(dir, 'index.html'))) return dir;
   }
   return undefined;

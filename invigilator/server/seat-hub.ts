@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
+import { FINDINGS } from '../../shared/catalogs/findings.ts';
 import { incidentFromEvent } from '../../shared/catalogs/incidents.ts';
 import { readiness } from '../../shared/rules/readiness.ts';
 import { excerpt } from '../../shared/schemas/bounded-json.ts';
@@ -17,12 +18,19 @@ import { IdSchema } from '../../shared/schemas/common.ts';
 import type { SeatView } from '../../shared/schemas/console-api.ts';
 import { SeatEventSchema } from '../../shared/schemas/events.ts';
 import {
+  type ConsoleErrorCode,
   type ConsoleToSeat,
+  MAX_SEAT_EVENT_BYTES,
   MAX_SEAT_EVENTS_PER_MESSAGE,
-  MAX_SEAT_MESSAGE_BYTES,
+  MAX_SEAT_FRAME_BYTES,
+  REJECTED_EXCERPT_CHARS,
+  SEAT_CLOSE,
   SEAT_ID_HEADER,
   SEAT_OFFLINE_AFTER_MS,
+  SEAT_PING_MS,
   SEAT_PROTOCOL_VERSION,
+  SEAT_READ_TIMEOUT_MS,
+  SEAT_RESTART_GRACE_MS,
   type SeatStatus,
   SeatStatusSchema,
   SeatToConsoleSchema,
@@ -31,6 +39,7 @@ import {
 /** `seat/events` with the events left unchecked, so that each is checked on its own. */
 const EventsEnvelopeSchema = z.object({
   type: z.literal('seat/events'),
+  batchId: IdSchema,
   events: z.array(z.unknown()).min(1).max(MAX_SEAT_EVENTS_PER_MESSAGE),
 });
 
@@ -43,7 +52,7 @@ import {
   SeatBudget,
   type SeatBudgetLimits,
 } from './seat-budget.ts';
-import { arrayElementSpans, readSeatFrame } from './seat-frame.ts';
+import { arrayElementSpans, readSeatFrame, SEAT_FRAME_LIMITS } from './seat-frame.ts';
 import { RefusalTracker, type RefusalTrackerOptions } from './seat-refusals.ts';
 import type {
   Actor,
@@ -85,8 +94,17 @@ const MAX_DEFERRED_BYTES = 1024 * 1024;
 const MAX_EVENTS_PER_WRITE = 400;
 /** Seat work goes on this long at most before other sockets get a turn. */
 const YIELD_AFTER_MS = 10;
-/** Of an invalid event's text, this much is kept with it. */
-const MAX_REJECTED_CHARS = 16_000;
+/**
+ * ws reads frames up to this size, so that one over the protocol's limit (MAX_SEAT_FRAME_BYTES) is
+ * answered with `console/error` before the close; a larger one is closed with 1009 before it is read.
+ */
+export const MAX_READ_FRAME_BYTES = 4 * MAX_SEAT_FRAME_BYTES;
+/** How often the console looks for seats to ping and connections past the read timeout. */
+const PING_SWEEP_MS = 500;
+/** How often the console notes that it is alive, and which seats are online (for after a restart). */
+export const ALIVE_NOTE_MS = 2000;
+/** Two live connections with one credential: the seat shows Not ready this long, and one incident at most this often. */
+export const CREDENTIAL_SHARED_MS = 10 * 60_000;
 /** At most this many replacement requests may wait for one seat. */
 export const MAX_PENDING_REPLACEMENTS = 5;
 
@@ -109,6 +127,8 @@ interface LiveSeat {
   /** ms since epoch of the last message (any kind); 0 when never heard from since start. */
   lastSeenMs: number;
   lastSeenAt: string | null;
+  /** When `lastSeenAt` was last written (it is kept to the second). */
+  lastSeenAtMs: number;
   offline: boolean;
   statusDirty: boolean;
   budget: SeatBudget;
@@ -120,6 +140,15 @@ interface LiveSeat {
   deferredBytes: number;
   /** Characters of events stored in the seat's current sitting (or day), for its budget. */
   stored: { key: string; bytes: number; over: boolean } | null;
+  /** The live connection's address. */
+  remote: string;
+  /** ms since epoch when anything (a message, a pong) last arrived on the live connection, and when it was last pinged. */
+  rxMs: number;
+  pingedMs: number;
+  /** Until when the seat shows Not ready because two live connections used its credential (0: not). */
+  sharedUntil: number;
+  /** When the last Seat credential shared incident was recorded for the seat. */
+  sharedIncidentMs: number;
 }
 
 function rawLength(data: RawData): number {
@@ -138,7 +167,7 @@ export class SeatHub {
   private readonly messages = new Map<string, InstructionRow>();
   private readonly listeners = new Set<SeatChangeListener>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private eventQueue: { item: IncomingSeatEvent; socket: WebSocket }[] = [];
+  private eventQueue: { item: IncomingSeatEvent; socket: WebSocket; batchId: string }[] = [];
   private eventFlush: Promise<void> | null = null;
   /** Gate instructions and acknowledgements, written in batches (a room of seats connecting at once). */
   private gateQueue: { actor: Actor; seatId: string; payload: Record<string, unknown>; done: () => void }[] =
@@ -157,6 +186,12 @@ export class SeatHub {
   private readonly clientAddress: (req: IncomingMessage) => string;
   readonly budgetLimits: SeatBudgetLimits;
   private readonly refusals: RefusalTracker;
+  /** After a restart: when the console was last noted alive, when it started again, and the seats online then that have not said hello since. */
+  private restart: { downMs: number; upMs: number; waiting: Set<string> } | null = null;
+  private initDone = false;
+  private closing = false;
+  /** The online seats as last noted (so that an unchanged list is not written again). */
+  private lastOnlineNote = '';
   /** Refusals of unknown seats are logged at most once a second, with how many were not. */
   private unknownRefusals = { loggedAt: 0, unlogged: 0 };
   /** Counters for the logs and benchmarks. */
@@ -178,7 +213,7 @@ export class SeatHub {
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.offlineAfterMs = options.offlineAfterMs ?? SEAT_OFFLINE_AFTER_MS;
     this.batchMs = options.batchMs ?? 10;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SEAT_MESSAGE_BYTES });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_READ_FRAME_BYTES });
     this.sweepMs = options.sweepMs ?? 250;
     this.budgetLimits = { ...DEFAULT_SEAT_BUDGET, ...options.budget };
     this.clientAddress = options.clientAddress ?? ((req) => req.socket.remoteAddress ?? 'unknown');
@@ -189,6 +224,8 @@ export class SeatHub {
         options.statusFlushMs ?? 1000,
       ),
     );
+    this.timers.push(setInterval(() => this.guard('ping', () => this.pingSweep()), PING_SWEEP_MS));
+    this.timers.push(setInterval(() => this.guard('alive note', () => this.noteAlive()), ALIVE_NOTE_MS));
     // Which sitting a seat belongs to depends on the clock as well as on edits.
     this.timers.push(
       setInterval(() => this.guard('assignments', () => this.refreshAssignments(null)), 60_000),
@@ -226,6 +263,100 @@ export class SeatHub {
     }
     for (const gate of await this.store.latestGates()) this.gates.set(gate.seatId, gate);
     await this.refreshAssignments(null);
+    const alive = await this.store.lastConsoleAlive();
+    const upMs = Date.now();
+    if (alive) {
+      const waiting = new Set(alive.onlineSeatIds.filter((id) => this.seats.has(id)));
+      if (waiting.size > 0) {
+        this.restart = { downMs: Date.parse(alive.at), upMs, waiting };
+        this.log.info(
+          { seats: waiting.size, downAt: alive.at },
+          `console restarted: seats online before have ${SEAT_RESTART_GRACE_MS / 1000} s to come back`,
+        );
+        const t = setTimeout(
+          () => this.guard('restart grace', () => this.restartGraceOver()),
+          SEAT_RESTART_GRACE_MS,
+        );
+        t.unref();
+        this.timers.push(t);
+      }
+    }
+    this.initDone = true;
+    await this.noteAlive();
+  }
+
+  /** A seat said hello: if it was online before a restart, it came back in time. */
+  private cameBack(s: LiveSeat): void {
+    this.restart?.waiting.delete(s.seat.id);
+  }
+
+  /**
+   * The grace after a restart is over: every seat that was online before and has not said hello since
+   * gets a Seat offline incident saying the console itself was down, when and for how long.
+   */
+  private restartGraceOver(): void {
+    const r = this.restart;
+    this.restart = null;
+    if (!r || r.waiting.size === 0) return;
+    const downFor = Math.max(1, Math.round((r.upMs - r.downMs) / 1000));
+    const at = new Date(r.downMs).toISOString();
+    const incidents: (NewIncident & { centreId: string })[] = [];
+    for (const id of r.waiting) {
+      const s = this.seats.get(id);
+      if (!s || s.helloDone) continue;
+      const where = this.sittingOf(id);
+      incidents.push({
+        centreId: s.seat.centreId,
+        kind: 'seat-offline',
+        description: `${s.seat.pcName} did not reconnect after the console restarted. The console itself was down for about ${downFor} s (from ${clockTime(r.downMs)} to ${clockTime(r.upMs)}).`,
+        at,
+        seatId: id,
+        sittingId: where?.sittingId ?? null,
+        entryId: where?.entryId ?? null,
+      });
+    }
+    if (incidents.length === 0) return;
+    this.log.warn({ seats: incidents.length }, 'seats did not come back after the console restarted');
+    this.store.addAutomaticIncidents(incidents).then(
+      (rows) => this.incidentsAdded(rows),
+      (error: unknown) => this.log.error({ err: error }, 'could not record offline incidents'),
+    );
+  }
+
+  /** Notes that the console is alive, and which seats are online (those waiting after a restart count). */
+  private async noteAlive(): Promise<void> {
+    if (!this.initDone || this.closing) return;
+    const online: string[] = [];
+    for (const s of this.seats.values()) if (!s.offline) online.push(s.seat.id);
+    if (this.restart) for (const id of this.restart.waiting) online.push(id);
+    online.sort();
+    const note = online.join(',');
+    const changed = note !== this.lastOnlineNote;
+    await this.store.noteConsoleAlive(new Date().toISOString(), changed ? online : null);
+    this.lastOnlineNote = note;
+  }
+
+  /** Pings each seat every SEAT_PING_MS; cuts a connection nothing has arrived on for SEAT_READ_TIMEOUT_MS. */
+  private pingSweep(): void {
+    const now = Date.now();
+    for (const s of this.seats.values()) {
+      const ws = s.socket;
+      if (!ws || ws.readyState !== ws.OPEN) continue;
+      // A paused seat is not being read, so its silence says nothing.
+      if (s.pausedUntil > 0) continue;
+      if (now - s.rxMs > SEAT_READ_TIMEOUT_MS) {
+        this.log.warn(
+          { seatId: s.seat.id, pcName: s.seat.pcName, silentMs: now - s.rxMs },
+          'nothing received from the seat within the read timeout: connection cut',
+        );
+        ws.terminate();
+        continue;
+      }
+      if (now - s.pingedMs >= SEAT_PING_MS) {
+        s.pingedMs = now;
+        ws.ping();
+      }
+    }
   }
 
   onChange(listener: SeatChangeListener): () => void {
@@ -263,6 +394,7 @@ export class SeatHub {
       seq: -1,
       lastSeenMs: 0,
       lastSeenAt: null,
+      lastSeenAtMs: 0,
       offline: true,
       statusDirty: false,
       budget: new SeatBudget(this.budgetLimits),
@@ -271,6 +403,11 @@ export class SeatHub {
       deferred: [],
       deferredBytes: 0,
       stored: null,
+      remote: '',
+      rxMs: 0,
+      pingedMs: 0,
+      sharedUntil: 0,
+      sharedIncidentMs: 0,
     });
   }
 
@@ -341,8 +478,7 @@ export class SeatHub {
       state = 'not-ready';
       reasons = [{ code: 'no-status', severity: 'block', message: 'Waiting for the seat’s first report.' }];
     } else {
-      const r = readiness(s.status.findings);
-      state = r.state;
+      state = seatReadiness(s.status);
       reasons = s.status.findings
         .filter((f) => f.severity !== 'info')
         .sort((x, y) => (x.severity === y.severity ? 0 : x.severity === 'block' ? -1 : 1))
@@ -352,6 +488,21 @@ export class SeatHub {
           message: f.message,
           ...(f.subject ? { subject: f.subject } : {}),
         }));
+      // The console does not trust an absence: no linked extension is Not ready, said or not.
+      if (unlinkedUnsaid(s.status))
+        reasons.unshift({
+          code: 'extension-not-linked',
+          severity: 'block',
+          message: `${FINDINGS['extension-not-linked'].title}.`,
+        });
+    }
+    if (state !== 'offline' && s.sharedUntil > Date.now()) {
+      state = 'not-ready';
+      reasons.unshift({
+        code: 'credential-shared',
+        severity: 'block',
+        message: `${FINDINGS['credential-shared'].title} (until ${clockTime(s.sharedUntil)}; see the incident).`,
+      });
     }
     return {
       id: s.seat.id,
@@ -506,7 +657,12 @@ export class SeatHub {
       const changed: string[] = [];
       batch.forEach((a, i) => {
         if (!results[i]) {
-          this.error(a.ws, `instruction ${a.instructionId} is not one of this seat's`, 'instruction/ack');
+          this.refuseMessage(a.ws, {
+            code: 'not-your-instruction',
+            error: `instruction ${a.instructionId} is not one of this seat's`,
+            messageType: 'instruction/ack',
+            inReplyTo: a.instructionId,
+          });
           return;
         }
         const gate = this.gates.get(a.seatId);
@@ -702,18 +858,26 @@ export class SeatHub {
       ws.close(CLOSE_REVOKED, 'this seat was given to another PC');
       return;
     }
+    const remote = this.clientAddress(req);
+    const now = Date.now();
     if (s.socket) {
       // One live connection per seat: the newer one wins (the agent restarted or the network moved).
+      // If the one it replaces was still alive, two agents share the credential: an incident, not a duel.
+      if (!s.offline && s.lastSeenMs > 0 && now - s.lastSeenMs <= this.offlineAfterMs)
+        this.credentialShared(s, s.remote, remote, now);
       s.socket.close(4000, 'replaced by a newer connection');
     }
     this.endPause(s);
     s.socket = ws;
     s.helloDone = false;
-    s.seq = -1;
-    this.log.info(
-      { seatId: seat.id, pcName: seat.pcName, remote: this.clientAddress(req) },
-      'seat connected',
-    );
+    s.seq = 0;
+    s.remote = remote;
+    s.rxMs = now;
+    s.pingedMs = now;
+    this.log.info({ seatId: seat.id, pcName: seat.pcName, remote }, 'seat connected');
+    ws.on('pong', () => {
+      if (s.socket === ws) s.rxMs = Date.now();
+    });
     ws.on('message', (data, isBinary) => {
       try {
         this.receive(s, ws, data, isBinary);
@@ -732,10 +896,51 @@ export class SeatHub {
     ws.on('error', (error) => this.log.warn({ seatId: seat.id, err: error.message }, 'seat socket error'));
   }
 
+  /** Two live connections presented one seat's credential: the seat shows Not ready, and one incident in ten minutes. */
+  private credentialShared(s: LiveSeat, older: string, newer: string, now: number): void {
+    s.sharedUntil = now + CREDENTIAL_SHARED_MS;
+    this.changed([s.seat.id]);
+    this.log.warn(
+      { seatId: s.seat.id, pcName: s.seat.pcName, older, newer },
+      'two live connections with one seat credential',
+    );
+    if (now - s.sharedIncidentMs < CREDENTIAL_SHARED_MS) return;
+    s.sharedIncidentMs = now;
+    const where = this.sittingOf(s.seat.id);
+    this.store
+      .addAutomaticIncidents([
+        {
+          centreId: s.seat.centreId,
+          kind: 'seat-credential-shared',
+          description: `Two connections are using ${s.seat.pcName}'s credential: from ${older || 'an unknown address'} and ${newer}. A second agent or a copied PC is reporting as this seat; enrol it with its own name.`,
+          at: new Date(now).toISOString(),
+          seatId: s.seat.id,
+          sittingId: where?.sittingId ?? null,
+          entryId: where?.entryId ?? null,
+        },
+      ])
+      .then(
+        (rows) => this.incidentsAdded(rows),
+        (error: unknown) => this.log.error({ err: error }, 'could not record a shared credential'),
+      );
+  }
+
   /** A message off the socket: charged to the seat's budget, then handled (or held while it is paused). */
   private receive(s: LiveSeat, ws: WebSocket, data: RawData, isBinary: boolean): void {
     if (s.socket !== ws) return;
     const bytes = rawLength(data);
+    s.rxMs = Date.now();
+    if (bytes > MAX_SEAT_FRAME_BYTES) {
+      // Answered before the close, so that the seat knows why (section 2 of docs/protocol.md).
+      this.refuseMessage(ws, {
+        code: 'frame-too-large',
+        error: `the frame is ${bytes} bytes; the limit is ${MAX_SEAT_FRAME_BYTES}: split batches by size`,
+      });
+      this.log.warn({ seatId: s.seat.id, bytes }, 'seat sent a frame over the limit: closed');
+      ws.close(1009, 'frame too large');
+      setTimeout(() => ws.terminate(), 5000).unref();
+      return;
+    }
     if (s.pausedUntil > 0) {
       this.defer(s, ws, data, isBinary, bytes);
       return;
@@ -770,14 +975,14 @@ export class SeatHub {
    * Over budget: the seat is told why and for how long, the console stops reading from its socket (the
    * operating system then holds the sender back), and the flood is one incident however long it lasts.
    */
-  private overBudget(s: LiveSeat, ws: WebSocket, what: BudgetExceeded, inReplyTo: string | undefined): void {
+  private overBudget(s: LiveSeat, ws: WebSocket, what: BudgetExceeded, batchId: string | undefined): void {
     const limits = this.budgetLimits;
     const now = Date.now();
     this.send(ws, {
       type: 'console/error',
       error: `this PC sent ${describeBudget(what, limits)}: the console stops reading from it for ${Math.round(limits.pauseMs / 1000)} s; nothing sent is lost`,
-      ...(inReplyTo ? { inReplyTo } : {}),
-      reason: 'over-budget',
+      code: 'over-budget',
+      ...(batchId ? { messageType: 'seat/events', inReplyTo: batchId } : {}),
       retryAfterMs: limits.pauseMs,
     });
     if (what === 'stored' || s.pausedUntil > 0) return;
@@ -822,6 +1027,7 @@ export class SeatHub {
     s.deferredBytes = 0;
     s.pausedUntil = 0;
     const now = Date.now();
+    s.rxMs = now;
     this.heard(s, now);
     for (const d of deferred) this.handle(s, ws, d.data, d.isBinary);
     const still = s.budget.overNow(now);
@@ -859,18 +1065,38 @@ export class SeatHub {
     ws.send(JSON.stringify(message));
   }
 
-  private error(ws: WebSocket, error: string, inReplyTo?: string): void {
+  /** `console/error` for a refused message or event, with whatever identifies it (docs/protocol.md, section 7). */
+  private refuseMessage(
+    ws: WebSocket,
+    e: {
+      code: ConsoleErrorCode;
+      error: string;
+      messageType?: string | undefined;
+      inReplyTo?: string | undefined;
+      seq?: number | undefined;
+      events?: Extract<ConsoleToSeat, { type: 'console/error' }>['events'];
+    },
+  ): void {
     this.stats.badMessages++;
     this.send(ws, {
       type: 'console/error',
-      error: error.slice(0, 2000),
-      ...(inReplyTo ? { inReplyTo } : {}),
+      code: e.code,
+      error: e.error.slice(0, 2000),
+      ...(e.messageType ? { messageType: e.messageType.slice(0, 64) } : {}),
+      ...(e.inReplyTo ? { inReplyTo: e.inReplyTo } : {}),
+      ...(e.seq !== undefined ? { seq: e.seq } : {}),
+      ...(e.events ? { events: e.events } : {}),
     });
   }
 
   private heard(s: LiveSeat, now: number): void {
+    // "Last seen" as text is kept to the second: one date string a second per seat, not one per message
+    // (it was 5 % of the console's time at 10,000 seats).
+    if (now - s.lastSeenAtMs >= 1000) {
+      s.lastSeenAt = new Date(now).toISOString();
+      s.lastSeenAtMs = now;
+    }
     s.lastSeenMs = now;
-    s.lastSeenAt = new Date(now).toISOString();
     if (s.offline) {
       s.offline = false;
       this.changed([s.seat.id]);
@@ -881,59 +1107,89 @@ export class SeatHub {
     if (s.socket !== ws) return;
     this.stats.messages++;
     if (text === null) {
-      this.error(ws, 'messages are JSON text, not binary');
+      this.refuseMessage(ws, { code: 'binary-frame', error: 'frames are JSON text, not binary' });
       return;
     }
     // Size and depth are checked before anything walks the message (zod, JSON.stringify, the log).
     const frame = readSeatFrame(text);
     if (!frame.ok) {
-      this.error(ws, `message rejected: ${frame.reason}`);
+      const code: ConsoleErrorCode =
+        frame.problem === 'too-deep'
+          ? 'too-deep'
+          : frame.problem === 'not-json'
+            ? 'not-json'
+            : 'frame-too-large';
+      this.refuseMessage(ws, {
+        code,
+        error:
+          code === 'too-deep'
+            ? `the frame nests more than ${SEAT_FRAME_LIMITS.maxDepth} levels deep`
+            : `the frame is refused: ${frame.reason}`,
+      });
       this.log.warn(
         { seatId: s.seat.id, reason: frame.reason, excerpt: frame.excerpt },
         'seat sent a bad frame',
       );
       return;
     }
-    const json = frame.value;
-    if ((json as { type?: unknown })?.type === 'seat/events' && s.helloDone) {
+    const json = frame.value as Record<string, unknown> | null;
+    const fields = json !== null && typeof json === 'object' && !Array.isArray(json) ? json : {};
+    const type = typeof fields.type === 'string' ? excerpt(fields.type, 64) : undefined;
+    if (type !== 'seat/hello' && !s.helloDone) {
+      this.refuseMessage(ws, { code: 'hello-first', error: 'send seat/hello first', messageType: type });
+      return;
+    }
+    if (type === 'seat/hello' && s.helloDone) {
+      this.refuseMessage(ws, {
+        code: 'hello-again',
+        error: 'seat/hello refused: this connection has already said hello',
+        messageType: type,
+      });
+      return;
+    }
+    if (type === 'seat/events') {
       this.heard(s, Date.now());
       await this.onEvents(s, ws, json, text);
       return;
     }
     const parsed = SeatToConsoleSchema.safeParse(json);
-    const type =
-      typeof (json as { type?: unknown })?.type === 'string'
-        ? excerpt((json as { type: string }).type, 64)
-        : undefined;
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-      this.error(
-        ws,
-        `${type ?? 'message'} rejected: ${where}${issue?.message ?? 'invalid'}`,
-        type?.slice(0, 64),
-      );
+      const id = IdSchema.safeParse(fields.instructionId);
+      const seq = fields.seq;
+      this.refuseMessage(ws, {
+        code: 'invalid-message',
+        error: `${type ?? 'message'} refused: ${where}${issue?.message ?? 'invalid'}`,
+        messageType: type,
+        inReplyTo: id.success ? id.data : undefined,
+        seq: typeof seq === 'number' && Number.isFinite(seq) ? seq : undefined,
+      });
       return;
     }
     const msg = parsed.data;
     const now = Date.now();
-    if (msg.type !== 'seat/hello' && !s.helloDone) {
-      this.error(ws, 'send seat/hello first', msg.type);
-      return;
-    }
     this.heard(s, now);
     switch (msg.type) {
       case 'seat/hello': {
         if (msg.protocol !== SEAT_PROTOCOL_VERSION) {
-          this.error(
-            ws,
-            `this console speaks seat protocol ${SEAT_PROTOCOL_VERSION}; the seat sent ${msg.protocol}`,
-            msg.type,
-          );
-          ws.close(4406, 'protocol version not supported');
+          this.refuseMessage(ws, {
+            code: 'protocol-version',
+            error: `this console speaks seat protocol ${SEAT_PROTOCOL_VERSION}; the seat sent ${msg.protocol}`,
+            messageType: msg.type,
+          });
+          ws.close(SEAT_CLOSE.protocolVersion, 'protocol version not supported');
           return;
         }
         s.helloDone = true;
+        this.cameBack(s);
+        if (msg.pcName !== s.seat.pcName) {
+          // The seat map shows the enrolled name; a PC cannot rename itself (docs/protocol.md, 3.1).
+          this.log.warn(
+            { seatId: s.seat.id, pcName: s.seat.pcName, helloPcName: excerpt(msg.pcName, 200) },
+            'seat hello names another PC name: ignored',
+          );
+        }
         if (msg.place && !s.seat.place) {
           await this.store.updateSeatPlace(
             { centreId: s.seat.centreId, invigilatorId: null },
@@ -946,9 +1202,17 @@ export class SeatHub {
           type: 'console/welcome',
           protocol: SEAT_PROTOCOL_VERSION,
           seatId: s.seat.id,
+          pcName: s.seat.pcName,
           serverTime: new Date(now).toISOString(),
           heartbeatMs: this.heartbeatMs,
           offlineAfterMs: this.offlineAfterMs,
+          pingMs: SEAT_PING_MS,
+          readTimeoutMs: SEAT_READ_TIMEOUT_MS,
+          limits: {
+            frameBytes: MAX_SEAT_FRAME_BYTES,
+            eventsPerBatch: MAX_SEAT_EVENTS_PER_MESSAGE,
+            eventBytes: MAX_SEAT_EVENT_BYTES,
+          },
         });
         // A reconnecting seat gets the current gate again (its holding page may have restarted), and any message not yet acknowledged.
         const fresh = await this.ensureGate(s.seat.id, null);
@@ -960,13 +1224,23 @@ export class SeatHub {
         return;
       }
       case 'seat/heartbeat':
-        return;
       case 'seat/status': {
-        if (msg.seq <= s.seq) return; // an older status overtaken by a newer one
+        // One counter per connection for statuses and heartbeats: an older one never overwrites a newer.
+        if (msg.seq <= s.seq) {
+          this.refuseMessage(ws, {
+            code: 'seq-not-increasing',
+            error: `${msg.type} refused: seq ${msg.seq} is not above ${s.seq}, the last accepted on this connection`,
+            messageType: msg.type,
+            seq: msg.seq,
+          });
+          return;
+        }
         s.seq = msg.seq;
+        if (msg.type === 'seat/heartbeat') return;
         s.status = msg.status;
         s.statusJson = JSON.stringify(msg.status);
-        s.statusAt = msg.at;
+        // The console's own time of receipt: nothing is ordered or shown by the seat's clock.
+        s.statusAt = new Date(now).toISOString();
         s.statusDirty = true;
         this.changed([s.seat.id]);
         return;
@@ -979,55 +1253,107 @@ export class SeatHub {
 
   /**
    * Events are checked one by one: a valid event is stored even when its neighbour is not, and an
-   * invalid event that carries an id is kept as "rejected" (the reason and a bounded slice of the text
-   * the seat sent for it) and acknowledged, so one bad event can never block a seat's outbox. The seat
-   * gets one `console/error` per frame, however many events in it were bad.
+   * invalid or oversized event that carries an id is kept as "rejected" (the reason and the first
+   * REJECTED_EXCERPT_CHARS of the text the seat sent for it) and acknowledged, so one bad event can
+   * never block a seat's outbox. Each refused event gets its own `console/error` naming the batch, its
+   * position and its id (at most one per event of the batch).
    */
   private async onEvents(s: LiveSeat, ws: WebSocket, json: unknown, text: string): Promise<void> {
     const envelope = EventsEnvelopeSchema.safeParse(json);
     if (!envelope.success) {
       const issue = envelope.error.issues[0];
       const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-      this.error(ws, `seat/events rejected: ${where}${issue?.message ?? 'invalid'}`, 'seat/events');
+      const batchId = IdSchema.safeParse((json as { batchId?: unknown }).batchId);
+      this.refuseMessage(ws, {
+        code: 'invalid-message',
+        error: `seat/events refused: ${where}${issue?.message ?? 'invalid'}`,
+        messageType: 'seat/events',
+        inReplyTo: batchId.success ? batchId.data : undefined,
+      });
       return;
     }
-    const events = envelope.data.events;
+    const { events, batchId } = envelope.data;
     // Charged, and the seat paused if that puts it over, before anything else: what it sends next waits.
     const overEvents = s.budget.eventsReceived(events.length);
-    if (overEvents) this.overBudget(s, ws, overEvents, 'seat/events');
+    if (overEvents) this.overBudget(s, ws, overEvents, batchId);
     await this.yieldIfBusy();
     const receivedAt = new Date().toISOString();
     const a = this.assignments.get(s.seat.id);
     const sittingId = a?.sittingId ?? null;
     const stored = await this.storedSoFar(s, sittingId, receivedAt);
     let overStored = false;
-    let spans: Array<[number, number]> | null | undefined;
+    // Only a frame larger than one event may hold an event over the limit: measured only then.
+    // (Otherwise found only when an event is refused: what is kept is the seat's own text, never re-serialised.)
+    let spans: Array<[number, number]> | null | undefined =
+      text.length > MAX_SEAT_EVENT_BYTES / 4 && Buffer.byteLength(text) > MAX_SEAT_EVENT_BYTES
+        ? arrayElementSpans(text, 'events')
+        : undefined;
     const rejected: { id: string; json: string }[] = [];
-    const reasons: string[] = [];
-    let bad = 0;
+    const refused: {
+      index: number;
+      eventId?: string;
+      code: 'invalid-event' | 'event-too-large';
+      error: string;
+      kept: boolean;
+    }[] = [];
+    const keep = (i: number, id: string | undefined, reason: Record<string, unknown>): void => {
+      if (!id) return;
+      spans ??= arrayElementSpans(text, 'events');
+      const span = spans?.[i];
+      const sent = span ? text.slice(span[0], span[1]) : JSON.stringify(events[i]);
+      const kept = JSON.stringify({
+        ...reason,
+        sent: sent.slice(0, REJECTED_EXCERPT_CHARS),
+        ...(sent.length > REJECTED_EXCERPT_CHARS ? { sentLength: sent.length } : {}),
+      });
+      stored.bytes += kept.length;
+      rejected.push({ id, json: kept });
+    };
     events.forEach((raw, i) => {
+      const idParse = IdSchema.safeParse((raw as { id?: unknown } | null)?.id);
+      const id = idParse.success ? idParse.data : undefined;
+      const span = spans?.[i];
+      const bytes = span ? Buffer.byteLength(text.slice(span[0], span[1])) : 0;
+      if (bytes > MAX_SEAT_EVENT_BYTES) {
+        const reason = `events.${i} is ${bytes} bytes; the limit is ${MAX_SEAT_EVENT_BYTES}`;
+        keep(i, id, { reason: `seat/events: ${reason}`, bytes });
+        refused.push({
+          index: i,
+          ...(id ? { eventId: id } : {}),
+          code: 'event-too-large',
+          error: reason,
+          kept: id !== undefined,
+        });
+        return;
+      }
       const parsed = SeatEventSchema.safeParse(raw);
       if (!parsed.success) {
-        bad++;
         const issue = parsed.error.issues[0];
-        const reason = `events.${i}${issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : ''}: ${excerpt(issue?.message ?? 'invalid', 200)}`;
-        if (reasons.length < 3) reasons.push(reason);
-        const id = IdSchema.safeParse((raw as { id?: unknown } | null)?.id);
-        if (!id.success) return;
-        // What the seat sent for this event, as it sent it (bounded), never re-serialised.
-        spans ??= arrayElementSpans(text, 'events');
-        const span = spans?.[i];
-        const sent = span ? text.slice(span[0], span[1]) : text;
-        const kept = JSON.stringify({
-          reason,
-          sent: sent.slice(0, MAX_REJECTED_CHARS),
-          ...(sent.length > MAX_REJECTED_CHARS ? { sentLength: sent.length } : {}),
+        const reason = `events.${i}${issue && issue.path.length > 0 ? `.${excerpt(issue.path.join('.'), 80)}` : ''}: ${excerpt(issue?.message ?? 'invalid', 150)}`;
+        keep(i, id, { reason: `seat/events: ${reason}` });
+        refused.push({
+          index: i,
+          ...(id ? { eventId: id } : {}),
+          code: 'invalid-event',
+          error: reason,
+          kept: id !== undefined,
         });
-        stored.bytes += kept.length;
-        rejected.push({ id: id.data, json: kept });
         return;
       }
       const event = parsed.data;
+      if (event.type === 'event/oversized') {
+        // A stand-in for an event too large to send: kept as rejected with its excerpt; not an error.
+        const kept = JSON.stringify({
+          reason: `a stand-in for an event of ${event.bytes} bytes, too large to send`,
+          originalType: event.originalType,
+          bytes: event.bytes,
+          at: event.at,
+          sent: event.excerpt,
+        });
+        stored.bytes += kept.length;
+        rejected.push({ id: event.id, json: kept });
+        return;
+      }
       let eventJson = JSON.stringify(event);
       stored.bytes += eventJson.length;
       if (stored.bytes > this.budgetLimits.storedBytesPerSitting) {
@@ -1041,6 +1367,7 @@ export class SeatHub {
       const inc = incidentFromEvent(event);
       this.eventQueue.push({
         socket: ws,
+        batchId,
         item: {
           seatId: s.seat.id,
           centreId: s.seat.centreId,
@@ -1060,27 +1387,33 @@ export class SeatHub {
         },
       });
     });
-    if (bad > 0) {
-      const more = bad > reasons.length ? `; and ${bad - reasons.length} more` : '';
-      const kept =
-        rejected.length > 0 ? ` (${rejected.length} with an id kept as rejected and acknowledged)` : '';
-      this.error(
-        ws,
-        `seat/events: ${bad} of ${events.length} events rejected${kept}: ${reasons.join('; ')}${more}`,
-        'seat/events',
+    if (refused.length > 0) {
+      // One console/error for the batch, listing each refused event, however many they are.
+      const kept = refused.filter((r) => r.kept).length;
+      const first = refused.slice(0, 3).map((r) => r.error);
+      const more = refused.length > first.length ? `; and ${refused.length - first.length} more` : '';
+      this.refuseMessage(ws, {
+        code: refused.some((r) => r.code === 'invalid-event') ? 'invalid-event' : 'event-too-large',
+        error: `seat/events: ${refused.length} of ${events.length} events rejected (${kept} with an id kept as rejected and acknowledged): ${first.join('; ')}${more}`,
+        messageType: 'seat/events',
+        inReplyTo: batchId,
+        events: refused,
+      });
+      this.log.warn(
+        { seatId: s.seat.id, rejected: refused.length, batchId, first: first[0] },
+        'seat sent invalid events',
       );
-      this.log.warn({ seatId: s.seat.id, rejected: bad, first: reasons[0] }, 'seat sent invalid events');
     }
     if (rejected.length > 0) {
       try {
         await this.store.storeRejectedEvents(s.seat.id, rejected, receivedAt);
-        this.send(ws, { type: 'event/ack', ids: rejected.map((r) => r.id) });
+        this.send(ws, { type: 'event/ack', ids: rejected.map((r) => r.id), batchId });
       } catch (error) {
         this.log.error({ err: error }, 'could not keep rejected seat events');
       }
     }
     this.scheduleEventFlush();
-    if (overStored) this.overBudget(s, ws, 'stored', 'seat/events');
+    if (overStored) this.overBudget(s, ws, 'stored', batchId);
   }
 
   /** Characters of events stored for the seat in this sitting (or today, outside sittings), read once. */
@@ -1116,13 +1449,23 @@ export class SeatHub {
     try {
       const incidents = await this.store.storeSeatEvents(batch.map((b) => b.item));
       this.stats.eventsStored += batch.length;
-      const bySocket = new Map<WebSocket, string[]>();
+      // One ack per batch (and socket), never more than the schema's 200 ids: a batch written in two
+      // slices, or with rejected events acknowledged first, gets several acks (the document says so).
+      const byBatch = new Map<WebSocket, Map<string, string[]>>();
       for (const b of batch) {
-        const ids = bySocket.get(b.socket) ?? [];
-        ids.push(b.item.event.id);
-        bySocket.set(b.socket, ids);
+        let batches = byBatch.get(b.socket);
+        if (!batches) {
+          batches = new Map();
+          byBatch.set(b.socket, batches);
+        }
+        const ids = batches.get(b.batchId);
+        if (ids) ids.push(b.item.event.id);
+        else batches.set(b.batchId, [b.item.event.id]);
       }
-      for (const [ws, ids] of bySocket) this.send(ws, { type: 'event/ack', ids });
+      for (const [ws, batches] of byBatch)
+        for (const [batchId, ids] of batches)
+          for (let i = 0; i < ids.length; i += MAX_SEAT_EVENTS_PER_MESSAGE)
+            this.send(ws, { type: 'event/ack', ids: ids.slice(i, i + MAX_SEAT_EVENTS_PER_MESSAGE), batchId });
       this.incidentsAdded(incidents);
     } catch (error) {
       // Not acknowledged: the seats keep the events and send them again.
@@ -1158,7 +1501,7 @@ export class SeatHub {
       s.statusDirty = false;
       rows.push({
         seatId: s.seat.id,
-        state: readiness(s.status.findings).state,
+        state: seatReadiness(s.status),
         statusJson: s.statusJson,
         seq: s.seq,
         at: s.statusAt,
@@ -1225,6 +1568,11 @@ export class SeatHub {
   }
 
   async close(): Promise<void> {
+    // The last note before an orderly stop: the seats online now are expected back after the restart.
+    await this.noteAlive().catch((error: unknown) =>
+      this.log.error({ err: error }, 'could not note the seats online'),
+    );
+    this.closing = true;
     for (const t of this.timers) clearInterval(t);
     this.refusals.close();
     for (const s of this.seats.values()) this.endPause(s);
@@ -1235,6 +1583,20 @@ export class SeatHub {
     await this.flushStatuses();
     this.wss.close();
   }
+}
+
+/** An unlinked extension that no `extension-silent` finding already reports. */
+function unlinkedUnsaid(status: SeatStatus): boolean {
+  return (
+    !status.extension.linked &&
+    !status.findings.some((f) => f.code === 'extension-silent' && f.severity === 'block')
+  );
+}
+
+/** Readiness from the findings alone (shared/rules/readiness.ts), and Not ready without a linked extension. */
+function seatReadiness(status: SeatStatus): 'ready' | 'attention' | 'not-ready' {
+  if (!status.extension.linked) return 'not-ready';
+  return readiness(status.findings).state;
 }
 
 /** A time as people read it in the record (the console runs in the centre, so its clock is the centre's). */

@@ -36,6 +36,7 @@ import { EXTENSION_ID } from '../../shared/constants.ts';
 import type { CheckResult, Finding } from '../../shared/schemas/common.ts';
 import type { AgentConfig } from '../../shared/schemas/config.ts';
 import { chromeManagedSchema, POLICY_DEFAULTS, parsePolicy } from '../../shared/schemas/policy.ts';
+import { checkFirefoxPolicy } from './firefox-policy.ts';
 import { agentFinding, checkResult } from './results.ts';
 import { type RegKey, registryTree, regQuery } from './windows-registry.ts';
 
@@ -549,6 +550,7 @@ export async function checkBrowserPolicy(
   extensionId: string,
   reportedVersion?: string,
 ): Promise<CheckResult> {
+  if (config.browser.name === 'firefox') return checkFirefoxPolicy(os, extensionId);
   const installed = await readInstalledPolicy(config.browser.name, os, extensionId);
   return evaluateBrowserPolicy(installed, extensionId, {
     relax: config.policy?.relax ?? [],

@@ -18,6 +18,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import si from 'systeminformation';
 import type { CheckResult } from '../../shared/schemas/common.ts';
+import { defineCheck } from './check.ts';
 import { agentFinding, checkResult } from './results.ts';
 
 export const DISPLAY_CHECK = {
@@ -219,3 +220,84 @@ export async function displayFingerprint(source: DisplaySource = displaySource()
   const current = await xrandrCurrent();
   return current === null ? null : JSON.stringify(parseXrandrOutputs(current));
 }
+
+// ---- the check ----
+
+export interface DisplaysState {
+  source: DisplaySource;
+  /** The last cheap fingerprint (polling), the time of the last full listing, and its result. */
+  lastPrint: string | null | undefined;
+  lastFull: number;
+  results: CheckResult[] | null;
+  /** The latest full listing, for comparing with the browser's own count (extension-report.ts). */
+  latest: ConnectedDisplay[] | undefined;
+  /** RandR said the layout changed since the last listing. */
+  dirty: boolean;
+  unsubscribe: () => void;
+}
+
+/**
+ * In the daemon, a full listing runs when something changed, and every `slowChecksMs` anyway. What
+ * says "changed": on an X display, the X server itself (RandR's screen-change notification, through
+ * the desktop session's connection: nothing is polled); failing that, `xrandr --current` or the DRM
+ * status files every `displaysMs` (displayFingerprint).
+ */
+export const displaysCheck = defineCheck<DisplaysState>({
+  id: 'displays',
+  lines: [DISPLAY_CHECK],
+  intervalMs: (config) => config.intervals.displaysMs,
+  setup(ctx) {
+    const state: DisplaysState = {
+      source: displaySource(),
+      lastPrint: undefined,
+      lastFull: 0,
+      results: null,
+      latest: undefined,
+      dirty: true,
+      unsubscribe: () => {},
+    };
+    if (ctx.daemon) {
+      state.unsubscribe = ctx.desktop.onScreenChanged(() => {
+        state.dirty = true;
+        ctx.wake();
+      });
+    }
+    return state;
+  },
+  async run(ctx, s) {
+    const listen = ctx.daemon && s.source === 'systeminformation' && process.platform === 'linux';
+    // The X connection is the desktop check's too; opening it here only makes sure RandR is heard.
+    const x = listen ? await ctx.desktop.x11().catch(() => null) : null;
+    const hears = listen && ctx.desktop.hearsScreenChanges;
+    let due = !ctx.daemon || s.results === null || s.dirty;
+    if (!due && hears && x && Date.now() - s.lastFull >= ctx.config.intervals.slowChecksMs) {
+      // Hearing RandR, the periodic look is a probe by the X server itself, not a full listing
+      // (which runs lspci, clinfo, xdpyinfo and xrandr): a change it finds is announced (dirty).
+      s.lastFull = Date.now();
+      await x.probeOutputs().catch(() => {
+        due = true;
+      });
+    } else if (ctx.daemon && Date.now() - s.lastFull >= ctx.config.intervals.slowChecksMs) due = true;
+    if (!due && !hears) {
+      const print = await displayFingerprint(s.source);
+      due = print === null || print !== s.lastPrint;
+      s.lastPrint = print;
+    }
+    if (!due && s.results) return s.results;
+    s.dirty = false;
+    s.lastFull = Date.now();
+    s.latest = undefined;
+    try {
+      const list = await listDisplays(s.source);
+      s.latest = list;
+      s.results = [evaluateDisplays(list, ctx.config.displays.allowed)];
+    } catch (error) {
+      s.results = null;
+      throw error;
+    }
+    return s.results;
+  },
+  stop(s) {
+    s.unsubscribe();
+  },
+});

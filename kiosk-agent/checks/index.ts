@@ -1,17 +1,21 @@
 /**
- * The machine checks as groups the daemon schedules and `invigil check` runs once. Each group
- * produces one or more checklist lines; a group that throws yields `check-error` on its lines
- * (fail closed: a check that cannot run never passes).
+ * Every machine check, in checklist order: the one list the daemon (seat/agent.ts) schedules and
+ * `invigil check` runs once (check.ts has the contract). Adding a check is a `defineCheck` in its
+ * module and one line in CHECKS; test/unit/kiosk-agent/checks/index.test.ts keeps the list, the
+ * README's check table and the tests in step.
  */
 import type { PolicyOs } from '../../shared/catalogs/browser-policy.ts';
 import type { CheckResult } from '../../shared/schemas/common.ts';
 import type { AgentConfig } from '../../shared/schemas/config.ts';
 import { seatExtensionId } from '../config.ts';
+import { DesktopSession } from '../desktop/desktop-session.ts';
 import { managedBrowserExecutables } from '../link-trust/identify.ts';
 import { profileHostDir } from '../native-host/locations.ts';
 import { LAUNCH_CHECK, LaunchAuditor } from './browser-launch.ts';
 import { checkBrowserPolicy, POLICY_CHECK } from './browser-policy.ts';
-import { DISPLAY_CHECK, evaluateDisplays, listDisplays } from './displays.ts';
+import { type AnyCheck, type CheckContext, type CheckLine, defineCheck } from './check.ts';
+import { desktopCheck } from './desktop.ts';
+import { displaysCheck } from './displays.ts';
 import { EXTENSION_CHECK } from './extension-report.ts';
 import {
   ourHostFinding,
@@ -35,9 +39,9 @@ import { VersionInfoCache } from './windows-version-info.ts';
 /** This machine's OS, in the catalogs' terms. */
 export const hostOs: PolicyOs = processOs();
 
-/** Runs a group; on failure every line it owns becomes an error line. */
+/** Runs a check; on failure every line it owns becomes an error line. */
 export async function guarded(
-  lines: readonly { id: string; title: string }[],
+  lines: readonly CheckLine[],
   run: () => Promise<CheckResult[]>,
 ): Promise<CheckResult[]> {
   try {
@@ -46,8 +50,6 @@ export async function guarded(
     return lines.map((l) => checkError(l.id, l.title, error));
   }
 }
-
-export const PROCESS_LINES = [...Object.values(PROCESS_CHECK_LINES), LAUNCH_CHECK];
 
 /** The launch audit for this seat's managed browser. */
 export function launchAuditorFor(config: AgentConfig): LaunchAuditor {
@@ -78,10 +80,14 @@ export async function withOriginalFileNames(
   });
 }
 
-/** Every running process: from /proc on Linux (with each one's executable), systeminformation elsewhere. */
-export async function listProcesses(cache = new VersionInfoCache()): Promise<RunningProcess[]> {
-  if (process.platform === 'linux') return new ProcScanner().scan();
-  return withOriginalFileNames(await listProcessesWithSi(), cache);
+// ---- programs (every category of the catalog) and the managed browser's launch ----
+
+interface ProcessesState {
+  scanner: ProcScanner | null;
+  index: ReturnType<typeof catalogIndexFor>;
+  auditor: LaunchAuditor;
+  versionInfo: VersionInfoCache;
+  last: CheckResult[] | null;
 }
 
 /** The programs' lines and the browser launch line, from one listing. */
@@ -94,22 +100,53 @@ export function processLines(
   return [...evaluateProcesses(list, index, config.browser.name), auditor.evaluate(list)];
 }
 
-export async function processesOnce(
-  config: AgentConfig,
-  cache = new VersionInfoCache(),
-  auditor = launchAuditorFor(config),
-): Promise<CheckResult[]> {
-  return processLines(await listProcesses(cache), config, catalogIndexFor(config), auditor);
-}
+export const processesCheck = defineCheck<ProcessesState>({
+  id: 'processes',
+  lines: [...Object.values(PROCESS_CHECK_LINES), LAUNCH_CHECK],
+  intervalMs: (config) => config.intervals.processesMs,
+  setup: (ctx) => ({
+    // Linux: /proc, cheaply every 500 ms; elsewhere systeminformation (see processes.ts).
+    scanner: process.platform === 'linux' ? new ProcScanner('/proc', 30_000) : null,
+    index: catalogIndexFor(ctx.config),
+    auditor: launchAuditorFor(ctx.config),
+    versionInfo: new VersionInfoCache(),
+    last: null,
+  }),
+  async run(ctx, s) {
+    if (s.scanner) {
+      const list = s.scanner.scan();
+      // Nothing started, stopped or exec'd since the last scan: the same lines as then.
+      if (!s.scanner.changed && s.last) return s.last;
+      s.last = processLines(list, ctx.config, s.index, s.auditor);
+      return s.last;
+    }
+    const list = await withOriginalFileNames(await listProcessesWithSi(), s.versionInfo);
+    return processLines(list, ctx.config, s.index, s.auditor);
+  },
+});
 
-export async function displaysOnce(config: AgentConfig): Promise<CheckResult[]> {
-  return [evaluateDisplays(await listDisplays(), config.displays.allowed)];
-}
+// ---- slower checks (every 30 s by default) ----
+
+export const virtualMachineCheck = defineCheck({
+  id: 'virtual-machine',
+  lines: [VM_CHECK],
+  // A PC does not become a virtual machine while it runs: at start, then hourly (systeminformation
+  // runs dmidecode and friends for it, tens of milliseconds of CPU each time).
+  intervalMs: (config) => Math.max(config.intervals.slowChecksMs, 3_600_000),
+  run: async () => [await checkVirtualMachine()],
+});
 
 export async function browserPolicyOnce(config: AgentConfig): Promise<CheckResult[]> {
   const id = seatExtensionId(config);
   return [await checkBrowserPolicy(config, hostOs, id)];
 }
+
+export const browserPolicyCheck = defineCheck({
+  id: 'browser-policy',
+  lines: [POLICY_CHECK],
+  intervalMs: (config) => config.intervals.slowChecksMs,
+  run: (ctx) => browserPolicyOnce(ctx.config),
+});
 
 /** Password managers' connectors (on the password-manager line) and our own (on the extension line). */
 export async function nativeHostsOnce(config: AgentConfig): Promise<CheckResult[]> {
@@ -141,23 +178,49 @@ export async function nativeHostsOnce(config: AgentConfig): Promise<CheckResult[
   return results;
 }
 
-export const SLOW_GROUPS = {
-  'virtual-machine': { lines: [VM_CHECK], run: async () => [await checkVirtualMachine()] },
-  'browser-policy': { lines: [POLICY_CHECK], run: browserPolicyOnce },
-  'native-hosts': {
-    lines: [PROCESS_CHECK_LINES['password-manager'], EXTENSION_CHECK],
-    run: nativeHostsOnce,
-  },
-} as const satisfies Record<
-  string,
-  { lines: readonly { id: string; title: string }[]; run: (c: AgentConfig) => Promise<CheckResult[]> }
->;
+export const nativeHostsCheck = defineCheck({
+  id: 'native-hosts',
+  lines: [PROCESS_CHECK_LINES['password-manager'], EXTENSION_CHECK],
+  intervalMs: (config) => config.intervals.slowChecksMs,
+  run: (ctx) => nativeHostsOnce(ctx.config),
+});
+
+/** The registry: every machine check, in checklist order. */
+export const CHECKS: readonly AnyCheck[] = [
+  processesCheck,
+  desktopCheck,
+  displaysCheck,
+  virtualMachineCheck,
+  browserPolicyCheck,
+  nativeHostsCheck,
+];
+
+/** The desktop session a seat's config describes (the candidate's X display). */
+export function desktopSessionFor(config: AgentConfig): DesktopSession {
+  return new DesktopSession({ display: config.desktop.display, xauthority: config.desktop.xauthority });
+}
 
 /** Every machine check once, in parallel (for `invigil check`). */
-export async function machineChecksOnce(config: AgentConfig): Promise<CheckResult[][]> {
-  return Promise.all([
-    guarded(PROCESS_LINES, () => processesOnce(config)),
-    guarded([DISPLAY_CHECK], () => displaysOnce(config)),
-    ...Object.values(SLOW_GROUPS).map((g) => guarded(g.lines, () => g.run(config))),
-  ]);
+export async function machineChecksOnce(
+  config: AgentConfig,
+  checks: readonly AnyCheck[] = CHECKS,
+): Promise<CheckResult[][]> {
+  const desktop = desktopSessionFor(config);
+  const ctx: CheckContext = { config, daemon: false, desktop, wake: () => {} };
+  try {
+    return await Promise.all(
+      checks.map((c) =>
+        guarded(c.lines, async () => {
+          const state = c.setup?.(ctx);
+          try {
+            return await c.run(ctx, state);
+          } finally {
+            await c.stop?.(state);
+          }
+        }),
+      ),
+    );
+  } finally {
+    desktop.close();
+  }
 }

@@ -7,7 +7,7 @@
  */
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
-import type { ChromiumBrowser, PolicyOs } from '../../shared/catalogs/browser-policy.ts';
+import type { ChromiumBrowser, PolicyOs, SeatBrowser } from '../../shared/catalogs/browser-policy.ts';
 import { passwordManagerNativeHost } from '../../shared/catalogs/native-hosts.ts';
 import { EXTENSION_ID } from '../../shared/constants.ts';
 import type { Finding } from '../../shared/schemas/common.ts';
@@ -101,7 +101,7 @@ export function passwordManagerHostFindings(
 }
 
 /** Why a manifest of ours would not work, or null when it would. */
-export function manifestProblem(file: string, extensionId = EXTENSION_ID): string | null {
+export function manifestProblem(file: string, extensionId = EXTENSION_ID, firefox = false): string | null {
   let m: Record<string, unknown>;
   try {
     m = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -110,8 +110,12 @@ export function manifestProblem(file: string, extensionId = EXTENSION_ID): strin
   }
   if (m.name !== NATIVE_HOST_NAME) return `${file} names "${String(m.name)}", not ${NATIVE_HOST_NAME}`;
   if (m.type !== 'stdio') return `${file} must have "type": "stdio"`;
+  if (firefox) {
+    const allowed = Array.isArray(m.allowed_extensions) ? m.allowed_extensions : [];
+    if (!allowed.includes(extensionId)) return `${file} does not allow the Invigil add-on (${extensionId})`;
+  }
   const origins = Array.isArray(m.allowed_origins) ? m.allowed_origins : [];
-  if (!origins.includes(`chrome-extension://${extensionId}/`)) {
+  if (!firefox && !origins.includes(`chrome-extension://${extensionId}/`)) {
     return `${file} does not allow the Invigil extension (chrome-extension://${extensionId}/)`;
   }
   const path = typeof m.path === 'string' ? m.path : '';
@@ -133,7 +137,7 @@ export function manifestProblem(file: string, extensionId = EXTENSION_ID): strin
  * the registry: see `ourHostFindingWindows`.
  */
 export function ourHostFinding(
-  browser: ChromiumBrowser,
+  browser: SeatBrowser,
   os: PolicyOs,
   userDataDir?: string,
   extensionId = EXTENSION_ID,
@@ -144,7 +148,7 @@ export function ourHostFinding(
   for (const dir of dirs) {
     const file = join(dir, `${NATIVE_HOST_NAME}.json`);
     if (!existsSync(file)) continue;
-    const problem = manifestProblem(file, extensionId);
+    const problem = manifestProblem(file, extensionId, browser === 'firefox');
     if (problem === null) return null;
     problems.push(problem);
   }
@@ -156,7 +160,7 @@ export function ourHostFinding(
 }
 
 export async function ourHostFindingWindows(
-  browser: ChromiumBrowser,
+  browser: SeatBrowser,
   extensionId = EXTENSION_ID,
 ): Promise<Finding | null> {
   const loc = hostLocations(browser, 'windows');
@@ -167,7 +171,7 @@ export async function ourHostFindingWindows(
     );
     if (!host) continue;
     const problem = host.manifest
-      ? manifestProblem(host.manifest, extensionId)
+      ? manifestProblem(host.manifest, extensionId, browser === 'firefox')
       : `${host.via} names no manifest file`;
     if (problem === null) return null;
     problems.push(problem);

@@ -73,6 +73,31 @@ export const PROCESS_CHECK_LINES: Record<ProcessCategory, { id: string; title: s
     title: 'No screen-recording program is running',
     pass: 'No screen-recording program is running.',
   },
+  'screenshot-tool': {
+    id: 'screenshot-tool',
+    title: 'No screenshot or snipping tool is running',
+    pass: 'No screenshot or snipping tool is running.',
+  },
+  'ai-assistant': {
+    id: 'ai-assistant',
+    title: 'No AI assistant is running',
+    pass: 'No AI assistant (chat app, local model or answer overlay) is running.',
+  },
+  messaging: {
+    id: 'messaging',
+    title: 'No messaging or meeting program is running',
+    pass: 'No messaging, chat or meeting program is running.',
+  },
+  'media-player': {
+    id: 'media-player',
+    title: 'No media player is running',
+    pass: 'No media player is running.',
+  },
+  'system-tool': {
+    id: 'system-tool',
+    title: 'No system tool that opens a way out of the exam is running',
+    pass: 'No system tool that opens a way out of the exam is running.',
+  },
   browser: {
     id: 'other-browser',
     title: 'No other browser is running',
@@ -84,6 +109,11 @@ const CATEGORY_WORDS: Record<ProcessCategory, string> = {
   'password-manager': 'a password manager',
   'remote-access': 'a remote-access or screen-sharing program',
   'screen-recorder': 'a screen recorder',
+  'screenshot-tool': 'a screenshot tool',
+  'ai-assistant': 'an AI assistant',
+  messaging: 'a messaging or meeting program',
+  'media-player': 'a media player',
+  'system-tool': 'a system tool that opens a way out of the exam',
   browser: 'a browser other than the managed one',
 };
 
@@ -91,6 +121,11 @@ const FINDING_CODE = {
   'password-manager': 'password-manager',
   'remote-access': 'remote-access',
   'screen-recorder': 'screen-recorder',
+  'screenshot-tool': 'screenshot-tool',
+  'ai-assistant': 'ai-assistant',
+  messaging: 'messaging',
+  'media-player': 'media-player',
+  'system-tool': 'system-tool',
   browser: 'other-browser',
 } as const satisfies Record<ProcessCategory, string>;
 
@@ -172,7 +207,12 @@ export function inUserWritableFolder(
   }
 }
 
-/** The four checklist lines for one listing of running processes. */
+const matches = new WeakMap<
+  ProcessCatalogIndex,
+  WeakMap<RunningProcess, ReturnType<typeof matchProcess> | null>
+>();
+
+/** The checklist lines (one per category) for one listing of running processes. */
 export function evaluateProcesses(
   list: readonly RunningProcess[],
   index: ProcessCatalogIndex,
@@ -182,8 +222,18 @@ export function evaluateProcesses(
     string,
     { entry: ProcessEntry; procs: RunningProcess[]; renamed: boolean; by: MatchedBy }
   >();
+  let cache = matches.get(index);
+  if (!cache) {
+    cache = new WeakMap();
+    matches.set(index, cache);
+  }
   for (const p of list) {
-    const m = matchProcess(p, index);
+    // The daemon's scanner hands back the same object for a process until it changes: match it once.
+    let m = cache.get(p);
+    if (m === undefined) {
+      m = matchProcess(p, index) ?? null;
+      cache.set(p, m);
+    }
     if (!m) continue;
     if (m.entry.category === 'browser' && m.entry.browser === managedBrowser) continue;
     const key = `${m.entry.category}\0${m.entry.product}`;
@@ -262,48 +312,91 @@ export async function listProcessesWithSi(): Promise<RunningProcess[]> {
 }
 
 /**
- * Linux: running processes straight from /proc, cheaply enough to repeat every 500 ms.
- * `comm` is read for every process on every scan (it changes when a process execs another
- * program); `cmdline` only for new or changed processes.
+ * Linux: running processes straight from /proc, cheaply enough to repeat every 500 ms. A process is
+ * described (its `comm`, command line and executable) when it is first seen; after that one
+ * readlink of /proc/PID/exe per scan says whether it has exec'd another program (the link changes),
+ * and kernel threads (no executable) are not looked at again. Every `fullEveryMs` everything is
+ * described afresh (a pid reused between two scans, a process that renamed itself). `changed` says
+ * whether the last scan found anything new, gone or different, so the daemon can skip the rest.
  */
 interface Known {
+  /** What the scan lists for it (the same object while the process stays the same program). */
+  proc?: RunningProcess;
   comm: string;
   name: string;
   exe?: string;
   argv?: string[];
+  /** How a fast scan sees whether it changed: its exe link, its comm (not ours to read), or never (kernel). */
+  watch: 'exe' | 'comm' | 'kernel';
+  /** The exe link as read (with " (deleted)"), for the fast comparison. */
+  link?: string;
 }
 
 export class ProcScanner {
   private known = new Map<number, Known>();
+  private list: RunningProcess[] = [];
+  private lastFull = Number.NEGATIVE_INFINITY;
+  /** Whether the last scan differed from the one before. */
+  changed = true;
 
-  constructor(private readonly root = '/proc') {}
+  constructor(
+    private readonly root = '/proc',
+    private readonly fullEveryMs = 10_000,
+  ) {}
 
-  scan(): RunningProcess[] {
+  scan(now = Date.now()): RunningProcess[] {
+    const full = now - this.lastFull >= this.fullEveryMs;
+    if (full) this.lastFull = now;
     const seen = new Map<number, Known>();
-    const out: RunningProcess[] = [];
+    let changed = false;
     for (const entry of readdirSync(this.root)) {
       const c = entry.charCodeAt(0);
       if (c < 48 || c > 57) continue;
       const pid = Number(entry);
-      let comm: string;
-      try {
-        comm = readFileSync(`${this.root}/${entry}/comm`, 'utf8').trimEnd();
-      } catch {
-        continue; // exited between readdir and read
-      }
       const prev = this.known.get(pid);
-      const k = prev && prev.comm === comm ? prev : this.describe(entry, comm);
-      seen.set(pid, k);
-      out.push({
-        pid,
-        name: k.name,
-        comm,
-        ...(k.exe ? { exe: k.exe } : {}),
-        ...(k.argv ? { argv: k.argv } : {}),
-      });
+      if (prev && !full) {
+        const same = this.unchanged(entry, prev);
+        if (same === null) continue; // exited between readdir and read
+        if (same) {
+          seen.set(pid, prev);
+          continue;
+        }
+      }
+      const k = this.describe(entry);
+      if (!k) continue;
+      if (!prev || prev.comm !== k.comm || prev.exe !== k.exe || prev.name !== k.name) {
+        changed = true;
+        seen.set(pid, k);
+      } else seen.set(pid, prev);
     }
+    if (seen.size !== this.known.size) changed = true;
     this.known = seen;
-    return out;
+    this.changed = changed;
+    if (changed) {
+      this.list = [];
+      for (const [pid, k] of seen) {
+        k.proc ??= {
+          pid,
+          name: k.name,
+          comm: k.comm,
+          ...(k.exe ? { exe: k.exe } : {}),
+          ...(k.argv ? { argv: k.argv } : {}),
+        };
+        this.list.push(k.proc);
+      }
+    }
+    return this.list;
+  }
+
+  /** Whether a known process is the same program as before; null when it has gone. */
+  private unchanged(pid: string, prev: Known): boolean | null {
+    if (prev.watch === 'kernel') return true;
+    try {
+      if (prev.watch === 'exe') return readlinkSync(`${this.root}/${pid}/exe`) === prev.link;
+      return readFileSync(`${this.root}/${pid}/comm`, 'utf8').trimEnd() === prev.comm;
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -311,23 +404,38 @@ export class ProcScanner {
    * (the base name of argv[0]; `comm` for kernel threads), its command line, and the executable the
    * kernel runs (kernel threads have none).
    */
-  private describe(pid: string, comm: string): Known {
-    let exe: string | undefined;
+  private describe(pid: string): Known | null {
+    let comm: string;
     try {
-      exe = readlinkSync(`${this.root}/${pid}/exe`).replace(/ \(deleted\)$/, '');
+      comm = readFileSync(`${this.root}/${pid}/comm`, 'utf8').trimEnd();
     } catch {
-      exe = undefined;
+      return null; // exited between readdir and read
     }
+    let link: string | undefined;
+    let linkError: string | undefined;
+    try {
+      link = readlinkSync(`${this.root}/${pid}/exe`);
+    } catch (error) {
+      linkError = (error as NodeJS.ErrnoException).code;
+    }
+    const exe = link?.replace(/ \(deleted\)$/, '');
     let cmdline: string;
     try {
       cmdline = readFileSync(`${this.root}/${pid}/cmdline`, 'utf8');
     } catch {
-      return { comm, name: comm, ...(exe ? { exe } : {}) };
+      return { comm, name: comm, ...(exe ? { exe, link } : {}), watch: exe ? 'exe' : 'comm' };
     }
     const argv = cmdline.split('\0');
     if (argv[argv.length - 1] === '') argv.pop();
+    // No executable and no command line: a kernel thread, which never becomes another program.
+    const watch = exe ? 'exe' : linkError === 'ENOENT' && argv.length === 0 ? 'kernel' : 'comm';
     const argv0 = argv[0] ?? '';
-    const base = { comm, ...(exe ? { exe } : {}), ...(argv.length > 0 ? { argv } : {}) };
+    const base = {
+      comm,
+      watch,
+      ...(exe ? { exe, link } : {}),
+      ...(argv.length > 0 ? { argv } : {}),
+    } as const;
     if (!argv0) return { ...base, name: comm };
     // A process that rewrote its title ("sshd: user@pts/0") keeps its name as the first word.
     let first = argv0.split(' ')[0] ?? argv0;

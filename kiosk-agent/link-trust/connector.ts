@@ -49,6 +49,11 @@ export interface ConnectorExpectations {
   browserExecutables: readonly string[];
   extensionId: string;
   extensionOrigin: string;
+  /**
+   * The managed browser is Firefox: the launcher adds `--browser firefox`, and Firefox passes the
+   * manifest's path and the add-on id (the id is `extensionId`) instead of an origin.
+   */
+  firefox?: boolean;
   socketPath: string;
   launch: LaunchExpectations;
   /** Variables the host's environment may hold (none: the launcher clears it). */
@@ -76,6 +81,19 @@ function unexpectedArgument(rest: readonly string[], e: ConnectorExpectations): 
       continue;
     }
     if (a === `--extension-id=${e.extensionId}`) continue;
+    if (e.firefox) {
+      if (a === '--browser' && rest[i + 1] === 'firefox') {
+        i++;
+        continue;
+      }
+      if (a === '--browser=firefox') continue;
+      // Firefox: the manifest's path, then the add-on id.
+      if (isHostManifest(a) && rest[i + 1] === e.extensionId && origins++ === 0) {
+        i++;
+        continue;
+      }
+      return a;
+    }
     if (a === e.extensionOrigin && origins++ === 0) continue;
     // Chrome on Windows adds the calling window's handle.
     if (/^--parent-window=\d+$/.test(a)) continue;
@@ -85,7 +103,13 @@ function unexpectedArgument(rest: readonly string[], e: ConnectorExpectations): 
     }
     return a;
   }
-  return origins === 1 ? null : `(no ${e.extensionOrigin})`;
+  if (origins === 1) return null;
+  return e.firefox ? `(no manifest path and add-on id ${e.extensionId})` : `(no ${e.extensionOrigin})`;
+}
+
+/** An absolute path to our host manifest, as Firefox passes it. */
+function isHostManifest(a: string): boolean {
+  return (a.startsWith('/') || /^[A-Za-z]:\\/.test(a)) && /[\\/]uk\.invigil\.agent\.json$/.test(a);
 }
 
 export function judgeConnector(

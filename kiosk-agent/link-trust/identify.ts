@@ -20,11 +20,14 @@ export const BROWSER_EXECUTABLES: Record<
     chromium: ['/usr/lib/chromium/chromium', '/usr/lib/chromium-browser/chromium-browser'],
     chrome: ['/opt/google/chrome/chrome'],
     edge: ['/opt/microsoft/msedge/msedge'],
+    // Debian's firefox-esr and Mozilla's own package (/usr/bin/firefox* are links or scripts).
+    firefox: ['/usr/lib/firefox-esr/firefox-esr', '/usr/lib/firefox/firefox'],
   },
   darwin: {
     chromium: ['/Applications/Chromium.app/Contents/MacOS/Chromium'],
     chrome: ['/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'],
     edge: ['/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge'],
+    firefox: ['/Applications/Firefox.app/Contents/MacOS/firefox'],
   },
   win32: {
     chrome: [
@@ -35,6 +38,7 @@ export const BROWSER_EXECUTABLES: Record<
       'C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe',
       'C:\\Program Files\\Microsoft\\Edge\\Application\\msedge.exe',
     ],
+    firefox: ['C:\\Program Files\\Mozilla Firefox\\firefox.exe'],
   },
   default: {},
 } as Record<NodeJS.Platform | 'default', Partial<Record<AgentConfig['browser']['name'], string[]>>>;
@@ -71,6 +75,7 @@ export function connectorExpectations(
     browserExecutables: managedBrowserExecutables(config),
     extensionId: id,
     extensionOrigin: extensionOrigin(id),
+    ...(config.browser.name === 'firefox' ? { firefox: true } : {}),
     socketPath,
     launch: { userDataDir: config.browser.userDataDir, allowFlags: config.browser.allowFlags },
     caseInsensitivePaths: process.platform === 'win32' || process.platform === 'darwin',

@@ -51,6 +51,18 @@ export const UNDERMINING_FLAGS: readonly FlagRule[] = [
   { flag: '--gpu-launcher', why: 'runs another program around the GPU process' },
   { flag: '--browser-subprocess-path', why: 'runs another program as the browser’s helpers' },
   { flag: '--js-flags', why: "changes how the browser's JavaScript engine behaves" },
+  // Firefox's own (`firefox --help`; it reads -name and --name alike). Firefox shares
+  // --remote-debugging-port and --headless with Chromium, above.
+  { flag: '--marionette', why: 'hands the browser to a program that drives it (Marionette)' },
+  { flag: '--start-debugger-server', why: 'lets a local program debug the browser' },
+  { flag: '--jsdebugger', why: "opens the browser's own debugger" },
+  { flag: '--devtools', why: 'opens the developer tools' },
+  { flag: '--safe-mode', why: 'starts the browser with every extension off' },
+  { flag: '--private-window', why: 'opens a private window' },
+  { flag: '--private', why: 'opens a private window' },
+  { flag: '--profile', why: "opens a profile other than the seat's" },
+  { flag: '--p', why: 'opens another profile or the profile manager' },
+  { flag: '--profilemanager', why: 'opens the profile manager' },
 ];
 
 /**
@@ -103,6 +115,9 @@ export function switchesOf(argv: readonly string[]): { name: string; text: strin
 
 /** Whether a command line is a browser's main process, not one of its helpers (`--type=renderer`). */
 export function isBrowserMainProcess(argv: readonly string[]): boolean {
+  // Chromium's helpers carry --type=...; Firefox's content and utility processes -contentproc, and
+  // those its fork server starts show their whole command line as one argument.
+  if (argv.some((a) => /(^|\s)-contentproc(\s|$)/.test(a))) return false;
   return !switchesOf(argv).some((s) => s.name === '--type');
 }
 

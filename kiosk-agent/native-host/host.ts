@@ -10,6 +10,7 @@
  *   so its events stay in its own outbox; the host keeps retrying and says `connected` when back.
  */
 import { connect, type Socket } from 'node:net';
+import { FIREFOX_EXTENSION_ID } from '../../shared/catalogs/browser-policy.ts';
 import { EXTENSION_ID } from '../../shared/constants.ts';
 import { describeIssues } from '../../shared/schemas/issues.ts';
 import {
@@ -27,8 +28,13 @@ export const EXTENSION_ORIGIN = `chrome-extension://${EXTENSION_ID}/`;
 export const extensionOrigin = (extensionId: string) => `chrome-extension://${extensionId}/`;
 
 export interface NativeHostOptions {
-  /** The caller's origin: Chromium passes it as the first argument. */
+  /**
+   * The caller: Chromium passes its origin as the first argument; Firefox passes the manifest's path,
+   * then the add-on id, which is the caller here.
+   */
   origin: string | undefined;
+  /** Which browser starts the host (`--browser firefox`, baked in by `invigil install-host`). */
+  browser?: 'chromium' | 'firefox';
   socketPath: string;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
@@ -39,8 +45,20 @@ export interface NativeHostOptions {
   retry?: { min: number; max: number };
 }
 
-/** Why the host refuses to start for this origin, or null. */
-export function originProblem(origin: string | undefined, extensionId = EXTENSION_ID): string | null {
+/** Why the host refuses to start for this origin (Firefox: this add-on id), or null. */
+export function originProblem(
+  origin: string | undefined,
+  extensionId = EXTENSION_ID,
+  browser: 'chromium' | 'firefox' = 'chromium',
+): string | null {
+  if (browser === 'firefox') {
+    if (!origin) {
+      return `no caller given: Firefox starts this host with the manifest's path and the add-on id (${extensionId})`;
+    }
+    if (origin !== extensionId)
+      return `refusing ${origin}: only the Invigil add-on (${extensionId}) may use this host`;
+    return null;
+  }
   const allowed = extensionOrigin(extensionId);
   if (!origin) {
     return `no caller origin given: the browser starts this host with the extension's origin (${allowed}) as the first argument`;
@@ -54,7 +72,11 @@ export function runNativeHost(options: NativeHostOptions): Promise<number> {
   const { input, output, errors } = options;
   const retry = options.retry ?? { min: 250, max: 2000 };
   return new Promise<number>((resolve) => {
-    const refused = originProblem(options.origin, options.extensionId);
+    const refused = originProblem(
+      options.origin,
+      options.extensionId ?? (options.browser === 'firefox' ? FIREFOX_EXTENSION_ID : EXTENSION_ID),
+      options.browser,
+    );
     if (refused) {
       errors.write(`invigil native-host: ${refused}\n`);
       resolve(2);

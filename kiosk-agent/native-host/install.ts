@@ -18,20 +18,24 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChromiumBrowser, PolicyOs } from '../../shared/catalogs/browser-policy.ts';
+import {
+  FIREFOX_EXTENSION_ID,
+  type PolicyOs,
+  type SeatBrowser,
+} from '../../shared/catalogs/browser-policy.ts';
 import { EXTENSION_ID } from '../../shared/constants.ts';
 import { NATIVE_HOST_NAME } from '../../shared/schemas/native.ts';
 import { extensionOrigin } from './host.ts';
 import { hostLocations, profileHostDir } from './locations.ts';
 
 export interface InstallHostOptions {
-  browser: ChromiumBrowser;
+  browser: SeatBrowser;
   os: PolicyOs;
-  /** Install into this browser profile only (`<dir>/NativeMessagingHosts/`). */
+  /** Install into this browser profile only (`<dir>/NativeMessagingHosts/`; Chromium-family only). */
   userDataDir?: string;
   /** Bake `--socket PATH` into the wrapper (tests, or an agent on a non-default socket). */
   socketPath?: string;
-  /** The extension allowed to start the host (a centre's own id when it signs its own CRX). */
+  /** The extension allowed to start the host (a centre's own id when it signs its own CRX; Firefox: the add-on id). */
   extensionId?: string;
   /** Machine-wide (for every user) rather than for this user. */
   machineWide: boolean;
@@ -95,10 +99,18 @@ export function planInstall(o: InstallHostOptions): InstallPlan {
         ? loc.machine
         : loc.user;
   const wrapper = join(dir, `${NATIVE_HOST_NAME}${windows ? '.cmd' : '.sh'}`);
-  const extensionId = o.extensionId ?? EXTENSION_ID;
+  const firefox = o.browser === 'firefox';
+  if (firefox && o.userDataDir) {
+    throw new Error('Firefox reads native-messaging manifests from fixed folders only, not from a profile');
+  }
+  const defaultId = firefox ? FIREFOX_EXTENSION_ID : EXTENSION_ID;
+  const extensionId = o.extensionId ?? defaultId;
+  // Firefox starts the host with the manifest's path and the add-on id, not an origin: the host is
+  // told which browser calls it, so it knows what to expect.
   const socketArgs = [
     ...(o.socketPath ? ['--socket', o.socketPath] : []),
-    ...(extensionId !== EXTENSION_ID ? ['--extension-id', extensionId] : []),
+    ...(firefox ? ['--browser', 'firefox'] : []),
+    ...(extensionId !== defaultId ? ['--extension-id', extensionId] : []),
   ];
   const wrapperText = windows
     ? [
@@ -116,7 +128,9 @@ export function planInstall(o: InstallHostOptions): InstallPlan {
     description: 'Invigil: links the exam browser extension to the Invigil agent on this PC',
     path: wrapper,
     type: 'stdio',
-    allowed_origins: [extensionOrigin(extensionId)],
+    ...(firefox
+      ? { allowed_extensions: [extensionId] }
+      : { allowed_origins: [extensionOrigin(extensionId)] }),
   };
   return {
     dir,

@@ -8,6 +8,7 @@ import {
   type ChromiumBrowser,
   NATIVE_HOST_DIRS_LINUX,
   type PolicyOs,
+  type SeatBrowser,
 } from '../../shared/catalogs/browser-policy.ts';
 
 export interface HostLocations {
@@ -40,7 +41,35 @@ const WINDOWS_KEY: Record<ChromiumBrowser, string> = {
   edge: 'SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts',
 };
 
-export function hostLocations(browser: ChromiumBrowser, os: PolicyOs, home = homedir()): HostLocations {
+/**
+ * Firefox's (Mozilla's "Native manifests" page): on Linux /usr/lib/mozilla/native-messaging-hosts for
+ * every user (/usr/lib64/... too on some distributions) and ~/.mozilla/native-messaging-hosts; on macOS
+ * the Mozilla folders; on Windows a registry key under SOFTWARE\Mozilla naming the manifest file.
+ */
+function firefoxLocations(os: PolicyOs, home: string): HostLocations {
+  if (os === 'windows') {
+    return {
+      machine: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Mozilla\\NativeMessagingHosts',
+      user: 'HKEY_CURRENT_USER\\SOFTWARE\\Mozilla\\NativeMessagingHosts',
+      registry: true,
+    };
+  }
+  if (os === 'macos') {
+    return {
+      machine: '/Library/Application Support/Mozilla/NativeMessagingHosts',
+      user: join(home, 'Library/Application Support/Mozilla/NativeMessagingHosts'),
+      registry: false,
+    };
+  }
+  return {
+    machine: '/usr/lib/mozilla/native-messaging-hosts',
+    user: join(home, '.mozilla/native-messaging-hosts'),
+    registry: false,
+  };
+}
+
+export function hostLocations(browser: SeatBrowser, os: PolicyOs, home = homedir()): HostLocations {
+  if (browser === 'firefox') return firefoxLocations(os, home);
   if (os === 'windows') {
     return {
       machine: `HKEY_LOCAL_MACHINE\\${WINDOWS_KEY[browser]}`,

@@ -32,9 +32,15 @@ export const ClientToAgentSchema = z.union([
 ]);
 export type ClientToAgent = z.infer<typeof ClientToAgentSchema>;
 
+/** The seat's status as the agent tells `invigil check`: what it sends the console, plus its own readiness. */
+export const AgentSeatStatusSchema = SeatStatusSchema.extend({
+  state: z.enum(['ready', 'attention', 'not-ready']),
+});
+export type AgentSeatStatus = z.infer<typeof AgentSeatStatusSchema>;
+
 export const AgentStatusReplySchema = z.object({
   type: z.literal('agent/status'),
-  status: SeatStatusSchema,
+  status: AgentSeatStatusSchema,
   /** Events stored and not yet acknowledged upstream. */
   outbox: z.number().int().nonnegative(),
   consoleConnected: z.boolean(),

@@ -15,30 +15,16 @@ import type { SeatEvent } from '../../shared/schemas/events.ts';
 import type { HostToExtension } from '../../shared/schemas/native.ts';
 import type { SeatStatus } from '../../shared/schemas/protocol.ts';
 import type { ComplianceReport } from '../../shared/schemas/report.ts';
-import {
-  type ConnectedDisplay,
-  DISPLAY_CHECK,
-  displayFingerprint,
-  displaySource,
-  evaluateDisplays,
-  listDisplays,
-} from '../checks/displays.ts';
+import type { AnyCheck, CheckContext } from '../checks/check.ts';
+import { type DisplaysState, displaysCheck } from '../checks/displays.ts';
 import { EXTENSION_CHECK, evaluateExtension, expectedHeartbeatSeconds } from '../checks/extension-report.ts';
-import {
-  guarded,
-  launchAuditorFor,
-  PROCESS_LINES,
-  processesOnce,
-  processLines,
-  SLOW_GROUPS,
-} from '../checks/index.ts';
-import { catalogIndexFor, ProcScanner } from '../checks/processes.ts';
+import { CHECKS, desktopSessionFor, guarded } from '../checks/index.ts';
 import { agentFinding, checkError, checkResult } from '../checks/results.ts';
-import { VersionInfoCache } from '../checks/windows-version-info.ts';
+import type { DesktopSession } from '../desktop/desktop-session.ts';
 import type { InstalledHost } from '../link-trust/connector.ts';
 import { connectorExpectations, identifyPeer } from '../link-trust/identify.ts';
 import { defaultSocketPath, type SocketAccess } from '../native-host/socket-path.ts';
-import type { ClientToAgent } from '../native-host/socket-protocol.ts';
+import type { AgentSeatStatus, ClientToAgent } from '../native-host/socket-protocol.ts';
 import { LinkAdmission } from './link-admission.ts';
 import { type Client, LocalServer } from './local-server.ts';
 import { Outbox } from './outbox.ts';
@@ -70,7 +56,7 @@ export interface RunningAgent {
   readonly socketPath: string;
   readonly dbFile: string;
   readonly outbox: Outbox;
-  status(): SeatStatus;
+  status(): AgentSeatStatus;
   /** Resolves once every check has run at least once. */
   readonly firstRound: Promise<void>;
   stop(): Promise<void>;
@@ -84,15 +70,8 @@ export function defaultDataDir(): string {
   return join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'invigil');
 }
 
-const GROUPS = [
-  'processes',
-  'displays',
-  'virtual-machine',
-  'browser-policy',
-  'extension',
-  'native-hosts',
-] as const;
-type Group = (typeof GROUPS)[number];
+/** The seat's checklist groups: every registered check, then the extension's report. */
+const GROUPS = [...CHECKS.map((c) => c.id), 'extension'];
 
 /** Runs `fn` every `ms`, never two at once; `stop()` waits for a run in progress. */
 function every(
@@ -329,7 +308,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     if (latestReport || Date.now() - startedAt >= EXTENSION_STARTUP_GRACE_MS) return findings;
     return findings.filter((f) => f.code !== 'extension-silent');
   }
-  function currentStatus(): SeatStatus {
+  function currentStatus(): AgentSeatStatus {
     const status = state.status(extensionInfo());
     if (firstRoundDone) return status;
     // Fail closed until every check has run once: a check not yet run has not passed.
@@ -368,13 +347,24 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     }
   }
 
-  function setGroup(group: Group, results: Parameters<SeatState['set']>[1]): void {
+  const lastResults = new Map<string, string>();
+  const lastArrays = new Map<string, unknown>();
+  function setGroup(group: string, results: Parameters<SeatState['set']>[1]): void {
+    // The same lines as last time (most runs of most checks): nothing to recompute. A check that
+    // found nothing new hands back the very same array.
+    if (lastArrays.get(group) === results) return;
+    lastArrays.set(group, results);
+    const key = JSON.stringify(results);
+    if (lastResults.get(group) === key) return;
+    lastResults.set(group, key);
     state.set(group, results);
     recompute();
   }
 
   const heartbeatSeconds = expectedHeartbeatSeconds(config);
   function evaluateExtensionNow(): void {
+    const lastDisplays = (runners.find((r) => r.check === displaysCheck)?.state as DisplaysState | undefined)
+      ?.latest;
     const e = evaluateExtension(
       { ...(latestReport ?? {}), linked: linked(), ...(lastDisplays ? { displays: lastDisplays } : {}) },
       Date.now(),
@@ -401,58 +391,11 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     setGroup('extension', [e.line, ...unchecked, ...e.reportChecks]);
   }
 
-  // ---- checks ----
+  // ---- checks: every one in the registry (checks/index.ts), each on its own interval ----
   // Windows: one long-lived PowerShell for systeminformation, instead of starting one per listing.
   if (process.platform === 'win32') si.powerShellStart();
-  const index = catalogIndexFor(config);
-  const scanner = process.platform === 'linux' ? new ProcScanner() : null;
-  const versionInfo = new VersionInfoCache();
-  const auditor = launchAuditorFor(config);
-  const processesTick = async () => {
-    const results = await guarded(PROCESS_LINES, async () =>
-      scanner
-        ? processLines(scanner.scan(), config, index, auditor)
-        : processesOnce(config, versionInfo, auditor),
-    );
-    setGroup('processes', results);
-  };
-
-  const source = displaySource();
-  let lastDisplayPrint: string | null | undefined;
-  let lastDisplayFull = 0;
-  /** The latest full listing, for comparing with the browser's own count (extension-report.ts). */
-  let lastDisplays: ConnectedDisplay[] | undefined;
-  const displaysTick = async () => {
-    const print = await displayFingerprint(source);
-    const due =
-      print === null ||
-      print !== lastDisplayPrint ||
-      Date.now() - lastDisplayFull >= config.intervals.slowChecksMs;
-    if (!due) return;
-    lastDisplayPrint = print;
-    lastDisplayFull = Date.now();
-    setGroup(
-      'displays',
-      await guarded([DISPLAY_CHECK], async () => {
-        lastDisplays = undefined;
-        const list = await listDisplays(source);
-        lastDisplays = list;
-        return [evaluateDisplays(list, config.displays.allowed)];
-      }),
-    );
-  };
-
-  const slowTick = async () => {
-    await Promise.all(
-      (
-        Object.entries(SLOW_GROUPS) as [
-          keyof typeof SLOW_GROUPS,
-          (typeof SLOW_GROUPS)[keyof typeof SLOW_GROUPS],
-        ][]
-      ).map(async ([name, g]) => setGroup(name, await guarded(g.lines, () => g.run(config)))),
-    );
-  };
-
+  const desktop = desktopSessionFor(config);
+  const runners = CHECKS.map((check) => new CheckRunner(check, config, desktop, log, setGroup));
   try {
     await server.listen();
   } catch (error) {
@@ -460,7 +403,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     throw error;
   }
   addEvents([event('event/agent-started', { version })]);
-  log.info({ socket: socketPath, store: dbFile, displays: source, version }, 'Invigil agent started');
+  log.info(
+    { socket: socketPath, store: dbFile, checks: CHECKS.map((c) => c.id), version },
+    'Invigil agent started',
+  );
   if (config.link.accept === 'installed-host' && process.platform !== 'win32' && process.getuid?.() !== 0) {
     log.warn(
       { link: config.link.accept },
@@ -472,21 +418,20 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const firstRound = new Promise<void>((r) => {
     firstDone = r;
   });
-  const firsts = { processes: false, displays: false, slow: false };
-  const markFirst = (k: keyof typeof firsts) => {
-    firsts[k] = true;
-    if (firstRoundDone || !Object.values(firsts).every(Boolean)) return;
+  // Fail closed until every check has run once (see currentStatus).
+  void Promise.all(runners.map((r) => r.firstRun)).then(() => {
+    if (firstRoundDone || stopping) return;
     firstRoundDone = true;
     recompute();
     firstDone();
-  };
+  });
+  for (const r of runners) r.start();
   const onError = (error: unknown) => log.error({ err: error }, 'a check round failed');
-  const loops = [
-    every(config.intervals.processesMs, () => processesTick().then(() => markFirst('processes')), onError),
-    every(config.intervals.displaysMs, () => displaysTick().then(() => markFirst('displays')), onError),
-    every(config.intervals.slowChecksMs, () => slowTick().then(() => markFirst('slow')), onError),
-    every(1000, async () => evaluateExtensionNow(), onError),
-  ];
+  const loops = [every(1000, async () => evaluateExtensionNow(), onError)];
+  // The grace's end changes what is news without changing any check's lines (which alone trigger a
+  // recompute): a silence that outlasts it is recorded then, not at the next change.
+  const graceEnd = setTimeout(recompute, Math.max(0, startedAt + EXTENSION_STARTUP_GRACE_MS - Date.now()));
+  graceEnd.unref();
 
   options.upstream?.start({
     outbox,
@@ -504,8 +449,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     async stop() {
       if (stopping) return;
       stopping = true;
+      clearTimeout(graceEnd);
       admission.stop();
-      await Promise.all(loops.map((l) => l.stop()));
+      await Promise.all([...loops.map((l) => l.stop()), ...runners.map((r) => r.stop())]);
+      desktop.close();
       await options.upstream?.stop();
       await server.close();
       outbox.close();
@@ -513,6 +460,81 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       log.info({}, 'Invigil agent stopped');
     },
   };
+}
+
+/**
+ * Runs one check on its interval in the daemon: never two runs at once, woken early when its source
+ * says something changed (a burst of wake-ups makes one run, 15 ms later), its results handed to the
+ * seat's state. `firstRun` resolves when it has run once (its lines are known, passed or not).
+ */
+export class CheckRunner {
+  readonly state: unknown;
+  readonly firstRun: Promise<void>;
+  private markFirst: () => void = () => {};
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private readonly ctx: CheckContext;
+
+  constructor(
+    readonly check: AnyCheck,
+    private readonly config: AgentConfig,
+    desktop: DesktopSession,
+    private readonly log: Logger,
+    private readonly publish: (group: string, results: Parameters<SeatState['set']>[1]) => void,
+  ) {
+    this.firstRun = new Promise((r) => {
+      this.markFirst = r;
+    });
+    this.ctx = { config, daemon: true, desktop, wake: () => this.wake(), log };
+    this.state = check.setup?.(this.ctx);
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Something changed: run soon (once for a burst), or once more right after the run in progress. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(15);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), ms);
+  }
+
+  private tick(): void {
+    if (this.stopped || this.running) return;
+    const c = this.check;
+    this.running = guarded(c.lines, () => c.run(this.ctx, this.state))
+      .then((results) => {
+        if (!this.stopped) this.publish(c.id, results);
+        this.markFirst();
+      })
+      .catch((error: unknown) => this.log.error({ err: error, check: c.id }, 'a check failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          this.schedule(0);
+        } else this.schedule(c.intervalMs(this.config));
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    await this.check.stop?.(this.state);
+  }
 }
 
 /**

@@ -1,30 +1,50 @@
 /**
- * The agent's link to the invigilator's console (implements UpstreamLink): the seat protocol over a
- * WebSocket (shared/schemas/protocol.ts, docs/protocol.md).
+ * The agent's link to the invigilator's console (implements UpstreamLink): the reference client of the
+ * seat protocol (docs/protocol.md; shared/schemas/protocol.ts).
  *
  * - Authenticates with the seat's credential; reconnects with backoff (0.5 s doubling to 15 s, with
- *   jitter so that a room of PCs does not reconnect in lockstep) until stopped.
- * - Sends `seat/hello`, then on `console/welcome` the current status, then a heartbeat every second
- *   and the status again on every change.
- * - Drains the durable outbox as `seat/events`, one batch in flight at a time, and deletes events
- *   from the outbox only when the console acknowledges their ids; a batch unacknowledged when the
- *   connection drops is sent again on the next one (the console ignores ids it already has).
+ *   jitter so that a room of PCs does not reconnect in lockstep) until stopped, and follows the close-code
+ *   table: after 4000 (another connection took the seat) it waits a minute, after 4406 (another protocol
+ *   version) an hour, after a refused or revoked credential (401, 4001) five minutes, while a replacement
+ *   waits for approval (403) a minute, after 1009 it halves its batches.
+ * - Sends `seat/hello`, then on `console/welcome` the current status, then a heartbeat every `heartbeatMs`
+ *   and the status again on every change; `seq` counts from 1 on every connection.
+ * - Read timeout: when nothing at all (message or ping) has arrived for the welcome's `readTimeoutMs`,
+ *   the link is dead however open the socket looks: it is cut and the link reconnects.
+ * - Drains the durable outbox as `seat/events`, one batch in flight, each batch within the console's
+ *   limits by count and by size; an event too large for any frame goes as an `event/oversized` stand-in.
+ *   Events are deleted from the outbox only when an `event/ack` names their ids (acks may be partial and
+ *   come in any order); what is unacknowledged after a reconnect, or for 30 s, is sent again as a new
+ *   batch (the console ignores ids it already has from this seat).
  * - Carries out instructions through the daemon and acknowledges each once it has been carried out.
  */
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { hostname, platform, release } from 'node:os';
 import WebSocket from 'ws';
+import type { SeatEvent } from '../../shared/schemas/events.ts';
 import {
   type ConsoleToSeat,
   ConsoleToSeatSchema,
   ENROL_PATH,
   type EnrolResponse,
   EnrolResponseSchema,
+  MAX_SEAT_EVENT_BYTES,
   MAX_SEAT_EVENTS_PER_MESSAGE,
+  MAX_SEAT_FRAME_BYTES,
+  REJECTED_EXCERPT_CHARS,
+  SEAT_ACK_TIMEOUT_MS,
+  SEAT_CLOSE,
+  SEAT_DISPLACED_RETRY_MS,
+  SEAT_HEARTBEAT_MS,
   SEAT_ID_HEADER,
   SEAT_PROTOCOL_VERSION,
+  SEAT_READ_TIMEOUT_MS,
+  SEAT_RECONNECT_MAX_MS,
+  SEAT_RECONNECT_MIN_MS,
   SEAT_SOCKET_PATH,
+  type SeatStatus,
   type SeatToConsole,
 } from '../../shared/schemas/protocol.ts';
 import type { SeatInstruction, UpstreamDeps, UpstreamLink } from './upstream.ts';
@@ -45,7 +65,33 @@ export interface ConsoleLinkOptions {
   /** Certificates to trust for an https console (PEM), besides the publicly trusted ones. */
   ca?: string | Buffer;
   backoff?: { initialMs: number; maxMs: number };
+  /** The waits the close-code table prescribes (shortened in tests). */
+  waits?: Partial<CloseWaits>;
+  /** Resend events unacknowledged for this long on an open connection. */
+  ackTimeoutMs?: number;
 }
+
+/** How long the link waits before reconnecting after each kind of refusal (docs/protocol.md, "Close codes"). */
+export interface CloseWaits {
+  /** 4000: another connection presented this seat's credential. */
+  displacedMs: number;
+  /** 4406: the console speaks another protocol version. */
+  protocolMs: number;
+  /** HTTP 401 before the upgrade, or close 4001: the credential is not (or no longer) accepted. */
+  refusedMs: number;
+  /** HTTP 403 before the upgrade: this PC's enrolment waits for a coordinator's approval. */
+  pendingMs: number;
+  /** HTTP 429 without Retry-After. */
+  tooManyMs: number;
+}
+
+const DEFAULT_WAITS: CloseWaits = {
+  displacedMs: SEAT_DISPLACED_RETRY_MS,
+  protocolMs: 3_600_000,
+  refusedMs: 300_000,
+  pendingMs: 60_000,
+  tooManyMs: 60_000,
+};
 
 export interface ConsoleLink extends UpstreamLink {
   /** Times connected and welcomed, for diagnostics. */
@@ -66,19 +112,99 @@ export function seatSocketUrl(consoleUrl: string): string {
   return u.toString();
 }
 
+export interface BatchLimits {
+  /** Largest frame, in UTF-8 bytes. */
+  frameBytes: number;
+  eventsPerBatch: number;
+  /** Largest single event, in UTF-8 bytes of its JSON. */
+  eventBytes: number;
+}
+
+export const DEFAULT_BATCH_LIMITS: BatchLimits = {
+  frameBytes: MAX_SEAT_FRAME_BYTES,
+  eventsPerBatch: MAX_SEAT_EVENTS_PER_MESSAGE,
+  eventBytes: MAX_SEAT_EVENT_BYTES,
+};
+
+/** The `event/oversized` stand-in for an event too large to send (same id, `at` and type; the start of its JSON). */
+export function oversizedStandIn(event: SeatEvent, json: string, bytes: number): SeatEvent {
+  return {
+    id: event.id,
+    at: event.at,
+    type: 'event/oversized',
+    originalType: String(event.type).slice(0, 64),
+    bytes,
+    excerpt: json.slice(0, REJECTED_EXCERPT_CHARS),
+  };
+}
+
+/**
+ * The next `seat/events` message: the oldest events in order, as many as fit by count and by size
+ * (the whole frame within `frameBytes`); never empty while events wait. An event over `eventBytes`
+ * travels as its `event/oversized` stand-in, so that no event can block the outbox.
+ */
+export function planBatch(
+  events: readonly SeatEvent[],
+  limits: BatchLimits,
+  batchId: string = randomUUID(),
+): { message: Extract<SeatToConsole, { type: 'seat/events' }>; text: string; ids: string[] } | null {
+  if (events.length === 0) return null;
+  const head = `{"type":"seat/events","batchId":${JSON.stringify(batchId)},"events":[`;
+  const tail = ']}';
+  let bytes = Buffer.byteLength(head) + tail.length;
+  const chosen: SeatEvent[] = [];
+  const parts: string[] = [];
+  for (const e of events.slice(0, limits.eventsPerBatch)) {
+    let event = e;
+    let json = JSON.stringify(e);
+    let size = Buffer.byteLength(json);
+    if (size > limits.eventBytes) {
+      event = oversizedStandIn(e, json, size);
+      json = JSON.stringify(event);
+      size = Buffer.byteLength(json);
+    }
+    const add = size + (parts.length > 0 ? 1 : 0);
+    if (parts.length > 0 && bytes + add > limits.frameBytes) break;
+    bytes += add;
+    chosen.push(event);
+    parts.push(json);
+  }
+  return {
+    message: { type: 'seat/events', batchId, events: chosen },
+    text: `${head}${parts.join(',')}${tail}`,
+    ids: chosen.map((e) => e.id),
+  };
+}
+
+/** Only the fields the protocol defines: the agent's own readiness (and anything else) stays home. */
+function wireStatus(status: SeatStatus): SeatStatus {
+  return { findings: status.findings, checks: status.checks, extension: status.extension };
+}
+
 export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
   const socketUrl = seatSocketUrl(options.url);
-  const initialBackoff = options.backoff?.initialMs ?? 500;
-  const maxBackoff = options.backoff?.maxMs ?? 15_000;
+  const initialBackoff = options.backoff?.initialMs ?? SEAT_RECONNECT_MIN_MS;
+  const maxBackoff = options.backoff?.maxMs ?? SEAT_RECONNECT_MAX_MS;
+  const waits: CloseWaits = { ...DEFAULT_WAITS, ...(options.waits ?? {}) };
+  const ackTimeoutMs = options.ackTimeoutMs ?? SEAT_ACK_TIMEOUT_MS;
   let deps: UpstreamDeps | null = null;
   let ws: WebSocket | null = null;
   let welcomed = false;
   let stopped = true;
   let seq = 0;
-  let heartbeatMs = options.heartbeatMs ?? 1000;
+  let heartbeatMs = options.heartbeatMs ?? SEAT_HEARTBEAT_MS;
   let heartbeat: NodeJS.Timeout | null = null;
   let reconnect: NodeJS.Timeout | null = null;
+  let readTimer: NodeJS.Timeout | null = null;
+  /** Until a welcome says how often the console pings, any silence this long before it is a dead link. */
+  let readTimeoutMs: number | null = SEAT_READ_TIMEOUT_MS;
+  let ackTimer: NodeJS.Timeout | null = null;
   let backoff = initialBackoff;
+  /** The next reconnect waits at least this long (set by a close code or an HTTP refusal). */
+  let nextWaitMs: number | null = null;
+  let limits: BatchLimits = { ...DEFAULT_BATCH_LIMITS };
+  /** Halved after a 1009, so a console with a smaller limit than it said still gets our events. */
+  let frameBudget = limits.frameBytes;
   let inFlight = new Set<string>();
   let unsubscribe: (() => void) | null = null;
   let connections = 0;
@@ -88,17 +214,50 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
   };
 
+  const nextSeq = (): number => ++seq;
+
   const sendStatus = (): void => {
     if (!welcomed || !deps) return;
-    send({ type: 'seat/status', seq: seq++, at: new Date().toISOString(), status: deps.currentStatus() });
+    send({
+      type: 'seat/status',
+      seq: nextSeq(),
+      at: new Date().toISOString(),
+      status: wireStatus(deps.currentStatus()),
+    });
+  };
+
+  const armReadTimer = (socket: WebSocket): void => {
+    if (readTimer) clearTimeout(readTimer);
+    readTimer = null;
+    if (readTimeoutMs === null || ws !== socket) return;
+    readTimer = setTimeout(() => {
+      if (ws !== socket) return;
+      deps?.log.warn(
+        { readTimeoutMs, url: socketUrl },
+        'nothing from the console for too long: the link is dead, reconnecting',
+      );
+      socket.terminate();
+    }, readTimeoutMs);
   };
 
   const drain = (): void => {
-    if (!welcomed || !deps || inFlight.size > 0) return;
-    const events = deps.outbox.peek(MAX_SEAT_EVENTS_PER_MESSAGE);
-    if (events.length === 0) return;
-    inFlight = new Set(events.map((e) => e.id));
-    send({ type: 'seat/events', events });
+    if (!welcomed || !deps || inFlight.size > 0 || !ws) return;
+    const batch = planBatch(deps.outbox.peek(limits.eventsPerBatch), { ...limits, frameBytes: frameBudget });
+    if (!batch) return;
+    inFlight = new Set(batch.ids);
+    if (ws.readyState === WebSocket.OPEN) ws.send(batch.text);
+    if (ackTimer) clearTimeout(ackTimer);
+    const socket = ws;
+    ackTimer = setTimeout(() => {
+      ackTimer = null;
+      if (ws !== socket || inFlight.size === 0) return;
+      deps?.log.warn(
+        { unacknowledged: inFlight.size },
+        'events unacknowledged for too long: sending them again',
+      );
+      inFlight = new Set();
+      drain();
+    }, ackTimeoutMs);
   };
 
   const onInstruction = (instruction: SeatInstruction): void => {
@@ -140,20 +299,34 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
         connections++;
         backoff = initialBackoff;
         if (message.heartbeatMs) heartbeatMs = message.heartbeatMs;
+        // A console that does not say how often it pings cannot be timed by its silence.
+        readTimeoutMs = message.readTimeoutMs ?? (message.pingMs ? 3 * message.pingMs : null);
+        if (ws) armReadTimer(ws);
+        if (message.limits) {
+          limits = {
+            frameBytes: Math.min(message.limits.frameBytes, MAX_SEAT_FRAME_BYTES),
+            eventsPerBatch: Math.min(message.limits.eventsPerBatch, MAX_SEAT_EVENTS_PER_MESSAGE),
+            eventBytes: Math.min(message.limits.eventBytes, MAX_SEAT_EVENT_BYTES),
+          };
+          frameBudget = Math.min(frameBudget, limits.frameBytes);
+        }
         deps?.log.info({ seatId: message.seatId, url: options.url }, 'connected to the console');
         sendStatus();
         if (heartbeat) clearInterval(heartbeat);
         heartbeat = setInterval(
-          () => send({ type: 'seat/heartbeat', seq: seq++, at: new Date().toISOString() }),
+          () => send({ type: 'seat/heartbeat', seq: nextSeq(), at: new Date().toISOString() }),
           heartbeatMs,
         );
         drain();
         return;
       case 'event/ack': {
-        const acked = message.ids.filter((id) => inFlight.has(id));
-        if (acked.length > 0) {
-          deps?.outbox.acknowledge(acked);
-          for (const id of acked) inFlight.delete(id);
+        // Delete exactly what is named (the outbox ignores ids it does not hold): an ack may cover part
+        // of a batch, or come after the batch was sent again.
+        deps?.outbox.acknowledge(message.ids);
+        for (const id of message.ids) inFlight.delete(id);
+        if (inFlight.size === 0 && ackTimer) {
+          clearTimeout(ackTimer);
+          ackTimer = null;
         }
         drain();
         return;
@@ -164,7 +337,13 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
         return;
       case 'console/error':
         deps?.log.warn(
-          { error: message.error, inReplyTo: message.inReplyTo },
+          {
+            code: message.code,
+            error: message.error,
+            messageType: message.messageType,
+            inReplyTo: message.inReplyTo,
+            events: message.events?.slice(0, 10),
+          },
           'the console reported an error',
         );
         return;
@@ -174,18 +353,63 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
   const cleanup = (): void => {
     welcomed = false;
     inFlight = new Set();
+    seq = 0;
     if (heartbeat) clearInterval(heartbeat);
     heartbeat = null;
+    if (readTimer) clearTimeout(readTimer);
+    readTimer = null;
+    if (ackTimer) clearTimeout(ackTimer);
+    ackTimer = null;
   };
 
   const scheduleReconnect = (): void => {
     if (stopped || reconnect) return;
-    const delay = Math.round(backoff * (0.8 + Math.random() * 0.4));
+    let delay = Math.round(backoff * (0.8 + Math.random() * 0.4));
     backoff = Math.min(maxBackoff, backoff * 2);
+    if (nextWaitMs !== null) {
+      delay = Math.max(delay, Math.round(nextWaitMs * (1 + Math.random() * 0.2)));
+      nextWaitMs = null;
+    }
     reconnect = setTimeout(() => {
       reconnect = null;
       connect();
     }, delay);
+  };
+
+  /** What a close code means for the next attempt (docs/protocol.md, "Close codes"). */
+  const onCloseCode = (code: number, reason: string): void => {
+    switch (code) {
+      case SEAT_CLOSE.replaced:
+        nextWaitMs = waits.displacedMs;
+        deps?.log.error(
+          { code, reason },
+          'another connection is using this seat’s credential (a second agent, or a copied PC): waiting before reconnecting',
+        );
+        return;
+      case SEAT_CLOSE.revoked:
+        nextWaitMs = waits.refusedMs;
+        deps?.log.error(
+          { code, reason },
+          'a coordinator gave this seat to another PC: this PC’s credential no longer works; enrol it again with `invigil enrol`',
+        );
+        return;
+      case SEAT_CLOSE.protocolVersion:
+        nextWaitMs = waits.protocolMs;
+        deps?.log.error(
+          { code, reason },
+          'the console speaks another protocol version: update Invigil on this PC',
+        );
+        return;
+      case SEAT_CLOSE.tooLarge:
+        frameBudget = Math.max(64 * 1024, Math.floor(frameBudget / 2));
+        deps?.log.warn(
+          { code, frameBudget },
+          'the console refused a frame as too large: smaller batches from now on',
+        );
+        return;
+      default:
+        return;
+    }
   };
 
   const connect = (): void => {
@@ -199,25 +423,37 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
     ws = socket;
     closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.on('open', () => {
+      readTimeoutMs = SEAT_READ_TIMEOUT_MS;
+      armReadTimer(socket);
       send({
         type: 'seat/hello',
         protocol: SEAT_PROTOCOL_VERSION,
-        agentVersion: options.agentVersion,
-        pcName: options.pcName,
+        agentVersion: options.agentVersion.slice(0, 64) || 'unknown',
+        pcName: options.pcName.slice(0, 200) || hostname().slice(0, 200),
         os: options.os ?? `${platform()} ${release()}`.slice(0, 64),
-        ...(options.place ? { place: options.place } : {}),
+        ...(options.place ? { place: options.place.slice(0, 200) } : {}),
       });
     });
     socket.on('message', (data, isBinary) => {
+      armReadTimer(socket);
       if (!isBinary) onMessage(data.toString());
     });
+    socket.on('ping', () => armReadTimer(socket));
     socket.on('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
+      if (status === 401) nextWaitMs = waits.refusedMs;
+      else if (status === 403) nextWaitMs = waits.pendingMs;
+      else if (status === 429) {
+        const retryAfter = Number(res.headers['retry-after']);
+        nextWaitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : waits.tooManyMs;
+      }
       deps?.log.error(
         { status, url: socketUrl },
         status === 401
           ? 'the console refused this seat’s credential: enrol the seat again with `invigil enrol`'
-          : 'the console refused the seat connection',
+          : status === 403
+            ? 'this PC waits for a coordinator to approve it as the seat’s replacement (Notices, in the dashboard)'
+            : 'the console refused the seat connection',
       );
       res.resume();
       socket.terminate();
@@ -230,6 +466,7 @@ export function createConsoleLink(options: ConsoleLinkOptions): ConsoleLink {
       const wasWelcomed = welcomed;
       cleanup();
       ws = null;
+      onCloseCode(code, reason.toString());
       if (wasWelcomed)
         deps?.log.warn({ code, reason: reason.toString() }, 'lost the connection to the console');
       scheduleReconnect();

@@ -9,6 +9,7 @@ import type { CheckResult, Finding, Severity } from '../../shared/schemas/common
 import type { SeatEvent } from '../../shared/schemas/events.ts';
 import type { SeatStatus } from '../../shared/schemas/protocol.ts';
 import { mergeResults } from '../checks/results.ts';
+import type { AgentSeatStatus } from '../native-host/socket-protocol.ts';
 
 /** Identity of a finding across evaluations: the same code about the same thing from the same side. */
 export const findingKey = (f: Finding) => `${f.source ?? 'agent'}\u0000${f.code}\u0000${f.subject ?? ''}`;
@@ -34,7 +35,7 @@ export class SeatState {
     return merged.map((c) => ({ ...c, findings: applySeverityOverrides(c.findings, this.overrides) }));
   }
 
-  status(extension: SeatStatus['extension']): SeatStatus {
+  status(extension: SeatStatus['extension']): AgentSeatStatus {
     const checks = this.checks();
     const findings = checks.flatMap((c) => c.findings);
     return {
@@ -77,7 +78,7 @@ export function findingChanges(
 }
 
 /** A status's identity for "has it changed?": ignores the report's age, which changes every second. */
-export function statusSignature(s: SeatStatus): string {
+export function statusSignature(s: AgentSeatStatus): string {
   return JSON.stringify([
     s.state,
     s.findings.map((f) => [findingKey(f), f.severity, f.message]),

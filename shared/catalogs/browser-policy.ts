@@ -17,6 +17,8 @@ import { NATIVE_HOST_NAME } from '../schemas/native.ts';
 import type { ExtensionPolicy } from '../schemas/policy.ts';
 
 export type ChromiumBrowser = 'chrome' | 'chromium' | 'edge';
+/** A browser a seat can be managed with (its config's `browser.name`). */
+export type SeatBrowser = ChromiumBrowser | 'firefox';
 export type PolicyOs = 'windows' | 'macos' | 'linux';
 export const POLICY_OS_LIST: readonly PolicyOs[] = ['windows', 'macos', 'linux'];
 

@@ -78,6 +78,14 @@ export const FINDINGS = {
     title: 'Downloads are allowed by policy',
     remedy: 'Set allowDownloads to false unless the assessment needs files.',
   },
+  'browser-cannot-check': {
+    severity: 'info',
+    source: 'extension',
+    check: 'extension',
+    title: 'The browser gives extensions no way to check this, so something else keeps it safe',
+    remedy:
+      "Nothing to do on the seat: the line names what keeps it safe instead (the browser's enterprise policy, which the Invigil agent reads back, or the agent's own count of displays).",
+  },
   'extension-check-error': {
     severity: 'block',
     source: 'extension',
@@ -152,6 +160,51 @@ export const FINDINGS = {
     check: 'screen-recorder',
     title: 'A screen-recording program is running',
     remedy: 'Quit the program and remove it from exam PCs.',
+  },
+  'screenshot-tool': {
+    severity: 'block',
+    source: 'agent',
+    check: 'screenshot-tool',
+    title: 'A screenshot or snipping tool is running',
+    remedy:
+      'Quit the program and remove it from exam PCs (or block it by policy, such as DisableSnippingTool).',
+  },
+  'ai-assistant': {
+    severity: 'block',
+    source: 'agent',
+    check: 'ai-assistant',
+    title: 'An AI assistant is running',
+    remedy: 'Quit the program and remove it from exam PCs.',
+  },
+  messaging: {
+    severity: 'block',
+    source: 'agent',
+    check: 'messaging',
+    title: 'A messaging or meeting program is running',
+    remedy: 'Quit the program and stop it starting with the session.',
+  },
+  'media-player': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'media-player',
+    title: 'A media player is running',
+    remedy: 'Quit the media player.',
+  },
+  'system-tool': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'system-tool',
+    title: 'A system tool that can open a way out of the exam is running',
+    remedy:
+      'Close it, and turn the shortcut that opens it off on exam PCs (for Sticky Keys: Settings, Accessibility).',
+  },
+  'unlisted-program': {
+    severity: 'warn',
+    source: 'agent',
+    check: 'desktop-programs',
+    title: "A program that is not on the seat's list of allowed programs has a window on the desktop",
+    remedy:
+      "Close the program. If the assessment needs it, add it to the seat's config (desktop.allow); to make any unlisted program block the seat, set severity unlisted-program: block.",
   },
   'other-browser': {
     severity: 'warn',
@@ -264,6 +317,21 @@ export const FINDINGS = {
     check: 'link',
     title: 'The seat has stopped reporting',
     remedy: 'Check the PC is on and the Invigil agent service is running.',
+  },
+  'extension-not-linked': {
+    severity: 'block',
+    source: 'console',
+    check: 'link',
+    title: "The browser extension is not reporting to this PC's agent",
+    remedy: 'Open the managed browser. If it is open, check that `invigil install-host` was run for it.',
+  },
+  'credential-shared': {
+    severity: 'block',
+    source: 'console',
+    check: 'link',
+    title: "Two connections are using this seat's credential",
+    remedy:
+      'A second agent, or a copied PC, is reporting as this seat. Find it (the incident names both addresses) and enrol it with its own name.',
   },
 } as const satisfies Record<string, FindingDefinition>;
 

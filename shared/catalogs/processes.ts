@@ -1,14 +1,32 @@
 /**
  * Programs that must not run beside an online assessment, as data: the kiosk agent's process
- * checks match running programs against this list, and the seat's config can add names
- * (`catalog.passwordManagers`, `catalog.remoteAccess`, `catalog.screenRecorders`, `catalog.browsers`).
+ * checks match running programs against this list, and the seat's config can add names per
+ * category (`catalog.passwordManagers`, `catalog.aiAssistants`, ... see CATEGORY_CONFIG_KEY).
+ * It includes at least every executable in Safe Exam Browser's default list of prohibited
+ * applications for Windows (SafeExamBrowser/seb-win-refactoring,
+ * SafeExamBrowser.Configuration/ConfigurationData/DataValues.cs, `LoadDefaultSettings`, read at
+ * commit 8233d1c of 22 Jun 2026; copied to test/fixtures/seb-prohibited.txt, and a test keeps
+ * every one of them matched).
+ *
+ * A blocklist always lags (and some "undetectable" assistants ship under a harmless-looking
+ * executable name): the desktop check (kiosk-agent/checks/desktop.ts) also reports every program
+ * with a window that is not on ALLOWED_PROGRAMS below.
  *
  * Names are executable names as the OS reports them (no path), matched case-insensitively; on
  * Windows a trailing `.exe` is ignored on both sides. `originalFileNames` are the names compiled
  * into a Windows executable's version information (`VersionInfo.OriginalFilename`): renaming the
  * file does not change them, so a renamed copy is still caught on Windows.
  */
-export type ProcessCategory = 'password-manager' | 'remote-access' | 'screen-recorder' | 'browser';
+export type ProcessCategory =
+  | 'password-manager'
+  | 'remote-access'
+  | 'screen-recorder'
+  | 'screenshot-tool'
+  | 'ai-assistant'
+  | 'messaging'
+  | 'media-player'
+  | 'system-tool'
+  | 'browser';
 export type ProcessOs = 'windows' | 'macos' | 'linux';
 
 export interface ProcessEntry {
@@ -26,7 +44,7 @@ export interface ProcessEntry {
    */
   publishers?: readonly string[];
   /** Browsers only: which managed browser this entry is (it is not "another browser" when managed). */
-  browser?: 'chrome' | 'chromium' | 'edge';
+  browser?: 'chrome' | 'chromium' | 'edge' | 'firefox';
 }
 
 export const PROCESS_CATALOG: readonly ProcessEntry[] = [
@@ -150,11 +168,25 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     product: 'TeamViewer',
     category: 'remote-access',
     names: {
-      windows: ['TeamViewer.exe', 'TeamViewer_Service.exe', 'tv_w32.exe', 'tv_x64.exe', 'TeamViewerQS.exe'],
+      windows: [
+        'TeamViewer.exe',
+        'TeamViewer_Service.exe',
+        'TeamViewer_Desktop.exe',
+        'tv_w32.exe',
+        'tv_x64.exe',
+        'TeamViewerQS.exe',
+      ],
       macos: ['TeamViewer', 'TeamViewer_Desktop', 'TeamViewerHost'],
       linux: ['teamviewer', 'teamviewerd', 'TeamViewer_Desktop'],
     },
-    originalFileNames: ['TeamViewer.exe', 'TeamViewer_Service.exe', 'TeamViewerQS.exe'],
+    originalFileNames: [
+      'TeamViewer.exe',
+      'TeamViewer_Service.exe',
+      'TeamViewer_Desktop.exe',
+      'tv_w32.exe',
+      'tv_x64.exe',
+      'TeamViewerQS.exe',
+    ],
     publishers: ['TeamViewer Germany GmbH', 'TeamViewer GmbH'],
   },
   {
@@ -174,11 +206,16 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     product: 'Chrome Remote Desktop',
     category: 'remote-access',
     names: {
-      windows: ['remoting_host.exe', 'remoting_desktop.exe', 'remote_assistance_host.exe'],
+      windows: ['remoting_host.exe', 'remoting_desktop.exe', 'remote_assistance_host.exe', 'chromoting.exe'],
       macos: ['remoting_me2me_host', 'ChromeRemoteDesktopHost'],
       linux: ['chrome-remote-desktop', 'chrome-remote-desktop-host', 'remoting_me2me_host'],
     },
-    originalFileNames: ['remoting_host.exe', 'remote_assistance_host.exe'],
+    originalFileNames: [
+      'remoting_host.exe',
+      'remote_assistance_host.exe',
+      'remoting_native_messaging_host.exe',
+      'chromoting.exe',
+    ],
   },
   {
     product: 'VNC',
@@ -191,6 +228,7 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
         'vncviewer.exe',
         'tvnviewer.exe',
         'uvnc_service.exe',
+        'vncserverui.exe',
       ],
       macos: ['vncserver', 'vncviewer', 'VNC Viewer', 'VNC Server'],
       linux: [
@@ -206,7 +244,7 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
         'vino-server',
       ],
     },
-    originalFileNames: ['winvnc.exe', 'tvnserver.exe', 'vncserver.exe', 'vncviewer.exe'],
+    originalFileNames: ['winvnc.exe', 'tvnserver.exe', 'vncserver.exe', 'vncviewer.exe', 'vncserverui.exe'],
   },
   { product: 'Remmina', category: 'remote-access', names: { linux: ['remmina'] } },
   {
@@ -243,10 +281,10 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     product: 'Splashtop',
     category: 'remote-access',
     names: {
-      windows: ['SRService.exe', 'SRManager.exe', 'strwinclt.exe'],
+      windows: ['SRService.exe', 'SRManager.exe', 'SRServer.exe', 'strwinclt.exe'],
       macos: ['Splashtop Streamer', 'Splashtop Business'],
     },
-    originalFileNames: ['SRService.exe', 'SRManager.exe'],
+    originalFileNames: ['SRService.exe', 'SRManager.exe', 'SRServer.exe', 'strwinclt.exe'],
   },
   {
     product: 'LogMeIn',
@@ -288,7 +326,65 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     category: 'remote-access',
     names: { windows: ['dwagent.exe', 'dwagsvc.exe'], macos: ['dwagent'], linux: ['dwagent'] },
   },
-  { product: 'Ammyy Admin', category: 'remote-access', names: { windows: ['AA_v3.exe', 'Ammyy_Admin.exe'] } },
+  {
+    product: 'Ammyy Admin',
+    category: 'remote-access',
+    names: { windows: ['AA_v3.exe', 'Ammyy_Admin.exe'] },
+    originalFileNames: ['AA_v3.exe'],
+  },
+  {
+    product: 'AeroAdmin',
+    category: 'remote-access',
+    names: { windows: ['AeroAdmin.exe'] },
+    originalFileNames: ['AeroAdmin.exe'],
+  },
+  {
+    product: 'BeamYourScreen',
+    category: 'remote-access',
+    names: { windows: ['beamyourscreen-host.exe'] },
+    originalFileNames: ['beamyourscreen-host.exe'],
+  },
+  {
+    product: 'join.me',
+    category: 'remote-access',
+    names: { windows: ['join.me.exe', 'join.me.sentinel.exe'], macos: ['join.me'] },
+    originalFileNames: ['join.me.exe', 'join.me.sentinel.exe'],
+  },
+  {
+    product: 'Mikogo',
+    category: 'remote-access',
+    names: { windows: ['Mikogo-host.exe'], macos: ['Mikogo'] },
+    originalFileNames: ['Mikogo-host.exe'],
+  },
+  {
+    product: 'Mouse Without Borders',
+    category: 'remote-access',
+    names: { windows: ['MouseWithoutBorders.exe', 'MouseWithoutBordersHelper.exe'] },
+    originalFileNames: ['MouseWithoutBorders.exe', 'MouseWithoutBordersHelper.exe'],
+  },
+  {
+    product: 'PC Monitor',
+    category: 'remote-access',
+    names: { windows: ['PCMonitorSrv.exe', 'pcmontask.exe'] },
+    originalFileNames: ['PCMonitorSrv.exe', 'pcmontask.exe'],
+  },
+  {
+    product: 'RemotePC',
+    category: 'remote-access',
+    names: {
+      windows: ['RemotePCDesktop.exe', 'RPCService.exe', 'RPCSuite.exe'],
+      macos: ['RemotePC'],
+      linux: ['remotepc'],
+    },
+    originalFileNames: ['RemotePCDesktop.exe', 'RPCService.exe', 'RPCSuite.exe'],
+  },
+  {
+    product: 'ToDesk',
+    category: 'remote-access',
+    names: { windows: ['ToDesk.exe', 'ToDesk_Service.exe'], macos: ['ToDesk'], linux: ['todesk', 'ToDesk'] },
+    originalFileNames: ['ToDesk.exe'],
+  },
+
   { product: 'Radmin', category: 'remote-access', names: { windows: ['rserver3.exe', 'radmin.exe'] } },
   {
     product: 'Jump Desktop',
@@ -299,32 +395,6 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     product: 'Apple Screen Sharing',
     category: 'remote-access',
     names: { macos: ['Screen Sharing', 'screensharingd'] },
-  },
-  {
-    product: 'Zoom',
-    category: 'remote-access',
-    names: { windows: ['Zoom.exe'], macos: ['zoom.us'], linux: ['zoom'] },
-    originalFileNames: ['Zoom.exe'],
-  },
-  {
-    product: 'Microsoft Teams',
-    category: 'remote-access',
-    names: {
-      windows: ['ms-teams.exe', 'Teams.exe'],
-      macos: ['Microsoft Teams'],
-      linux: ['teams', 'teams-for-linux'],
-    },
-  },
-  {
-    product: 'Discord',
-    category: 'remote-access',
-    names: { windows: ['Discord.exe'], macos: ['Discord'], linux: ['discord', 'Discord'] },
-    originalFileNames: ['Discord.exe'],
-  },
-  {
-    product: 'Skype',
-    category: 'remote-access',
-    names: { windows: ['Skype.exe'], macos: ['Skype'], linux: ['skypeforlinux'] },
   },
   // ---- screen recorders ----
   {
@@ -343,10 +413,24 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     product: 'Camtasia',
     category: 'screen-recorder',
     names: {
-      windows: ['CamtasiaStudio.exe', 'CamRecorder.exe', 'Camtasia.exe'],
+      windows: [
+        'CamtasiaStudio.exe',
+        'Camtasia_Studio.exe',
+        'CamRecorder.exe',
+        'Camtasia.exe',
+        'CamtasiaUtl.exe',
+        'CamPlay.exe',
+      ],
       macos: ['Camtasia 2023', 'Camtasia 2024', 'Camtasia'],
     },
-    originalFileNames: ['CamtasiaStudio.exe', 'CamRecorder.exe'],
+    originalFileNames: [
+      'CamtasiaStudio.exe',
+      'Camtasia_Studio.exe',
+      'CamRecorder.exe',
+      'Camtasia.exe',
+      'CamtasiaUtl.exe',
+      'CamPlay.exe',
+    ],
   },
   {
     product: 'Loom',
@@ -371,12 +455,6 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     product: 'recordMyDesktop',
     category: 'screen-recorder',
     names: { linux: ['recordmydesktop', 'gtk-recordmydesktop'] },
-  },
-  { product: 'Spectacle', category: 'screen-recorder', names: { linux: ['spectacle'] } },
-  {
-    product: 'Flameshot',
-    category: 'screen-recorder',
-    names: { windows: ['flameshot.exe'], macos: ['flameshot'], linux: ['flameshot'] },
   },
   {
     product: 'Bandicam',
@@ -406,6 +484,323 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
     category: 'screen-recorder',
     names: { windows: ['ffmpeg.exe'], macos: ['ffmpeg'], linux: ['ffmpeg'] },
   },
+  // ---- screenshot and snipping tools ----
+  {
+    product: 'Snipping Tool',
+    category: 'screenshot-tool',
+    names: { windows: ['SnippingTool.exe', 'ScreenSketch.exe', 'ScreenClippingHost.exe'] },
+    originalFileNames: ['SnippingTool.exe', 'ScreenSketch.exe', 'ScreenClippingHost.exe'],
+  },
+  {
+    product: 'macOS Screenshot',
+    category: 'screenshot-tool',
+    names: { macos: ['Screenshot', 'screencaptureui', 'screencapture'] },
+  },
+  {
+    product: 'Flameshot',
+    category: 'screenshot-tool',
+    names: { windows: ['flameshot.exe'], macos: ['flameshot'], linux: ['flameshot'] },
+    originalFileNames: ['flameshot.exe'],
+  },
+  { product: 'Spectacle', category: 'screenshot-tool', names: { linux: ['spectacle'] } },
+  { product: 'GNOME Screenshot', category: 'screenshot-tool', names: { linux: ['gnome-screenshot'] } },
+  { product: 'Shutter', category: 'screenshot-tool', names: { linux: ['shutter'] } },
+  {
+    product: 'ksnip',
+    category: 'screenshot-tool',
+    names: { windows: ['ksnip.exe'], macos: ['ksnip'], linux: ['ksnip'] },
+    originalFileNames: ['ksnip.exe'],
+  },
+  {
+    product: 'Xfce Screenshooter',
+    category: 'screenshot-tool',
+    names: { linux: ['xfce4-screenshooter'] },
+  },
+  { product: 'scrot', category: 'screenshot-tool', names: { linux: ['scrot'] } },
+  { product: 'maim', category: 'screenshot-tool', names: { linux: ['maim'] } },
+  { product: 'grim', category: 'screenshot-tool', names: { linux: ['grim'] } },
+  {
+    product: 'Lightshot',
+    category: 'screenshot-tool',
+    names: { windows: ['Lightshot.exe'], macos: ['Lightshot Screenshot', 'Lightshot'] },
+    originalFileNames: ['Lightshot.exe'],
+  },
+  {
+    product: 'Greenshot',
+    category: 'screenshot-tool',
+    names: { windows: ['Greenshot.exe'], macos: ['Greenshot'] },
+    originalFileNames: ['Greenshot.exe'],
+  },
+  {
+    product: 'PicPick',
+    category: 'screenshot-tool',
+    names: { windows: ['picpick.exe'] },
+    originalFileNames: ['picpick.exe'],
+  },
+  {
+    product: 'Snipaste',
+    category: 'screenshot-tool',
+    names: { windows: ['Snipaste.exe'], macos: ['Snipaste'], linux: ['snipaste', 'Snipaste'] },
+    originalFileNames: ['Snipaste.exe'],
+  },
+  {
+    product: 'Gyazo',
+    category: 'screenshot-tool',
+    names: { windows: ['Gyazo.exe', 'GyazoWin.exe'], macos: ['Gyazo'] },
+    originalFileNames: ['Gyazo.exe', 'GyazoWin.exe'],
+  },
+  { product: 'CleanShot X', category: 'screenshot-tool', names: { macos: ['CleanShot X'] } },
+  {
+    product: 'Monosnap',
+    category: 'screenshot-tool',
+    names: { windows: ['Monosnap.exe'], macos: ['Monosnap'] },
+    originalFileNames: ['Monosnap.exe'],
+  },
+  { product: 'Skitch', category: 'screenshot-tool', names: { macos: ['Skitch'] } },
+  // ---- AI assistants: chat apps, local models, and the "undetectable" overlays sold for interviews
+  // and exams (screen-share-proof windows, no taskbar entry; some ship under a harmless-looking name,
+  // which is why the desktop check reports every unlisted window too) ----
+  {
+    product: 'ChatGPT',
+    category: 'ai-assistant',
+    names: { windows: ['ChatGPT.exe'], macos: ['ChatGPT'], linux: ['chatgpt', 'chatgpt-desktop'] },
+    originalFileNames: ['ChatGPT.exe'],
+    publishers: ['OpenAI OpCo, LLC', 'OpenAI, L.L.C.'],
+  },
+  {
+    product: 'Claude',
+    category: 'ai-assistant',
+    names: { windows: ['Claude.exe'], macos: ['Claude'], linux: ['claude', 'claude-desktop'] },
+    originalFileNames: ['Claude.exe'],
+    publishers: ['Anthropic, PBC'],
+  },
+  {
+    product: 'Microsoft Copilot',
+    category: 'ai-assistant',
+    names: { windows: ['Copilot.exe', 'M365Copilot.exe'], macos: ['Copilot', 'Microsoft Copilot'] },
+    originalFileNames: ['Copilot.exe', 'M365Copilot.exe'],
+  },
+  {
+    product: 'Google Gemini',
+    category: 'ai-assistant',
+    names: { windows: ['Gemini.exe'], macos: ['Gemini'], linux: ['gemini'] },
+    originalFileNames: ['Gemini.exe'],
+  },
+  {
+    product: 'Perplexity',
+    category: 'ai-assistant',
+    names: { windows: ['Perplexity.exe'], macos: ['Perplexity'], linux: ['perplexity'] },
+    originalFileNames: ['Perplexity.exe'],
+  },
+  {
+    product: 'Cluely',
+    category: 'ai-assistant',
+    names: { windows: ['Cluely.exe'], macos: ['Cluely'], linux: ['cluely'] },
+    originalFileNames: ['Cluely.exe'],
+  },
+  {
+    product: 'Interview Coder',
+    category: 'ai-assistant',
+    names: {
+      windows: ['Interview Coder.exe', 'InterviewCoder.exe'],
+      macos: ['Interview Coder'],
+      linux: ['interview-coder'],
+    },
+    originalFileNames: ['Interview Coder.exe'],
+  },
+  {
+    product: 'Final Round AI',
+    category: 'ai-assistant',
+    names: { windows: ['Final Round AI.exe'], macos: ['Final Round AI'] },
+    originalFileNames: ['Final Round AI.exe'],
+  },
+  {
+    product: 'LockedIn AI',
+    category: 'ai-assistant',
+    names: { windows: ['LockedIn AI.exe', 'LockedInAI.exe'], macos: ['LockedIn AI'] },
+    originalFileNames: ['LockedIn AI.exe'],
+  },
+  {
+    product: 'Parakeet AI',
+    category: 'ai-assistant',
+    names: { windows: ['Parakeet AI.exe', 'ParakeetAI.exe'], macos: ['Parakeet AI', 'ParakeetAI'] },
+    originalFileNames: ['Parakeet AI.exe'],
+  },
+  {
+    product: 'Leetcode Wizard',
+    category: 'ai-assistant',
+    names: { windows: ['Leetcode Wizard.exe'], macos: ['Leetcode Wizard'] },
+    originalFileNames: ['Leetcode Wizard.exe'],
+  },
+  {
+    product: 'Pluely',
+    category: 'ai-assistant',
+    names: { windows: ['pluely.exe', 'Pluely.exe'], macos: ['Pluely'], linux: ['pluely'] },
+    originalFileNames: ['pluely.exe'],
+  },
+  {
+    // An open-source overlay that names itself after a Windows service to pass a process scan
+    // (package name service-host-netsvcs, product name "Service Host Network Service").
+    product: 'Cheating Daddy',
+    category: 'ai-assistant',
+    names: {
+      windows: ['Service Host Network Service.exe', 'cheating-daddy.exe'],
+      macos: ['Service Host Network Service', 'Cheating Daddy'],
+      linux: ['service-host-netsvcs', 'cheating-daddy'],
+    },
+    originalFileNames: ['Service Host Network Service.exe'],
+  },
+  {
+    // The open-source Cluely clone ships as "Meeting Notes Coder" (package interview-coder).
+    product: 'Free Cluely',
+    category: 'ai-assistant',
+    names: {
+      windows: ['Meeting Notes Coder.exe'],
+      macos: ['Meeting Notes Coder'],
+      linux: ['meeting-notes-coder'],
+    },
+    originalFileNames: ['Meeting Notes Coder.exe'],
+  },
+  {
+    product: 'Ollama',
+    category: 'ai-assistant',
+    names: { windows: ['ollama.exe', 'ollama app.exe'], macos: ['Ollama', 'ollama'], linux: ['ollama'] },
+    originalFileNames: ['ollama.exe'],
+  },
+  {
+    product: 'LM Studio',
+    category: 'ai-assistant',
+    names: { windows: ['LM Studio.exe'], macos: ['LM Studio'], linux: ['lm-studio', 'lmstudio'] },
+    originalFileNames: ['LM Studio.exe'],
+  },
+  {
+    product: 'Jan',
+    category: 'ai-assistant',
+    names: { windows: ['Jan.exe'], macos: ['Jan'], linux: ['jan'] },
+    originalFileNames: ['Jan.exe'],
+  },
+  // ---- messaging and meetings (candidates talking to each other, or to someone outside) ----
+  {
+    product: 'Discord',
+    category: 'messaging',
+    names: {
+      windows: ['Discord.exe', 'DiscordPTB.exe', 'DiscordCanary.exe'],
+      macos: ['Discord', 'Discord PTB', 'Discord Canary'],
+      linux: ['discord', 'Discord', 'DiscordPTB', 'DiscordCanary', 'discord-ptb', 'discord-canary'],
+    },
+    originalFileNames: ['Discord.exe', 'DiscordPTB.exe', 'DiscordCanary.exe'],
+  },
+  {
+    product: 'WhatsApp',
+    category: 'messaging',
+    names: {
+      windows: ['WhatsApp.exe', 'WhatsApp.Root.exe'],
+      macos: ['WhatsApp'],
+      linux: ['whatsapp-for-linux', 'whatsapp-desktop-linux', 'whatsie', 'zapzap'],
+    },
+    originalFileNames: ['WhatsApp.exe', 'WhatsApp.Root.exe'],
+  },
+  {
+    product: 'Telegram',
+    category: 'messaging',
+    names: { windows: ['Telegram.exe'], macos: ['Telegram'], linux: ['telegram-desktop', 'Telegram'] },
+    originalFileNames: ['Telegram.exe'],
+  },
+  {
+    product: 'Signal',
+    category: 'messaging',
+    names: { windows: ['Signal.exe'], macos: ['Signal'], linux: ['signal-desktop'] },
+    originalFileNames: ['Signal.exe'],
+  },
+  {
+    product: 'Slack',
+    category: 'messaging',
+    names: { windows: ['slack.exe'], macos: ['Slack'], linux: ['slack'] },
+    originalFileNames: ['slack.exe'],
+  },
+  {
+    product: 'Microsoft Teams',
+    category: 'messaging',
+    names: {
+      windows: ['ms-teams.exe', 'Teams.exe'],
+      macos: ['Microsoft Teams'],
+      linux: ['teams', 'teams-for-linux'],
+    },
+    originalFileNames: ['ms-teams.exe', 'Teams.exe'],
+  },
+  {
+    product: 'Zoom',
+    category: 'messaging',
+    names: { windows: ['Zoom.exe'], macos: ['zoom.us'], linux: ['zoom'] },
+    originalFileNames: ['Zoom.exe'],
+  },
+  {
+    product: 'Skype',
+    category: 'messaging',
+    names: {
+      windows: ['Skype.exe', 'SkypeApp.exe', 'SkypeHost.exe'],
+      macos: ['Skype'],
+      linux: ['skypeforlinux'],
+    },
+    originalFileNames: ['Skype.exe', 'SkypeApp.exe', 'SkypeHost.exe'],
+  },
+  {
+    product: 'Element',
+    category: 'messaging',
+    names: { windows: ['Element.exe'], macos: ['Element'], linux: ['element-desktop'] },
+    originalFileNames: ['Element.exe'],
+  },
+  {
+    product: 'Guilded',
+    category: 'messaging',
+    names: { windows: ['Guilded.exe'], macos: ['Guilded'], linux: ['guilded'] },
+    originalFileNames: ['Guilded.exe'],
+  },
+  {
+    product: 'Webex',
+    category: 'messaging',
+    names: {
+      windows: ['CiscoCollabHost.exe', 'CiscoWebExStart.exe', 'webexmta.exe', 'ptoneclk.exe'],
+      macos: ['Webex', 'Cisco Webex Meetings'],
+    },
+    originalFileNames: ['CiscoCollabHost.exe', 'CiscoWebExStart.exe', 'webexmta.exe', 'ptoneclk.exe'],
+  },
+  {
+    product: 'GoTo Meeting',
+    category: 'messaging',
+    names: {
+      windows: ['g2mcomm.exe', 'g2mlauncher.exe', 'g2mstart.exe', 'GotoMeetingWinStore.exe'],
+      macos: ['GoToMeeting', 'GoTo Meeting'],
+    },
+    originalFileNames: ['g2mcomm.exe', 'g2mlauncher.exe', 'g2mstart.exe', 'GotoMeetingWinStore.exe'],
+  },
+  // ---- media players (Safe Exam Browser prohibits these by default) ----
+  {
+    product: 'Spotify',
+    category: 'media-player',
+    names: { windows: ['spotify.exe'], macos: ['Spotify'], linux: ['spotify'] },
+    originalFileNames: ['spotify.exe'],
+  },
+  {
+    product: 'VLC',
+    category: 'media-player',
+    names: { windows: ['VLC.exe'], macos: ['VLC'], linux: ['vlc'] },
+    originalFileNames: ['VLC.exe'],
+  },
+  {
+    product: 'Windows Media Player',
+    category: 'media-player',
+    names: { windows: ['Microsoft.Media.Player.exe', 'wmplayer.exe'] },
+    originalFileNames: ['Microsoft.Media.Player.exe', 'wmplayer.exe'],
+  },
+  // ---- system tools that open a way out of a locked-down session ----
+  {
+    // The Sticky Keys dialog (Shift pressed five times) links to Settings: a known way out of kiosks.
+    product: 'Sticky Keys dialog',
+    category: 'system-tool',
+    names: { windows: ['sethc.exe'] },
+    originalFileNames: ['sethc.exe'],
+  },
   // ---- browsers (another browser beside the managed one) ----
   {
     product: 'Google Chrome',
@@ -430,6 +825,7 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
   {
     product: 'Firefox',
     category: 'browser',
+    browser: 'firefox',
     names: { windows: ['firefox.exe'], macos: ['firefox', 'Firefox'], linux: ['firefox', 'firefox-esr'] },
     originalFileNames: ['firefox.exe'],
   },
@@ -455,6 +851,37 @@ export const PROCESS_CATALOG: readonly ProcessEntry[] = [
   { product: 'Tor Browser', category: 'browser', names: { windows: ['tor.exe'], linux: ['tor'] } },
   { product: 'Epiphany', category: 'browser', names: { linux: ['epiphany', 'epiphany-browser'] } },
   { product: 'Falkon', category: 'browser', names: { linux: ['falkon'] } },
+  {
+    product: 'Comet',
+    category: 'browser',
+    names: { windows: ['comet.exe'], macos: ['Comet'] },
+    originalFileNames: ['comet.exe'],
+  },
+  { product: 'ChatGPT Atlas', category: 'browser', names: { macos: ['ChatGPT Atlas'] } },
+  { product: 'Arc', category: 'browser', names: { windows: ['Arc.exe'], macos: ['Arc'] } },
+  {
+    product: 'LibreWolf',
+    category: 'browser',
+    names: { windows: ['librewolf.exe'], macos: ['LibreWolf'], linux: ['librewolf'] },
+  },
+  {
+    product: 'Waterfox',
+    category: 'browser',
+    names: { windows: ['waterfox.exe'], macos: ['Waterfox'], linux: ['waterfox'] },
+  },
+  {
+    product: 'qutebrowser',
+    category: 'browser',
+    names: { windows: ['qutebrowser.exe'], macos: ['qutebrowser'], linux: ['qutebrowser'] },
+  },
+  { product: 'Midori', category: 'browser', names: { linux: ['midori'] } },
+  { product: 'Konqueror', category: 'browser', names: { linux: ['konqueror'] } },
+  {
+    // Browsers that run inside a terminal window: the window is the terminal's, the browsing is theirs.
+    product: 'a text-mode browser',
+    category: 'browser',
+    names: { macos: ['lynx', 'w3m', 'links', 'elinks'], linux: ['lynx', 'w3m', 'links', 'links2', 'elinks'] },
+  },
 ];
 
 /** The config section that adds names to each category. */
@@ -462,6 +889,11 @@ export const CATEGORY_CONFIG_KEY = {
   'password-manager': 'passwordManagers',
   'remote-access': 'remoteAccess',
   'screen-recorder': 'screenRecorders',
+  'screenshot-tool': 'screenshotTools',
+  'ai-assistant': 'aiAssistants',
+  messaging: 'messaging',
+  'media-player': 'mediaPlayers',
+  'system-tool': 'systemTools',
   browser: 'browsers',
 } as const satisfies Record<ProcessCategory, string>;
 
@@ -510,4 +942,231 @@ export function indexProcessCatalog(
     byOriginalFileName: (n) => originals.get(normalizeProcessName(n)),
     byPublisher: (p) => publishers.get(p.trim().toLowerCase()),
   };
+}
+
+/**
+ * Programs that may show a window on an exam seat's desktop besides the managed browser (which is
+ * allowed by its executable, see kiosk-agent/link-trust/identify.ts): the desktop shell and window
+ * manager, on-screen keyboards, screen readers and magnifiers (a candidate who needs one is never
+ * blocked for it), input methods, and the awarding body's own delivery app. Every other program
+ * with a window is reported (`unlisted-program`); the seat's config adds names (`desktop.allow`).
+ *
+ * Names are matched like the catalog's (case-insensitive, `.exe` ignored) against the executable
+ * the OS runs (Linux: /proc/PID/exe, or the script an interpreter runs), never against a name the
+ * program gives itself; a program that runs from a folder users can write to is never allowed by
+ * name (a copy of a notes app named `orca` in the home folder is still reported).
+ */
+export type AllowedKind =
+  | 'desktop-shell'
+  | 'on-screen-keyboard'
+  | 'screen-reader'
+  | 'magnifier'
+  | 'input-method'
+  | 'delivery-app'
+  | 'added-by-centre';
+
+export interface AllowedProgram {
+  product: string;
+  kind: AllowedKind;
+  names: Partial<Record<ProcessOs, readonly string[]>>;
+  /**
+   * Its vendor installs it where users can write (Surpass: C:\Users\Public\Surpass), so it is
+   * allowed there too. IT should take users' write access to that folder away (docs/deploy.md).
+   */
+  installedWhereUsersWrite?: true;
+}
+
+export const ALLOWED_PROGRAMS: readonly AllowedProgram[] = [
+  // ---- desktop shells, window managers, panels, notifications, screen lockers ----
+  {
+    product: 'Windows shell',
+    kind: 'desktop-shell',
+    names: {
+      windows: [
+        'explorer.exe',
+        'ShellExperienceHost.exe',
+        'StartMenuExperienceHost.exe',
+        'SearchHost.exe',
+        'SearchApp.exe',
+        'ShellHost.exe',
+        'LockApp.exe',
+        'dwm.exe',
+        'sihost.exe',
+      ],
+    },
+  },
+  {
+    product: 'macOS shell',
+    kind: 'desktop-shell',
+    names: {
+      macos: [
+        'Finder',
+        'Dock',
+        'SystemUIServer',
+        'ControlCenter',
+        'Control Centre',
+        'NotificationCenter',
+        'Notification Centre',
+        'WindowManager',
+        'Spotlight',
+        'loginwindow',
+        'TextInputMenuAgent',
+        'TextInputSwitcher',
+        'universalAccessAuthWarn',
+      ],
+    },
+  },
+  {
+    product: 'GNOME',
+    kind: 'desktop-shell',
+    names: {
+      linux: [
+        'gnome-shell',
+        'mutter',
+        'gnome-flashback',
+        'metacity',
+        'gnome-screensaver',
+        'xdg-desktop-portal-gnome',
+        'xdg-desktop-portal-gtk',
+        'polkit-gnome-authentication-agent-1',
+      ],
+    },
+  },
+  {
+    product: 'KDE Plasma',
+    kind: 'desktop-shell',
+    names: {
+      linux: ['plasmashell', 'kwin_x11', 'kwin_wayland', 'kwin', 'ksmserver', 'xdg-desktop-portal-kde'],
+    },
+  },
+  {
+    product: 'Xfce',
+    kind: 'desktop-shell',
+    names: { linux: ['xfwm4', 'xfce4-panel', 'xfdesktop', 'xfce4-notifyd', 'xfce4-session', 'wrapper-2.0'] },
+  },
+  {
+    product: 'Cinnamon and MATE',
+    kind: 'desktop-shell',
+    names: {
+      linux: ['cinnamon', 'muffin', 'cinnamon-screensaver', 'mate-panel', 'marco', 'mate-screensaver'],
+    },
+  },
+  {
+    product: 'LXDE and LXQt',
+    kind: 'desktop-shell',
+    names: { linux: ['lxpanel', 'lxqt-panel', 'lxsession', 'lxpolkit', 'lxqt-policykit-agent'] },
+  },
+  {
+    product: 'Budgie',
+    kind: 'desktop-shell',
+    names: { linux: ['budgie-panel', 'budgie-wm', 'budgie-daemon'] },
+  },
+  {
+    product: 'a window manager',
+    kind: 'desktop-shell',
+    names: {
+      linux: [
+        'openbox',
+        'fluxbox',
+        'icewm',
+        'jwm',
+        'fvwm',
+        'fvwm3',
+        'twm',
+        'i3',
+        'i3bar',
+        'awesome',
+        'sway',
+        'swaybar',
+        'waybar',
+        'weston',
+        'labwc',
+        'cage',
+        'matchbox-window-manager',
+        'tint2',
+        'polybar',
+      ],
+    },
+  },
+  {
+    product: 'notifications, compositor and screen locker',
+    kind: 'desktop-shell',
+    names: {
+      linux: ['dunst', 'notify-osd', 'mako', 'picom', 'compton', 'xcompmgr', 'xscreensaver', 'light-locker'],
+    },
+  },
+  {
+    product: 'login screen',
+    kind: 'desktop-shell',
+    names: { linux: ['lightdm-gtk-greeter', 'slick-greeter', 'sddm-greeter', 'gdm-session-worker'] },
+  },
+  // ---- on-screen keyboards ----
+  {
+    product: 'On-Screen Keyboard',
+    kind: 'on-screen-keyboard',
+    names: {
+      windows: ['osk.exe', 'TabTip.exe', 'TextInputHost.exe'],
+      macos: ['AssistiveControl', 'Assistive Control'],
+      linux: ['onboard', 'florence', 'matchbox-keyboard', 'squeekboard', 'kvkbd', 'xvkbd', 'caribou'],
+    },
+  },
+  // ---- screen readers ----
+  { product: 'Orca', kind: 'screen-reader', names: { linux: ['orca'] } },
+  {
+    product: 'NVDA',
+    kind: 'screen-reader',
+    names: { windows: ['nvda.exe', 'nvda_slave.exe', 'nvdaHelperRemoteLoader.exe'] },
+  },
+  { product: 'JAWS', kind: 'screen-reader', names: { windows: ['jfw.exe'] } },
+  { product: 'Narrator', kind: 'screen-reader', names: { windows: ['Narrator.exe'] } },
+  { product: 'VoiceOver', kind: 'screen-reader', names: { macos: ['VoiceOver'] } },
+  // ---- magnifiers ----
+  {
+    product: 'a screen magnifier',
+    kind: 'magnifier',
+    names: { windows: ['Magnify.exe', 'ZoomText.exe', 'Fusion.exe'], linux: ['kmag', 'magnus'] },
+  },
+  // ---- input methods (typing in other scripts) ----
+  {
+    product: 'an input method',
+    kind: 'input-method',
+    names: { linux: ['ibus-ui-gtk3', 'ibus-x11', 'ibus-extension-gtk3', 'fcitx', 'fcitx5'] },
+  },
+  // ---- the awarding body's delivery app (../shared/seeds/002: "SecureClient needs to be installed on
+  // the computers that the exams are to be sat on"). Surpass installs it under C:\Users\Public\Surpass
+  // on Windows and as /Applications/SecureClient.app on macOS (help.surpass.com, "SecureClient best
+  // practice"); there is no Linux version. The executable's name is the product's, not read from an
+  // installed copy: a centre that finds another adds it with `desktop.allow`. ----
+  {
+    product: 'Surpass SecureClient',
+    kind: 'delivery-app',
+    names: { windows: ['SecureClient.exe'], macos: ['SecureClient'] },
+    installedWhereUsersWrite: true,
+  },
+];
+
+export const ALLOWED_KIND_WORDS: Record<AllowedKind, string> = {
+  'desktop-shell': 'the desktop shell or window manager',
+  'on-screen-keyboard': 'an on-screen keyboard',
+  'screen-reader': 'a screen reader',
+  magnifier: 'a screen magnifier',
+  'input-method': 'an input method',
+  'delivery-app': "the awarding body's delivery app",
+  'added-by-centre': "on this seat's list (desktop.allow)",
+};
+
+/** The allowlist for one OS, with the config's additions (each its own entry). */
+export function indexAllowedPrograms(
+  os: ProcessOs,
+  additions: readonly string[] = [],
+  allowed: readonly AllowedProgram[] = ALLOWED_PROGRAMS,
+): (name: string) => AllowedProgram | undefined {
+  const names = new Map<string, AllowedProgram>();
+  for (const entry of allowed) {
+    for (const n of entry.names[os] ?? []) names.set(normalizeProcessName(n), entry);
+  }
+  for (const n of additions) {
+    names.set(normalizeProcessName(n), { product: n, kind: 'added-by-centre', names: { [os]: [n] } });
+  }
+  return (n) => names.get(normalizeProcessName(n));
 }

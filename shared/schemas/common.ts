@@ -24,6 +24,17 @@ export const ShortTextSchema = z.string().max(200);
 /** Longer human text (a message, a reason). */
 export const TextSchema = z.string().max(2000);
 
+/** Most entries in a finding's `details`. */
+export const MAX_FINDING_DETAILS = 32;
+
+/** A finding's machine-readable details: at most 32 entries, short keys, short scalar values. */
+export const FindingDetailsSchema = z
+  .record(z.string().min(1).max(64), z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]))
+  .refine((d) => Object.keys(d).length <= MAX_FINDING_DETAILS, {
+    message: `at most ${MAX_FINDING_DETAILS} entries`,
+  })
+  .meta({ maxProperties: MAX_FINDING_DETAILS });
+
 /**
  * One thing a check found. `code` is stable (documented in shared/catalogs/findings.ts) so that
  * deployment scripts and the console can rely on it; `message` is plain English for people.
@@ -44,9 +55,7 @@ export const FindingSchema = z.object({
   /** Where it was found. */
   source: z.enum(['extension', 'agent', 'console']).optional(),
   /** Machine-readable details (pid, process name, extension id...). Values are rendered as text only. */
-  details: z
-    .record(z.string(), z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]))
-    .optional(),
+  details: FindingDetailsSchema.optional(),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 

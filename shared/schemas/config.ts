@@ -17,6 +17,11 @@ export const CatalogAdditionsSchema = z
     passwordManagers: ProcessNamesSchema.default([]),
     remoteAccess: ProcessNamesSchema.default([]),
     screenRecorders: ProcessNamesSchema.default([]),
+    screenshotTools: ProcessNamesSchema.default([]),
+    aiAssistants: ProcessNamesSchema.default([]),
+    messaging: ProcessNamesSchema.default([]),
+    mediaPlayers: ProcessNamesSchema.default([]),
+    systemTools: ProcessNamesSchema.default([]),
     browsers: ProcessNamesSchema.default([]),
     /** Extra password-manager extensions: `{ product, ids }`. */
     passwordManagerExtensions: z
@@ -134,13 +139,48 @@ export const AgentConfigSchema = z
         processesMs: z.number().int().min(100).max(60_000).default(500),
         /** How often displays are checked. */
         displaysMs: z.number().int().min(100).max(60_000).default(500),
+        /**
+         * How often the programs with a window are listed where the OS cannot say when they change
+         * (Windows, macOS, Wayland); on X11 the agent is told by the X server and lists them at once.
+         */
+        desktopMs: z.number().int().min(250).max(60_000).default(1000),
         /** How often the slower checks (virtual machine, browser policy, native hosts) run. */
         slowChecksMs: z.number().int().min(1000).max(3_600_000).default(30_000),
         /** Heartbeat to the console. */
         heartbeatMs: z.number().int().min(250).max(60_000).default(1000),
       })
       .strict()
-      .default({ processesMs: 500, displaysMs: 500, slowChecksMs: 30_000, heartbeatMs: 1000 }),
+      .default({
+        processesMs: 500,
+        displaysMs: 500,
+        desktopMs: 1000,
+        slowChecksMs: 30_000,
+        heartbeatMs: 1000,
+      }),
+    /** The programs that may have a window on the candidate's desktop (kiosk-agent/checks/desktop.ts). */
+    desktop: z
+      .object({
+        /**
+         * Programs allowed besides the built-in list (the managed browser, the desktop shell, on-screen
+         * keyboards, screen readers and magnifiers, Surpass SecureClient): executable names such as
+         * `gnome-calculator` or `Calculator.exe`, matched case-insensitively. Any other program with a
+         * window is `unlisted-program` (Attention; `severity: { unlisted-program: block }` makes it Not ready).
+         */
+        allow: ProcessNamesSchema.default([]),
+        /**
+         * Linux: the X display of the candidate's session, such as `:0`, when the agent cannot tell
+         * (by default: the service's DISPLAY, else the one X server running, else the active graphical
+         * login session's).
+         */
+        display: z
+          .string()
+          .regex(/^:\d{1,4}$/, 'must be a local X display such as :0')
+          .optional(),
+        /** Linux: that display's authority file, when the X server's own (`-auth`) cannot be found. */
+        xauthority: z.string().min(1).max(1000).optional(),
+      })
+      .strict()
+      .default({ allow: [] }),
     /** Change a finding's severity: `{ "virtual-machine": "block" }`. */
     severity: z.record(z.string().regex(/^[a-z0-9-]+$/), SeveritySchema).default({}),
     /** Additions to the built-in catalogs in shared/catalogs. */
@@ -148,14 +188,23 @@ export const AgentConfigSchema = z
       passwordManagers: [],
       remoteAccess: [],
       screenRecorders: [],
+      screenshotTools: [],
+      aiAssistants: [],
+      messaging: [],
+      mediaPlayers: [],
+      systemTools: [],
       browsers: [],
       passwordManagerExtensions: [],
       nativeHosts: [],
     }),
     browser: z
       .object({
-        /** The managed browser on this PC: its policy is checked, and other browsers are "other-browser". */
-        name: z.enum(['chrome', 'chromium', 'edge']).default('chromium'),
+        /**
+         * The managed browser on this PC: its policy is checked, only a native host it started speaks
+         * for the extension, and every other browser (Chromium-family ones too, on a Firefox seat) is
+         * "other-browser".
+         */
+        name: z.enum(['chrome', 'chromium', 'edge', 'firefox']).default('chromium'),
         /** Require the extension's reports (default true). */
         requireExtension: z.boolean().default(true),
         /**

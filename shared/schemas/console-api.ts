@@ -82,15 +82,28 @@ export const SignInLinkUseSchema = z.strictObject({ token: z.string().min(16).ma
  */
 export const ENROLMENT_CODE_MAX_USES = 1000;
 export const ENROLMENT_CODE_MAX_HOURS = 72;
-export const EnrolmentCodeCreateSchema = z.strictObject({
-  /** How many PCs may enrol with this code. */
-  uses: z.number().int().min(1).max(ENROLMENT_CODE_MAX_USES).default(1),
-  validHours: z.number().int().min(1).max(ENROLMENT_CODE_MAX_HOURS).default(1),
-});
+/** A code for a satellite site behind NAT may be for this many PCs. */
+export const ENROLMENT_CODE_MAX_USES_BEHIND_NAT = 10_000;
+/** Enrolments a minute from one address; with a code marked for a satellite site behind NAT, its own allowance. */
+export const ENROL_PER_MINUTE = 300;
+export const ENROL_PER_MINUTE_BEHIND_NAT = 3000;
+export const EnrolmentCodeCreateSchema = z
+  .strictObject({
+    /** How many PCs may enrol with this code. */
+    uses: z.number().int().min(1).max(ENROLMENT_CODE_MAX_USES_BEHIND_NAT).default(1),
+    validHours: z.number().int().min(1).max(ENROLMENT_CODE_MAX_HOURS).default(1),
+    /** For a satellite site whose PCs all reach the console from one NAT address: a higher per-address limit. */
+    behindNat: z.boolean().default(false),
+  })
+  .refine((c) => c.behindNat || c.uses <= ENROLMENT_CODE_MAX_USES, {
+    path: ['uses'],
+    message: `at most ${ENROLMENT_CODE_MAX_USES} PCs (${ENROLMENT_CODE_MAX_USES_BEHIND_NAT} for a code for a satellite site behind NAT)`,
+  });
 export const EnrolmentCodeViewSchema = z.object({
   code: z.string(),
   expiresAt: IsoDateTimeSchema,
   usesLeft: z.number().int(),
+  behindNat: z.boolean().optional(),
 });
 export type EnrolmentCodeView = z.infer<typeof EnrolmentCodeViewSchema>;
 

@@ -106,6 +106,21 @@ export const SeatEventSchema = z.discriminatedUnion('type', [
     /** Refusals of the same kind not recorded separately since the previous one (a program retrying). */
     repeats: z.number().int().nonnegative().optional(),
   }),
+  // ---- from any seat client ----
+  /**
+   * Stands in for an event too large to send (over 64 KiB of JSON): same id, `at` and type, with the
+   * start of its JSON. The console keeps it as a rejected event and acknowledges it, so the outbox moves on.
+   */
+  z.object({
+    ...base,
+    type: z.literal('event/oversized'),
+    /** The `type` of the event it stands in for. */
+    originalType: z.string().max(64),
+    /** The size of that event's JSON, in UTF-8 bytes. */
+    bytes: z.number().int().nonnegative(),
+    /** The first characters of that event's JSON. */
+    excerpt: z.string().max(4096),
+  }),
 ]);
 export type SeatEvent = z.infer<typeof SeatEventSchema>;
 export type SeatEventType = SeatEvent['type'];

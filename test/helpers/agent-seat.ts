@@ -14,9 +14,21 @@ import { type ReadyConsole, startReadyConsole } from './console-process.ts';
 
 export const NOBODY = 65534;
 export const NOGROUP = 65534;
-/** The candidate's forging program (plain JavaScript: it runs as `nobody` without the test runner). */
-// Relative to the repository (this file is also bundled into benchmarks, from bench/agent/).
-export const FORGER = resolve(import.meta.dirname, '../../test/helpers/agent-forger.mjs');
+/**
+ * The candidate's forging program (plain JavaScript: it runs as `nobody` without the test runner).
+ * A copy in a folder of its own that `nobody` can read: the checkout may sit in a folder only root
+ * can enter (a clone into `mktemp -d` does), and the candidate's program must not fail for that.
+ */
+export const FORGER = (() => {
+  // Relative to the repository (this file is also bundled into benchmarks, from bench/agent/).
+  const source = resolve(import.meta.dirname, '../../test/helpers/agent-forger.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'invigil-forger-'));
+  chmodSync(dir, 0o755);
+  const copy = join(dir, 'agent-forger.mjs');
+  writeFileSync(copy, readFileSync(source), { mode: 0o644 });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return copy;
+})();
 
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) {

@@ -2,8 +2,10 @@
  * A seat socket that sends whatever the test writes, byte for byte: the attacker's view of the seat
  * protocol (a PC with a valid credential, or none). Collects what the console sends back.
  */
+
 import WebSocket from 'ws';
 import type { ConsoleToSeat } from '../../shared/schemas/protocol.ts';
+import { SEAT_PROTOCOL_VERSION } from '../../shared/schemas/protocol.ts';
 import type { SeatCredentials } from './console-seat.ts';
 
 export interface RawSeat {
@@ -45,7 +47,15 @@ export async function openRawSeat(
     },
     async hello(pcName = 'RAW-PC') {
       const before = received.length;
-      ws.send(JSON.stringify({ type: 'seat/hello', protocol: 1, agentVersion: 'raw', pcName, os: 'test' }));
+      ws.send(
+        JSON.stringify({
+          type: 'seat/hello',
+          protocol: SEAT_PROTOCOL_VERSION,
+          agentVersion: 'raw',
+          pcName,
+          os: 'test',
+        }),
+      );
       await seat.waitFor((m) => (m.type === 'console/welcome' ? m : undefined), 10_000, before);
     },
     waitFor<T>(pick: (m: ConsoleToSeat) => T | undefined, timeoutMs = 10_000, from = 0): Promise<T> {

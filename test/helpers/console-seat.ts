@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ConsoleLink, createConsoleLink } from '../../kiosk-agent/seat/console-link.ts';
 import type { OutboxReader, SeatInstruction } from '../../kiosk-agent/seat/upstream.ts';
-import { readiness } from '../../shared/rules/readiness.ts';
 import type { Finding } from '../../shared/schemas/common.ts';
 import type { SeatEvent } from '../../shared/schemas/events.ts';
 import type { SeatStatus } from '../../shared/schemas/protocol.ts';
@@ -36,7 +35,6 @@ export class MemoryOutbox implements OutboxReader {
 
 export function statusOf(findings: Finding[]): SeatStatus {
   return {
-    state: readiness(findings).state,
     findings,
     checks: [],
     extension: { linked: true, reportAgeSeconds: 1 },

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { PAGES } from '../../extension/lib/urls.ts';
+import { PAGES } from '../../extension/lib/pages.ts';
 import type { SeatEvent } from '../../shared/schemas/events.ts';
 import type { ComplianceReport } from '../../shared/schemas/report.ts';
 import { extensionUrl } from './chromium.ts';

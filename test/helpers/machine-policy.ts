@@ -129,3 +129,22 @@ export async function installMachinePolicy(
     },
   };
 }
+
+/**
+ * Holds the machine-policy lock (and waits for other tests' browsers to close) for a test that writes
+ * machine-wide files of its own: Firefox's policies.json and native-messaging manifest
+ * (test/helpers/firefox.ts). `release()` must be called after the files are removed.
+ */
+export async function holdMachinePolicyLock(): Promise<{ release(): void }> {
+  if (process.getuid?.() !== 0) throw new Error('writing machine policy needs root');
+  await acquire(180_000);
+  await waitForOtherBrowsers(180_000);
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      release();
+    },
+  };
+}

@@ -3,9 +3,12 @@
  * application (and for how long), new tabs and new windows. Blocked navigations, downloads and
  * settings turned back on are logged by their own features.
  */
+
+import type { Windows } from 'webextension-polyfill';
 import { on } from '../../lib/chrome-events.ts';
 import { KEYS, readStored, writeStored } from '../../lib/stored.ts';
 import { PAGES } from '../../lib/urls.ts';
+import { browser, platform } from '../../platform/index.ts';
 import { defineFeature, type FeatureContext } from '../feature.ts';
 import {
   type FocusState,
@@ -16,21 +19,19 @@ import {
   WINDOW_ID_NONE,
 } from './focus.ts';
 
-const ALL_WINDOW_TYPES = ['normal', 'popup', 'panel', 'app', 'devtools'] as chrome.windows.WindowType[];
-
 export default defineFeature({
   id: 'activity',
   policyFields: [],
   init(ctx) {
     const focus = new FocusTracker(ctx);
-    on(chrome.windows.onFocusChanged, (id) => focus.changed(id), ctx.signal);
+    on(browser.windows.onFocusChanged, (id) => focus.changed(id), ctx.signal);
     // Chromium starts its focus-event router lazily, believing no window has focus: when the browser
     // was already active at start-up, the first switch to another program fires no event at all. So
     // the real focus state is also read every second, and a change the events missed is applied.
     const reconcile = setInterval(() => void focus.reconcile(), RECONCILE_MS);
     ctx.signal.addEventListener('abort', () => clearInterval(reconcile), { once: true });
     on(
-      chrome.tabs.onCreated,
+      browser.tabs.onCreated,
       (tab) => {
         const url = tab.pendingUrl || tab.url || '';
         if (isOwnMessagePage(url)) return;
@@ -39,24 +40,25 @@ export default defineFeature({
       ctx.signal,
     );
     on(
-      chrome.windows.onCreated,
+      browser.windows.onCreated,
       (win) => {
         void windowOpened(ctx, win);
       },
       ctx.signal,
-      { windowTypes: ALL_WINDOW_TYPES },
+      // Chromium reports only normal windows unless asked for every kind; Firefox takes no filter.
+      ...(platform.everyWindowFilter as [{ windowTypes: Windows.WindowType[] }]),
     );
   },
 });
 
 function isOwnMessagePage(url: string): boolean {
-  return url.startsWith(chrome.runtime.getURL(PAGES.message));
+  return url.startsWith(browser.runtime.getURL(PAGES.message));
 }
 
-async function windowOpened(ctx: FeatureContext, win: chrome.windows.Window): Promise<void> {
+async function windowOpened(ctx: FeatureContext, win: Windows.Window): Promise<void> {
   // The invigilator's message window is ours, not the candidate's doing.
   const full =
-    win.id === undefined ? win : await chrome.windows.get(win.id, { populate: true }).catch(() => win);
+    win.id === undefined ? win : await browser.windows.get(win.id, { populate: true }).catch(() => win);
   const tabs = full.tabs ?? [];
   if (tabs.length > 0 && tabs.every((t) => isOwnMessagePage(t.pendingUrl || t.url || ''))) return;
   await ctx.log({ type: 'event/window-opened', windowType: String(win.type ?? 'normal') });
@@ -94,7 +96,7 @@ class FocusTracker {
   /** Applies the browser's real focus state, when the events missed a change (see init). */
   async reconcile(): Promise<void> {
     if (this.#pendingLoss !== undefined) return;
-    const win = await chrome.windows.getLastFocused().catch(() => undefined);
+    const win = await browser.windows.getLastFocused().catch(() => undefined);
     // No window at all (the browser is closing): nothing to say.
     if (win?.id === undefined) return;
     const state = await this.#state;

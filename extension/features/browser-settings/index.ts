@@ -2,32 +2,25 @@
  * Browser settings that must be off during an assessment: password saving and autofill (the
  * awarding body's rule), and the services that send what is on the page to the browser's maker:
  * translation (which rewrites a question in the candidate's language), the online spelling service
- * and search suggestions. Each is set to false through chrome.privacy, read back with its level of
- * control, and turned off again whenever anything turns it on (logged). When another extension or
+ * and search suggestions. Each is set to false through `privacy.services`, read back with its level
+ * of control, and turned off again whenever anything turns it on (logged). When another extension or
  * the browser's policy holds a setting on, we cannot win, and the report says so.
+ *
+ * A browser that gives extensions no such setting (Firefox has only password saving) either says
+ * what keeps it off instead (`platform.unprovable`: its enterprise policy, which the agent reads
+ * back), and the report carries that as a note, or the line fails closed.
  */
 import type { PrivacySettingState } from '../../../shared/schemas/report.ts';
 import { on } from '../../lib/chrome-events.ts';
+import { platform, type Unprovable } from '../../platform/index.ts';
 import { PRIVACY_SETTINGS, type PrivacySettingKey } from '../compliance-report/build.ts';
 import { defineFeature, type FeatureContext, setCheckError } from '../feature.ts';
 
-type Setting = chrome.types.ChromeSetting<boolean>;
-
-/** The browser's name for each setting (the one place that knows chrome.privacy). */
-function settings(): Record<PrivacySettingKey, Setting> {
-  const s = chrome.privacy.services;
-  return {
-    passwordSaving: s.passwordSavingEnabled,
-    autofillAddress: s.autofillAddressEnabled,
-    autofillCreditCard: s.autofillCreditCardEnabled,
-    translationService: s.translationServiceEnabled,
-    spellingService: s.spellingServiceEnabled,
-    searchSuggest: s.searchSuggestEnabled,
-  };
-}
+/** The browser's own setting for each of ours (the adapter knows which it has). */
+const settings = () => platform.privacySettings();
 
 /** The checklist line each setting belongs to (for "could not be checked"). */
-const CHECK_OF: Record<PrivacySettingKey, string> = {
+const CHECK_OF: Record<PrivacySettingKey, Unprovable | 'password-saving'> = {
   passwordSaving: 'password-saving',
   autofillAddress: 'autofill',
   autofillCreditCard: 'autofill',
@@ -44,8 +37,16 @@ export default defineFeature({
     for (const key of PRIVACY_SETTINGS) {
       const setting = all[key];
       if (!setting) {
-        // This browser does not have it (an old one, or another browser): say so rather than pass.
-        setCheckError(ctx, CHECK_OF[key], new Error(`the browser has no ${key} setting`));
+        const line = CHECK_OF[key];
+        const instead = line === 'password-saving' ? undefined : platform.unprovable[line];
+        if (instead) {
+          // Not readable in this browser, and something else keeps it off: the report says which.
+          record(ctx, key, { value: null, levelOfControl: null, off: false, note: NOT_READABLE });
+          ctx.status.update((s) => ({ ...s, unprovable: { ...s.unprovable, [line]: instead } }));
+        } else {
+          // This browser does not have it (an old one, or another browser): say so rather than pass.
+          setCheckError(ctx, line, new Error(`the browser has no ${key} setting`));
+        }
         continue;
       }
       on(
@@ -62,6 +63,9 @@ export default defineFeature({
     })();
   },
 });
+
+/** The state of a setting the browser gives extensions no way to read. */
+export const NOT_READABLE = 'this browser gives extensions no way to read it';
 
 async function onChanged(
   ctx: FeatureContext,
@@ -80,6 +84,7 @@ async function onChanged(
 
 async function turnOff(ctx: FeatureContext, key: PrivacySettingKey): Promise<PrivacySettingState> {
   const setting = settings()[key];
+  if (!setting) throw new Error(`the browser has no ${key} setting`);
   let setError: string | undefined;
   try {
     await setting.set({ value: false });

@@ -7,6 +7,7 @@
 import type { HostToExtension } from '../../../shared/schemas/native.ts';
 import { type CandidateMessage, KEYS, readStored, writeStored } from '../../lib/stored.ts';
 import { PAGES, pageUrl } from '../../lib/urls.ts';
+import { browser } from '../../platform/index.ts';
 import { defineFeature, type FeatureContext } from '../feature.ts';
 
 type SeatMessage = Extract<HostToExtension, { type: 'seat/message' }>;
@@ -61,7 +62,7 @@ async function received(ctx: FeatureContext, m: SeatMessage): Promise<void> {
     });
     await writeStored(KEYS.messages, messages.slice(-KEEP));
   }
-  await chrome.windows.create({
+  await browser.windows.create({
     url: `${pageUrl(PAGES.message)}#${m.instructionId}`,
     type: 'popup',
     width: 560,

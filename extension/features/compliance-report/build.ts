@@ -11,6 +11,7 @@ import type {
   PrivacySettingState,
 } from '../../../shared/schemas/report.ts';
 import type { GateState, PolicyState } from '../../lib/stored.ts';
+import type { Unprovable } from '../../platform/types.ts';
 
 /** The parts of the report that features fill in as they learn them. */
 export interface StatusSections {
@@ -34,6 +35,11 @@ export interface StatusSections {
   errors: Record<string, string>;
   /** Features whose start-up failed, by feature id, with the reason. */
   failedFeatures: Record<string, string>;
+  /**
+   * What this browser gives extensions no way to read, with what keeps it safe instead: each becomes a
+   * note on its line (never a silent pass). Empty in Chromium.
+   */
+  unprovable: Partial<Record<Unprovable, string>>;
 }
 
 type Privacy = Required<ComplianceReport['privacy']>;
@@ -61,6 +67,7 @@ export const INITIAL_STATUS: StatusSections = {
   holdRule: false,
   errors: {},
   failedFeatures: {},
+  unprovable: {},
 };
 
 export interface ReportMeta {
@@ -95,8 +102,8 @@ export function buildReport(
   const checks: CheckResult[] = [
     siteBlockingCheck(status),
     passwordSavingCheck(status.privacy),
-    autofillCheck(status.privacy),
-    browserServicesCheck(status.privacy),
+    unprovable(status, 'autofill') ?? autofillCheck(status.privacy),
+    unprovable(status, 'browser-services') ?? browserServicesCheck(status.privacy),
     otherExtensionsCheck(status.extensions, policy),
     downloadsCheck(status.downloads),
     policyCheck(policy),
@@ -105,6 +112,7 @@ export function buildReport(
     browserVersionCheck(status.browser),
     resourceHostsCheck(status.resourceHosts, policy),
     startedCheck(status.failedFeatures),
+    ...(status.unprovable.displays ? [unprovable(status, 'displays') as CheckResult] : []),
   ].map((check) => withError(check, status.errors[check.id]));
   return {
     schemaVersion: 1,
@@ -166,6 +174,37 @@ function withError(result: CheckResult, error: string | undefined): CheckResult 
         subject: result.id,
       }),
     ],
+  };
+}
+
+/**
+ * The agent's line that compares the browser's count of displays with its own (kiosk-agent/checks/
+ * extension-report.ts); the extension adds a line of that id only to say the browser cannot count.
+ */
+const DISPLAYS_LINE = {
+  id: 'displays-seen-by-browser',
+  title: 'The browser sees the same displays as the agent',
+} as const;
+const UNPROVABLE_LINES: Record<Unprovable, { id: string; title: string }> = {
+  autofill: { id: 'autofill', title: CHECK_TITLES.autofill },
+  'browser-services': { id: 'browser-services', title: CHECK_TITLES['browser-services'] },
+  displays: DISPLAYS_LINE,
+};
+
+/**
+ * A line this browser gives the extension no way to check: not a pass, but a note (an `info` finding,
+ * so not a block) that says so and names what keeps it safe instead. Null when the browser can check it.
+ */
+function unprovable(status: StatusSections, what: Unprovable): CheckResult | null {
+  const why = status.unprovable[what];
+  if (!why) return null;
+  const { id, title } = UNPROVABLE_LINES[what];
+  return {
+    id,
+    title,
+    status: 'fail',
+    summary: why,
+    findings: [finding('browser-cannot-check', why, { subject: id })],
   };
 }
 

@@ -4,8 +4,10 @@
  * list and logged. The policy may allow downloads (`allowDownloads`).
  */
 
+import type { Downloads } from 'webextension-polyfill';
 import { on } from '../../lib/chrome-events.ts';
 import { KEYS, readStored, writeStored } from '../../lib/stored.ts';
+import { browser } from '../../platform/index.ts';
 import { defineFeature, type FeatureContext } from '../feature.ts';
 
 export default defineFeature({
@@ -13,7 +15,7 @@ export default defineFeature({
   policyFields: ['allowDownloads'],
   init(ctx) {
     on(
-      chrome.downloads.onCreated,
+      browser.downloads.onCreated,
       (item) => {
         void stopDownload(ctx, item);
       },
@@ -36,16 +38,16 @@ export default defineFeature({
   },
 });
 
-async function stopDownload(ctx: FeatureContext, item: chrome.downloads.DownloadItem): Promise<void> {
+async function stopDownload(ctx: FeatureContext, item: Downloads.DownloadItem): Promise<void> {
   await ctx.loaded;
   if (ctx.policy.get().policy.allowDownloads) return;
-  await chrome.downloads.cancel(item.id).catch(() => undefined);
-  const [after] = await chrome.downloads.search({ id: item.id });
+  await browser.downloads.cancel(item.id).catch(() => undefined);
+  const [after] = await browser.downloads.search({ id: item.id });
   if (after?.state === 'complete') {
     // It finished before the cancel reached it: delete the file itself.
-    await chrome.downloads.removeFile(item.id).catch((e) => console.error('[invigil] removeFile', e));
+    await browser.downloads.removeFile(item.id).catch((e) => console.error('[invigil] removeFile', e));
   }
-  await chrome.downloads.erase({ id: item.id }).catch(() => undefined);
+  await browser.downloads.erase({ id: item.id }).catch(() => undefined);
   const filename = (after?.filename || item.filename).split(/[\\/]/).pop();
   ctx.status.update((s) => ({
     ...s,
@@ -54,7 +56,8 @@ async function stopDownload(ctx: FeatureContext, item: chrome.downloads.Download
   await writeStored(KEYS.downloads, { blockedCount: ctx.status.get().downloads.blockedCount });
   await ctx.log({
     type: 'event/download-blocked',
-    url: item.finalUrl || item.url,
+    // Chromium says where the download ended up after redirects; Firefox gives the address it started from.
+    url: (item as { finalUrl?: string }).finalUrl || item.url,
     ...(filename ? { filename: filename.slice(0, 200) } : {}),
   });
 }

@@ -6,9 +6,9 @@
  */
 import { identifyPasswordManager } from '../../../shared/catalogs/extensions.ts';
 import type { OtherExtension } from '../../../shared/schemas/report.ts';
-import { browserInfo } from '../../lib/browser-info.ts';
 import { on } from '../../lib/chrome-events.ts';
 import { serial } from '../../lib/serial.ts';
+import { browser, platform } from '../../platform/index.ts';
 import { defineFeature, type FeatureContext, setCheckError } from '../feature.ts';
 
 const MAX_LISTED = 200;
@@ -21,21 +21,21 @@ export default defineFeature({
     const again = () => {
       void audit();
     };
-    on(chrome.management.onInstalled, again, ctx.signal);
-    on(chrome.management.onEnabled, again, ctx.signal);
-    on(chrome.management.onDisabled, again, ctx.signal);
-    on(chrome.management.onUninstalled, again, ctx.signal);
+    on(browser.management.onInstalled, again, ctx.signal);
+    on(browser.management.onEnabled, again, ctx.signal);
+    on(browser.management.onDisabled, again, ctx.signal);
+    on(browser.management.onUninstalled, again, ctx.signal);
     return (async () => {
       await ctx.loaded;
       ctx.policy.subscribe((now, before) => {
         if (now.policy.otherExtensions !== before.policy.otherExtensions) again();
       }, ctx.signal);
-      const [self, browser] = await Promise.all([chrome.management.getSelf(), browserInfo()]);
+      const [self, info] = await Promise.all([browser.management.getSelf(), platform.browserInfo()]);
       const installType = installTypeOf(self.installType);
       ctx.status.update((s) => ({
         ...s,
         extension: { id: self.id, version: self.version, installType, managed: installType === 'admin' },
-        browser,
+        browser: info,
       }));
       await audit();
     })();
@@ -51,11 +51,11 @@ function installTypeOf(value: string | undefined): OtherExtension['installType']
 async function auditExtensions(ctx: FeatureContext): Promise<void> {
   try {
     const mode = ctx.policy.get().policy.otherExtensions;
-    const all = await chrome.management.getAll();
+    const all = await browser.management.getAll();
     const listed: OtherExtension[] = [];
     for (const info of all) {
       // Themes change colours only; our own entry is reported as `extension`.
-      if (info.id === chrome.runtime.id || info.type === 'theme') continue;
+      if (info.id === browser.runtime.id || info.type === 'theme') continue;
       const pm = identifyPasswordManager({ id: info.id, name: info.name });
       const wanted = mode === 'disable' || (mode === 'disable-password-managers' && pm !== null);
       let enabled = info.enabled;
@@ -65,7 +65,7 @@ async function auditExtensions(ctx: FeatureContext): Promise<void> {
       else if (!info.mayDisable) action = 'cannot-disable';
       else {
         try {
-          await chrome.management.setEnabled(info.id, false);
+          await browser.management.setEnabled(info.id, false);
           enabled = false;
           action = 'disabled';
           await ctx.log({

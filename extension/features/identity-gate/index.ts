@@ -8,6 +8,7 @@ import { urlAllowed } from '../../../shared/rules/hosts.ts';
 import type { HostToExtension } from '../../../shared/schemas/native.ts';
 import { type GateState, KEYS, writeStored } from '../../lib/stored.ts';
 import { BY_WORKER, PAGES, pageUrl } from '../../lib/urls.ts';
+import { browser } from '../../platform/index.ts';
 import { defineFeature, type FeatureContext } from '../feature.ts';
 import { classifyUrl } from '../site-blocking/internal-urls.ts';
 
@@ -71,7 +72,7 @@ async function holdTabs(): Promise<void> {
   const origin = pageUrl('').replace(/\/$/, '');
   const hold = pageUrl(PAGES.hold);
   const ownToHold = [pageUrl(PAGES.blocked), pageUrl(PAGES.newtab)];
-  for (const tab of await chrome.tabs.query({})) {
+  for (const tab of await browser.tabs.query({})) {
     const url = tab.pendingUrl || tab.url || '';
     if (tab.id === undefined) continue;
     const kind = classifyUrl(url, origin);
@@ -80,7 +81,7 @@ async function holdTabs(): Promise<void> {
       (kind === 'own' && (ownToHold.some((p) => url.startsWith(p)) || !url.startsWith(origin)));
     if (!holdIt) continue;
     const back = kind === 'web' ? `#${url}` : '';
-    await chrome.tabs.update(tab.id, { url: `${hold}?${BY_WORKER}${back}` }).catch(() => undefined);
+    await browser.tabs.update(tab.id, { url: `${hold}?${BY_WORKER}${back}` }).catch(() => undefined);
   }
 }
 
@@ -88,11 +89,11 @@ async function holdTabs(): Promise<void> {
 async function releaseTabs(ctx: FeatureContext): Promise<void> {
   const { policy } = ctx.policy.get();
   const hold = pageUrl(PAGES.hold);
-  for (const tab of await chrome.tabs.query({})) {
+  for (const tab of await browser.tabs.query({})) {
     const url = tab.pendingUrl || tab.url || '';
     if (tab.id === undefined || !url.startsWith(hold)) continue;
     const wanted = new URL(url).hash.slice(1);
     const target = wanted && urlAllowed(wanted, policy.allowedHosts) ? wanted : policy.assessmentUrl;
-    await chrome.tabs.update(tab.id, { url: target }).catch(() => undefined);
+    await browser.tabs.update(tab.id, { url: target }).catch(() => undefined);
   }
 }

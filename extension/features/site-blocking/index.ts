@@ -9,10 +9,13 @@
  * browser's policy refused before any extension saw them. The hosts the assessment pages' other
  * requests reach are reported (resource-hosts.ts), and blocked when `allowedResourceHosts` is set.
  */
+
+import type { Tabs } from 'webextension-polyfill';
 import { DEFAULT_ALLOWED_HOSTS } from '../../../shared/rules/policy.ts';
 import { on } from '../../lib/chrome-events.ts';
 import { serial } from '../../lib/serial.ts';
 import { blockedPageUrl, PAGES } from '../../lib/urls.ts';
+import { browser, ownOrigin, platform } from '../../platform/index.ts';
 import { defineFeature, describeError, type FeatureContext, setCheckError } from '../feature.ts';
 import { Attempts, redirectedByOurRules, redirectTarget } from './attempts.ts';
 import { classifyUrl } from './internal-urls.ts';
@@ -20,21 +23,21 @@ import { noteRequest, reclassify } from './resource-hosts.ts';
 import { buildRules, defaultRuleset, RULE_IDS } from './rules.ts';
 
 const STATIC_RULESET = 'default';
-/** What Chromium reports when its URLBlocklist policy refused a navigation. */
-export const BLOCKED_BY_POLICY = 'net::ERR_BLOCKED_BY_ADMINISTRATOR';
 
 export default defineFeature({
   id: 'site-blocking',
   policyFields: ['allowedHosts', 'assessmentUrl', 'allowedResourceHosts'],
   pages: ['blocked', 'blocked-frame', 'newtab'],
   init(ctx) {
-    const origin = chrome.runtime.getURL('').replace(/\/$/, '');
+    const origin = ownOrigin();
     const attempts = new Attempts((event) => ctx.log(event));
     const guard = new TabGuard(origin, attempts);
+    /** Main-frame navigations started per tab: an error page is replaced only if none started since. */
+    const navigations = new Map<number, number>();
 
     // What our rules redirected: the browser reports the request it redirected, and to where.
     on(
-      chrome.webRequest.onBeforeRedirect,
+      browser.webRequest.onBeforeRedirect,
       (d) => {
         const target = redirectTarget(d.redirectUrl, origin, PAGES);
         if (target === null || d.tabId < 0) return;
@@ -53,12 +56,14 @@ export default defineFeature({
       ctx.signal,
       { urls: ['http://*/*', 'https://*/*'], types: ['main_frame', 'sub_frame'] },
     );
-    // What the browser's own policy refused (URLBlocklist wins over every extension): logged like
-    // our own blocks, and a page is taken to our blocked page, which offers the way back.
+    // What the browser's own policy refused (Chromium's URLBlocklist, Firefox's WebsiteFilter and
+    // about: page blocks win over every extension): logged like our own blocks, and a page is taken
+    // to our blocked page, which offers the way back.
     on(
-      chrome.webNavigation.onErrorOccurred,
+      browser.webNavigation.onErrorOccurred,
       (d) => {
-        if (d.error !== BLOCKED_BY_POLICY) return;
+        // The polyfill's types follow Firefox's schema, which leaves `error` out; both browsers send it.
+        if (!platform.refusedByPolicy((d as { error?: string }).error)) return;
         const kind = classifyUrl(d.url, origin);
         if (kind === 'internal' && d.frameId === 0) {
           guard.check(d.tabId, d.url);
@@ -72,42 +77,49 @@ export default defineFeature({
           url: d.url,
           reason: 'not-allowed',
         });
-        if (d.frameId === 0 && logged) void replaceErrorPage(d.tabId, d.url);
+        if (d.frameId === 0 && logged) {
+          const generation = navigations.get(d.tabId) ?? 0;
+          void replaceErrorPage(d.tabId, d.url, () => (navigations.get(d.tabId) ?? 0) === generation);
+        }
       },
       ctx.signal,
     );
     // The browser's own pages: catch them as early as the browser tells us.
     on(
-      chrome.webNavigation.onBeforeNavigate,
+      browser.webNavigation.onBeforeNavigate,
       (d) => {
-        if (d.frameId === 0) guard.check(d.tabId, d.url);
+        if (d.frameId !== 0) return;
+        navigations.set(d.tabId, (navigations.get(d.tabId) ?? 0) + 1);
+        guard.check(d.tabId, d.url);
       },
       ctx.signal,
     );
+    on(browser.tabs.onRemoved, (tabId) => navigations.delete(tabId), ctx.signal);
     on(
-      chrome.tabs.onUpdated,
+      browser.tabs.onUpdated,
       (tabId, change) => {
         if (change.url !== undefined) guard.check(tabId, change.url);
       },
       ctx.signal,
     );
     on(
-      chrome.tabs.onCreated,
+      browser.tabs.onCreated,
       (tab) => {
-        if (tab.id !== undefined) guard.check(tab.id, tab.pendingUrl || tab.url || '');
+        if (tab.id !== undefined) guard.check(tab.id, tabUrl(tab));
       },
       ctx.signal,
     );
-    on(chrome.tabs.onRemoved, (tabId) => attempts.tabClosed(tabId), ctx.signal);
+    on(browser.tabs.onRemoved, (tabId) => attempts.tabClosed(tabId), ctx.signal);
     // Requests that are not page loads: which other hosts the assessment pages reach.
     on(
-      chrome.webRequest.onBeforeRequest,
+      browser.webRequest.onBeforeRequest,
       (d) => {
         // Page and frame loads are the rules' business above; everything else is what we report.
         if (d.type === 'main_frame' || d.type === 'sub_frame') return;
         const { policy } = ctx.policy.get();
         ctx.status.update((s) => {
-          const hosts = noteRequest(s.resourceHosts.hosts, d, policy, new Date());
+          const request = { url: d.url, type: d.type, tabId: d.tabId, initiator: platform.initiator(d) };
+          const hosts = noteRequest(s.resourceHosts.hosts, request, policy, new Date());
           return hosts === s.resourceHosts.hosts
             ? s
             : { ...s, resourceHosts: { ...s.resourceHosts, hosts: [...hosts] } };
@@ -137,6 +149,14 @@ export default defineFeature({
   },
 });
 
+/** Chromium also says where a tab is going (`pendingUrl`); the polyfill's types, Firefox's, leave it out. */
+type ChromiumTab = Tabs.Tab & { pendingUrl?: string };
+
+/** Where a tab is, or is about to be. */
+function tabUrl(tab: ChromiumTab): string {
+  return tab.pendingUrl || tab.url || '';
+}
+
 /** How long the browser's own error page may show before our blocked page takes its place. */
 const ERROR_PAGE_MS = 250;
 
@@ -145,11 +165,15 @@ const ERROR_PAGE_MS = 250;
  * but only while the tab still shows it: a tab the candidate has meanwhile sent somewhere else is
  * never pulled back to the blocked page.
  */
-async function replaceErrorPage(tabId: number, url: string): Promise<void> {
+async function replaceErrorPage(tabId: number, url: string, stillThere: () => boolean): Promise<void> {
   await new Promise((r) => setTimeout(r, ERROR_PAGE_MS));
-  const tab = await chrome.tabs.get(tabId).catch(() => undefined);
-  if (!tab || tab.url !== url || (tab.pendingUrl !== undefined && tab.pendingUrl !== url)) return;
-  await chrome.tabs.update(tabId, { url: blockedPageUrl(url, 'not-allowed') }).catch(() => undefined);
+  // A navigation that started since the error (the candidate went on, or a page was opened in the
+  // tab) wins, even one so quick that the tab's address has not changed yet.
+  if (!stillThere()) return;
+  const tab = await browser.tabs.get(tabId).catch(() => undefined);
+  const pendingUrl = (tab as ChromiumTab | undefined)?.pendingUrl;
+  if (!tab || !stillThere() || tab.url !== url || (pendingUrl !== undefined && pendingUrl !== url)) return;
+  await browser.tabs.update(tabId, { url: blockedPageUrl(url, 'not-allowed') }).catch(() => undefined);
 }
 
 /** Writes the rules for the current policy and gate, one write at a time, and reads them back. */
@@ -164,18 +188,18 @@ class RuleWriter {
     const held = this.ctx.gate.get().state === 'held';
     let error: string | undefined;
     try {
-      const existing = await chrome.declarativeNetRequest.getDynamicRules();
-      await chrome.declarativeNetRequest.updateDynamicRules({
+      const existing = await browser.declarativeNetRequest.getDynamicRules();
+      await browser.declarativeNetRequest.updateDynamicRules({
         removeRuleIds: existing.map((r) => r.id),
         addRules: buildRules({
           allowedHosts: policy.allowedHosts,
           allowedResourceHosts: policy.allowedResourceHosts,
           held,
-          extensionId: chrome.runtime.id,
+          origin: ownOrigin(),
         }),
       });
       // Only now: the static ruleset's allow rule would otherwise keep the default host open.
-      await chrome.declarativeNetRequest.updateEnabledRulesets({ disableRulesetIds: [STATIC_RULESET] });
+      await browser.declarativeNetRequest.updateEnabledRulesets({ disableRulesetIds: [STATIC_RULESET] });
     } catch (e) {
       // updateDynamicRules is atomic: on failure the previous rules (or the static ruleset) stay.
       error = `the allowlist could not be applied (${describeError(e)}); the previous rules stay in force`;
@@ -188,8 +212,8 @@ class RuleWriter {
   async #readBack(error: string | undefined): Promise<void> {
     try {
       const [dynamic, enabled] = await Promise.all([
-        chrome.declarativeNetRequest.getDynamicRules(),
-        chrome.declarativeNetRequest.getEnabledRulesets(),
+        browser.declarativeNetRequest.getDynamicRules(),
+        browser.declarativeNetRequest.getEnabledRulesets(),
       ]);
       const staticOn = enabled.includes(STATIC_RULESET);
       const redirects = (id: number) => dynamic.some((r) => r.id === id && r.action.type === 'redirect');
@@ -205,7 +229,7 @@ class RuleWriter {
         siteBlocking: {
           active,
           allowedHosts: [...hosts],
-          ruleCount: dynamic.length + (staticOn ? defaultRuleset().length : 0),
+          ruleCount: dynamic.length + (staticOn ? defaultRuleset(platform.target).length : 0),
           ...(error ? { error } : active ? {} : { error: 'no blocking rules are installed' }),
         },
         resourceHosts: { ...s.resourceHosts, restricted },
@@ -227,7 +251,7 @@ class TabGuard {
   check(tabId: number, url: string): void {
     if (tabId < 0 || classifyUrl(url, this.origin) !== 'internal') return;
     // Always move the tab, however often it is asked: a quick second try must not slip through.
-    chrome.tabs.update(tabId, { url: blockedPageUrl(url, 'browser-internal') }).catch((e) => {
+    browser.tabs.update(tabId, { url: blockedPageUrl(url, 'browser-internal') }).catch((e) => {
       // The tab may have closed meanwhile; anything else means an internal page stayed open.
       console.warn('[invigil] could not move a tab off', url, e);
     });
@@ -237,9 +261,9 @@ class TabGuard {
 
   /** At start: tabs opened before the worker ran (a restored session) are checked too. */
   async sweep(): Promise<void> {
-    const tabs = await chrome.tabs.query({});
+    const tabs = await browser.tabs.query({});
     for (const tab of tabs) {
-      if (tab.id !== undefined) this.check(tab.id, tab.pendingUrl || tab.url || '');
+      if (tab.id !== undefined) this.check(tab.id, tabUrl(tab));
     }
   }
 }

@@ -1,9 +1,10 @@
 /**
  * Which top-level URLs the tab watcher must take away from the candidate. declarativeNetRequest
  * covers http(s) pages and frames, but it cannot see the browser's own pages (settings, passwords,
- * extensions, flags, view-source:, file:, other extensions' pages) nor touch the extension stores,
- * which Chromium protects from every extension. Pure, so that it is unit-tested.
+ * extensions, flags, about:config, view-source:, file:, other extensions' pages) nor touch the
+ * extension stores, which each browser protects from every extension. Pure, so that it is unit-tested.
  */
+import { platform } from '../../platform/index.ts';
 
 export type UrlClass =
   /** An http(s) page: declarativeNetRequest decides. */
@@ -15,20 +16,20 @@ export type UrlClass =
   /** Anything else: taken to the blocked page and logged. */
   | 'internal';
 
-/** Store pages where no extension may act: only a tab watcher can keep the candidate out. */
-const STORE_PAGES: readonly { host: string; path: string }[] = [
-  { host: 'chromewebstore.google.com', path: '/' },
-  { host: 'chrome.google.com', path: '/webstore' },
-  { host: 'microsoftedge.microsoft.com', path: '/addons' },
-];
+/** What differs per browser (platform/): its new-tab address and its extension store. */
+export interface BrowserPages {
+  /** The new-tab page is ours (chrome_url_overrides), though the tab may report it as chrome://newtab/. */
+  own: readonly string[];
+  /** Store pages where no extension may act: only a tab watcher can keep the candidate out. */
+  stores: readonly { host: string; path: string }[];
+}
 
-/** The new-tab page is ours (chrome_url_overrides), though the tab may report it as chrome://newtab/. */
-const OWN_BROWSER_URLS = new Set(['chrome://newtab/', 'edge://newtab/']);
+const THIS_BROWSER: BrowserPages = { own: platform.ownBrowserUrls, stores: platform.storePages };
 
-export function classifyUrl(url: string, ownOrigin: string): UrlClass {
+export function classifyUrl(url: string, ownOrigin: string, pages: BrowserPages = THIS_BROWSER): UrlClass {
   if (url === '' || url === 'about:blank' || url === 'about:srcdoc') return 'blank';
   if (url.startsWith(`${ownOrigin}/`)) return 'own';
-  if (OWN_BROWSER_URLS.has(url)) return 'own';
+  if (pages.own.includes(url)) return 'own';
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -38,19 +39,20 @@ export function classifyUrl(url: string, ownOrigin: string): UrlClass {
   switch (parsed.protocol) {
     case 'http:':
     case 'https:':
-      return isStorePage(parsed) ? 'internal' : 'web';
+      return isStorePage(parsed, pages.stores) ? 'internal' : 'web';
     case 'blob:': {
       // A blob belongs to the page that made it: what DNR let load. An opaque one (from data:) does not.
       const inner = url.slice('blob:'.length);
-      return /^https?:\/\//i.test(inner) ? classifyUrl(inner, ownOrigin) : 'internal';
+      return /^https?:\/\//i.test(inner) ? classifyUrl(inner, ownOrigin, pages) : 'internal';
     }
     default:
-      // chrome:, edge:, view-source:, file:, devtools:, data:, filesystem:, other extensions...
+      // chrome:, edge:, about: (Firefox's settings, add-ons, passwords...), view-source:, file:,
+      // devtools:, data:, filesystem:, other extensions...
       return 'internal';
   }
 }
 
-function isStorePage(url: URL): boolean {
+function isStorePage(url: URL, stores: BrowserPages['stores']): boolean {
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
-  return STORE_PAGES.some((s) => host === s.host && url.pathname.startsWith(s.path));
+  return stores.some((s) => host === s.host && url.pathname.startsWith(s.path));
 }

@@ -11,11 +11,12 @@
  *   priority 3  while the seat is held for the identity check: every page goes to the holding page
  *               (the URL in its hash too, so that the release can return to it)
  */
+import type { DeclarativeNetRequest } from 'webextension-polyfill';
 import { EXTENSION_ID } from '../../../shared/constants.ts';
 import { DEFAULT_ALLOWED_HOSTS } from '../../../shared/rules/policy.ts';
-import { PAGES } from '../../lib/urls.ts';
+import { PAGES } from '../../lib/pages.ts';
 
-type Rule = chrome.declarativeNetRequest.Rule;
+export type Rule = DeclarativeNetRequest.Rule;
 
 export const BLOCKED_PAGE_PATH = PAGES.blocked;
 export const HOLD_PAGE_PATH = PAGES.hold;
@@ -24,24 +25,8 @@ export const BLOCKED_FRAME_PATH = PAGES.blockedFrame;
 
 export const RULE_IDS = { blockAll: 1, allowHosts: 2, hold: 3, blockFrames: 4, blockResources: 5 } as const;
 
-type ResourceType = chrome.declarativeNetRequest.ResourceType;
-const FRAME_TYPES = ['main_frame', 'sub_frame'] as ResourceType[];
-/** Every request that is not a page or frame load. */
-export const RESOURCE_TYPES = [
-  'stylesheet',
-  'script',
-  'image',
-  'font',
-  'object',
-  'xmlhttprequest',
-  'ping',
-  'csp_report',
-  'media',
-  'websocket',
-  'webtransport',
-  'webbundle',
-  'other',
-] as ResourceType[];
+/** Page and frame loads: the allowlist's business. Every other kind of request is a resource. */
+export const FRAME_TYPES: DeclarativeNetRequest.ResourceType[] = ['main_frame', 'sub_frame'];
 
 export interface RuleOptions {
   allowedHosts: readonly string[];
@@ -49,42 +34,49 @@ export interface RuleOptions {
   allowedResourceHosts?: readonly string[] | undefined;
   /** Hold every page on the holding page (identity check not yet confirmed). */
   held?: boolean;
-  extensionId?: string;
+  /**
+   * The origin of our pages (`chrome-extension://<id>`, `moz-extension://<uuid>`), so that the blocked
+   * and holding pages get the address in their hash. Null when it is not known: Firefox gives each
+   * installation a random origin, so its static ruleset (written at build time) redirects to the pages
+   * alone, until the worker writes the dynamic rules a moment later. Default: the published Chromium id.
+   */
+  origin?: string | null;
+}
+
+/** A redirect of a whole page to one of our pages, with the address in the hash where the origin is known. */
+function toPage(origin: string | null, path: string): DeclarativeNetRequest.RuleActionRedirectType {
+  return origin === null ? { extensionPath: path } : { regexSubstitution: `${origin}${path}#\\0` };
 }
 
 export function buildRules({
   allowedHosts,
   allowedResourceHosts,
   held = false,
-  extensionId = EXTENSION_ID,
+  origin = `chrome-extension://${EXTENSION_ID}`,
 }: RuleOptions): Rule[] {
   if (allowedHosts.length === 0) throw new Error('an allowlist with no hosts cannot be enforced');
-  const origin = `chrome-extension://${extensionId}`;
   const rules: Rule[] = [
     {
       id: RULE_IDS.blockAll,
       priority: 1,
       action: {
-        type: 'redirect' as chrome.declarativeNetRequest.RuleActionType,
+        type: 'redirect',
         // \0 is the whole URL that was blocked: the blocked page shows it (the worker logs the
         // request the browser redirected, never what a page's address says).
-        redirect: { regexSubstitution: `${origin}${BLOCKED_PAGE_PATH}#\\0` },
+        redirect: toPage(origin, BLOCKED_PAGE_PATH),
       },
-      condition: { regexFilter: '^https?://.*', resourceTypes: ['main_frame' as ResourceType] },
+      condition: { regexFilter: '^https?://.*', resourceTypes: ['main_frame'] },
     },
     {
       id: RULE_IDS.blockFrames,
       priority: 1,
-      action: {
-        type: 'redirect' as chrome.declarativeNetRequest.RuleActionType,
-        redirect: { extensionPath: BLOCKED_FRAME_PATH },
-      },
-      condition: { regexFilter: '^https?://.*', resourceTypes: ['sub_frame' as ResourceType] },
+      action: { type: 'redirect', redirect: { extensionPath: BLOCKED_FRAME_PATH } },
+      condition: { regexFilter: '^https?://.*', resourceTypes: ['sub_frame'] },
     },
     {
       id: RULE_IDS.allowHosts,
       priority: 2,
-      action: { type: 'allow' as chrome.declarativeNetRequest.RuleActionType },
+      action: { type: 'allow' },
       condition: { requestDomains: [...allowedHosts], resourceTypes: FRAME_TYPES },
     },
   ];
@@ -92,10 +84,12 @@ export function buildRules({
     rules.push({
       id: RULE_IDS.blockResources,
       priority: 1,
-      action: { type: 'block' as chrome.declarativeNetRequest.RuleActionType },
+      action: { type: 'block' },
       condition: {
         excludedRequestDomains: [...new Set([...allowedHosts, ...allowedResourceHosts])],
-        resourceTypes: RESOURCE_TYPES,
+        // Every kind of request but page and frame loads, in whichever browser: each names its kinds
+        // differently (Chromium's webtransport and webbundle, Firefox's beacon and imageset...).
+        excludedResourceTypes: FRAME_TYPES,
       },
     });
   }
@@ -103,20 +97,17 @@ export function buildRules({
     rules.push({
       id: RULE_IDS.hold,
       priority: 3,
-      action: {
-        type: 'redirect' as chrome.declarativeNetRequest.RuleActionType,
-        redirect: { regexSubstitution: `${origin}${HOLD_PAGE_PATH}#\\0` },
-      },
-      condition: {
-        regexFilter: '^https?://.*',
-        resourceTypes: ['main_frame' as ResourceType],
-      },
+      action: { type: 'redirect', redirect: toPage(origin, HOLD_PAGE_PATH) },
+      condition: { regexFilter: '^https?://.*', resourceTypes: ['main_frame'] },
     });
   }
   return rules;
 }
 
 /** The static ruleset shipped in the manifest: in force before the worker has run at all. */
-export function defaultRuleset(): Rule[] {
-  return buildRules({ allowedHosts: DEFAULT_ALLOWED_HOSTS });
+export function defaultRuleset(target: 'chromium' | 'firefox' = 'chromium'): Rule[] {
+  return buildRules({
+    allowedHosts: DEFAULT_ALLOWED_HOSTS,
+    ...(target === 'firefox' ? { origin: null } : {}),
+  });
 }

@@ -4,6 +4,7 @@
  */
 import { useEffect } from 'preact/hooks';
 import type { PageReply } from '../../background/page-messages.ts';
+import { browser } from '../../platform/index.ts';
 import { Emblem, Icons, mount, Page } from '../ui/components.tsx';
 import { KEYS, useStored } from '../ui/use-stored.ts';
 
@@ -17,10 +18,10 @@ function Message() {
     // After the next paint: "shown" means on screen, not merely received.
     requestAnimationFrame(() =>
       setTimeout(() => {
-        void chrome.runtime
+        void browser.runtime
           .sendMessage({ type: 'message/shown', instructionId: message.instructionId })
-          .then((reply: PageReply) => {
-            if (!reply?.ok) console.warn('[invigil] message/shown', reply);
+          .then((reply) => {
+            if (!(reply as PageReply | undefined)?.ok) console.warn('[invigil] message/shown', reply);
           });
       }, 0),
     );

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_ASSESSMENT_URL } from '../../../shared/rules/policy.ts';
 import { PAGES } from '../../lib/urls.ts';
+import { browser } from '../../platform/index.ts';
 import { Emblem, Icons, mount, Page } from '../ui/components.tsx';
 import { RaiseHand } from '../ui/raise-hand.tsx';
 import { KEYS, useStored } from '../ui/use-stored.ts';
@@ -12,7 +13,7 @@ function NewTab() {
   const [policy] = useStored(KEYS.policy);
   const [gate] = useStored(KEYS.gate);
   if (gate?.state === 'held') {
-    location.replace(chrome.runtime.getURL(PAGES.hold));
+    location.replace(browser.runtime.getURL(PAGES.hold));
     return null;
   }
   const assessmentUrl = policy?.policy.assessmentUrl ?? DEFAULT_ASSESSMENT_URL;

@@ -12,6 +12,7 @@ import { Logo, mount } from '../ui/components.tsx';
 import { RaiseHand } from '../ui/raise-hand.tsx';
 import { KEYS, useStored } from '../ui/use-stored.ts';
 import './popup.css';
+import { browser } from '../../platform/index.ts';
 
 type Tone = 'pass' | 'warn' | 'fail' | 'info';
 
@@ -65,7 +66,7 @@ function Check({ check }: { check: CheckResult }) {
 }
 
 async function fetchReport(): Promise<ComplianceReport | null> {
-  const reply = (await chrome.runtime.sendMessage({ type: 'report/get' })) as PageReply | undefined;
+  const reply = (await browser.runtime.sendMessage({ type: 'report/get' })) as PageReply | undefined;
   return reply?.ok ? (reply.result as ComplianceReport) : null;
 }
 

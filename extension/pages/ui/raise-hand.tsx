@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { PageReply } from '../../background/page-messages.ts';
 import { HAND_SHOWN_MS, RAISE_HAND_COMMAND } from '../../features/raise-hand/constants.ts';
+import { browser } from '../../platform/index.ts';
 import { KEYS, useStored } from './use-stored.ts';
 
 function useNow(everyMs: number): number {
@@ -20,7 +21,7 @@ function useNow(everyMs: number): number {
 function useShortcut(): string | null | undefined {
   const [keys, setKeys] = useState<string | null | undefined>(undefined);
   useEffect(() => {
-    chrome.commands
+    browser.commands
       .getAll()
       .then((all) => setKeys(all.find((c) => c.name === RAISE_HAND_COMMAND)?.shortcut || null))
       .catch(() => setKeys(null));
@@ -40,7 +41,7 @@ export function RaiseHand({ compact = false }: { compact?: boolean }) {
     setSending(true);
     setError(null);
     try {
-      const reply = (await chrome.runtime.sendMessage({ type: 'hand/raise' })) as PageReply | undefined;
+      const reply = (await browser.runtime.sendMessage({ type: 'hand/raise' })) as PageReply | undefined;
       if (!reply?.ok) setError(reply?.error ?? 'the browser did not answer');
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));

@@ -4,8 +4,11 @@
  */
 import { useState } from 'preact/hooks';
 import {
+  ENROL_PER_MINUTE,
+  ENROL_PER_MINUTE_BEHIND_NAT,
   ENROLMENT_CODE_MAX_HOURS,
   ENROLMENT_CODE_MAX_USES,
+  ENROLMENT_CODE_MAX_USES_BEHIND_NAT,
   type EnrolmentCodeView,
 } from '../../../shared/schemas/console-api.ts';
 import { patch, post } from '../api.ts';
@@ -17,6 +20,8 @@ export function EnrolPage() {
   const live = useLive();
   const [uses, setUses] = useState('1');
   const [hours, setHours] = useState('1');
+  const [behindNat, setBehindNat] = useState(false);
+  const maxUses = behindNat ? ENROLMENT_CODE_MAX_USES_BEHIND_NAT : ENROLMENT_CODE_MAX_USES;
   const [code, setCode] = useState<EnrolmentCodeView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const seats = [...live.seats.values()].sort((a, b) =>
@@ -42,6 +47,7 @@ export function EnrolPage() {
                 await post<EnrolmentCodeView>('/api/enrolment-codes', {
                   uses: Number(uses),
                   validHours: Number(hours),
+                  behindNat,
                 }),
               );
             } catch (err) {
@@ -49,12 +55,12 @@ export function EnrolPage() {
             }
           }}
         >
-          <Field label="For how many PCs" hint={`1 to ${ENROLMENT_CODE_MAX_USES}`}>
+          <Field label="For how many PCs" hint={`1 to ${maxUses}`}>
             <input
               name="uses"
               type="number"
               min={1}
-              max={ENROLMENT_CODE_MAX_USES}
+              max={maxUses}
               class="num"
               value={uses}
               onInput={(e) => setUses(e.currentTarget.value)}
@@ -71,6 +77,18 @@ export function EnrolPage() {
               onInput={(e) => setHours(e.currentTarget.value)}
             />
           </Field>
+          <label
+            class="checkbox"
+            title={`PCs enrolling with this code may come from one address at ${ENROL_PER_MINUTE_BEHIND_NAT} a minute instead of ${ENROL_PER_MINUTE}`}
+          >
+            <input
+              name="behindNat"
+              type="checkbox"
+              checked={behindNat}
+              onChange={(e) => setBehindNat(e.currentTarget.checked)}
+            />{' '}
+            Satellite site behind NAT
+          </label>
           <button type="submit" class="button primary" id="make-code">
             Make a code
           </button>
@@ -82,8 +100,11 @@ export function EnrolPage() {
               {code.code}
             </div>
             <p class="muted">
-              For {code.usesLeft === 1 ? 'one PC' : `${code.usesLeft} PCs`}, until {dateTime(code.expiresAt)}.
-              Only this page shows it: note it now.
+              For {code.usesLeft === 1 ? 'one PC' : `${code.usesLeft} PCs`}, until {dateTime(code.expiresAt)}
+              {code.behindNat
+                ? `, for a satellite site behind NAT (${ENROL_PER_MINUTE_BEHIND_NAT} enrolments a minute from one address)`
+                : ''}
+              . Only this page shows it: note it now.
             </p>
             <h2>2. On each exam PC, run</h2>
             <pre class="command">

@@ -1,8 +1,10 @@
 /** Seat enrolment (public, for `invigil enrol`), the seat list, places, and messages to candidates. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { excerpt } from '../../../shared/schemas/bounded-json.ts';
 import {
+  ENROL_PER_MINUTE,
+  ENROL_PER_MINUTE_BEHIND_NAT,
   EnrolmentCodeCreateSchema,
   type EnrolmentCodeView,
   RecordIdSchema,
@@ -16,7 +18,17 @@ import { HttpError, parseInput } from '../http-error.ts';
 import { MAX_PENDING_REPLACEMENTS } from '../seat-hub.ts';
 
 const SeatParams = z.object({ id: RecordIdSchema });
-export const ENROL_LIMIT = { max: 300, timeWindow: '1 minute' } as const;
+/**
+ * Enrolments a minute per address. A usable code marked for a satellite site behind NAT has its own,
+ * higher allowance per address (its whole site arrives from one address); every other request from the
+ * address, a wrong code included, counts against the ordinary one. Checked once the body is read.
+ */
+export const ENROL_LIMIT = {
+  hook: 'preHandler',
+  timeWindow: '1 minute',
+  max: (_req: unknown, key: string) =>
+    key.startsWith('nat:') ? ENROL_PER_MINUTE_BEHIND_NAT : ENROL_PER_MINUTE,
+} as const;
 
 export function seatRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   app.post('/api/enrolment-codes', async (req, reply) => {
@@ -24,13 +36,27 @@ export function seatRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const body = parseInput(EnrolmentCodeCreateSchema, req.body);
     const code = newEnrolmentCode();
     const expiresAt = new Date(Date.now() + body.validHours * 3_600_000).toISOString();
-    await ctx.store.createEnrolmentCode(actorOf(s), sha256(code), expiresAt, body.uses);
-    const view: EnrolmentCodeView = { code, expiresAt, usesLeft: body.uses };
+    await ctx.store.createEnrolmentCode(actorOf(s), sha256(code), expiresAt, body.uses, body.behindNat);
+    const view: EnrolmentCodeView = { code, expiresAt, usesLeft: body.uses, behindNat: body.behindNat };
     return reply.code(201).send(view);
   });
 
   // Agents call this once with a code an invigilator gave them; no session, so rate-limited.
-  app.post(ENROL_PATH, { config: { rateLimit: ENROL_LIMIT } }, async (req, reply) => {
+  const enrolLimit = {
+    ...ENROL_LIMIT,
+    keyGenerator: async (req: FastifyRequest) => {
+      const code = (req.body as { code?: unknown } | null)?.code;
+      const nat =
+        typeof code === 'string' &&
+        code.length <= 64 &&
+        (await ctx.store.enrolmentCodeBehindNat(
+          sha256(normaliseEnrolmentCode(code)),
+          new Date().toISOString(),
+        ));
+      return nat ? `nat:${req.ip}` : req.ip;
+    },
+  };
+  app.post(ENROL_PATH, { config: { rateLimit: enrolLimit } }, async (req, reply) => {
     const body = parseInput(EnrolRequestSchema, req.body);
     const credential = newToken(32);
     const ua = req.headers['user-agent'];

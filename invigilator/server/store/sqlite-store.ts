@@ -37,7 +37,14 @@ import {
  * 1: the first release. 2: incidents coalesce (count, last_at); seat events know their sitting (for
  * the per-sitting budget); seat replacement requests; notices of refused seat connections.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
+
+/**
+ * Event ids are the seat's own (protocol version 2): one seat's id says nothing about another's, so
+ * events are keyed by (seat, id).
+ */
+const SEAT_EVENTS_COLUMNS =
+  'seat_id TEXT NOT NULL REFERENCES seats(id), id TEXT NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL, received_at TEXT NOT NULL, json TEXT NOT NULL, sitting_id TEXT, PRIMARY KEY (seat_id, id)';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS centres (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
@@ -49,13 +56,12 @@ CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, invigilator_id
 CREATE TABLE IF NOT EXISTS sign_in_links (
   token_hash TEXT PRIMARY KEY, invigilator_id TEXT NOT NULL REFERENCES invigilators(id), centre_id TEXT NOT NULL REFERENCES centres(id),
   created_by TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT);
-CREATE TABLE IF NOT EXISTS enrolment_codes (code_hash TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), created_by TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, uses_left INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS enrolment_codes (code_hash TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), created_by TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, uses_left INTEGER NOT NULL, behind_nat INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS seats (
   id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), pc_name TEXT NOT NULL, place TEXT NOT NULL DEFAULT '',
   credential_hash TEXT NOT NULL, enrolled_at TEXT NOT NULL, UNIQUE (centre_id, pc_name));
 CREATE TABLE IF NOT EXISTS seat_status (seat_id TEXT PRIMARY KEY REFERENCES seats(id), state TEXT NOT NULL, status_json TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, last_seen_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS seat_events (id TEXT PRIMARY KEY, seat_id TEXT NOT NULL REFERENCES seats(id), type TEXT NOT NULL, at TEXT NOT NULL, received_at TEXT NOT NULL, json TEXT NOT NULL, sitting_id TEXT);
-CREATE INDEX IF NOT EXISTS seat_events_seat ON seat_events (seat_id, at);
+CREATE TABLE IF NOT EXISTS seat_events (${SEAT_EVENTS_COLUMNS});
 CREATE TABLE IF NOT EXISTS sittings (
   id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), room TEXT NOT NULL, starts_at TEXT NOT NULL,
   closed_at TEXT, created_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
@@ -90,6 +96,7 @@ CREATE TABLE IF NOT EXISTS seat_notices (
   kind TEXT NOT NULL, first_at TEXT NOT NULL, last_at TEXT NOT NULL, count INTEGER NOT NULL,
   details_json TEXT NOT NULL, dismissed_at TEXT, dismissed_by TEXT REFERENCES invigilators(id));
 CREATE INDEX IF NOT EXISTS seat_notices_open ON seat_notices (centre_id, dismissed_at);
+CREATE TABLE IF NOT EXISTS console_alive (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL, online_json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, centre_id TEXT NOT NULL, at TEXT NOT NULL, invigilator_id TEXT,
   action TEXT NOT NULL, subject TEXT, details_json TEXT);
@@ -97,6 +104,7 @@ CREATE TABLE IF NOT EXISTS audit (
 
 /** Indexes on columns that a version-1 database gains in `migrate`. */
 const INDEXES = `
+CREATE INDEX IF NOT EXISTS seat_events_seat ON seat_events (seat_id, at);
 CREATE INDEX IF NOT EXISTS incidents_coalesce ON incidents (seat_id, kind, last_at);
 CREATE INDEX IF NOT EXISTS seat_events_sitting ON seat_events (seat_id, sitting_id);
 `;
@@ -111,8 +119,21 @@ function migrate(db: Database.Database): void {
     db.exec('ALTER TABLE incidents ADD COLUMN last_at TEXT');
     db.exec('UPDATE incidents SET last_at = at');
   }
+  if (!columns('enrolment_codes').has('behind_nat'))
+    db.exec('ALTER TABLE enrolment_codes ADD COLUMN behind_nat INTEGER NOT NULL DEFAULT 0');
   if (!columns('seat_events').has('sitting_id'))
     db.exec('ALTER TABLE seat_events ADD COLUMN sitting_id TEXT');
+  // Versions 1 and 2 keyed events by id alone, across every seat: rebuilt keyed by (seat, id).
+  const pk = db.prepare('PRAGMA table_info(seat_events)').all() as { name: string; pk: number }[];
+  if (pk.find((c) => c.name === 'seat_id')?.pk === 0) {
+    db.exec(`ALTER TABLE seat_events RENAME TO seat_events_old;
+      DROP INDEX IF EXISTS seat_events_seat;
+      DROP INDEX IF EXISTS seat_events_sitting;
+      CREATE TABLE seat_events (${SEAT_EVENTS_COLUMNS});
+      INSERT INTO seat_events (seat_id, id, type, at, received_at, json, sitting_id)
+        SELECT seat_id, id, type, at, received_at, json, sitting_id FROM seat_events_old;
+      DROP TABLE seat_events_old;`);
+  }
 }
 
 type Row = Record<string, unknown>;
@@ -405,15 +426,30 @@ export class SqliteStore implements Store {
 
   // ---- seats ----
 
-  async createEnrolmentCode(actor: Actor, codeHash: string, expiresAt: string, uses: number): Promise<void> {
+  async createEnrolmentCode(
+    actor: Actor,
+    codeHash: string,
+    expiresAt: string,
+    uses: number,
+    behindNat = false,
+  ): Promise<void> {
     this.tx(() => {
       this.db
         .prepare(
-          'INSERT INTO enrolment_codes (code_hash, centre_id, created_by, created_at, expires_at, uses_left) VALUES (?, ?, ?, ?, ?, ?)',
+          'INSERT INTO enrolment_codes (code_hash, centre_id, created_by, created_at, expires_at, uses_left, behind_nat) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(codeHash, actor.centreId, actor.invigilatorId, this.now(), expiresAt, uses);
-      this.writeAudit(actor, 'enrolment-code.create', null, { expiresAt, uses });
+        .run(codeHash, actor.centreId, actor.invigilatorId, this.now(), expiresAt, uses, behindNat ? 1 : 0);
+      this.writeAudit(actor, 'enrolment-code.create', null, { expiresAt, uses, behindNat });
     });
+  }
+
+  async enrolmentCodeBehindNat(codeHash: string, now: string): Promise<boolean> {
+    const row = this.db
+      .prepare(
+        'SELECT behind_nat FROM enrolment_codes WHERE code_hash = ? AND uses_left > 0 AND expires_at > ?',
+      )
+      .get(codeHash, now) as Row | undefined;
+    return row !== undefined && Number(row.behind_nat) === 1;
   }
 
   async enrolSeat(
@@ -733,6 +769,35 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async noteConsoleAlive(at: string, onlineSeatIds: readonly string[] | null): Promise<void> {
+    if (onlineSeatIds === null) {
+      this.relaxed.prepare('UPDATE console_alive SET at = ? WHERE id = 1').run(at);
+      return;
+    }
+    this.relaxed
+      .prepare(
+        'INSERT INTO console_alive (id, at, online_json) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at, online_json = excluded.online_json',
+      )
+      .run(at, JSON.stringify(onlineSeatIds));
+  }
+
+  async lastConsoleAlive(): Promise<{ at: string; onlineSeatIds: string[] } | null> {
+    const row = this.db.prepare('SELECT at, online_json FROM console_alive WHERE id = 1').get() as
+      | Row
+      | undefined;
+    if (!row) return null;
+    let ids: unknown;
+    try {
+      ids = JSON.parse(str(row.online_json));
+    } catch {
+      ids = [];
+    }
+    return {
+      at: str(row.at),
+      onlineSeatIds: Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [],
+    };
+  }
+
   async loadSeatStatuses(): Promise<SeatStatusRow[]> {
     return (this.db.prepare('SELECT * FROM seat_status').all() as Row[]).map((r) => ({
       seatId: str(r.seat_id),
@@ -864,7 +929,8 @@ export class SqliteStore implements Store {
             this.recordIncident(
               first.e.centreId,
               { ...first.e.incident, count: run.length, lastAt: last.e.incident.at },
-              first.e.event.id,
+              // Event ids are per seat: the incident names the seat's event as (seat, id).
+              `${first.e.seatId}:${first.e.event.id}`,
             ),
           );
         };

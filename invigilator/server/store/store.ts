@@ -250,7 +250,16 @@ export interface Store {
   ): Promise<{ invigilator: InvigilatorRow } | { refused: SignInLinkRefusal; expiresAt?: string }>;
 
   // ---- seats ----
-  createEnrolmentCode(actor: Actor, codeHash: string, expiresAt: string, uses: number): Promise<void>;
+  /** `behindNat`: for a satellite site behind one NAT address, with its own higher per-address enrolment limit. */
+  createEnrolmentCode(
+    actor: Actor,
+    codeHash: string,
+    expiresAt: string,
+    uses: number,
+    behindNat?: boolean,
+  ): Promise<void>;
+  /** Whether this is a usable code marked for a satellite site behind NAT. */
+  enrolmentCodeBehindNat(codeHash: string, now: string): Promise<boolean>;
   /**
    * Uses one enrolment of the code and enrols a new seat with this credential hash. A PC name that is
    * already enrolled is not replaced: the credential goes into a pending replacement request (and an
@@ -305,6 +314,12 @@ export interface Store {
   /** Batched: the console writes statuses at most once a second, all in one transaction. */
   saveSeatStatuses(rows: readonly SeatStatusRow[]): Promise<void>;
   loadSeatStatuses(): Promise<SeatStatusRow[]>;
+  /**
+   * The console is alive at `at`, with these seats online (null: the same seats as last noted). Read
+   * after a restart to record Seat offline incidents for seats that do not come back.
+   */
+  noteConsoleAlive(at: string, onlineSeatIds: readonly string[] | null): Promise<void>;
+  lastConsoleAlive(): Promise<{ at: string; onlineSeatIds: string[] } | null>;
 
   // ---- events and incidents ----
   /**

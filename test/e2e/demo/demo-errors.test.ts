@@ -42,8 +42,21 @@ test('a missing Chromium is one line naming what is missing', () => {
   expectOneLineRefusal(r, /CHROMIUM_PATH is \/nonexistent\/chromium, which does not exist/);
 });
 
+test('with --browser firefox, a missing Firefox is one line naming what is missing; nothing is made', () => {
+  const before = demoFolders();
+  const r = runInvigil(['demo', '--browser', 'firefox', '--headless', '--port', '0'], {
+    FIREFOX_PATH: '/nonexistent/firefox',
+  });
+  expectOneLineRefusal(r, /FIREFOX_PATH is \/nonexistent\/firefox, which does not exist/);
+  expect([...demoFolders()].filter((n) => !before.has(n))).toEqual([]);
+});
+
 test('bad flags are refused with the flag named', () => {
   expectOneLineRefusal(runInvigil(['demo', '--port', 'seventy']), /--port must be a whole number/);
+  expectOneLineRefusal(
+    runInvigil(['demo', '--browser', 'safari']),
+    /^invigil demo: --browser must be chromium or firefox \(got "safari"\)\n?$/,
+  );
   const unknown = runInvigil(['demo', '--window']);
   expect(unknown.status).toBe(2);
   expect(unknown.stderr).toMatch(/--window/);
@@ -53,7 +66,8 @@ test('--help says what it runs, the keys, and how to stop it', () => {
   const r = runInvigil(['demo', '--help']);
   expect(r.status).toBe(0);
   for (const s of [
-    'Usage: invigil demo [--headless] [--port N] [--keep]',
+    'Usage: invigil demo [--browser chromium|firefox] [--headless] [--port N] [--keep]',
+    '--browser NAME',
     'simulated',
     'Ctrl-C',
     'npm start',

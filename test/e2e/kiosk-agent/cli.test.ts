@@ -133,14 +133,35 @@ describe('invigil install-host', () => {
     expect(out.findings.filter((f: { code: string }) => f.code === 'native-host-missing')).toEqual([]);
   });
 
+  test('--user installs for the current user ($HOME) even as root: Firefox reads ~/.mozilla/native-messaging-hosts', () => {
+    const ws = agentWorkspace();
+    cleanups.push(ws.remove);
+    const home = join(ws.dir, 'home');
+    const r = runInvigil(['install-host', '--browser', 'firefox', '--user', '--socket', ws.socket], {
+      HOME: home,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(this user)');
+    const manifest = JSON.parse(
+      readFileSync(join(home, '.mozilla', 'native-messaging-hosts', 'uk.invigil.agent.json'), 'utf8'),
+    );
+    expect(manifest.allowed_extensions).toEqual(['exam-lockdown@invigil.uk']);
+    expect(manifest.path.startsWith(home)).toBe(true);
+  });
+
   test('bad flags get one clear line and exit code 2', () => {
     expect(oneLine(runInvigil(['install-host']).stderr)).toBe(
-      'invigil install-host: --browser is required: chrome, chromium or edge',
+      'invigil install-host: --browser is required: chrome, chromium, edge or firefox',
     );
-    const ff = runInvigil(['install-host', '--browser', 'firefox']);
-    expect(ff.status).toBe(2);
-    expect(oneLine(ff.stderr)).toBe(
-      'invigil install-host: --browser must be chrome, chromium or edge (got "firefox")',
+    const other = runInvigil(['install-host', '--browser', 'safari']);
+    expect(other.status).toBe(2);
+    expect(oneLine(other.stderr)).toBe(
+      'invigil install-host: --browser must be chrome, chromium, edge or firefox (got "safari")',
+    );
+    const both = runInvigil(['install-host', '--browser', 'chromium', '--user', '--user-data-dir', '/tmp/p']);
+    expect(both.status).toBe(2);
+    expect(oneLine(both.stderr)).toBe(
+      'invigil install-host: --user and --user-data-dir cannot be used together: choose one place',
     );
     const bad = runInvigil(['install-host', '--browser', 'chrome', '--socket', 'relative.sock']);
     expect(oneLine(bad.stderr)).toMatch(/--socket must be an absolute path/);
@@ -231,17 +252,27 @@ describe('invigil check', () => {
     cleanups.push(ws.remove);
     const file = join(ws.dir, 'seat.json');
     const severity = { 'browser-policy': 'info', 'native-host-missing': 'info', 'virtual-machine': 'info' };
-    writeFileSync(file, JSON.stringify({ socketPath: ws.socket, severity }));
+    // No display server for the candidate's desktop either, whatever X servers other tests left running
+    // (with exactly one running, the desktop check would take it): a display number nothing serves.
+    const desktop = { display: ':87' };
+    writeFileSync(file, JSON.stringify({ socketPath: ws.socket, severity, desktop }));
     return file;
   }
 
   test('exits 2 with one line when nothing blocks for certain but a check cannot run (no display server, no DRM)', () => {
     const r = runInvigil(['check', '--json', '--config', relaxedConfig()], { DISPLAY: '' });
     expect(r.status).toBe(2);
-    expect(oneLine(r.stderr)).toMatch(/^invigil check: the display-count check could not run: /);
-    expect(JSON.parse(r.stdout).findings).toContainEqual(
-      expect.objectContaining({ code: 'check-error', subject: 'display-count', severity: 'block' }),
-    );
+    // Without a display server neither the desktop's programs nor its displays can be seen: one line
+    // names both.
+    const line = oneLine(r.stderr);
+    expect(line).toMatch(/^invigil check: the /);
+    expect(line).toContain('the desktop-programs check could not run: ');
+    expect(line).toContain('the display-count check could not run: ');
+    const findings = JSON.parse(r.stdout).findings;
+    for (const subject of ['desktop-programs', 'display-count'])
+      expect(findings).toContainEqual(
+        expect.objectContaining({ code: 'check-error', subject, severity: 'block' }),
+      );
   });
 
   test('exits 1, not 2, when a password manager runs on a PC whose display check cannot run', async () => {
@@ -256,8 +287,8 @@ describe('invigil check', () => {
     expect(out.findings).toContainEqual(
       expect.objectContaining({ code: 'check-error', subject: 'display-count' }),
     );
-    // The check that could not run is still said, in one line.
-    expect(oneLine(r.stderr)).toMatch(/^invigil check: the display-count check could not run: /);
+    // The checks that could not run are still said, in one line.
+    expect(oneLine(r.stderr)).toMatch(/^invigil check: the .*the display-count check could not run: /);
   });
 });
 
@@ -326,8 +357,8 @@ describe('bad config files', () => {
     ],
     [
       'seat.yaml',
-      'browser:\n  name: firefox\n',
-      /browser\.name must be one of "chrome", "chromium", "edge" \(got the text "firefox"\)$/,
+      'browser:\n  name: safari\n',
+      /browser\.name must be one of "chrome", "chromium", "edge", "firefox" \(got the text "safari"\)$/,
     ],
     [
       'seat.yaml',

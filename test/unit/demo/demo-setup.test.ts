@@ -51,6 +51,26 @@ describe('what the demo relaxes', () => {
     expect(flags?.why).toMatch(/dashboard may be open in another Chromium on this same PC/);
   });
 
+  test("programs already on the PC's own desktop are allowed for the demo, and the demo says why", () => {
+    const none = demoRelaxations({
+      virtualMachine: null,
+      browserPolicyProblem: null,
+      displays: null,
+      desktopPrograms: [],
+    });
+    expect(none.map((x) => x.what)).not.toContain('desktop.allow');
+    const r = demoRelaxations({
+      virtualMachine: null,
+      browserPolicyProblem: null,
+      displays: null,
+      desktopPrograms: ['xterm', 'code'],
+    });
+    const allow = r.find((x) => x.what === 'desktop.allow');
+    expect(allow?.why).toMatch(/already had windows on your desktop when the demo started/);
+    expect(demoSeatConfig(paths, r).desktop.allow).toEqual(['xterm', 'code']);
+    expect(demoSeatConfig(paths, none).desktop.allow).toEqual([]);
+  });
+
   test('an agent that is not root cannot see who connects: the demo says so and accepts any connector', () => {
     const r = demoRelaxations({
       virtualMachine: null,
@@ -164,5 +184,30 @@ describe("the candidate's browser", () => {
 
   test('in a window when asked (no --headless)', () => {
     expect(chromiumArgs({ ...base, headless: false })).not.toContain('--headless');
+  });
+});
+
+describe('the demo with Firefox', () => {
+  test('the seat names Firefox as its browser, and allows only the flags the demo starts Firefox with', () => {
+    const r = demoRelaxations(
+      { virtualMachine: null, browserPolicyProblem: null, displays: null },
+      'firefox',
+    );
+    const flags = String(r.find((x) => x.what === 'browser.allowFlags')?.to).split(' ');
+    expect(flags).toEqual(expect.arrayContaining(['--profile', '--remote-debugging-port', '--headless']));
+    expect(flags).not.toContain('--load-extension');
+    expect(flags).not.toContain('--user-data-dir');
+    expect(r.find((x) => x.what === 'extension-not-managed')?.why).toContain('dist/extension-firefox');
+    // The invigilator's dashboard may be open in a Chromium on the same PC: "another browser" to a Firefox seat.
+    expect(r.find((x) => x.what === 'other-browser')?.to).toBe('info');
+    const config = demoSeatConfig(paths, r, 'firefox');
+    expect(config.browser.name).toBe('firefox');
+    expect(config.severity['other-browser']).toBe('info');
+    // The Chromium demo keeps other browsers at their real severity.
+    expect(
+      demoRelaxations({ virtualMachine: null, browserPolicyProblem: null, displays: null }).map(
+        (x) => x.what,
+      ),
+    ).not.toContain('other-browser');
   });
 });

@@ -13,6 +13,7 @@ import {
   PackageError,
   type PackageOptions,
   packageExtension,
+  packageXpi,
   updateManifestXml,
 } from '../../../deploy/packaging/extension-package.ts';
 import { EXTENSION_ID, EXTENSION_KEY } from '../../../shared/constants.ts';
@@ -170,4 +171,42 @@ test('update manifest text is escaped', () => {
   expect(updateManifestXml('a'.repeat(32), 'https://x.example/a.crx?x=1&y="2"', '1.0')).toContain(
     'codebase="https://x.example/a.crx?x=1&amp;y=&quot;2&quot;"',
   );
+});
+
+describe('the Firefox build', () => {
+  beforeEach(() => {
+    mkdirSync(join(dir, 'ff/assets'), { recursive: true });
+    writeFileSync(
+      join(dir, 'ff/manifest.json'),
+      JSON.stringify({
+        manifest_version: 3,
+        version: '1.2.3',
+        browser_specific_settings: { gecko: { id: 'exam-lockdown@invigil.uk', strict_min_version: '153.0' } },
+      }),
+    );
+    writeFileSync(join(dir, 'ff/assets/background.js'), 'globalThis.invigilReady = true;\n');
+  });
+
+  test('is packaged as an .xpi: every file, the manifest at the root, listed with its SHA-256', async () => {
+    const r = await packageExtension(options({ firefoxDir: join(dir, 'ff') }));
+    expect(r.xpi).toBe(join(dir, 'out/invigil-extension-1.2.3.xpi'));
+    const files = unzipSync(readFileSync(r.xpi as string));
+    expect(Object.keys(files).sort()).toEqual(['assets/background.js', 'manifest.json']);
+    expect(JSON.parse(text(files, 'manifest.json')).browser_specific_settings.gecko.id).toBe(
+      'exam-lockdown@invigil.uk',
+    );
+    const info = JSON.parse(readFileSync(r.info, 'utf8'));
+    expect(info.files['invigil-extension-1.2.3.xpi']).toBe(
+      createHash('sha256')
+        .update(readFileSync(r.xpi as string))
+        .digest('hex'),
+    );
+  });
+
+  test('the Chromium build is refused as an .xpi (it has no add-on id)', () => {
+    expect(() => packageXpi(join(dir, 'ext'), join(dir, 'out'))).toThrow(
+      /no browser_specific_settings.gecko.id/,
+    );
+    expect(() => packageXpi('/nonexistent', join(dir, 'out'))).toThrow(/the Firefox extension is not built/);
+  });
 });

@@ -3,6 +3,7 @@
  * enrolment, seat authentication, live state, idempotent events, instructions and their
  * acknowledgements, the gate held until the identity check, the record export.
  */
+import { randomUUID } from 'node:crypto';
 
 import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { createConsoleLink, enrolSeat } from '../../../kiosk-agent/seat/console-link.ts';
 import type { SeatView, SittingView } from '../../../shared/schemas/console-api.ts';
-import type { ConsoleToSeat } from '../../../shared/schemas/protocol.ts';
+import { type ConsoleToSeat, SEAT_PROTOCOL_VERSION } from '../../../shared/schemas/protocol.ts';
 import { startTestConsole, type TestConsole } from '../../helpers/console-client.ts';
 import {
   enrolTestSeat,
@@ -191,7 +192,7 @@ describe('live seat state', () => {
     ws.send(
       JSON.stringify({
         type: 'seat/hello',
-        protocol: 1,
+        protocol: SEAT_PROTOCOL_VERSION,
         agentVersion: 'raw',
         pcName: 'PC-BADMSG',
         os: 'linux',
@@ -205,12 +206,14 @@ describe('live seat state', () => {
         received.filter((m) => m.type === 'console/error').length >= 3 &&
         received.some((m) => m.type === 'console/welcome'),
     );
-    const errors = received
-      .filter((m) => m.type === 'console/error')
-      .map((m) => (m as { error: string }).error);
-    expect(errors[0]).toBe('send seat/hello first');
-    expect(errors.some((e) => e.startsWith('message rejected: it is not valid JSON'))).toBe(true);
-    expect(errors.some((e) => e.startsWith('seat/status rejected: seq:'))).toBe(true);
+    const errors = received.flatMap((m) => (m.type === 'console/error' ? [m] : []));
+    expect(errors[0]).toMatchObject({ code: 'hello-first', error: 'send seat/hello first' });
+    expect(errors.some((e) => e.code === 'not-json' && e.error.includes('not valid JSON'))).toBe(true);
+    expect(
+      errors.some(
+        (e) => e.code === 'invalid-message' && e.messageType === 'seat/status' && e.error.includes('seq:'),
+      ),
+    ).toBe(true);
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();
   });
@@ -228,7 +231,7 @@ describe('events and instructions', () => {
     ws.send(
       JSON.stringify({
         type: 'seat/hello',
-        protocol: 1,
+        protocol: SEAT_PROTOCOL_VERSION,
         agentVersion: 'raw',
         pcName: 'PC-BADEVENT',
         os: 'linux',
@@ -241,20 +244,28 @@ describe('events and instructions', () => {
       type: 'event/teleported',
     };
     const noId = { type: 'event/focus-lost', at: 'yesterday' };
-    ws.send(JSON.stringify({ type: 'seat/events', events: [good, futureType, noId] }));
+    const batchId = randomUUID();
+    ws.send(JSON.stringify({ type: 'seat/events', batchId, events: [good, futureType, noId] }));
     const acked = await until(async () => {
       const ids = received.flatMap((m) => (m.type === 'event/ack' ? m.ids : []));
       return ids.length >= 2 ? ids : undefined;
     });
     expect(acked.sort()).toEqual([good.id, futureType.id].sort());
-    const errors = received
-      .filter((m) => m.type === 'console/error')
-      .map((m) => (m as { error: string }).error);
-    // One error for the frame, naming each bad event.
+    const errors = received.flatMap((m) => (m.type === 'console/error' ? [m] : []));
+    // One error for the batch, naming it and listing each bad event with its position and usable id.
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(
+    expect(errors[0]).toMatchObject({
+      code: 'invalid-event',
+      inReplyTo: batchId,
+      messageType: 'seat/events',
+    });
+    expect(errors[0]?.error).toMatch(
       /^seat\/events: 2 of 3 events rejected \(1 with an id kept as rejected and acknowledged\): events\.1\.type: .*; events\.2\./,
     );
+    expect(errors[0]?.events?.map((e) => [e.index, e.eventId, e.kept])).toEqual([
+      [1, futureType.id, true],
+      [2, undefined, false],
+    ]);
     expect(await c.running.store.countSeatEvents(creds.seatId)).toBe(2);
     ws.close();
   });

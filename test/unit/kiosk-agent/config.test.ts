@@ -22,9 +22,11 @@ describe('the seat config file', () => {
     expect(c.intervals).toEqual({
       processesMs: 500,
       displaysMs: 500,
+      desktopMs: 1000,
       slowChecksMs: 30_000,
       heartbeatMs: 1000,
     });
+    expect(c.desktop).toEqual({ allow: [] });
     expect(c.browser.name).toBe('chromium');
     expect(c.console).toBeUndefined();
   });

@@ -38,6 +38,11 @@ describe('matching running programs', () => {
       'password-manager': ['Bitwarden'],
       'remote-access': [],
       'screen-recorder': [],
+      'screenshot-tool': [],
+      'ai-assistant': [],
+      messaging: [],
+      'media-player': [],
+      'system-tool': [],
       'other-browser': ['Google Chrome'],
     });
     const bw = results[0]?.findings[0];
@@ -201,5 +206,39 @@ describe('programs known by what runs', () => {
       'DroidMonkey Apps, LLC',
     );
     expect(subjectOrganisation('CN=Someone')).toBe('Someone');
+  });
+});
+
+test('on a Firefox seat Firefox is the managed browser and Chromium-family browsers are "other"', () => {
+  const list: RunningProcess[] = [
+    { pid: 20, name: 'firefox-esr' },
+    { pid: 21, name: 'chromium' },
+    { pid: 22, name: 'msedge' },
+  ];
+  const other = (managed: 'firefox' | 'chromium') =>
+    evaluateProcesses(list, indexProcessCatalog('linux'), managed)
+      .find((r) => r.id === 'other-browser')
+      ?.findings.map((f) => f.subject);
+  expect(other('firefox')).toEqual(['Chromium', 'Microsoft Edge']);
+  expect(other('chromium')).toEqual(['Firefox', 'Microsoft Edge']);
+});
+
+describe('the processes check', () => {
+  test('writes one line per catalog category and the browser launch line, from one listing', async () => {
+    const { processLines } = await import('../../../kiosk-agent/checks/index.ts');
+    const { defaultConfig } = await import('../../../kiosk-agent/config.ts');
+    const lines = processLines([{ pid: 3, name: 'ollama' }], defaultConfig());
+    expect(lines.map((l) => [l.id, l.status])).toEqual([
+      ['password-manager', 'pass'],
+      ['remote-access', 'pass'],
+      ['screen-recorder', 'pass'],
+      ['screenshot-tool', 'pass'],
+      ['ai-assistant', 'fail'],
+      ['messaging', 'pass'],
+      ['media-player', 'pass'],
+      ['system-tool', 'pass'],
+      ['other-browser', 'pass'],
+      ['browser-launch', 'pass'],
+    ]);
   });
 });

@@ -6,10 +6,12 @@
  * still be running, must still serve a normal seat and a dashboard, and nothing may have escaped to its
  * last-resort error handler or come back as a 500.
  */
+
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
+import { SEAT_PROTOCOL_VERSION } from '../../../../shared/schemas/protocol.ts';
 import { type ReadyConsole, startReadyConsole } from '../../../helpers/console-process.ts';
 import { seatUrl } from '../../../helpers/console-raw-seat.ts';
 import {
@@ -96,7 +98,13 @@ function validEvent(): Record<string, unknown> {
 
 function validMessage(): Record<string, unknown> {
   return pick<() => Record<string, unknown>>([
-    () => ({ type: 'seat/hello', protocol: 1, agentVersion: 'fuzz', pcName: 'FUZZ', os: 'linux' }),
+    () => ({
+      type: 'seat/hello',
+      protocol: SEAT_PROTOCOL_VERSION,
+      agentVersion: 'fuzz',
+      pcName: 'FUZZ',
+      os: 'linux',
+    }),
     () => ({ type: 'seat/heartbeat', seq: int(1000), at: new Date().toISOString() }),
     () => ({
       type: 'seat/status',
@@ -104,7 +112,11 @@ function validMessage(): Record<string, unknown> {
       at: new Date().toISOString(),
       status: { state: 'ready', findings: [], checks: [], extension: { linked: true, reportAgeSeconds: 1 } },
     }),
-    () => ({ type: 'seat/events', events: Array.from({ length: 1 + int(5) }, validEvent) }),
+    () => ({
+      type: 'seat/events',
+      batchId: randomUUID(),
+      events: Array.from({ length: 1 + int(5) }, validEvent),
+    }),
     () => ({ type: 'instruction/ack', instructionId: randomUUID() }),
   ])();
 }
@@ -113,16 +125,20 @@ function validMessage(): Record<string, unknown> {
 function mutate(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 4) return wrongValue();
   const copy: Record<string, unknown> | unknown[] = Array.isArray(value)
-    ? [...value]
+    ? Array.prototype.slice.call(value)
     : { ...(value as object) };
   const keys = Object.keys(copy);
   const key = keys.length > 0 ? pick(keys) : 'x';
   const what = int(4);
   const c = copy as Record<string, unknown>;
-  if (what === 0) c[key] = wrongValue();
+  // An own property even for "__proto__" (so that it is sent as a key), never the copy's prototype:
+  // an array whose prototype was replaced is no longer iterable, and the next mutation would throw.
+  const set = (k: string, v: unknown) =>
+    Object.defineProperty(c, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (what === 0) set(key, wrongValue());
   else if (what === 1) delete c[key];
-  else if (what === 2) c[pick(['extra', '__proto__', 'constructor', 'type', 'events'])] = wrongValue();
-  else c[key] = mutate(c[key], depth + 1);
+  else if (what === 2) set(pick(['extra', '__proto__', 'constructor', 'type', 'events']), wrongValue());
+  else set(key, mutate(c[key], depth + 1));
   return copy;
 }
 
@@ -139,7 +155,7 @@ function seatFrame(): { data: string | Buffer; binary: boolean } {
       binary: false,
     }),
     () => ({
-      data: `{"type":"seat/events","events":[{"id":"${randomUUID()}","type":"event/focus-lost","at":${deepText()}}]}`,
+      data: `{"type":"seat/events","batchId":"${randomUUID()}","events":[{"id":"${randomUUID()}","type":"event/focus-lost","at":${deepText()}}]}`,
       binary: false,
     }),
     () => ({ data: deepText(), binary: false }),

@@ -56,7 +56,7 @@ test('one seat/events frame nested 150,000 arrays deep does not end the console'
   await raw.hello();
   const id = randomUUID();
   raw.send(
-    `{"type":"seat/events","events":[{"id":"${id}","type":"event/focus-lost","at":${deepArrayText(150_000)}}]}`,
+    `{"type":"seat/events","batchId":"${randomUUID()}","events":[{"id":"${id}","type":"event/focus-lost","at":${deepArrayText(150_000)}}]}`,
   );
   const error = await raw.waitFor((m) => (m.type === 'console/error' ? m : undefined));
   expect(error.error).toMatch(/nests more than \d+ levels deep/);
@@ -89,7 +89,13 @@ test('one frame of 200 invalid events gets one console/error, not 200', async ()
   const raw = await openRawSeat(ready.proc.url, creds);
   await raw.hello();
   const before = raw.received.length;
-  raw.send(JSON.stringify({ type: 'seat/events', events: Array.from({ length: 200 }, () => ({})) }));
+  raw.send(
+    JSON.stringify({
+      type: 'seat/events',
+      batchId: randomUUID(),
+      events: Array.from({ length: 200 }, () => ({})),
+    }),
+  );
   // A heartbeat after it: once it is answered for (nothing comes back for a heartbeat), wait a moment more.
   const error = await raw.waitFor((m) => (m.type === 'console/error' ? m : undefined), 10_000, before);
   expect(error.error).toMatch(/200 of 200 events rejected/);
@@ -104,11 +110,11 @@ test('repeats of one incident at a seat within 60 s are one incident with a coun
   await raw.hello();
   const t0 = Date.now();
   const events = Array.from({ length: 30 }, (_, i) => focusLost(new Date(t0 + i * 1000).toISOString()));
-  raw.send(JSON.stringify({ type: 'seat/events', events }));
+  raw.send(JSON.stringify({ type: 'seat/events', batchId: randomUUID(), events }));
   await raw.waitFor((m) => (m.type === 'event/ack' && m.ids.length === 30 ? m : undefined));
   // A minute and more later: a new incident.
   const later = focusLost(new Date(t0 + 29_000 + 61_000).toISOString());
-  raw.send(JSON.stringify({ type: 'seat/events', events: [later] }));
+  raw.send(JSON.stringify({ type: 'seat/events', batchId: randomUUID(), events: [later] }));
   await raw.waitFor((m) => (m.type === 'event/ack' && m.ids.includes(later.id ?? '') ? m : undefined));
   raw.close();
   const incidents = (await incidentsOf(creds.seatId)).filter((i) => i.kind === 'focus-lost');
@@ -135,7 +141,11 @@ test('a seat flooding 200-event batches is stopped by its budget: console/error,
   while (Date.now() - t0 < 4000) {
     if (raw.ws.bufferedAmount < 1024 * 1024) {
       raw.send(
-        JSON.stringify({ type: 'seat/events', events: Array.from({ length: 200 }, () => focusLost()) }),
+        JSON.stringify({
+          type: 'seat/events',
+          batchId: randomUUID(),
+          events: Array.from({ length: 200 }, () => focusLost()),
+        }),
       );
       batches++;
     } else {
@@ -144,7 +154,7 @@ test('a seat flooding 200-event batches is stopped by its budget: console/error,
     if (batches % 20 === 0) await new Promise((r) => setImmediate(r));
   }
   const stop = await raw.waitFor((m) =>
-    m.type === 'console/error' && (m as { reason?: string }).reason === 'over-budget' ? m : undefined,
+    m.type === 'console/error' && (m as { code?: string }).code === 'over-budget' ? m : undefined,
   );
   expect(stop.error).toMatch(/more than/);
   // Meanwhile another seat's change still reaches the dashboard.

@@ -35,13 +35,14 @@ test('an invalid event is kept as the text the seat sent (bounded), not as a re-
   await seat.hello();
   const id = randomUUID();
   const sent = `{ "id" : "${id}",   "type":"event/focus-lost", "at" : [ 1,2 ], "pad": "${'p'.repeat(20_000)}" }`;
-  seat.send(`{"type":"seat/events","events":[ ${sent} ]}`);
+  seat.send(`{"type":"seat/events","batchId":"${randomUUID()}","events":[ ${sent} ]}`);
   await seat.waitFor((m) => (m.type === 'event/ack' && m.ids.includes(id) ? m : undefined));
   const row = stored(id);
   expect(row?.type).toBe('rejected');
   const kept = JSON.parse(row?.json ?? '{}') as { reason: string; sent: string; sentLength: number };
-  expect(kept.reason).toMatch(/^events\.0\.at: /);
-  expect(kept.sent).toBe(sent.slice(0, 16_000));
+  expect(kept.reason).toMatch(/^seat\/events: events\.0\.at: /);
+  // The first 4,096 characters (docs/protocol.md, section 6.4).
+  expect(kept.sent).toBe(sent.slice(0, 4096));
   expect(kept.sentLength).toBe(sent.length);
   seat.close();
 });
@@ -58,9 +59,9 @@ test('past its stored-bytes budget for the sitting, a seat is told once and its 
     reason: 'not-allowed',
     frame: 'main',
   }));
-  seat.send(JSON.stringify({ type: 'seat/events', events }));
+  seat.send(JSON.stringify({ type: 'seat/events', batchId: randomUUID(), events }));
   const error = await seat.waitFor((m) => (m.type === 'console/error' ? m : undefined));
-  expect(error).toMatchObject({ reason: 'over-budget', inReplyTo: 'seat/events' });
+  expect(error).toMatchObject({ code: 'over-budget', messageType: 'seat/events' });
   expect(error.type === 'console/error' && error.error).toMatch(/more than 4 KB of events in this sitting/);
   await seat.waitFor((m) => (m.type === 'event/ack' && m.ids.length === 6 ? m : undefined));
   const kept = events.map(
@@ -83,15 +84,15 @@ test('a paused seat is shown Not ready (not Offline); what it sent meanwhile is 
     }));
   const first = batch();
   const second = batch();
-  seat.send(JSON.stringify({ type: 'seat/events', events: first }));
-  seat.send(JSON.stringify({ type: 'seat/events', events: second })); // 60 > a burst of 50
-  await seat.waitFor((m) => (m.type === 'console/error' && m.reason === 'over-budget' ? m : undefined));
+  seat.send(JSON.stringify({ type: 'seat/events', batchId: randomUUID(), events: first }));
+  seat.send(JSON.stringify({ type: 'seat/events', batchId: randomUUID(), events: second })); // 60 > a burst of 50
+  await seat.waitFor((m) => (m.type === 'console/error' && m.code === 'over-budget' ? m : undefined));
   const during = await view(creds.seatId);
   expect(during?.state).toBe('not-ready');
   expect(during?.reasons[0]?.code).toBe('seat-flooding');
   // Sent while paused: handled after the pause, and nothing is lost.
   const third = batch().slice(0, 2);
-  seat.send(JSON.stringify({ type: 'seat/events', events: third }));
+  seat.send(JSON.stringify({ type: 'seat/events', batchId: randomUUID(), events: third }));
   await new Promise((r) => setTimeout(r, 3500)); // past the pause, and past the offline threshold
   const ids = new Set(seat.received.flatMap((m) => (m.type === 'event/ack' ? m.ids : [])));
   for (const e of [...first, ...second, ...third]) expect(ids.has(e.id)).toBe(true);

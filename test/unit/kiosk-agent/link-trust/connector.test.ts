@@ -132,3 +132,59 @@ describe('who may speak for the browser', () => {
     expect(reason(host({ executable: null }))).toMatch(/could not see which program it is/);
   });
 });
+
+describe('on a Firefox seat', () => {
+  const ADDON = 'exam-lockdown@invigil.uk';
+  const MANIFEST = '/usr/lib/mozilla/native-messaging-hosts/uk.invigil.agent.json';
+  const firefox: ConnectorExpectations = {
+    ...expectations,
+    browserExecutables: ['/usr/lib/firefox-esr/firefox-esr'],
+    extensionId: ADDON,
+    firefox: true,
+  };
+  const args = ['/usr/bin/node', '/usr/lib/invigil/dist/cli/invigil.js', 'native-host'];
+  const ffHost = (rest: string[]) =>
+    host({ argv: [...args, '--socket', '/run/invigil/agent.sock', '--browser', 'firefox', ...rest] });
+  const ffBrowser = (argv = ['/usr/lib/firefox-esr/firefox-esr']) =>
+    browser({ executable: '/usr/lib/firefox-esr/firefox-esr', argv });
+  const judge = (peer: ProcessFacts, parent: ProcessFacts) => {
+    const v = judgeConnector(peer, parent, firefox);
+    return v.ok ? 'ok' : v.reason;
+  };
+
+  test('the host Firefox started, with the manifest path and the add-on id, is accepted', () => {
+    expect(judge(ffHost([MANIFEST, ADDON]), ffBrowser())).toBe('ok');
+  });
+
+  test('Chromium is another browser there: a host it started is refused', () => {
+    expect(judge(ffHost([MANIFEST, ADDON]), browser())).toMatch(/^it was not started by the managed browser/);
+  });
+
+  test('another add-on, a Chromium origin or a missing caller is refused', () => {
+    expect(judge(ffHost([MANIFEST, 'evil@example.org']), ffBrowser())).toMatch(
+      /an argument the installed launcher/,
+    );
+    expect(judge(ffHost([`chrome-extension://${ID}/`]), ffBrowser())).toMatch(
+      /an argument the installed launcher/,
+    );
+    expect(judge(ffHost([]), ffBrowser())).toMatch(/no manifest path and add-on id/);
+    expect(judge(ffHost(['/tmp/other.json', ADDON]), ffBrowser())).toMatch(
+      /an argument the installed launcher/,
+    );
+  });
+
+  test("a Firefox content process is not Firefox itself, and Firefox's undermining flags are named", () => {
+    expect(
+      judge(
+        ffHost([MANIFEST, ADDON]),
+        ffBrowser(['/usr/lib/firefox-esr/firefox-esr', '-contentproc', '-parentPid', '4000']),
+      ),
+    ).toMatch(/a browser helper process/);
+    expect(
+      judge(ffHost([MANIFEST, ADDON]), ffBrowser(['/usr/lib/firefox-esr/firefox-esr', '-marionette'])),
+    ).toMatch(/-marionette, which hands the browser to a program that drives it/);
+    expect(
+      judge(ffHost([MANIFEST, ADDON]), ffBrowser(['/usr/lib/firefox-esr/firefox-esr', '--safe-mode'])),
+    ).toMatch(/--safe-mode, which starts the browser with every extension off/);
+  });
+});

@@ -49,7 +49,7 @@ test('a seat repeating itself is one row whose count grows live', async () => {
       reason: 'not-allowed',
       frame: 'main',
     }));
-    seat.send(JSON.stringify({ type: 'seat/events', events }));
+    seat.send(JSON.stringify({ type: 'seat/events', batchId: randomUUID(), events }));
     await seat.waitFor((m) =>
       m.type === 'event/ack' && m.ids.includes(events[0]?.id ?? '') ? m : undefined,
     );

@@ -179,4 +179,19 @@ describe('enrolment codes', () => {
     const tooMany = await ready.admin.post('/api/enrolment-codes', { uses: 100_000, validHours: 24 * 365 });
     expect(tooMany.status).toBe(400);
   }, 60_000);
+
+  test('a code for a satellite site behind NAT may be for up to 10,000 PCs; an ordinary one for 1,000', async () => {
+    const ordinary = await ready.admin.post<{ field?: string }>('/api/enrolment-codes', { uses: 5000 });
+    expect(ordinary.status).toBe(400);
+    expect(ordinary.body.field).toBe('uses');
+    const nat = await ready.admin.post<{ usesLeft: number; behindNat?: boolean }>('/api/enrolment-codes', {
+      uses: 5000,
+      behindNat: true,
+    });
+    expect(nat.status).toBe(201);
+    expect(nat.body).toMatchObject({ usesLeft: 5000, behindNat: true });
+    expect((await ready.admin.post('/api/enrolment-codes', { uses: 10_001, behindNat: true })).status).toBe(
+      400,
+    );
+  });
 });

@@ -10,6 +10,8 @@ import {
   type GateState,
   type PolicyState,
 } from '../../../../../extension/lib/stored.ts';
+import { chromium as platformChromium } from '../../../../../extension/platform/chromium.ts';
+import { firefox as platformFirefox } from '../../../../../extension/platform/firefox.ts';
 import { readiness } from '../../../../../shared/rules/readiness.ts';
 import { parsePolicy } from '../../../../../shared/schemas/policy.ts';
 import { ComplianceReportSchema, type PrivacySettingState } from '../../../../../shared/schemas/report.ts';
@@ -380,4 +382,60 @@ describe('hosts the assessment pages contact besides the allowed ones', () => {
 test('the displays the browser sees are in the report, for the agent to compare', () => {
   expect(report({ ...good(), displays: { count: 2 } }).displays).toEqual({ count: 2 });
   expect(report({ ...good(), displays: null }).displays).toEqual({ count: null, error: 'not read yet' });
+});
+
+describe('what the browser gives extensions no way to read (Firefox)', () => {
+  const firefox = platformFirefox.unprovable;
+  /** Firefox lets an extension read password saving only, and count no displays. */
+  function firefoxSeat(): StatusSections {
+    return {
+      ...good(),
+      browser: {
+        name: 'firefox',
+        version: '153.8.0',
+        major: 153,
+        versionSource: 'browser-info',
+        userAgent: 'Mozilla/5.0 Firefox/153.0',
+      },
+      privacy: { passwordSaving: OFF },
+      displays: { count: null, error: 'no display API' },
+      unprovable: firefox,
+    };
+  }
+
+  test('each is a note on its own line naming what keeps it safe, never a silent pass, and not a block', () => {
+    const r = report(firefoxSeat());
+    for (const id of ['autofill', 'browser-services', 'displays-seen-by-browser']) {
+      const line = checkOf(r, id);
+      expect(line?.status, id).toBe('fail');
+      expect(
+        line?.findings.map((f) => [f.code, f.severity]),
+        id,
+      ).toEqual([['browser-cannot-check', 'info']]);
+      expect(line?.summary, id).toMatch(/Firefox gives extensions no way to/);
+    }
+    expect(checkOf(r, 'autofill')?.summary).toContain('AutofillAddressEnabled');
+    expect(checkOf(r, 'displays-seen-by-browser')?.summary).toContain("the agent's own count decides");
+    // Password saving, which Firefox does let the extension read, is checked as in Chromium.
+    expect(checkOf(r, 'password-saving')?.status).toBe('pass');
+    expect(stateOf(r)).toBe('ready');
+  });
+
+  test('password saving left on is still a block in Firefox', () => {
+    const on: PrivacySettingState = {
+      value: true,
+      levelOfControl: 'controllable_by_this_extension',
+      off: false,
+    };
+    const r = report({ ...firefoxSeat(), privacy: { passwordSaving: on } });
+    expect(checkOf(r, 'password-saving')?.status).toBe('fail');
+    expect(stateOf(r)).not.toBe('ready');
+  });
+
+  test('Chromium can read them all: no such notes, and no extra line', () => {
+    const r = report(good());
+    expect(r.checks.flatMap((c) => c.findings).some((f) => f.code === 'browser-cannot-check')).toBe(false);
+    expect(checkOf(r, 'displays-seen-by-browser')).toBeUndefined();
+    expect(platformChromium.unprovable).toEqual({});
+  });
 });

@@ -70,10 +70,21 @@ test('a version-1 database opens: incidents gain a count and a last time, events
     `INSERT INTO incidents (id, centre_id, at, kind, source, description, seat_id, created_at)
      VALUES ('i1', 'c1', '2026-01-01T09:00:00.000Z', 'focus-lost', 'automatic', 'Lost focus.', 'seat-0001', '2026-01-01T09:00:00.000Z')`,
   ).run();
+  v1.prepare(
+    `INSERT INTO seat_events (id, seat_id, type, at, received_at, json)
+     VALUES ('evt-00000001', 'seat-0001', 'event/focus-lost', '2026-01-01T09:00:00.000Z', '2026-01-01T09:00:00.000Z', '{}')`,
+  ).run();
   v1.pragma('user_version = 1');
   v1.close();
   store = openSqliteStore(dir);
-  expect(store.db.pragma('user_version', { simple: true })).toBe(2);
+  expect(store.db.pragma('user_version', { simple: true })).toBe(3);
+  // Events are now keyed by (seat, id): the old one is kept.
+  expect(await store.countSeatEvents('seat-0001')).toBe(1);
+  expect(
+    (store.db.prepare('PRAGMA table_info(seat_events)').all() as { name: string; pk: number }[])
+      .filter((c) => c.pk > 0)
+      .map((c) => c.name),
+  ).toEqual(['seat_id', 'id']);
   const [old] = await store.listIncidents('c1', { limit: 10 });
   expect(old).toMatchObject({ id: 'i1', count: 1, lastAt: '2026-01-01T09:00:00.000Z' });
   // A repeat within the minute counts on the old incident.
@@ -86,7 +97,7 @@ test('a version-1 database opens: incidents gain a count and a last time, events
   );
   expect((await store.listIncidents('c1', { limit: 10 }))[0]).toMatchObject({ id: 'i1', count: 2 });
   await store.close();
-  // And it opens again, already at version 2.
+  // And it opens again, already at version 3.
   store = openSqliteStore(dir);
   expect((await store.listIncidents('c1', { limit: 10 }))[0]?.count).toBe(2);
 });

@@ -1,0 +1,375 @@
+/**
+ * The Firefox build on a seat set up as IT would, every part real: Firefox ESR (Debian's firefox-esr)
+ * reads the policies.json that `invigil policy --browser firefox` wrote, installed as machine policy
+ * in /etc/firefox/policies; that policy force-installs the unsigned .xpi (`npm run package`'s) from a
+ * local install_url (ESR honours xpinstall.signatures.required false); `invigil install-host
+ * --browser firefox` registered the native host machine-wide; `invigil agent`, enrolled with `invigil
+ * enrol` to a real `invigil console`, is configured for Firefox. The allowed host loads; another host
+ * and a look-alike end on the blocked page and are logged, as is file://; password saving is
+ * off; a download leaves no file; the compliance report reaches the agent through the real native
+ * host started by Firefox, and the seat turns Ready on the console.
+ *
+ * Host names reach the local test server through Firefox's proxy preferences (Firefox has no
+ * --host-resolver-rules). Machine-wide files are written under the machine-policy lock and removed.
+ *
+ * The one difference from the file IT deploys: DisableDeveloperTools is left out. With it (as
+ * generated, asserted below) Firefox starts no WebDriver BiDi server at all, so no client, puppeteer
+ * included, can drive it; the agent's read-back names exactly that one policy as missing.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { SeatView } from '../../../shared/schemas/console-api.ts';
+import type { SeatStatus } from '../../../shared/schemas/protocol.ts';
+import {
+  type AgentProcess,
+  agentStatus,
+  agentWorkspace,
+  assertBuilt,
+  runInvigil,
+  startAgentProcess,
+  waitFor,
+} from '../../helpers/agent-cli.ts';
+import { type ReadyConsole, startReadyConsole } from '../../helpers/console-process.ts';
+import { screenshot } from '../../helpers/extension-state.ts';
+import {
+  buildXpi,
+  FIREFOX_HOST_MANIFEST,
+  FIREFOX_POLICY_FILE,
+  type FirefoxMachineFiles,
+  installFirefoxMachineFiles,
+  type LaunchedFirefox,
+  launchFirefox,
+} from '../../helpers/firefox.ts';
+import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
+import { startXDisplay, type XDisplay } from '../../helpers/x-displays.ts';
+
+const PC = 'FIREFOX-PC-01';
+const ASSESSMENT = 'http://exams.example.net/start';
+/** Flags puppeteer starts Firefox with that the launch audit refuses on a real seat (a test rig's own). */
+const FIREFOX_RIG_FLAGS = ['--remote-debugging-port', '--headless', '--profile'];
+
+let server: TestServer;
+let xpi: ReturnType<typeof buildXpi>;
+let x: XDisplay;
+let console_: ReadyConsole;
+let agent: AgentProcess | undefined;
+let files: FirefoxMachineFiles | undefined;
+let firefox: LaunchedFirefox | undefined;
+let page: Page;
+let policiesJson: { policies: Record<string, unknown> };
+/** Why puppeteer could not drive Firefox under the policy as generated (null if it could). */
+let refusedUnderFullPolicy: string | null = null;
+const ws = agentWorkspace();
+
+async function seatView(): Promise<SeatView | undefined> {
+  const r = await console_.admin.get<{ seats: SeatView[] }>('/api/seats');
+  return r.body.seats.find((s) => s.pcName === PC);
+}
+
+async function incidents(): Promise<{ kind: string; description: string }[]> {
+  const r = await console_.admin.get<{ incidents: { kind: string; description: string }[] }>(
+    '/api/incidents?limit=500',
+  );
+  return r.body.incidents;
+}
+
+const checkOf = (s: SeatStatus, id: string) => s.checks.find((c) => c.id === id);
+
+beforeAll(async () => {
+  assertBuilt();
+  xpi = buildXpi();
+  server = await startTestServer((req, res) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/invigil.xpi') return false;
+    res.writeHead(200, { 'content-type': 'application/x-xpinstall' });
+    res.end(xpi.bytes);
+    return true;
+  });
+  x = await startXDisplay(94);
+  console_ = await startReadyConsole();
+  const enrol = runInvigil([
+    'enrol',
+    '--console',
+    console_.proc.url,
+    '--code',
+    console_.code,
+    '--config',
+    ws.configFile,
+    '--pc-name',
+    PC,
+  ]);
+  expect(enrol.status, enrol.stderr).toBe(0);
+  const enrolled = JSON.parse(readFileSync(ws.configFile, 'utf8')) as Record<string, unknown>;
+  const config = {
+    ...enrolled,
+    seat: { pcName: PC, place: 'Row A, seat 1' },
+    browser: { name: 'firefox', allowFlags: FIREFOX_RIG_FLAGS },
+    policy: {
+      extension: { allowedHosts: ['exams.example.net'], assessmentUrl: ASSESSMENT },
+      firefox: { installUrl: `http://127.0.0.1:${server.port}/invigil.xpi` },
+    },
+    // This test machine is a virtual machine, and other engineers' browsers may run on it. The policy
+    // lacks DisableDeveloperTools for the harness: its finding is asserted below, then taken as a note.
+    severity: { 'virtual-machine': 'info', 'other-browser': 'info', 'browser-policy': 'info' },
+  };
+  // IT's steps: the policy from the seat's config, then the native host, both machine-wide.
+  writeFileSync(ws.configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
+  const policy = runInvigil(['policy', '--browser', 'firefox', '--os', 'linux', '--config', ws.configFile]);
+  expect(policy.status, policy.stderr).toBe(0);
+  policiesJson = JSON.parse(policy.stdout) as { policies: Record<string, unknown> };
+  files = await installFirefoxMachineFiles({ [FIREFOX_POLICY_FILE]: policy.stdout });
+  // As generated, the policy keeps every remote client out, puppeteer too.
+  try {
+    const attempt = await launchFirefox({ proxyPort: server.port, timeoutMs: 15_000 });
+    await attempt.close();
+  } catch (error) {
+    refusedUnderFullPolicy = (error as Error).message;
+  }
+  const { DisableDeveloperTools: _kept, ...forTheHarness } = policiesJson.policies;
+  files.update(FIREFOX_POLICY_FILE, JSON.stringify({ policies: forTheHarness }, null, 2));
+  const host = runInvigil(['install-host', '--browser', 'firefox', '--socket', ws.socket]);
+  expect(host.status, host.stderr).toBe(0);
+  expect(host.stdout).toContain(FIREFOX_HOST_MANIFEST);
+  agent = await startAgentProcess(ws, config, { DISPLAY: x.display });
+  firefox = await launchFirefox({ proxyPort: server.port });
+  page = await firefox.browser.newPage();
+  await page.setViewport({ width: 1100, height: 760 });
+}, 600_000);
+
+afterAll(async () => {
+  await firefox?.close();
+  // The host manifest install-host wrote, and its launcher, are machine-wide too.
+  for (const f of [FIREFOX_HOST_MANIFEST, FIREFOX_HOST_MANIFEST.replace(/\.json$/, '.sh')]) {
+    execFileSync('rm', ['-f', f]);
+  }
+  files?.remove();
+  await agent?.stop();
+  await console_?.stop();
+  await x?.stop();
+  await server?.close();
+  xpi?.remove();
+  ws.remove();
+});
+
+/** Navigates and waits until the tab shows the allowed page, or something else (returned). */
+async function open(url: string): Promise<void> {
+  // An extension page left in the tab (blocked, holding) can keep puppeteer's navigation from settling:
+  // what the tab shows is read from the page itself afterwards.
+  await page.goto('about:blank', { timeout: 8000 }).catch(() => undefined);
+  await page.goto(url, { timeout: 8000 }).catch(() => undefined);
+}
+
+/** What the tab shows now, as the candidate sees it (puppeteer's page.url() lags an extension's redirect). */
+async function shown(): Promise<{ href: string; text: string }> {
+  return page
+    .evaluate(() => ({ href: location.href, text: document.body?.innerText ?? '' }))
+    .catch((error: Error) => ({ href: '(unreadable)', text: error.message }));
+}
+
+async function expectLoads(url: string): Promise<void> {
+  await open(url);
+  const host = new URL(url).hostname;
+  await waitFor(
+    `${url} to load`,
+    async () => {
+      const now = await shown();
+      return now.href === url && now.text.startsWith(host) ? true : null;
+    },
+    20_000,
+    250,
+  ).catch(async (error: Error) => {
+    await screenshot(page, 'firefox-expected-to-load');
+    throw new Error(`${error.message}; the tab shows ${JSON.stringify(await shown()).slice(0, 600)}`);
+  });
+}
+
+/** Whether the page now shown is the blocked page: its heading, read as the candidate sees it. */
+async function blockedPageShown(timeoutMs = 20_000): Promise<boolean> {
+  return waitFor(
+    'the blocked page',
+    async () => {
+      const text = await page.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+      return /isn't available during your assessment/.test(text) ? true : null;
+    },
+    timeoutMs,
+    250,
+  );
+}
+
+describe('Firefox ESR with the generated policy', () => {
+  test('as generated, the policy turns developer tools off, and with them every remote client', () => {
+    expect(policiesJson.policies.DisableDeveloperTools).toBe(true);
+    expect(refusedUnderFullPolicy).toMatch(/WS endpoint|timed out|Timeout/i);
+  });
+
+  test('force-installs the unsigned .xpi from the local install_url; the seat is held until the identity check, then the allowed host loads', async () => {
+    // The add-on arrives a moment after start-up: wait until the agent hears from it.
+    await waitFor(
+      'the agent to hear from the Firefox add-on',
+      async () => (await agentStatus(ws.socket)).extension.reportAgeSeconds !== null,
+      90_000,
+      500,
+    );
+    expect(server.requests.some((r) => r.url.endsWith('/invigil.xpi'))).toBe(true);
+    // Fail closed: no candidate confirmed at this PC yet, so the console holds the seat.
+    await open(ASSESSMENT);
+    await waitFor(
+      'the holding page',
+      async () => ((await shown()).href.includes('/pages/hold/') ? true : null),
+      30_000,
+      250,
+    );
+    expect((await shown()).text).toContain(`${PC} (Row A, seat 1)`);
+    await screenshot(page, 'firefox-hold');
+    // The invigilator seats a candidate here and confirms the identity: the seat is released.
+    const seat = await seatView();
+    const invigilators = await console_.admin.get<{ invigilators: { id: string }[] }>('/api/invigilators');
+    const created = await console_.admin.post<{ sitting: { id: string; entries: { id: string }[] } }>(
+      '/api/sittings',
+      {
+        room: 'Room 2 (Linux suite)',
+        startsAt: new Date().toISOString(),
+        invigilatorIds: invigilators.body.invigilators.map((i) => i.id),
+        entries: [
+          {
+            candidateName: 'Tomasz Nowak',
+            registrationNumber: 'IMI-200418',
+            qualificationNumber: '601/8928/9',
+            assessment: 'MOT Testing Classes 4 and 7',
+            durationMinutes: 60,
+            seatId: seat?.id,
+          },
+        ],
+      },
+    );
+    expect(created.status, created.text).toBe(201);
+    const sitting = created.body.sitting;
+    const confirmed = await console_.admin.post(
+      `/api/sittings/${sitting.id}/entries/${sitting.entries[0]?.id}/identity`,
+      { method: 'photo-id', note: 'Driving licence' },
+    );
+    expect(confirmed.status, confirmed.text).toBe(201);
+    await waitFor(
+      'the seat to be released',
+      async () => ((await seatView())?.gate?.state === 'released' ? true : null),
+      30_000,
+      250,
+    );
+    await expectLoads(ASSESSMENT);
+  }, 240_000);
+
+  test('another host and a look-alike end on the blocked page and are logged; with a frame to another host the allowed page stands', async () => {
+    for (const url of ['http://answers.example.com/', 'http://exams.example.net.evil.test/']) {
+      await open(url);
+      expect(await blockedPageShown()).toBe(true);
+    }
+    await screenshot(page, 'firefox-blocked-page');
+    // A frame to another host inside the allowed page: Firefox's WebsiteFilter refuses the frame (it stays
+    // empty: test-results/screenshots/firefox-blocked-frame.png), and the page itself stays.
+    await expectLoads(
+      `http://exams.example.net/frame?src=${encodeURIComponent('http://answers.example.com/')}`,
+    );
+    await screenshot(page, 'firefox-blocked-frame');
+    const logged = await waitFor(
+      'the attempts to reach the console as incidents',
+      async () => {
+        const all = (await incidents()).filter((i) => i.kind === 'site-blocked').map((i) => i.description);
+        const want = ['answers.example.com/', 'exams.example.net.evil.test/'];
+        return want.every((w) => all.some((d) => d.includes(w))) ? all : null;
+      },
+      45_000,
+      500,
+    );
+    expect(logged.some((d) => d.includes('http://answers.example.com/'))).toBe(true);
+    // The allowed host was never logged.
+    expect(logged.some((d) => d.includes('//exams.example.net/'))).toBe(false);
+  }, 120_000);
+
+  test('password saving is off, and the report says what Firefox cannot prove instead of passing it', async () => {
+    const status = await waitFor(
+      'the extension report in the agent',
+      async () => {
+        const s = await agentStatus(ws.socket);
+        return checkOf(s, 'password-saving') ? s : null;
+      },
+      30_000,
+      500,
+    );
+    expect(checkOf(status, 'password-saving')?.status).toBe('pass');
+    for (const id of ['autofill', 'browser-services', 'displays-seen-by-browser']) {
+      const line = checkOf(status, id);
+      expect(
+        line?.findings.map((f) => [f.code, f.severity]),
+        id,
+      ).toEqual([['browser-cannot-check', 'info']]);
+      expect(line?.summary, id).toMatch(/^Firefox gives extensions no way to/);
+    }
+  });
+
+  test('a download leaves no file', async () => {
+    await open('http://exams.example.net/download');
+    await new Promise((r) => setTimeout(r, 4000));
+    const left = readdirSync(firefox?.downloads ?? '/nonexistent');
+    expect(left).toEqual([]);
+    expect(existsSync(`${firefox?.downloads}/answers.bin`)).toBe(false);
+  });
+
+  test('the agent takes Firefox as the managed browser, reads its policy back, and the seat turns Ready on the console', async () => {
+    const status = await agentStatus(ws.socket);
+    expect(status.extension.linked).toBe(true);
+    // The policy IT installed is the one the agent reads back, and it passes.
+    // The policy installed is the one the agent reads back: only what the harness left out is missing.
+    const policyLine = checkOf(status, 'browser-policy');
+    expect(policyLine?.findings.map((f) => [f.code, f.details?.policy, f.details?.where])).toEqual([
+      ['browser-policy', 'DisableDeveloperTools', FIREFOX_POLICY_FILE],
+    ]);
+    // Firefox is not "another browser" here.
+    expect(status.findings.filter((f) => f.code === 'other-browser').map((f) => f.subject)).not.toContain(
+      'Firefox',
+    );
+    expect(Object.keys((policiesJson.policies as Record<string, unknown>) ?? {})).toContain(
+      'ExtensionSettings',
+    );
+    const seat = await waitFor(
+      'the seat to turn Ready on the console',
+      async () => {
+        const v = await seatView();
+        return v?.state === 'ready' ? v : null;
+      },
+      90_000,
+      500,
+    ).catch(async (error: Error) => {
+      const s = await agentStatus(ws.socket).catch(() => null);
+      throw new Error(
+        `${error.message}; the agent says ${s?.state}: ${JSON.stringify(s?.findings.map((f) => [f.code, f.message]))}; logs: ${agent?.logs().slice(-2000)}`,
+      );
+    });
+    expect(seat.extensionLinked).toBe(true);
+  }, 180_000);
+
+  test('file:// ends on the blocked page too, and is logged as a browser page', async () => {
+    await open('file:///etc/hostname');
+    await waitFor(
+      'the blocked page for a local file',
+      async () => {
+        const now = await shown();
+        return now.href.includes('/pages/blocked/') &&
+          /aren't available during your assessment/.test(now.text)
+          ? true
+          : null;
+      },
+      20_000,
+      250,
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}; the tab shows ${JSON.stringify(await shown()).slice(0, 400)}`);
+    });
+    await waitFor(
+      'the attempt to reach the console',
+      async () =>
+        (await incidents()).some((i) => i.description.includes('file:///etc/hostname')) ? true : null,
+      45_000,
+      500,
+    );
+  }, 120_000);
+});
