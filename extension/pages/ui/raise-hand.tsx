@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { PageReply } from '../../background/page-messages.ts';
-import { HAND_SHOWN_MS, RAISE_HAND_COMMAND } from '../../features/raise-hand/constants.ts';
+import { HAND_REPEAT_MS, HAND_SHOWN_MS, RAISE_HAND_COMMAND } from '../../features/raise-hand/constants.ts';
 import { browser } from '../../platform/index.ts';
 import { KEYS, useStored } from './use-stored.ts';
 
@@ -34,8 +34,12 @@ export function RaiseHand({ compact = false }: { compact?: boolean }) {
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const shortcut = useShortcut();
-  const now = useNow(5000);
-  const raised = hand !== undefined && now - Date.parse(hand.raisedAt) < HAND_SHOWN_MS;
+  const now = useNow(1000);
+  const since = hand ? now - Date.parse(hand.raisedAt) : Number.POSITIVE_INFINITY;
+  const raised = since < HAND_SHOWN_MS;
+  // The invigilator may have come and gone: after a few seconds the candidate can raise it again (the
+  // console counts a raise on a hand still open as the same hand).
+  const canRaise = since >= HAND_REPEAT_MS;
 
   async function raise() {
     setSending(true);
@@ -61,7 +65,8 @@ export function RaiseHand({ compact = false }: { compact?: boolean }) {
             <span aria-hidden="true">✋</span> Your hand is raised ({clock}). Stay in your seat: your
             invigilator will come to you.
           </p>
-        ) : (
+        ) : null}
+        {canRaise ? (
           <button
             type="button"
             class="button hand"
@@ -69,9 +74,9 @@ export function RaiseHand({ compact = false }: { compact?: boolean }) {
             disabled={sending}
             onClick={() => void raise()}
           >
-            <span aria-hidden="true">✋</span> Raise hand
+            <span aria-hidden="true">✋</span> {raised ? 'Raise hand again' : 'Raise hand'}
           </button>
-        )}
+        ) : null}
       </div>
       <p class="hand-help">
         {raised
