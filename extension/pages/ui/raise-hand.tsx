@@ -62,8 +62,7 @@ export function RaiseHand({ compact = false }: { compact?: boolean }) {
       <div aria-live="polite">
         {raised ? (
           <p class="hand-raised" id="hand-state">
-            <span aria-hidden="true">✋</span> Your hand is raised ({clock}). Stay in your seat: your
-            invigilator will come to you.
+            Your hand is raised ({clock}). Stay in your seat: your invigilator will come to you.
           </p>
         ) : null}
         {canRaise ? (
@@ -74,7 +73,7 @@ export function RaiseHand({ compact = false }: { compact?: boolean }) {
             disabled={sending}
             onClick={() => void raise()}
           >
-            <span aria-hidden="true">✋</span> {raised ? 'Raise hand again' : 'Raise hand'}
+            {raised ? 'Raise hand again' : 'Raise hand'}
           </button>
         ) : null}
       </div>

@@ -90,7 +90,6 @@ export function HandLine({ seat, onAnswer }: { seat: SeatView; onAnswer: () => v
   return (
     <div class="seat-hand" role="status" data-hand={h.id}>
       <span class="seat-hand-text">
-        <span aria-hidden="true">✋ </span>
         Hand raised {clock(h.raisedAt).slice(0, 5)}
         {h.count > 1 ? ` (${h.count} times)` : ''}
       </span>
