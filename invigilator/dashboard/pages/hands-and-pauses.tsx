@@ -145,8 +145,10 @@ function Reasons({
       {ids.map((id) => (
         <label key={id} class="choice">
           <input type="radio" name={name} value={id} checked={value === id} onChange={() => onChange(id)} />
-          {catalog[id]?.label}
-          {catalog[id]?.hint ? <span class="field-hint"> {catalog[id]?.hint}</span> : null}
+          <span>
+            {catalog[id]?.label}
+            {catalog[id]?.hint ? <span class="choice-hint">{catalog[id]?.hint}</span> : null}
+          </span>
         </label>
       ))}
     </fieldset>
