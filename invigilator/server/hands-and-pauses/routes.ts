@@ -9,9 +9,24 @@ import { RecordIdSchema } from '../../../shared/schemas/console-api.ts';
 import { HandAnswerSchema, PauseStartSchema } from '../../../shared/schemas/invigilation-day.ts';
 import { actorOf, type ConsoleContext, sameCentre, signedIn } from '../context.ts';
 import { HttpError, parseInput } from '../http-error.ts';
+import type { Actor } from '../store/store.ts';
 import { handView, pauseView } from './views.ts';
 
 const Params = z.object({ id: RecordIdSchema });
+
+/** A sitting closed while paused: its open pauses end at the close, so the record has their length. */
+export async function endPausesOfSitting(
+  ctx: ConsoleContext,
+  actor: Actor,
+  centreId: string,
+  sittingId: string,
+  at: string,
+): Promise<void> {
+  let ended = false;
+  for (const p of await ctx.store.listPauses(centreId, sittingId))
+    if (!p.endedAt) ended = (await ctx.store.endPause(actor, p.id, at)) !== null || ended;
+  if (ended) await ctx.hub.handsOrPausesChanged(actor);
+}
 
 export function handsAndPausesRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   app.post('/api/hands/:id/answer', async (req) => {

@@ -243,3 +243,19 @@ test('pausing the room holds every seat of the sitting until resumed; other need
   expect(csv.text).toContain('The whole room');
   expect(csv.text).toContain('Fire alarm');
 });
+
+test('closing a sitting while its room is paused ends the pause at the close, so the record has its length', async () => {
+  const a = await seat('CLOSE-A');
+  const sitting = await sittingWith(a);
+  const p = await c.admin.post<{ pause: PauseView }>(`/api/sittings/${sitting.id}/pauses`, {
+    scope: 'room',
+    reason: 'it-failure',
+  });
+  expect(p.status, p.text).toBe(201);
+  const closed = await c.admin.post<{ sitting: SittingView }>(`/api/sittings/${sitting.id}/close`);
+  expect(closed.status, closed.text).toBe(200);
+  const record = (await c.admin.get<{ record: InvigilationRecord }>(`/api/sittings/${sitting.id}/record`))
+    .body.record;
+  expect(record.pauses?.[0]?.endedAt).toBe(closed.body.sitting.closedAt);
+  expect((await c.admin.post(`/api/pauses/${p.body.pause.id}/resume`)).status).toBe(404);
+});
