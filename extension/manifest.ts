@@ -48,7 +48,7 @@ export function manifestFor(target: BuildTarget) {
       default_title: TOOLBAR_TITLE,
     },
     // Raise a hand without leaving the assessment (features/raise-hand). A centre can change the keys
-    // in the browser's extension shortcut settings; the popup says which keys are set.
+    // in the browser's extension shortcut settings; the pages say which keys are set.
     commands: {
       [RAISE_HAND_COMMAND]: {
         suggested_key: { default: RAISE_HAND_KEYS, mac: RAISE_HAND_KEYS },

@@ -47,6 +47,8 @@ export const GateStateSchema = z.object({
   heldBy: z.enum(['policy', 'console']).optional(),
   candidateName: ShortTextSchema.optional(),
   seatLabel: ShortTextSchema.optional(),
+  /** Held because the invigilator paused this seat or the room (the holding page says so). */
+  paused: z.boolean().optional(),
   changedAt: IsoDateTimeSchema,
 });
 

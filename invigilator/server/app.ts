@@ -19,6 +19,7 @@ import { SEAT_SOCKET_PATH } from '../../shared/schemas/protocol.ts';
 import { attemptRoutes } from './attempts/attempt-routes.ts';
 import { sha256 } from './auth.ts';
 import { type ConsoleContext, SESSION_COOKIE, type Session, signedIn } from './context.ts';
+import { handsAndPausesRoutes } from './hands-and-pauses/routes.ts';
 import { helpRoutes } from './help/help-routes.ts';
 import { HttpError } from './http-error.ts';
 import { boundedJsonBodies } from './json-body.ts';
@@ -232,6 +233,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   helpRoutes(app, ctx);
   attemptRoutes(app, ctx);
   anomalyRoutes(app, ctx);
+  handsAndPausesRoutes(app, ctx);
   // How late the console's event loop runs: the first sign of overload (sampled since the last reset).
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();

@@ -41,8 +41,8 @@ export const AUTOMATIC_INCIDENT_KINDS = {
   'seat-replacement': 'Seat replacement',
   'seat-connection-refused': 'Connections refused',
   'connector-refused': 'Program posing as the browser refused',
-  'hand-raised': 'Hand raised',
   'seat-credential-shared': 'Seat credential shared',
+  'hand-raised': 'Hand raised',
 } as const;
 export type AutomaticIncidentKind = keyof typeof AUTOMATIC_INCIDENT_KINDS;
 

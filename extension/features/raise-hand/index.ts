@@ -8,6 +8,7 @@
 import { PRODUCT_NAME } from '../../../shared/constants.ts';
 import { on } from '../../lib/chrome-events.ts';
 import { type HandState, KEYS, readStored, writeStored } from '../../lib/stored.ts';
+import { browser } from '../../platform/index.ts';
 import { defineFeature, type FeatureContext } from '../feature.ts';
 import { HAND_REPEAT_MS, HAND_SHOWN_MS, RAISE_HAND_COMMAND, TOOLBAR_TITLE } from './constants.ts';
 
@@ -23,7 +24,7 @@ export default defineFeature({
       return next;
     };
     on(
-      chrome.commands.onCommand,
+      browser.commands.onCommand,
       (command: string) => {
         if (command !== RAISE_HAND_COMMAND) return;
         raise('shortcut').catch((e: unknown) => console.error('[invigil] raise hand', e));
@@ -62,14 +63,14 @@ function showOnToolbar(hand: HandState | undefined, now = new Date()): void {
   clearTimeout(clearTimer);
   const left = hand ? Date.parse(hand.raisedAt) + HAND_SHOWN_MS - now.getTime() : 0;
   if (!hand || left <= 0) {
-    void chrome.action.setBadgeText({ text: '' });
-    void chrome.action.setTitle({ title: TOOLBAR_TITLE });
+    void browser.action.setBadgeText({ text: '' });
+    void browser.action.setTitle({ title: TOOLBAR_TITLE });
     return;
   }
   const clock = new Date(hand.raisedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  void chrome.action.setBadgeBackgroundColor({ color: '#b45309' });
-  void chrome.action.setBadgeText({ text: 'HAND' });
-  void chrome.action.setTitle({
+  void browser.action.setBadgeBackgroundColor({ color: '#b45309' });
+  void browser.action.setBadgeText({ text: 'HAND' });
+  void browser.action.setTitle({
     title: `${PRODUCT_NAME}: your hand is raised (${clock}). The invigilator will come to you.`,
   });
   clearTimer = setTimeout(() => showOnToolbar(undefined), left);

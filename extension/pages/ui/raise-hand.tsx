@@ -4,7 +4,8 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { PageReply } from '../../background/page-messages.ts';
-import { HAND_SHOWN_MS, RAISE_HAND_COMMAND } from '../../features/raise-hand/constants.ts';
+import { HAND_REPEAT_MS, HAND_SHOWN_MS, RAISE_HAND_COMMAND } from '../../features/raise-hand/constants.ts';
+import { browser } from '../../platform/index.ts';
 import { KEYS, useStored } from './use-stored.ts';
 
 function useNow(everyMs: number): number {
@@ -20,7 +21,7 @@ function useNow(everyMs: number): number {
 function useShortcut(): string | null | undefined {
   const [keys, setKeys] = useState<string | null | undefined>(undefined);
   useEffect(() => {
-    chrome.commands
+    browser.commands
       .getAll()
       .then((all) => setKeys(all.find((c) => c.name === RAISE_HAND_COMMAND)?.shortcut || null))
       .catch(() => setKeys(null));
@@ -33,14 +34,18 @@ export function RaiseHand({ compact = false }: { compact?: boolean }) {
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const shortcut = useShortcut();
-  const now = useNow(5000);
-  const raised = hand !== undefined && now - Date.parse(hand.raisedAt) < HAND_SHOWN_MS;
+  const now = useNow(1000);
+  const since = hand ? now - Date.parse(hand.raisedAt) : Number.POSITIVE_INFINITY;
+  const raised = since < HAND_SHOWN_MS;
+  // The invigilator may have come and gone: after a few seconds the candidate can raise it again (the
+  // console counts a raise on a hand still open as the same hand).
+  const canRaise = since >= HAND_REPEAT_MS;
 
   async function raise() {
     setSending(true);
     setError(null);
     try {
-      const reply = (await chrome.runtime.sendMessage({ type: 'hand/raise' })) as PageReply | undefined;
+      const reply = (await browser.runtime.sendMessage({ type: 'hand/raise' })) as PageReply | undefined;
       if (!reply?.ok) setError(reply?.error ?? 'the browser did not answer');
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -57,10 +62,10 @@ export function RaiseHand({ compact = false }: { compact?: boolean }) {
       <div aria-live="polite">
         {raised ? (
           <p class="hand-raised" id="hand-state">
-            <span aria-hidden="true">✋</span> Your hand is raised ({clock}). Stay in your seat: your
-            invigilator will come to you.
+            Your hand is raised ({clock}). Stay in your seat: your invigilator will come to you.
           </p>
-        ) : (
+        ) : null}
+        {canRaise ? (
           <button
             type="button"
             class="button hand"
@@ -68,9 +73,9 @@ export function RaiseHand({ compact = false }: { compact?: boolean }) {
             disabled={sending}
             onClick={() => void raise()}
           >
-            <span aria-hidden="true">✋</span> Raise hand
+            {raised ? 'Raise hand again' : 'Raise hand'}
           </button>
-        )}
+        ) : null}
       </div>
       <p class="hand-help">
         {raised

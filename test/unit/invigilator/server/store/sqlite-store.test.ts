@@ -77,8 +77,11 @@ test('a version-1 database opens: incidents gain a count and a last time, events
   v1.pragma('user_version = 1');
   v1.close();
   store = openSqliteStore(dir);
-  expect(store.db.pragma('user_version', { simple: true })).toBe(4);
-  // Version 4: entries gain their attempt (release, finish), empty for what was there before.
+  expect(store.db.pragma('user_version', { simple: true })).toBe(5);
+  // Version 4 (issue 13): raised hands and pauses have their tables, empty.
+  expect(await store.openHands()).toEqual([]);
+  expect(await store.openPauses()).toEqual([]);
+  // Version 5: entries gain their attempt (release, finish), empty for what was there before.
   const entryColumns = (store.db.prepare('PRAGMA table_info(entries)').all() as { name: string }[]).map(
     (c) => c.name,
   );
@@ -102,7 +105,7 @@ test('a version-1 database opens: incidents gain a count and a last time, events
   );
   expect((await store.listIncidents('c1', { limit: 10 }))[0]).toMatchObject({ id: 'i1', count: 2 });
   await store.close();
-  // And it opens again, already at version 4.
+  // And it opens again, already at version 5.
   store = openSqliteStore(dir);
   expect((await store.listIncidents('c1', { limit: 10 }))[0]?.count).toBe(2);
 });
