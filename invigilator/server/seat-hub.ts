@@ -114,6 +114,8 @@ export interface SeatChangeListener {
   incidentsAdded(incidents: readonly IncidentRow[]): void;
   /** Notices (replacement requests, refused connections) changed for a centre. */
   noticesChanged(centreId: string): void;
+  /** A sitting's record changed without a person editing it (a seat released: the attempt's start). */
+  sittingsChanged?(centreId: string, sittingIds: string[]): void;
 }
 
 interface LiveSeat {
@@ -678,6 +680,7 @@ export class SeatHub {
     try {
       const results = await this.store.ackInstructions(batch);
       const changed: string[] = [];
+      const released: string[] = [];
       batch.forEach((a, i) => {
         if (!results[i]) {
           this.refuseMessage(a.ws, {
@@ -692,6 +695,7 @@ export class SeatHub {
         if (gate?.id === a.instructionId && !gate.ackedAt) {
           this.gates.set(a.seatId, { ...gate, ackedAt: a.at });
           changed.push(a.seatId);
+          if (gate.payload.state === 'released') released.push(a.seatId);
         }
         const message = this.messages.get(a.seatId);
         if (message?.id === a.instructionId && !message.ackedAt) {
@@ -700,6 +704,7 @@ export class SeatHub {
         }
       });
       this.changed(changed);
+      await this.noteReleases(released, new Date().toISOString());
     } catch (error) {
       this.log.error({ err: error, acks: batch.length }, 'could not store instruction acknowledgements');
     } finally {
@@ -708,6 +713,22 @@ export class SeatHub {
         this.ackFlush = this.batchWindow().then(() => this.flushAcks());
       }
     }
+  }
+
+  /**
+   * Issue 13, attempts: a seat acknowledged its release, so its candidate's attempt starts now (the
+   * first release only; a seat held and released again keeps its first time).
+   */
+  private async noteReleases(seatIds: readonly string[], at: string): Promise<void> {
+    const byCentre = new Map<string, string[]>();
+    for (const seatId of seatIds) {
+      const a = this.assignments.get(seatId);
+      const centreId = this.seats.get(seatId)?.seat.centreId;
+      if (!a || !centreId || !(await this.store.markReleased(a.entryId, at))) continue;
+      byCentre.set(centreId, [...(byCentre.get(centreId) ?? []), a.sittingId]);
+    }
+    for (const [centreId, ids] of byCentre)
+      for (const l of this.listeners) l.sittingsChanged?.(centreId, [...new Set(ids)]);
   }
 
   async showMessage(actor: Actor, seatId: string, text: string): Promise<InstructionRow> {

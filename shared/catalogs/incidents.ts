@@ -46,11 +46,26 @@ export const AUTOMATIC_INCIDENT_KINDS = {
 } as const;
 export type AutomaticIncidentKind = keyof typeof AUTOMATIC_INCIDENT_KINDS;
 
-export type IncidentKind = ManualIncidentKind | AutomaticIncidentKind;
+/** Incidents the console records for something a person did on the dashboard (not chosen from a list). */
+export const CONSOLE_INCIDENT_KINDS = {
+  'help-summoned': 'Help summoned',
+} as const;
+export type ConsoleIncidentKind = keyof typeof CONSOLE_INCIDENT_KINDS;
+
+export type IncidentKind = ManualIncidentKind | AutomaticIncidentKind | ConsoleIncidentKind;
 export const INCIDENT_KIND_LABELS: Record<IncidentKind, string> = {
   ...MANUAL_INCIDENT_KINDS,
   ...AUTOMATIC_INCIDENT_KINDS,
+  ...CONSOLE_INCIDENT_KINDS,
 };
+
+/** Incident kinds that say nothing about a PC's trouble, for the anomaly report's count per PC. */
+export const NOT_SEAT_TROUBLE_KINDS: ReadonlySet<string> = new Set([
+  'hand-raised',
+  'help-summoned',
+  'explanation-requested',
+  'submitted-early',
+]);
 
 export function incidentKindLabel(kind: string): string {
   return (INCIDENT_KIND_LABELS as Record<string, string>)[kind] ?? kind;

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { MANUAL_INCIDENT_KIND_IDS } from '../catalogs/incidents.ts';
 import { QUALIFICATION_NUMBER_PATTERN, QUALIFICATION_TYPE_IDS } from '../catalogs/qualifications.ts';
+import { FinishKindSchema } from './attempts.ts';
 import { IsoDateTimeSchema, SeveritySchema, ShortTextSchema, TextSchema } from './common.ts';
+import { HelpRequestViewSchema } from './help.ts';
 import { HandViewSchema, PauseViewSchema, SeatHandSchema, SeatPauseSchema } from './invigilation-day.ts';
 
 /**
@@ -260,6 +262,10 @@ export const SittingEntryViewSchema = SittingEntryInputSchema.extend({
   seatId: RecordIdSchema.nullable(),
   outcome: OutcomeSchema,
   identity: IdentityCheckViewSchema.nullable(),
+  /** The attempt (issue 13): when the seat was first released to the assessment, and the finish. */
+  releasedAt: IsoDateTimeSchema.nullable().optional(),
+  finishedAt: IsoDateTimeSchema.nullable().optional(),
+  finishedHow: FinishKindSchema.nullable().optional(),
 });
 export type SittingEntryView = z.infer<typeof SittingEntryViewSchema>;
 
@@ -344,6 +350,8 @@ export const LiveToDashboardSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('live/sittings'), sittingIds: z.array(z.string()) }),
   /** Notices (seat replacement requests, refused connections) changed: refetch GET /api/notices. */
   z.object({ type: z.literal('live/notices') }),
+  /** Help summoned from a room, or acknowledged (the whole request each time). */
+  z.object({ type: z.literal('live/help'), request: HelpRequestViewSchema }),
 ]);
 export type LiveToDashboard = z.infer<typeof LiveToDashboardSchema>;
 
