@@ -182,7 +182,7 @@ function macBool(v: unknown): boolean {
  * Firefox's policies from its macOS preference domain, as nsMacPreferencesReader and macOSPoliciesParser
  * read them: the device's managed preferences over the machine-wide domain key by key, nothing unless
  * `EnterprisePoliciesEnabled` is true, and `A__B__C` keys unflattened into `A.B.C` (numbers make lists;
- * indexes above 50 are skipped, as Firefox skips them). Firefox unflattens in the dictionary's own order,
+ * indexes above 50 are passed over, as Firefox passes over them). Firefox unflattens in the dictionary's own order,
  * which nobody controls: a flattened key that reaches into a policy also set whole is applied on top of
  * it here (the weaker of Firefox's two possible outcomes), and one that reaches into a value that is not
  * an object (Firefox then throws and takes no macOS policy at all) is a problem.
@@ -224,12 +224,17 @@ export function firefoxMacPolicies(managed: FirefoxMacPlist, library?: FirefoxMa
   for (const [key, value] of flat) {
     const subkeys = key.split('__');
     const top = subkeys[0] ?? '';
-    if (!subkeys.every(validIndex)) continue;
+    const last = subkeys[subkeys.length - 1] ?? '';
+    if (!validIndex(last)) continue;
     let obj: Record<string, unknown> = policies;
     let broken = false;
     for (let i = 0; i < subkeys.length - 1; i++) {
       const sub = subkeys[i] ?? '';
-      if (!obj[sub]) obj[sub] = Number.isInteger(Number(subkeys[i + 1])) ? [] : {};
+      // Firefox logs an index above 50 on the way down and goes on from where it was. Only own keys:
+      // "constructor__prototype__x" must not reach Object.prototype in the agent.
+      if (!validIndex(sub)) continue;
+      if (!Object.hasOwn(obj, sub) || !obj[sub])
+        obj[sub] = Number.isInteger(Number(subkeys[i + 1])) ? [] : {};
       const next = obj[sub];
       if (typeof next !== 'object' || next === null) {
         broken = true;
@@ -243,7 +248,7 @@ export function firefoxMacPolicies(managed: FirefoxMacPlist, library?: FirefoxMa
       );
       continue;
     }
-    obj[subkeys[subkeys.length - 1] ?? ''] = value;
+    obj[last] = value;
     if (!out.source.has(top) || out.source.get(key) === FIREFOX_MAC_MANAGED_PLIST)
       out.source.set(top, out.source.get(key) ?? managed.where);
   }

@@ -302,7 +302,9 @@ describe("Firefox's policy on macOS: managed preferences beside policies.json", 
       DisableDeveloperTools: false,
       AIControls__Default__Value: 'available',
       Bookmarks__0__Title: 'one',
-      Bookmarks__51__Title: 'skipped, as Firefox skips indexes above 50',
+      Bookmarks__51: 'skipped, as Firefox skips an index above 50 at the end',
+      Handlers__99__extensions__pdf: 'an index above 50 on the way down is passed over',
+      constructor__prototype__polluted: 'never reaches Object.prototype',
     });
     const mac = firefoxMacPolicies(
       { where: FIREFOX_MAC_MANAGED_PLIST, json: plutil('org.mozilla.firefox.153.plutil.json') },
@@ -310,6 +312,12 @@ describe("Firefox's policy on macOS: managed preferences beside policies.json", 
     );
     expect(mac.policies?.DisableDeveloperTools).toBe(true);
     expect(mac.policies?.Bookmarks).toEqual([{ Title: 'one' }]);
+    // As Firefox does it: "99" after Handlers made a list, then was passed over.
+    expect(Array.isArray(mac.policies?.Handlers)).toBe(true);
+    expect((mac.policies?.Handlers as { extensions?: unknown } | undefined)?.extensions).toEqual({
+      pdf: 'an index above 50 on the way down is passed over',
+    });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     // A flattened key reaching into a policy set whole is applied on top of it (Firefox's weaker outcome).
     expect(mac.policies?.AIControls).toMatchObject({ Default: { Value: 'available', Locked: true } });
     const r = onMac(null, plutil('org.mozilla.firefox.153.plutil.json'), library);
