@@ -18,6 +18,7 @@ import Fastify, {
 import { SEAT_SOCKET_PATH } from '../../shared/schemas/protocol.ts';
 import { sha256 } from './auth.ts';
 import { type ConsoleContext, SESSION_COOKIE, type Session, signedIn } from './context.ts';
+import { handsAndPausesRoutes } from './hands-and-pauses/routes.ts';
 import { HttpError } from './http-error.ts';
 import { boundedJsonBodies } from './json-body.ts';
 import { LiveHub } from './live.ts';
@@ -225,6 +226,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   sittingRoutes(app, ctx);
   recordRoutes(app, ctx);
   noticeRoutes(app, ctx);
+  handsAndPausesRoutes(app, ctx);
   // How late the console's event loop runs: the first sign of overload (sampled since the last reset).
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();

@@ -44,6 +44,7 @@ const EventsEnvelopeSchema = z.object({
 });
 
 import { sameHash, sha256 } from './auth.ts';
+import { HandsAndPausesState } from './hands-and-pauses/live-state.ts';
 import type { Logger } from './logger.ts';
 import {
   type BudgetExceeded,
@@ -163,6 +164,8 @@ export class SeatHub {
   private readonly seats = new Map<string, LiveSeat>();
   private assignments = new Map<string, Assignment>();
   private readonly gates = new Map<string, InstructionRow>();
+  /** Open raised hands and pauses (issue 13): shown on the seat map; a pause holds the seat's gate. */
+  readonly handsAndPauses: HandsAndPausesState;
   /** The latest message to each seat's candidate (since the console started), for the seat map. */
   private readonly messages = new Map<string, InstructionRow>();
   private readonly listeners = new Set<SeatChangeListener>();
@@ -211,6 +214,7 @@ export class SeatHub {
     options: SeatHubOptions = {},
   ) {
     this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.handsAndPauses = new HandsAndPausesState(store);
     this.offlineAfterMs = options.offlineAfterMs ?? SEAT_OFFLINE_AFTER_MS;
     this.batchMs = options.batchMs ?? 10;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_READ_FRAME_BYTES });
@@ -262,6 +266,8 @@ export class SeatHub {
       s.lastSeenAt = row.lastSeenAt;
     }
     for (const gate of await this.store.latestGates()) this.gates.set(gate.seatId, gate);
+    await this.handsAndPauses.refreshHands();
+    await this.handsAndPauses.refreshPauses();
     await this.refreshAssignments(null);
     const alive = await this.store.lastConsoleAlive();
     const upMs = Date.now();
@@ -533,6 +539,8 @@ export class SeatHub {
       lastMessage: message
         ? { instructionId: message.id, sentAt: message.createdAt, ackedAt: message.ackedAt }
         : null,
+      hand: this.handsAndPauses.hand(id),
+      pause: this.handsAndPauses.pause(a),
     };
   }
 
@@ -575,15 +583,29 @@ export class SeatHub {
     this.changed(touched);
   }
 
+  /**
+   * A hand was answered, or a pause started or ended (issue 13): the open ones are read again and every
+   * seat whose gate must change is sent its new gate (a pause holds the seat; its end releases it again).
+   */
+  async handsOrPausesChanged(actor: Actor): Promise<void> {
+    const hands = await this.handsAndPauses.refreshHands();
+    await this.handsAndPauses.refreshPauses();
+    await this.refreshAssignments(actor);
+    this.changed(hands);
+  }
+
   private desiredGate(seatId: string): Record<string, unknown> {
     const s = this.seats.get(seatId);
     const a = this.assignments.get(seatId);
     const seatLabel = s ? (s.seat.place ? `${s.seat.pcName} (${s.seat.place})` : s.seat.pcName) : undefined;
+    // A paused seat (its own pause or its room's) is held, and its holding page says it is paused.
+    const paused = this.handsAndPauses.pause(a) !== null;
     return {
       // Fail closed: a seat with no confirmed candidate stays on the holding page.
-      state: a?.identityConfirmed ? 'released' : 'held',
+      state: a?.identityConfirmed && !paused ? 'released' : 'held',
       ...(a ? { candidateName: a.candidateName } : {}),
       ...(seatLabel ? { seatLabel } : {}),
+      ...(paused ? { paused: true } : {}),
     };
   }
 
@@ -597,7 +619,8 @@ export class SeatHub {
       current &&
       current.payload.state === desired.state &&
       current.payload.candidateName === desired.candidateName &&
-      current.payload.seatLabel === desired.seatLabel
+      current.payload.seatLabel === desired.seatLabel &&
+      current.payload.paused === desired.paused
     ) {
       return false;
     }
@@ -1467,6 +1490,11 @@ export class SeatHub {
           for (let i = 0; i < ids.length; i += MAX_SEAT_EVENTS_PER_MESSAGE)
             this.send(ws, { type: 'event/ack', ids: ids.slice(i, i + MAX_SEAT_EVENTS_PER_MESSAGE), batchId });
       this.incidentsAdded(incidents);
+      if (batch.some((b) => b.item.event.type === 'event/hand-raised'))
+        this.handsAndPauses.refreshHands().then(
+          (ids) => this.changed(ids),
+          (error: unknown) => this.log.error({ err: error }, 'could not read the open hands'),
+        );
     } catch (error) {
       // Not acknowledged: the seats keep the events and send them again.
       this.log.error({ err: error, events: batch.length }, 'could not store seat events');

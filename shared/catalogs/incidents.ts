@@ -42,6 +42,7 @@ export const AUTOMATIC_INCIDENT_KINDS = {
   'seat-connection-refused': 'Connections refused',
   'connector-refused': 'Program posing as the browser refused',
   'seat-credential-shared': 'Seat credential shared',
+  'hand-raised': 'Hand raised',
 } as const;
 export type AutomaticIncidentKind = keyof typeof AUTOMATIC_INCIDENT_KINDS;
 
@@ -75,6 +76,14 @@ export function incidentFromEvent(event: SeatEvent): AutomaticIncident | null {
           event.reason === 'browser-internal'
             ? `Tried to open a browser page that is not allowed: ${event.url}`
             : `Tried to open a site outside the assessment: ${event.url}`,
+      };
+    case 'event/hand-raised':
+      return {
+        kind: 'hand-raised',
+        description:
+          event.via === 'shortcut'
+            ? 'The candidate raised a hand (keyboard shortcut).'
+            : 'The candidate raised a hand (the Raise hand button).',
       };
     case 'event/focus-lost':
       return { kind: 'focus-lost', description: 'The browser lost focus to another program or window.' };

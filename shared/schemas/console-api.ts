@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MANUAL_INCIDENT_KIND_IDS } from '../catalogs/incidents.ts';
 import { QUALIFICATION_NUMBER_PATTERN, QUALIFICATION_TYPE_IDS } from '../catalogs/qualifications.ts';
 import { IsoDateTimeSchema, SeveritySchema, ShortTextSchema, TextSchema } from './common.ts';
+import { HandViewSchema, PauseViewSchema, SeatHandSchema, SeatPauseSchema } from './invigilation-day.ts';
 
 /**
  * The console's HTTP API (dashboard <-> `invigil console`) and its live updates. Every request body
@@ -191,6 +192,10 @@ export const SeatViewSchema = z.object({
   lastMessage: z
     .object({ instructionId: z.string(), sentAt: IsoDateTimeSchema, ackedAt: IsoDateTimeSchema.nullable() })
     .nullable(),
+  /** The candidate's raised hand, until an invigilator answers it (issue 13). */
+  hand: SeatHandSchema.nullable().optional(),
+  /** The pause holding this seat (its own, or its room's), until an invigilator resumes it. */
+  pause: SeatPauseSchema.nullable().optional(),
 });
 export type SeatView = z.infer<typeof SeatViewSchema>;
 
@@ -311,6 +316,9 @@ export const InvigilationRecordSchema = z.object({
   /** PC name and place for each seat in the seating plan. */
   seats: z.record(z.string(), z.object({ pcName: z.string(), place: z.string() })),
   incidents: z.array(IncidentViewSchema),
+  /** Raised hands and how they were answered; pauses with their durations (issue 13). */
+  hands: z.array(HandViewSchema).optional(),
+  pauses: z.array(PauseViewSchema).optional(),
   generatedAt: IsoDateTimeSchema,
   generatedBy: z.string(),
 });

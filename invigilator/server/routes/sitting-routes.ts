@@ -12,6 +12,7 @@ import {
   type SittingView,
 } from '../../../shared/schemas/console-api.ts';
 import { actorOf, type ConsoleContext, type Session, sameCentre, signedIn } from '../context.ts';
+import { endPausesOfSitting } from '../hands-and-pauses/routes.ts';
 import { HttpError, parseInput } from '../http-error.ts';
 import type { SittingRow } from '../store/store.ts';
 
@@ -164,7 +165,10 @@ export function sittingRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const s = signedIn(req);
     const { id } = parseInput(SittingParams, req.params, 'path');
     await loadSitting(ctx, s, id);
-    await ctx.store.closeSitting(actorOf(s), id, new Date().toISOString());
+    const closedAt = new Date().toISOString();
+    await ctx.store.closeSitting(actorOf(s), id, closedAt);
+    // Pauses still open end with the sitting (issue 13), so the record says how long they lasted.
+    await endPausesOfSitting(ctx, actorOf(s), s.centreId, id, closedAt);
     await ctx.hub.refreshAssignments(actorOf(s));
     ctx.live.sittingsChanged(s.centreId, [id]);
     return { sitting: await sittingView(ctx, await loadSitting(ctx, s, id)) };

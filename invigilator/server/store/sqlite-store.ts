@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
 import type { SittingInput } from '../../../shared/schemas/console-api.ts';
+import type { HandRow, PauseRow } from '../hands-and-pauses/rows.ts';
+import * as handsAndPauses from '../hands-and-pauses/sqlite.ts';
 import {
   type Actor,
   type Assignment,
@@ -36,8 +38,10 @@ import {
 /**
  * 1: the first release. 2: incidents coalesce (count, last_at); seat events know their sitting (for
  * the per-sitting budget); seat replacement requests; notices of refused seat connections.
+ * 3: seat events keyed by (seat, id) (protocol version 2).
+ * 4: raised hands and pauses (hands-and-pauses/sqlite.ts).
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * Event ids are the seat's own (protocol version 2): one seat's id says nothing about another's, so
@@ -100,7 +104,7 @@ CREATE TABLE IF NOT EXISTS console_alive (id INTEGER PRIMARY KEY CHECK (id = 1),
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, centre_id TEXT NOT NULL, at TEXT NOT NULL, invigilator_id TEXT,
   action TEXT NOT NULL, subject TEXT, details_json TEXT);
-`;
+${handsAndPauses.HANDS_AND_PAUSES_SCHEMA}`;
 
 /** Indexes on columns that a version-1 database gains in `migrate`. */
 const INDEXES = `
@@ -911,6 +915,8 @@ export class SqliteStore implements Store {
         );
         // An id already stored is a resend after a lost ack: store nothing twice.
         if (r.changes !== 1 || !e.incident) continue;
+        // A hand raised while the seat's hand is open counts on it: no second incident.
+        if (e.event.type === 'event/hand-raised' && !this.handRaised(e, e.event.via)) continue;
         const i = e.incident;
         const key = [e.centreId, i.seatId, i.kind, i.description, i.sittingId].join('\u0000');
         const list = groups.get(key) ?? [];
@@ -1001,6 +1007,67 @@ export class SqliteStore implements Store {
           .prepare(`${INCIDENT_SELECT} WHERE n.centre_id = ? ORDER BY n.at DESC, n.created_at DESC LIMIT ?`)
           .all(centreId, query.limit);
     return (rows as Row[]).map(incidentRow);
+  }
+
+  // ---- raised hands and pauses (issue 13; the queries are in hands-and-pauses/sqlite.ts) ----
+
+  private handRaised(e: IncomingSeatEvent, via: 'button' | 'shortcut'): boolean {
+    return handsAndPauses.noteHandRaised(this.db, {
+      centreId: e.centreId,
+      seatId: e.seatId,
+      eventId: e.event.id,
+      at: utc(e.event.at),
+      via,
+      sittingId: e.sittingId,
+      entryId: e.incident?.entryId ?? null,
+    });
+  }
+
+  async openHands(): Promise<HandRow[]> {
+    return handsAndPauses.openHands(this.db);
+  }
+
+  async answerHand(
+    actor: Actor,
+    handId: string,
+    answer: { reason: string; note: string | null; at: string },
+  ): Promise<HandRow | null> {
+    return this.tx(() => {
+      const row = handsAndPauses.answerHand(this.db, actor.centreId, actor.invigilatorId, handId, answer);
+      if (row) this.writeAudit(actor, 'hand.answer', handId, { reason: answer.reason, note: answer.note });
+      return row;
+    });
+  }
+
+  async listHands(centreId: string, sittingId: string): Promise<HandRow[]> {
+    return handsAndPauses.listHands(this.db, centreId, sittingId);
+  }
+
+  async startPause(
+    actor: Actor,
+    pause: { sittingId: string; entryId: string | null; reason: string; note: string | null; at: string },
+  ): Promise<PauseRow | null> {
+    return this.tx(() => {
+      const row = handsAndPauses.startPause(this.db, actor.centreId, actor.invigilatorId, pause);
+      if (row) this.writeAudit(actor, 'pause.start', row.id, pause);
+      return row;
+    });
+  }
+
+  async endPause(actor: Actor, pauseId: string, at: string): Promise<PauseRow | null> {
+    return this.tx(() => {
+      const row = handsAndPauses.endPause(this.db, actor.centreId, actor.invigilatorId, pauseId, at);
+      if (row) this.writeAudit(actor, 'pause.end', pauseId, { at });
+      return row;
+    });
+  }
+
+  async openPauses(): Promise<PauseRow[]> {
+    return handsAndPauses.openPauses(this.db);
+  }
+
+  async listPauses(centreId: string, sittingId: string): Promise<PauseRow[]> {
+    return handsAndPauses.listPauses(this.db, centreId, sittingId);
   }
 
   // ---- sittings ----

@@ -13,6 +13,7 @@ import type {
   SittingInput,
 } from '../../../shared/schemas/console-api.ts';
 import type { SeatEvent } from '../../../shared/schemas/events.ts';
+import type { HandsAndPausesStore } from '../hands-and-pauses/rows.ts';
 
 export type Role = 'coordinator' | 'invigilator';
 
@@ -206,7 +207,8 @@ export class ConflictError extends Error {
   override name = 'ConflictError';
 }
 
-export interface Store {
+/** Raised hands and pauses (issue 13) are declared in hands-and-pauses/rows.ts. */
+export interface Store extends HandsAndPausesStore {
   // ---- centre and first sign-in ----
   /** The centre in a single-centre database, created on first start. */
   ensureCentre(): Promise<{ centre: CentreRow; created: boolean }>;

@@ -77,7 +77,10 @@ test('a version-1 database opens: incidents gain a count and a last time, events
   v1.pragma('user_version = 1');
   v1.close();
   store = openSqliteStore(dir);
-  expect(store.db.pragma('user_version', { simple: true })).toBe(3);
+  expect(store.db.pragma('user_version', { simple: true })).toBe(4);
+  // Version 4 (issue 13): raised hands and pauses have their tables, empty.
+  expect(await store.openHands()).toEqual([]);
+  expect(await store.openPauses()).toEqual([]);
   // Events are now keyed by (seat, id): the old one is kept.
   expect(await store.countSeatEvents('seat-0001')).toBe(1);
   expect(
@@ -97,7 +100,7 @@ test('a version-1 database opens: incidents gain a count and a last time, events
   );
   expect((await store.listIncidents('c1', { limit: 10 }))[0]).toMatchObject({ id: 'i1', count: 2 });
   await store.close();
-  // And it opens again, already at version 3.
+  // And it opens again, already at version 4.
   store = openSqliteStore(dir);
   expect((await store.listIncidents('c1', { limit: 10 }))[0]?.count).toBe(2);
 });
