@@ -10,6 +10,9 @@ const CONSOLE_UNIT_TESTS = [
   'test/unit/invigilator/sign-in-links.test.ts',
   'test/unit/invigilator/server/seat-hub.test.ts',
   'test/unit/invigilator/server/store/**/*.test.ts',
+  'test/unit/invigilator/server/hands-and-pauses/**/*.test.ts',
+  'test/unit/invigilator/server/help/**/*.test.ts',
+  'test/unit/invigilator/server/report/**/*.test.ts',
 ];
 const CONSOLE_E2E_TESTS = ['test/e2e/invigilator/server/**/*.test.ts'];
 const POSTGRES = {

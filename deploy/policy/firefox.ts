@@ -8,6 +8,7 @@
 import type { PolicyGroup } from '../../shared/catalogs/browser-policy.ts';
 import { isIpv4 } from '../../shared/rules/hosts.ts';
 import type { ExtensionPolicy } from '../../shared/schemas/policy.ts';
+import type { RegData, RegKey } from './formats/reg.ts';
 
 export interface FirefoxPolicyOptions {
   extensionPolicy: ExtensionPolicy;
@@ -34,6 +35,36 @@ export const FIREFOX_POLICY_LOCATIONS = {
   macos: '/Applications/Firefox.app/Contents/Resources/distribution/policies.json',
   linux: '/etc/firefox/policies/policies.json',
 } as const;
+
+/**
+ * Where Firefox on Windows reads machine policy in the registry (Group Policy with Mozilla's ADMX
+ * templates, Intune, or `reg import`). Firefox 153 reads it beside policies.json, each policy here
+ * replacing the file's (EnterprisePoliciesParent.sys.mjs).
+ */
+export const FIREFOX_REGISTRY_KEY = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Mozilla\\Firefox';
+
+/**
+ * Firefox on macOS reads policy from its preference domain (its bundle id), through NSUserDefaults:
+ * a configuration profile's payload lands in `/Library/Managed Preferences/org.mozilla.firefox.plist`
+ * (device scope, above every other source), `defaults write /Library/Preferences/org.mozilla.firefox`
+ * writes the machine-wide domain below it. Firefox reads any of it only when `EnterprisePoliciesEnabled`
+ * is true there (nsMacPreferencesReader::PoliciesEnabled), and then each policy found there replaces
+ * policies.json's (EnterprisePoliciesParent.sys.mjs: the macOS provider is merged after the JSON one).
+ */
+export const FIREFOX_MAC_DOMAIN = 'org.mozilla.firefox';
+export const FIREFOX_MAC_MANAGED_PLIST = `/Library/Managed Preferences/${FIREFOX_MAC_DOMAIN}.plist`;
+export const FIREFOX_MAC_LIBRARY_PLIST = `/Library/Preferences/${FIREFOX_MAC_DOMAIN}.plist`;
+export const FIREFOX_MAC_ENABLE_KEY = 'EnterprisePoliciesEnabled';
+
+/**
+ * Policies whose value Firefox 153's schema also takes as JSON text (`"contentMediaType":
+ * "application/json"` in policies-schema.json), as is each add-on's `3rdparty.Extensions.<id>`: in
+ * the registry each is one REG_SZ (or REG_MULTI_SZ) holding JSON.
+ */
+export const FIREFOX_JSON_TEXT_POLICIES: ReadonlySet<string> = new Set([
+  'ExtensionSettings',
+  'WebsiteFilter',
+]);
 
 /** What the Chromium policy does that Firefox has no policy for, and what covers it instead. */
 export const FIREFOX_GAPS: readonly string[] = [
@@ -260,4 +291,86 @@ export const FIREFOX_POLICIES: readonly FirefoxPolicy[] = [
 
 export function firefoxPolicies(options: FirefoxPolicyOptions): { policies: Record<string, unknown> } {
   return { policies: Object.fromEntries(FIREFOX_POLICIES.map((p) => [p.key, p.value(options)])) };
+}
+
+/**
+ * The policies as registry keys under `root`, in the shapes Firefox reads back into the same JSON
+ * (WindowsGPOParser.sys.mjs, then its policy validator): true/false and numbers as REG_DWORD, text as
+ * REG_SZ, the JSON-text policies and each add-on's managed configuration as one REG_SZ of JSON (so the
+ * add-on gets true/false and numbers as written, not 0/1), other objects as subkeys, lists of text as a
+ * subkey of values named 1, 2, 3... Subkeys are replaced on import, so nothing stale stays in them.
+ */
+export function firefoxRegKeys(root: string, policies: Record<string, unknown>): RegKey[] {
+  const main: RegKey = { path: root, values: [] };
+  const keys: RegKey[] = [];
+  for (const [name, value] of Object.entries(policies)) {
+    if (name === '3rdparty') {
+      const extensions = (value as { Extensions?: Record<string, unknown> }).Extensions ?? {};
+      keys.push({
+        path: `${root}\\3rdparty\\Extensions`,
+        values: Object.entries(extensions).map(([id, config]) => [
+          id,
+          { type: 'sz', value: JSON.stringify(config) },
+        ]),
+      });
+    } else if (FIREFOX_JSON_TEXT_POLICIES.has(name)) {
+      main.values.push([name, { type: 'sz', value: JSON.stringify(value) }]);
+    } else if (typeof value === 'object' && value !== null) {
+      keys.push(...objectKeys(`${root}\\${name}`, value, name, true));
+    } else {
+      main.values.push([name, scalar(value, name)]);
+    }
+  }
+  return [main, ...keys];
+}
+
+function objectKeys(path: string, value: object, name: string, replace: boolean): RegKey[] {
+  if (Array.isArray(value)) {
+    return [
+      {
+        path,
+        replace,
+        values: value.map((item, i) => {
+          if (typeof item !== 'string') throw new Error(`${name} entry ${i + 1} is not text`);
+          return [String(i + 1), { type: 'sz', value: item }];
+        }),
+      },
+    ];
+  }
+  const key: RegKey = { path, replace, values: [] };
+  const below: RegKey[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'object' && v !== null)
+      below.push(...objectKeys(`${path}\\${k}`, v, `${name}.${k}`, false));
+    else key.values.push([k, scalar(v, `${name}.${k}`)]);
+  }
+  return [key, ...below];
+}
+
+function scalar(value: unknown, name: string): RegData {
+  if (typeof value === 'boolean') return { type: 'dword', value: value ? 1 : 0 };
+  if (typeof value === 'number') return { type: 'dword', value };
+  if (typeof value === 'string') return { type: 'sz', value };
+  throw new Error(`${name} has a value the registry cannot hold (${typeof value})`);
+}
+
+/**
+ * The policies as the settings of Firefox's macOS preference domain (a configuration profile's payload):
+ * `EnterprisePoliciesEnabled` true, without which Firefox reads none of them, then each policy as a plist
+ * key. Firefox hands plist numbers and booleans to its validator as integers (nsMacPreferencesReader
+ * writes every NSNumber with IntProperty), which turns 0/1 back into booleans only where its schema says
+ * boolean; an add-on's managed configuration has no such schema, so each `3rdparty.Extensions.<id>` is
+ * written as JSON text (which the schema takes, `contentMediaType: application/json`) and keeps true/false.
+ */
+export function firefoxMacSettings(policies: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { [FIREFOX_MAC_ENABLE_KEY]: true };
+  for (const [name, value] of Object.entries(policies)) {
+    if (name === '3rdparty') {
+      const extensions = (value as { Extensions?: Record<string, unknown> }).Extensions ?? {};
+      out[name] = {
+        Extensions: Object.fromEntries(Object.entries(extensions).map(([id, c]) => [id, JSON.stringify(c)])),
+      };
+    } else out[name] = value;
+  }
+  return out;
 }

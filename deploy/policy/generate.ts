@@ -25,7 +25,16 @@ import { describeIssues } from '../../shared/schemas/issues.ts';
 import { type ExtensionPolicy, parsePolicy } from '../../shared/schemas/policy.ts';
 import { InputError } from '../config-file.ts';
 import { POLICY_PURPOSES } from './descriptions.ts';
-import { FIREFOX_GAPS, FIREFOX_POLICY_LOCATIONS, firefoxPolicies } from './firefox.ts';
+import {
+  FIREFOX_GAPS,
+  FIREFOX_MAC_DOMAIN,
+  FIREFOX_MAC_MANAGED_PLIST,
+  FIREFOX_POLICY_LOCATIONS,
+  FIREFOX_REGISTRY_KEY,
+  firefoxMacSettings,
+  firefoxPolicies,
+  firefoxRegKeys,
+} from './firefox.ts';
 import { csvText } from './formats/csv.ts';
 import { mobileconfig, type PlistValue, toPlistValue } from './formats/plist.ts';
 import {
@@ -380,15 +389,53 @@ function firefox(
     );
   }
   const json = firefoxPolicies({ extensionPolicy, extensionId, installUrl, printing });
+  const files: GeneratedFile[] = [
+    {
+      name: 'policies.json',
+      data: Buffer.from(`${JSON.stringify(json, null, 2)}\n`),
+      summary: `copy to ${FIREFOX_POLICY_LOCATIONS[request.os]}, restart Firefox, then check about:policies`,
+    },
+  ];
+  if (request.os === 'windows') {
+    // Firefox on Windows also reads the registry (Group Policy), which wins over policies.json.
+    const regName = 'invigil-firefox.reg';
+    const reg = regText(firefoxRegKeys(FIREFOX_REGISTRY_KEY, json.policies), [
+      'Invigil exam-seat policy for Mozilla Firefox (machine-wide), the same as policies.json.',
+      `Import as an administrator: reg import ${regName} (use this or policies.json; this one wins).`,
+      'Importing again replaces the lists and objects written here.',
+    ]);
+    files.push({
+      name: regName,
+      data: encodeRegFile(reg),
+      summary:
+        'registry policy (instead of policies.json, or with Group Policy): import with `reg import` as an administrator',
+    });
+  }
+  if (request.os === 'macos') {
+    // Firefox on macOS also reads its managed preferences (a configuration profile), which win over the file.
+    const text = mobileconfig({
+      identifier: 'uk.invigil.policy.firefox',
+      displayName: `Invigil exam seat: ${BROWSER_NAMES.firefox}`,
+      description: `Locks ${BROWSER_NAMES.firefox} down for an exam seat and configures the Invigil add-on (${extensionId}).`,
+      organization: 'Invigil',
+      payloads: [
+        {
+          type: FIREFOX_MAC_DOMAIN,
+          identifier: 'uk.invigil.policy.firefox.browser',
+          displayName: `${BROWSER_NAMES.firefox} policy`,
+          settings: toPlistValue(firefoxMacSettings(json.policies), 'firefox') as { [k: string]: PlistValue },
+        },
+      ],
+    });
+    files.push({
+      name: 'invigil-firefox.mobileconfig',
+      data: Buffer.from(text),
+      summary: `configuration profile (instead of policies.json, or with it; this one wins): upload to your MDM or install it in System Settings; it lands in ${FIREFOX_MAC_MANAGED_PLIST}`,
+    });
+  }
   return {
     extensionId,
-    files: [
-      {
-        name: 'policies.json',
-        data: Buffer.from(`${JSON.stringify(json, null, 2)}\n`),
-        summary: `copy to ${FIREFOX_POLICY_LOCATIONS[request.os]}, restart Firefox, then check about:policies`,
-      },
-    ],
+    files,
     notes: [
       `Firefox has no equivalent for these parts of the Chromium policy:`,
       ...FIREFOX_GAPS.map((g) => `  - ${g}`),

@@ -16,12 +16,16 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { SEAT_SOCKET_PATH } from '../../shared/schemas/protocol.ts';
+import { attemptRoutes } from './attempts/attempt-routes.ts';
 import { sha256 } from './auth.ts';
 import { type ConsoleContext, SESSION_COOKIE, type Session, signedIn } from './context.ts';
+import { handsAndPausesRoutes } from './hands-and-pauses/routes.ts';
+import { helpRoutes } from './help/help-routes.ts';
 import { HttpError } from './http-error.ts';
 import { boundedJsonBodies } from './json-body.ts';
 import { LiveHub } from './live.ts';
 import type { Logger } from './logger.ts';
+import { anomalyRoutes } from './report/anomaly-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { noticeRoutes } from './routes/notice-routes.ts';
 import { recordRoutes } from './routes/record-routes.ts';
@@ -225,6 +229,11 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   sittingRoutes(app, ctx);
   recordRoutes(app, ctx);
   noticeRoutes(app, ctx);
+  // Issue 13: summon help, attempts and results, the quality assurer's anomaly report.
+  helpRoutes(app, ctx);
+  attemptRoutes(app, ctx);
+  anomalyRoutes(app, ctx);
+  handsAndPausesRoutes(app, ctx);
   // How late the console's event loop runs: the first sign of overload (sampled since the last reset).
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();

@@ -5,6 +5,7 @@ import type { InvigilationRecord } from '../../../shared/schemas/console-api.ts'
 import { get } from '../api.ts';
 import { ErrorLine } from '../components.tsx';
 import { clock, dateTime, repeats, sittingDate, sittingTime } from '../format.ts';
+import { RecordHandsAndPauses } from './record-hands-and-pauses.tsx';
 
 const METHOD: Record<string, string> = {
   'photo-id': 'Photo ID',
@@ -167,6 +168,8 @@ export function RecordPage({ id }: { id: string }) {
           </tbody>
         </table>
       )}
+
+      <RecordHandsAndPauses record={record} />
 
       <h2>Rule warnings</h2>
       {s.warnings.length === 0 ? (

@@ -5,10 +5,19 @@
  * further than this console knows is refused, with a message saying so: an older console must not
  * write to tables it does not understand.
  *
- * An SQLite file written before migrations existed (schema version 1, 2 or 3 in `PRAGMA user_version`)
- * is upgraded by migration 3, which on SQLite is idempotent (it leaves a version-3 file as it was).
- * `user_version` keeps the schema version, so an older Invigil, which refuses a file above version 3,
- * refuses a file a newer one has migrated.
+ * An SQLite file written before migrations existed (schema versions 1 to 5 of the hand-written SQLite
+ * store, in `PRAGMA user_version`) is upgraded by the same migrations, from 3 on. Such a file is told
+ * apart by its missing `schema_migrations` ledger, never by its number, because that store's numbers 4
+ * and 5 are not these migrations 4 and 5:
+ * - its 1 to 3: migration 3 (idempotent on SQLite) brings it to version 3 and leaves a 3 as it was;
+ * - its 4 (3 + raised hands and pauses) and 5 (4 + attempts' entries columns, help requests, centre
+ *   settings): it has none of migrations 4 to 6 (sites, look-up indexes, the alive note's writer), which
+ *   run as on any version-3 file; migrations 7 and 8 then adopt the issue-13 tables it already has (on
+ *   SQLite they create only what is missing: `IF NOT EXISTS`, and entries' columns only when absent), so
+ *   every hand, pause, help request, setting and attempt is kept.
+ * So every migration from 3 runs on a ledgerless file, whatever its user_version; `from` in the result
+ * is that user_version (the old store's own number). Afterwards `user_version` holds this console's
+ * schema version, so the older store (which refuses a file above its 5) refuses a file migrated here.
  */
 import { sql } from 'kysely';
 import { DatabaseError, type Db, type Queryable } from './database.ts';
@@ -30,7 +39,7 @@ export class DatabaseTooNewError extends DatabaseError {
 }
 
 export interface MigrationResult {
-  /** The schema version before and after. */
+  /** The schema version before (for a file from before migrations, its old `user_version`) and after. */
   from: number;
   to: number;
   applied: { version: number; name: string }[];

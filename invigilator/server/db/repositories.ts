@@ -2,7 +2,10 @@
  * Every domain's repository over one database: what the console's services are given. A new domain
  * adds its repository here (and its tables in `tables.ts`, and a migration).
  */
+import { AttemptRepository } from '../attempts/attempt-repository.ts';
 import { AuthRepository } from '../auth/auth-repository.ts';
+import { HandsRepository } from '../hands-and-pauses/hands-repository.ts';
+import { HelpRepository } from '../help/help-repository.ts';
 import { AuditRepository } from '../record/audit-repository.ts';
 import { IncidentRepository } from '../record/incident-repository.ts';
 import { EventRepository } from '../seats/event-repository.ts';
@@ -22,6 +25,9 @@ export interface Repositories {
   sittings: SittingRepository;
   incidents: IncidentRepository;
   audit: AuditRepository;
+  hands: HandsRepository;
+  help: HelpRepository;
+  attempts: AttemptRepository;
 }
 
 export function createRepositories(db: Db): Repositories {
@@ -35,5 +41,8 @@ export function createRepositories(db: Db): Repositories {
     sittings: new SittingRepository(db),
     incidents: new IncidentRepository(db),
     audit: new AuditRepository(db),
+    hands: new HandsRepository(db),
+    help: new HelpRepository(db),
+    attempts: new AttemptRepository(db),
   };
 }

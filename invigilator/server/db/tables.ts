@@ -145,6 +145,11 @@ export interface EntriesTable {
   reasonable_adjustment: string | null;
   seat_id: string | null;
   outcome: string;
+  /** The attempt (migration 8): the seat's first acknowledged release, the finish and how. */
+  released_at: string | null;
+  finished_at: string | null;
+  /** `finished` or `submitted-early` (shared/schemas/attempts.ts). */
+  finished_how: string | null;
 }
 
 export interface IdentityChecksTable {
@@ -234,6 +239,63 @@ export interface AuditTable {
   details_json: string | null;
 }
 
+/** A raised hand (migration 7): at most one open (unanswered) a seat; repeats count on it. */
+export interface HandsTable {
+  id: string;
+  centre_id: string;
+  seat_id: string;
+  sitting_id: string | null;
+  entry_id: string | null;
+  raised_at: string;
+  last_raised_at: string;
+  count: number;
+  /** `button` or `shortcut`. */
+  via: string;
+  event_id: string;
+  answered_at: string | null;
+  answered_by: string | null;
+  reason: string | null;
+  note: string | null;
+}
+
+/** A pause of one seat's entry, or of a whole room's sitting (entry_id null) (migration 7). */
+export interface PausesTable {
+  id: string;
+  centre_id: string;
+  sitting_id: string;
+  entry_id: string | null;
+  reason: string;
+  note: string | null;
+  started_at: string;
+  started_by: string | null;
+  ended_at: string | null;
+  ended_by: string | null;
+}
+
+/** Help summoned from a room (migration 8), recorded as an incident too. */
+export interface HelpRequestsTable {
+  id: string;
+  centre_id: string;
+  room: string;
+  reason: string;
+  note: string | null;
+  sitting_id: string | null;
+  asked_at: string;
+  asked_by: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  incident_id: string;
+}
+
+/** A centre's settings (migration 8): JSON text per key (the centre's hours, for one). */
+export interface CentreSettingsTable {
+  centre_id: string;
+  key: string;
+  value_json: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface Tables {
   schema_migrations: SchemaMigrationsTable;
   centres: CentresTable;
@@ -257,6 +319,10 @@ export interface Tables {
   seat_notices: SeatNoticesTable;
   console_alive: ConsoleAliveTable;
   audit: AuditTable;
+  hands: HandsTable;
+  pauses: PausesTable;
+  help_requests: HelpRequestsTable;
+  centre_settings: CentreSettingsTable;
 }
 
 /**
@@ -285,4 +351,8 @@ export const TABLES_IN_ORDER = [
   'seat_notices',
   'console_alive',
   'audit',
+  'hands',
+  'pauses',
+  'help_requests',
+  'centre_settings',
 ] as const satisfies readonly Exclude<keyof Tables, 'schema_migrations'>[];

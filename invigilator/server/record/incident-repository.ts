@@ -245,4 +245,15 @@ export class IncidentRepository {
       : q.orderBy('n.at', 'desc').orderBy('n.created_at', 'desc');
     return (await q.limit(query.limit).execute()).map(incidentRow);
   }
+
+  /** Incidents of the centre between two instants, both included (the anomaly report counts them per PC). */
+  async incidentsBetween(centreId: string, from: string, to: string): Promise<IncidentRow[]> {
+    const rows = await select(this.db.kysely)
+      .where('n.centre_id', '=', centreId)
+      .where('n.at', '>=', from)
+      .where('n.at', '<=', to)
+      .orderBy('n.at')
+      .execute();
+    return rows.map(incidentRow);
+  }
 }

@@ -8,6 +8,7 @@ import {
   RecordIdSchema,
 } from '../../../shared/schemas/console-api.ts';
 import { actorOf, type ConsoleContext, type Session, sameCentre, signedIn } from '../context.ts';
+import { handView, pauseView } from '../hands-and-pauses/views.ts';
 import { HttpError, parseInput } from '../http-error.ts';
 import { incidentView } from '../live.ts';
 import { recordCsv } from '../record.ts';
@@ -31,6 +32,9 @@ async function buildRecord(ctx: ConsoleContext, s: Session, id: string): Promise
     incidents: (await ctx.store.listIncidents(s.centreId, { sittingId: id, limit: 100_000 })).map(
       incidentView,
     ),
+    // Raised hands and how they were answered; pauses with their durations (issue 13).
+    hands: (await ctx.store.listHands(s.centreId, id)).map(handView),
+    pauses: (await ctx.store.listPauses(s.centreId, id)).map((p) => pauseView(p)),
     generatedAt: new Date().toISOString(),
     generatedBy: s.name,
   };

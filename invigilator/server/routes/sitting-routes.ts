@@ -12,8 +12,10 @@ import {
   type SittingView,
 } from '../../../shared/schemas/console-api.ts';
 import { actorOf, type ConsoleContext, type Session, sameCentre, signedIn } from '../context.ts';
+import { endPausesOfSitting } from '../hands-and-pauses/routes.ts';
 import { HttpError, parseInput } from '../http-error.ts';
 import type { SittingRow } from '../store/store.ts';
+import { coordinator } from './auth-routes.ts';
 
 const SittingParams = z.object({ id: RecordIdSchema });
 const EntryParams = z.object({ id: RecordIdSchema, entryId: RecordIdSchema });
@@ -50,6 +52,9 @@ export async function sittingView(ctx: ConsoleContext, row: SittingRow): Promise
       seatId: e.seatId,
       outcome: e.outcome,
       identity: e.identity,
+      releasedAt: e.releasedAt,
+      finishedAt: e.finishedAt,
+      finishedHow: e.finishedHow,
     })),
     warnings: await warningsFor(ctx, row.centreId, {
       id: row.id,
@@ -135,6 +140,9 @@ export function sittingRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
         seatId: e.seatId ?? null,
         outcome: 'not-known',
         identity: null,
+        releasedAt: null,
+        finishedAt: null,
+        finishedHow: null,
       })),
     });
     return { warnings };
@@ -164,7 +172,10 @@ export function sittingRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const s = signedIn(req);
     const { id } = parseInput(SittingParams, req.params, 'path');
     await loadSitting(ctx, s, id);
-    await ctx.store.closeSitting(actorOf(s), id, new Date().toISOString());
+    const closedAt = new Date().toISOString();
+    await ctx.store.closeSitting(actorOf(s), id, closedAt);
+    // Pauses still open end with the sitting (issue 13), so the record says how long they lasted.
+    await endPausesOfSitting(ctx, actorOf(s), s.centreId, id, closedAt);
     await ctx.hub.refreshAssignments(actorOf(s));
     ctx.live.sittingsChanged(s.centreId, [id]);
     return { sitting: await sittingView(ctx, await loadSitting(ctx, s, id)) };
@@ -207,8 +218,9 @@ export function sittingRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     return { sitting: await sittingView(ctx, await loadSitting(ctx, s, sitting.id)) };
   });
 
+  // The outcome is the coordinator's to enter (issue 13), by hand here or from the results CSV.
   app.put('/api/sittings/:id/entries/:entryId/outcome', async (req) => {
-    const s = signedIn(req);
+    const s = coordinator(req);
     const { sitting, entry } = await entryOf(s, req.params);
     const body = parseInput(EntryOutcomeSchema, req.body);
     await ctx.store.setOutcome(actorOf(s), entry.id, body.outcome);

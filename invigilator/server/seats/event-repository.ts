@@ -6,7 +6,8 @@
 import { sql } from 'kysely';
 import type { SeatEvent } from '../../../shared/schemas/events.ts';
 import type { Db } from '../db/database.ts';
-import { chunks } from '../db/rows.ts';
+import { chunks, utc } from '../db/rows.ts';
+import { noteHandRaised } from '../hands-and-pauses/hands-repository.ts';
 import {
   INCIDENT_COALESCE_MS,
   type IncidentRow,
@@ -70,23 +71,41 @@ export class EventRepository {
           .execute();
         for (const r of rows) stored.add(key(r.seat_id, r.id));
       }
+      const fresh = [...unique.values()].filter((e) => e.incident && stored.has(key(e.seatId, e.event.id)));
+      if (fresh.length === 0) return [];
+      // The seats' row locks (PostgreSQL) before their hands and incidents are read and written, so that
+      // two processes cannot both open a seat's hand or add the first of a run of repeats.
+      await lockSeats(
+        trx,
+        this.db,
+        fresh.flatMap((e) => (e.incident?.seatId ? [e.seatId, e.incident.seatId] : [e.seatId])),
+      );
       // The same incident repeated within the batch (a seat repeating itself) is grouped first, so that
       // a batch of a thousand repeats costs one look-up, not a thousand.
       const groups = new Map<string, { e: IncomingSeatEvent; ms: number }[]>();
-      for (const e of unique.values()) {
-        if (!stored.has(key(e.seatId, e.event.id)) || !e.incident) continue;
+      for (const e of fresh) {
+        // A hand raised while the seat's hand is open counts on it: no second incident (the flood guard).
+        if (
+          e.event.type === 'event/hand-raised' &&
+          !(await noteHandRaised(trx, {
+            centreId: e.centreId,
+            seatId: e.seatId,
+            eventId: e.event.id,
+            at: utc(e.event.at),
+            via: e.event.via,
+            sittingId: e.sittingId,
+            entryId: e.incident?.entryId ?? null,
+          }))
+        )
+          continue;
         const i = e.incident;
+        if (!i) continue;
         const group = [e.centreId, i.seatId, i.kind, i.description, i.sittingId].join('\u0000');
         const list = groups.get(group) ?? [];
         list.push({ e, ms: Date.parse(i.at) });
         groups.set(group, list);
       }
       if (groups.size === 0) return [];
-      await lockSeats(
-        trx,
-        this.db,
-        [...groups.values()].flatMap((l) => (l[0]?.e.incident?.seatId ? [l[0].e.incident.seatId] : [])),
-      );
       const touched = new Set<string>();
       for (const list of groups.values()) {
         list.sort((a, b) => a.ms - b.ms);

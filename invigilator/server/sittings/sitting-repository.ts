@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
+import type { FinishKind } from '../../../shared/schemas/attempts.ts';
 import type {
   IdentityCheckViewSchema,
   SittingEntryInput,
@@ -27,6 +28,10 @@ export interface EntryRow extends Omit<SittingEntryInput, 'id'> {
   seatId: string | null;
   outcome: AttemptOutcome;
   identity: z.infer<typeof IdentityCheckViewSchema> | null;
+  /** The attempt (issue 13): first release to the assessment, and the finish. */
+  releasedAt: string | null;
+  finishedAt: string | null;
+  finishedHow: FinishKind | null;
 }
 
 export interface SittingRow {
@@ -143,6 +148,9 @@ async function hydrate(q: Queryable, sittings: readonly SittingDb[]): Promise<Si
         seatId: r.seat_id,
         outcome: r.outcome as AttemptOutcome,
         identity: checks.get(r.id) ?? null,
+        releasedAt: r.released_at,
+        finishedAt: r.finished_at,
+        finishedHow: r.finished_how as FinishKind | null,
       })),
     createdBy: creators.get(s.created_by) ?? '',
     createdAt: s.created_at,
@@ -394,6 +402,8 @@ export class SittingRepository {
           'e.assessment',
           's.starts_at',
           'e.outcome',
+          'e.released_at',
+          'e.finished_at',
         ])
         .where('s.centre_id', '=', centreId)
         .where(sql`lower(e.registration_number)`, 'in', slice)
@@ -406,6 +416,8 @@ export class SittingRepository {
           assessment: r.assessment,
           startsAt: r.starts_at,
           outcome: r.outcome as AttemptOutcome,
+          releasedAt: r.released_at,
+          finishedAt: r.finished_at,
         });
       }
     }

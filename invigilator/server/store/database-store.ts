@@ -4,16 +4,20 @@
  * do not name a site yet (new invigilators, sittings and enrolment codes belong to it).
  */
 import { join } from 'node:path';
+import type { HelpReason } from '../../../shared/catalogs/help-reasons.ts';
 import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
+import type { FinishKind } from '../../../shared/schemas/attempts.ts';
 import type { SittingInput } from '../../../shared/schemas/console-api.ts';
 import { type DatabaseTarget, type Db, openDatabase } from '../db/database.ts';
 import { type MigrationResult, migrate } from '../db/migrate.ts';
 import { createRepositories, type Repositories } from '../db/repositories.ts';
+import type { HandRow, PauseRow } from '../hands-and-pauses/rows.ts';
 import type {
   Actor,
   Assignment,
   AuditRow,
   CentreRow,
+  HelpRequestRow,
   IncidentRow,
   IncomingSeatEvent,
   InstructionRow,
@@ -314,6 +318,83 @@ export class DatabaseStore implements Store {
   }
   latestGates(): Promise<InstructionRow[]> {
     return this.repos.instructions.latestGates();
+  }
+
+  // ---- raised hands and pauses (issue 13; hands-and-pauses/hands-repository.ts) ----
+  openHands(): Promise<HandRow[]> {
+    return this.repos.hands.openHands();
+  }
+  answerHand(
+    actor: Actor,
+    handId: string,
+    answer: { reason: string; note: string | null; at: string },
+  ): Promise<HandRow | null> {
+    return this.repos.hands.answerHand(actor, handId, answer);
+  }
+  listHands(centreId: string, sittingId: string): Promise<HandRow[]> {
+    return this.repos.hands.listHands(centreId, sittingId);
+  }
+  startPause(
+    actor: Actor,
+    pause: { sittingId: string; entryId: string | null; reason: string; note: string | null; at: string },
+  ): Promise<PauseRow | null> {
+    return this.repos.hands.startPause(actor, pause);
+  }
+  endPause(actor: Actor, pauseId: string, at: string): Promise<PauseRow | null> {
+    return this.repos.hands.endPause(actor, pauseId, at);
+  }
+  openPauses(): Promise<PauseRow[]> {
+    return this.repos.hands.openPauses();
+  }
+  listPauses(centreId: string, sittingId: string): Promise<PauseRow[]> {
+    return this.repos.hands.listPauses(centreId, sittingId);
+  }
+
+  // ---- summoned help (issue 13; help/help-repository.ts) ----
+  createHelpRequest(
+    actor: Actor & { invigilatorId: string },
+    request: { room: string; reason: HelpReason; note: string | null; sittingId: string | null; at: string },
+    incidentDescription: string,
+  ): Promise<{ request: HelpRequestRow; incident: IncidentRow }> {
+    return this.repos.help.createHelpRequest(actor, request, incidentDescription);
+  }
+  acknowledgeHelpRequest(
+    actor: Actor & { invigilatorId: string },
+    id: string,
+    at: string,
+    incidentDescription: (row: HelpRequestRow) => string,
+  ): Promise<{ request: HelpRequestRow; incident: IncidentRow; already: boolean } | undefined> {
+    return this.repos.help.acknowledgeHelpRequest(actor, id, at, incidentDescription);
+  }
+  getHelpRequest(id: string): Promise<HelpRequestRow | undefined> {
+    return this.repos.help.getHelpRequest(id);
+  }
+  listHelpRequests(centreId: string, since: string): Promise<HelpRequestRow[]> {
+    return this.repos.help.listHelpRequests(centreId, since);
+  }
+
+  // ---- attempts, results import, centre settings (issue 13; attempts/attempt-repository.ts) ----
+  markReleased(entryId: string, at: string): Promise<boolean> {
+    return this.repos.attempts.markReleased(entryId, at);
+  }
+  setFinish(actor: Actor, entryId: string, finish: { at: string; how: FinishKind } | null): Promise<void> {
+    return this.repos.attempts.setFinish(actor, entryId, finish);
+  }
+  importOutcomes(
+    actor: Actor,
+    updates: readonly { entryId: string; outcome: AttemptOutcome }[],
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    return this.repos.attempts.importOutcomes(actor, updates, details);
+  }
+  incidentsBetween(centreId: string, from: string, to: string): Promise<IncidentRow[]> {
+    return this.repos.incidents.incidentsBetween(centreId, from, to);
+  }
+  getCentreSetting(centreId: string, key: string): Promise<unknown> {
+    return this.repos.attempts.getCentreSetting(centreId, key);
+  }
+  setCentreSetting(actor: Actor, key: string, value: unknown): Promise<void> {
+    return this.repos.attempts.setCentreSetting(actor, key, value);
   }
 
   // ---- audit ----

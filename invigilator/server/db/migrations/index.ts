@@ -2,6 +2,8 @@ import { v3Baseline } from './0003-v3-baseline.ts';
 import { sites } from './0004-sites.ts';
 import { caseInsensitiveLookups } from './0005-case-insensitive-lookups.ts';
 import { consoleAliveInstance } from './0006-console-alive-instance.ts';
+import { handsAndPauses } from './0007-hands-and-pauses.ts';
+import { attemptsHelpSettings } from './0008-attempts-help-settings.ts';
 import type { Migration } from './migration.ts';
 
 /**
@@ -14,6 +16,8 @@ export const MIGRATIONS: readonly Migration[] = [
   sites,
   caseInsensitiveLookups,
   consoleAliveInstance,
+  handsAndPauses,
+  attemptsHelpSettings,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest
 import { openPostgres, openSqlite } from '../../../../../invigilator/server/db/database.ts';
 import { DatabaseTooNewError, migrate, schemaVersion } from '../../../../../invigilator/server/db/migrate.ts';
 import { v3Baseline } from '../../../../../invigilator/server/db/migrations/0003-v3-baseline.ts';
-import { SCHEMA_VERSION } from '../../../../../invigilator/server/db/migrations/index.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../../../../invigilator/server/db/migrations/index.ts';
 import { openStore, sqliteFileIn } from '../../../../../invigilator/server/store/database-store.ts';
 import { type PostgresServer, startPostgres } from '../../../../helpers/postgres-server.ts';
 
@@ -27,6 +27,16 @@ const FIXTURES = resolve(import.meta.dirname, '../../../../fixtures/invigilator'
  * instructions, notices, seat status and console_alive.
  */
 const V3_FILE = join(FIXTURES, 'console-v3.sqlite');
+/**
+ * A centre written through the Store methods of main's hand-written SqliteStore at schema version 5
+ * (1b38193, issue 13; the recipe is make-console-v5.ts.txt beside it): two seats, a sitting of two
+ * entries, PC-01's hand raised twice (one hand, counted twice) and answered, PC-02's hand open, a seat's
+ * pause ended and the room's pause open, help summoned and acknowledged and another open, both entries
+ * released, one submitted early with an imported outcome, and the centre's hours.
+ */
+const V5_FILE = join(FIXTURES, 'console-v5.sqlite');
+/** The tables main's version 4 (hands, pauses) and 5 (help requests, centre settings) added. */
+const ISSUE_13_TABLES = ['hands', 'pauses', 'help_requests', 'centre_settings'];
 
 let dir: string;
 beforeEach(() => {
@@ -143,7 +153,7 @@ test("a real version-3 file made by main's code upgrades in place: every row kep
   try {
     expect(store.migrated).toMatchObject({ from: 3, to: SCHEMA_VERSION });
     // 3 runs too (on SQLite it only adds what is missing: nothing, in a version-3 file), then 4 and 5.
-    expect(store.migrated.applied.map((m) => m.version)).toEqual([3, 4, 5, 6]);
+    expect(store.migrated.applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
     // Every row of every version-3 table, column for column.
     for (const [t, { columns, rows }] of before) {
       expect(allRows(file, t, columns.join(', ')), t).toEqual(rows);
@@ -230,6 +240,204 @@ test('a version-1 file opens: incidents gain a count and a last time, events a s
   }
 });
 
+test('the v5 fixture is a real version-5 file of the hand-written store, with every issue-13 table in use', () => {
+  const db = new Database(V5_FILE, { readonly: true });
+  expect(db.pragma('user_version', { simple: true })).toBe(5);
+  expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'schema_migrations'").get()).toBeUndefined();
+  for (const [t, n] of [
+    ['hands', 2],
+    ['pauses', 2],
+    ['help_requests', 2],
+    ['centre_settings', 1],
+  ] as const)
+    expect(Number((db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n), t).toBe(n);
+  db.close();
+});
+
+/** Columns (name, type, NOT NULL, key) of a table in an SQLite file. */
+function columnsOf(file: string, table: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (
+      db.prepare(`PRAGMA table_info(${table})`).all() as {
+        name: string;
+        type: string;
+        notnull: number;
+        pk: number;
+      }[]
+    ).map((c) => `${c.name} ${c.type}${c.notnull ? ' not null' : ''}${c.pk ? ` pk${c.pk}` : ''}`);
+  } finally {
+    db.close();
+  }
+}
+
+test("migrations 7 and 8 make the same issue-13 tables and entries' columns as main's version 5, on SQLite and PostgreSQL", async () => {
+  const file = join(dir, 'fresh.sqlite');
+  await (await openStore({ sqlite: file })).close();
+  for (const t of [...ISSUE_13_TABLES, 'entries']) {
+    const ours = columnsOf(file, t);
+    const main = columnsOf(V5_FILE, t);
+    // entries also gained site-independent nothing else; compare as sets (ALTER TABLE appends).
+    expect(ours.sort(), t).toEqual(main.sort());
+  }
+  const pg = await openStore({ postgres: await pgServer.createDatabase() });
+  try {
+    const rows = (
+      await sql<{ table_name: string; column_name: string; is_nullable: string }>`
+        SELECT table_name, column_name, is_nullable FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name IN ('hands', 'pauses', 'help_requests', 'centre_settings')
+        ORDER BY table_name, column_name`.execute(pg.db.kysely)
+    ).rows.map((c) => `${c.table_name}.${c.column_name}${c.is_nullable === 'NO' ? ' not null' : ''}`);
+    const lite = ISSUE_13_TABLES.flatMap((t) => {
+      const db = new Database(V5_FILE, { readonly: true });
+      const cols = (
+        db.prepare(`PRAGMA table_info(${t})`).all() as { name: string; notnull: number; pk: number }[]
+      ).map((c) => `${t}.${c.name}${c.notnull || c.pk ? ' not null' : ''}`);
+      db.close();
+      return cols;
+    });
+    expect(rows).toEqual(lite.sort());
+  } finally {
+    await pg.close();
+  }
+});
+
+/**
+ * Main's version-5 file (or that file cut back to main's version 4) upgraded in place: recognised by
+ * its missing ledger, not by its number (main's 4 and 5 are not migrations 4 and 5).
+ */
+async function upgradesInPlace(file: string, from: number): Promise<void> {
+  const tables = sqliteSchema(file)
+    .filter((r) => r.type === 'table')
+    .map((r) => r.name);
+  const before = new Map(
+    tables.map((t) => {
+      const db = new Database(file, { readonly: true });
+      const columns = (db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name);
+      db.close();
+      return [t, { columns, rows: allRows(file, t, columns.join(', ')) }];
+    }),
+  );
+  const store = await openStore({ sqlite: file });
+  try {
+    expect(store.migrated).toMatchObject({ from, to: SCHEMA_VERSION });
+    // Every migration runs: 4 to 6 as on any version-3 file, 7 and 8 adopting what the file has.
+    expect(store.migrated.applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    for (const [t, { columns, rows }] of before) {
+      expect(allRows(file, t, columns.join(', ')), t).toEqual(rows);
+    }
+    const { centre } = await store.ensureCentre();
+    const [sitting] = await store.listSittings(centre.id);
+    if (!sitting) throw new Error('no sitting');
+    // Hands: PC-01's answered (counted twice, by name), PC-02's still open.
+    const hands = await store.listHands(centre.id, sitting.id);
+    expect(hands.map((h) => [h.pcName, h.count, h.answeredBy, h.reason])).toEqual([
+      ['PC-01', 2, 'Hal Helper', 'toilet'],
+      ['PC-02', 1, null, null],
+    ]);
+    const open = await store.openHands();
+    expect(open.map((h) => h.pcName)).toEqual(['PC-02']);
+    // The room's pause is still open (its seats stay held); the seat's has its end.
+    expect((await store.openPauses()).map((p) => [p.entryId, p.reason])).toEqual([[null, 'fire-alarm']]);
+    expect((await store.listPauses(centre.id, sitting.id)).map((p) => p.endedAt)).toEqual([
+      '2026-12-01T09:25:00.000Z',
+      null,
+    ]);
+    const seats = await store.listSeats(centre.id);
+    const pc2 = seats.find((s) => s.pcName === 'PC-02');
+    if (!pc2) throw new Error('no PC-02');
+    // The flood guard holds on the adopted table: PC-02 raising again counts on its open hand.
+    const at = '2026-12-01T09:45:00.000Z';
+    const event = {
+      id: `again-${randomUUID()}`,
+      type: 'event/hand-raised' as const,
+      at,
+      via: 'shortcut' as const,
+    };
+    const incidents = await store.storeSeatEvents([
+      {
+        seatId: pc2.id,
+        centreId: centre.id,
+        event,
+        json: JSON.stringify(event),
+        sittingId: sitting.id,
+        receivedAt: at,
+        incident: {
+          kind: 'hand-raised',
+          description: 'Hand raised.',
+          at,
+          seatId: pc2.id,
+          sittingId: sitting.id,
+          entryId: null,
+        },
+      },
+    ]);
+    expect(incidents).toEqual([]);
+    expect((await store.openHands()).map((h) => [h.pcName, h.count, h.lastRaisedAt])).toEqual([
+      ['PC-02', 2, at],
+    ]);
+    return void (await checkDay(store, centre.id, sitting.id, from));
+  } finally {
+    await store.close();
+  }
+}
+
+/** What main's version 5 added: read back after the upgrade (a version-4 file had none of it). */
+async function checkDay(
+  store: Awaited<ReturnType<typeof openStore>>,
+  centreId: string,
+  sittingId: string,
+  from: number,
+): Promise<void> {
+  const sitting = await store.getSitting(sittingId);
+  const help = await store.listHelpRequests(centreId, '2026-12-01T00:00:00.000Z');
+  if (from === 5) {
+    expect(sitting?.entries.map((e) => [e.releasedAt, e.finishedHow, e.outcome])).toEqual([
+      ['2026-12-01T09:01:00.000Z', 'submitted-early', 'failed'],
+      ['2026-12-01T09:01:30.000Z', null, 'not-known'],
+    ]);
+    expect(help.map((h) => [h.askedBy.name, h.acknowledgedBy?.name ?? null])).toEqual([
+      ['Hal Helper', 'Cora Ordinator'],
+      ['Cora Ordinator', null],
+    ]);
+    expect(await store.getCentreSetting(centreId, 'centre-hours')).toEqual({
+      opens: '08:30',
+      closes: '17:00',
+    });
+  } else {
+    expect(sitting?.entries.map((e) => [e.releasedAt, e.finishedAt, e.finishedHow])).toEqual([
+      [null, null, null],
+      [null, null, null],
+    ]);
+    expect(help).toEqual([]);
+  }
+}
+
+test("a real version-5 file made by main's code upgrades in place: hands, pauses, help, attempts and settings kept", async () => {
+  const file = join(dir, 'console.sqlite');
+  copyFileSync(V5_FILE, file);
+  await upgradesInPlace(file, 5);
+  const again = await openStore({ sqlite: file });
+  expect(again.migrated.applied).toEqual([]);
+  await again.close();
+  const db = new Database(file, { readonly: true });
+  expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+  db.close();
+});
+
+test("main's version 4 (hands and pauses, no attempts, help or settings) upgrades in place too", async () => {
+  const file = join(dir, 'console.sqlite');
+  copyFileSync(V5_FILE, file);
+  // The v5 fixture cut back to version 4 exactly: without what version 5 added (DAY_SCHEMA, migrateDay).
+  const db = new Database(file);
+  db.exec(`DROP TABLE help_requests; DROP TABLE centre_settings;
+    ALTER TABLE entries DROP COLUMN released_at; ALTER TABLE entries DROP COLUMN finished_at;
+    ALTER TABLE entries DROP COLUMN finished_how; DELETE FROM incidents WHERE kind = 'help-summoned';`);
+  db.pragma('user_version = 4');
+  db.close();
+  await upgradesInPlace(file, 4);
+});
+
 test('an SQLite file newer than this console is refused in one line, and left as it was', async () => {
   const file = join(dir, 'console.sqlite');
   copyFileSync(V3_FILE, file);
@@ -257,7 +465,7 @@ test('PostgreSQL: three consoles starting at once migrate once; a newer database
   try {
     const applied = stores.map((s) => s.migrated.applied.map((m) => m.version));
     // One of them applied every migration; the others found nothing to do.
-    expect(applied.filter((a) => a.length > 0)).toEqual([[3, 4, 5, 6]]);
+    expect(applied.filter((a) => a.length > 0)).toEqual([MIGRATIONS.map((m) => m.version)]);
     const db = stores[0]?.db;
     if (!db) throw new Error('no store');
     expect(await schemaVersion(db)).toBe(SCHEMA_VERSION);

@@ -1,6 +1,7 @@
 /**
  * `invigil console export/import` on real databases: a centre written by main's SQLite store (the
- * version-3 fixture, upgraded) and then used by this console moves to a real PostgreSQL database and
+ * version-5 fixture, with raised hands, pauses, help requests, attempts and a centre setting, upgraded)
+ * and then used by this console moves to a real PostgreSQL database and
  * back with every row of every table equal; a bad or cut-short file, another schema version, an
  * unknown column or a database that already holds a centre writes nothing.
  */
@@ -19,7 +20,7 @@ import {
 } from '../../../../../invigilator/server/store/database-store.ts';
 import { type PostgresServer, startPostgres } from '../../../../helpers/postgres-server.ts';
 
-const V3_FILE = resolve(import.meta.dirname, '../../../../fixtures/invigilator/console-v3.sqlite');
+const V5_FILE = resolve(import.meta.dirname, '../../../../fixtures/invigilator/console-v5.sqlite');
 
 let dir: string;
 const open: DatabaseStore[] = [];
@@ -68,9 +69,9 @@ async function* linesOf(lines: readonly string[]): AsyncGenerator<string> {
   yield* lines;
 }
 
-/** A used centre on SQLite: main's version-3 file, upgraded, with this console's own writes on top. */
+/** A used centre on SQLite: main's version-5 file, upgraded, with this console's own writes on top. */
 async function sqliteCentre(): Promise<DatabaseStore> {
-  copyFileSync(V3_FILE, sqliteFileIn(dir));
+  copyFileSync(V5_FILE, sqliteFileIn(dir));
   const store = await track(openStore({ sqlite: sqliteFileIn(dir) }));
   const { centre } = await store.ensureCentre();
   const [coordinator] = await store.listInvigilators(centre.id);
@@ -100,8 +101,15 @@ async function sqliteCentre(): Promise<DatabaseStore> {
 test('a SQLite centre moves to PostgreSQL and back with every row of every table equal', async () => {
   const lite = await sqliteCentre();
   const before = await everyRow(lite.db);
-  expect(before.seat_events).toHaveLength(4);
-  expect(before.audit?.length).toBeGreaterThanOrEqual(20);
+  expect(before.seat_events).toHaveLength(3);
+  expect(before.audit?.length).toBeGreaterThanOrEqual(15);
+  // Issue 13's tables and entries' attempt columns are in it, and so in the comparison below.
+  expect(
+    [before.hands, before.pauses, before.help_requests, before.centre_settings].map((t) => t?.length),
+  ).toEqual([2, 2, 2, 1]);
+  expect(before.entries?.map((e) => (e as { finished_how: string | null }).finished_how)).toContain(
+    'submitted-early',
+  );
 
   const lines: string[] = [];
   const exported = await exportDatabase(lite.db, (l) => {

@@ -1,0 +1,150 @@
+/**
+ * Importing the awarding body's results (issue 13): a coordinator chooses the CSV they downloaded
+ * (registration number, assessment, date, result); each row sets the outcome of the matching candidate
+ * entry. A file with any bad or unmatched row is refused whole, and every such row is listed.
+ */
+import { useState } from 'preact/hooks';
+import type { ResultsImportResponse } from '../../../shared/schemas/attempts-api.ts';
+import type { MeResponse } from '../../../shared/schemas/console-api.ts';
+import type { ResultsProblem } from '../../../shared/schemas/results-csv.ts';
+import { PageHeader } from '../components.tsx';
+
+type Outcome =
+  | { kind: 'done'; result: ResultsImportResponse; fileName: string }
+  | { kind: 'refused'; error: string; problems: ResultsProblem[]; fileName: string }
+  | { kind: 'error'; error: string };
+
+export function ResultsImportPage({ me }: { me: MeResponse }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  if (me.invigilator.role !== 'coordinator') {
+    return (
+      <section>
+        <PageHeader title="Import results" />
+        <p>Only a centre coordinator can import the awarding body’s results.</p>
+      </section>
+    );
+  }
+  return (
+    <section>
+      <PageHeader title="Import results" />
+      <div class="card narrow">
+        <p>
+          Choose the results file downloaded from the awarding body’s reporting pages, saved as CSV. It needs
+          four columns, named in its first row: <strong>registration number</strong>,{' '}
+          <strong>assessment</strong>, <strong>date</strong> (2026-03-03 or 3/3/2026) and{' '}
+          <strong>result</strong> (pass, fail or absent). Each row sets the outcome of the candidate who sat
+          that assessment here that day.
+        </p>
+        <p class="muted small">
+          If any row cannot be read or matched, nothing is imported and every such row is listed below.
+        </p>
+        <form
+          id="results-form"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            if (!file) return;
+            setBusy(true);
+            try {
+              const csv = await file.text();
+              const res = await fetch('/api/results/import', {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                credentials: 'same-origin',
+                body: JSON.stringify({ csv, fileName: file.name }),
+              });
+              const data = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+              if (res.ok) {
+                setOutcome({
+                  kind: 'done',
+                  result: data as unknown as ResultsImportResponse,
+                  fileName: file.name,
+                });
+              } else if (Array.isArray(data.problems)) {
+                setOutcome({
+                  kind: 'refused',
+                  error: String(data.error ?? 'Nothing was imported.'),
+                  problems: data.problems as ResultsProblem[],
+                  fileName: file.name,
+                });
+              } else {
+                setOutcome({
+                  kind: 'error',
+                  error: String(data.error ?? `The console answered ${res.status}.`),
+                });
+              }
+            } catch (err) {
+              setOutcome({ kind: 'error', error: (err as Error).message });
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
+          <label class="field">
+            <span class="field-label">Results file (CSV)</span>
+            <input
+              type="file"
+              name="results"
+              accept=".csv,text/csv"
+              required
+              onChange={(e) => {
+                setFile(e.currentTarget.files?.[0] ?? null);
+                setOutcome(null);
+              }}
+            />
+          </label>
+          <div class="form-actions">
+            <button type="submit" class="button primary" disabled={!file || busy}>
+              {busy ? 'Importing…' : 'Import results'}
+            </button>
+          </div>
+        </form>
+      </div>
+      {outcome?.kind === 'done' ? (
+        <div class="banner ok" role="status" id="import-done">
+          <strong>
+            Imported {outcome.fileName}: {outcome.result.updated} outcome
+            {outcome.result.updated === 1 ? '' : 's'} set
+            {outcome.result.unchanged > 0 ? `, ${outcome.result.unchanged} already recorded` : ''}.
+          </strong>
+          {outcome.result.notes.length > 0 ? (
+            <ul>
+              {outcome.result.notes.map((n) => (
+                <li key={n}>{n}</li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+      {outcome?.kind === 'refused' ? (
+        <div class="banner bad" role="alert" id="import-refused">
+          <strong>
+            {outcome.fileName}: {outcome.error}
+          </strong>
+          <table class="table problems" id="import-problems">
+            <thead>
+              <tr>
+                <th scope="col">Row</th>
+                <th scope="col">Problem</th>
+              </tr>
+            </thead>
+            <tbody>
+              {outcome.problems.map((p, i) => (
+                <tr key={`${p.row}-${i}`} data-row={p.row ?? ''}>
+                  <td>{p.row ?? 'File'}</td>
+                  <td>{p.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {outcome?.kind === 'error' ? (
+        <p class="error" role="alert" id="import-error">
+          {outcome.error}
+        </p>
+      ) : null}
+    </section>
+  );
+}
