@@ -283,11 +283,13 @@ async function migrateOnly(
     if (error instanceof DatabaseError) throw new UserError(error.message);
     throw new UserError(`cannot migrate ${where}: ${(error as Error).message}`);
   }
-  const { from, to, applied } = store.migrated;
+  const { from, to, applied, beforeMigrations } = store.migrated;
   await store.close();
   if (applied.length === 0) process.stdout.write(`${where} is up to date (schema version ${to}).\n`);
   else {
-    process.stdout.write(`${where}: schema version ${from} → ${to}\n`);
+    // A file from before numbered migrations counts in its old store's numbers (its 4 and 5 are not ours).
+    const before = beforeMigrations ? `${from} (from before numbered migrations)` : `${from}`;
+    process.stdout.write(`${where}: schema version ${before} → ${to}\n`);
     for (const m of applied) process.stdout.write(`  applied ${m.version}: ${m.name}\n`);
   }
   return 0;

@@ -43,6 +43,8 @@ export interface MigrationResult {
   from: number;
   to: number;
   applied: { version: number; name: string }[];
+  /** An SQLite file from before numbered migrations (no ledger): `from` is its old store's own number. */
+  beforeMigrations: boolean;
 }
 
 async function appliedVersions(q: Queryable): Promise<number[]> {
@@ -81,7 +83,17 @@ export async function schemaVersion(db: Db): Promise<number> {
 
 async function migrateWith(q: Queryable, db: Db): Promise<MigrationResult> {
   let found = 0;
+  let beforeMigrations = false;
   if (db.engine === 'sqlite') {
+    const ledger = await sql<{
+      n: number;
+    }>`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`.execute(
+      q,
+    );
+    const hasTables = await sql<{
+      n: number;
+    }>`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'centres'`.execute(q);
+    beforeMigrations = Number(ledger.rows[0]?.n) === 0 && Number(hasTables.rows[0]?.n) > 0;
     // user_version: the schema version of a file from before numbered migrations (1 to 3), and the
     // latest migration's number since; an older console refuses a file above the version it knows.
     const uv = await sql<{ user_version: number }>`PRAGMA user_version`.execute(q);
@@ -95,7 +107,7 @@ async function migrateWith(q: Queryable, db: Db): Promise<MigrationResult> {
   const from = Math.max(found, ...applied);
   if (from > SCHEMA_VERSION) throw new DatabaseTooNewError(db.where, from);
   const done = new Set(applied);
-  const result: MigrationResult = { from, to: from, applied: [] };
+  const result: MigrationResult = { from, to: from, applied: [], beforeMigrations };
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;
     await m.up(q, db.engine);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { SCHEMA_VERSION } from '../../../invigilator/server/db/migrations/index.ts';
 import { ConsoleClient, setupFirstInvigilator } from '../../helpers/console-client.ts';
 import { CLI, startConsoleProcess } from '../../helpers/console-process.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres-server.ts';
@@ -43,15 +44,36 @@ test('console migrate upgrades a version-3 file from before numbered migrations;
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(
-    /console\.sqlite: schema version 3 → 6\n {2}applied 3: .*\n {2}applied 4: sites.*\n {2}applied 5: .*\n {2}applied 6: /,
+    new RegExp(
+      `console\\.sqlite: schema version 3 \\(from before numbered migrations\\) → ${SCHEMA_VERSION}\n {2}applied 3: .*\n {2}applied 4: sites.*\n {2}applied 5: .*\n {2}applied 6: .*\n {2}applied 7: raised hands.*\n {2}applied 8: attempts`,
+    ),
   );
   expect(invigil(['console', 'migrate', '--data', folder]).stdout).toMatch(
-    /is up to date \(schema version 6\)\.\n$/,
+    new RegExp(`is up to date \\(schema version ${SCHEMA_VERSION}\\)\\.\n$`),
   );
   const proc = await startConsoleProcess({ dataDir: folder });
   try {
     expect(proc.setupUrl).toBeNull();
     expect(proc.stdout()).toContain('Centre: Northgate College');
+  } finally {
+    await proc.stop();
+  }
+});
+
+test("invigil console migrate on main's version-5 file (issue 13's tables): told apart from migration 5, every migration run, then served", async () => {
+  const folder = mkdtempSync(join(dir, 'v5-'));
+  copyFileSync(resolve(V3_FILE, '../console-v5.sqlite'), join(folder, 'console.sqlite'));
+  const r = invigil(['console', 'migrate', '--data', folder]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(
+    new RegExp(
+      `console\\.sqlite: schema version 5 \\(from before numbered migrations\\) → ${SCHEMA_VERSION}\n {2}applied 3: (.*\n {2}applied \\d: ){5}attempts`,
+    ),
+  );
+  const proc = await startConsoleProcess({ dataDir: folder });
+  try {
+    expect(proc.setupUrl).toBeNull();
   } finally {
     await proc.stop();
   }
@@ -71,7 +93,7 @@ test('a database newer than the console is refused in one line, exit 2, on SQLit
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
-      `invigil console: ${join(folder, 'console.sqlite')} has schema version 42, written by a newer Invigil; this console knows versions up to 6. Upgrade Invigil to use it (the database was not changed).\n`,
+      `invigil console: ${join(folder, 'console.sqlite')} has schema version 42, written by a newer Invigil; this console knows versions up to ${SCHEMA_VERSION}. Upgrade Invigil to use it (the database was not changed).\n`,
     );
   }
   const url = await pgServer.createDatabase();
@@ -79,13 +101,15 @@ test('a database newer than the console is refused in one line, exit 2, on SQLit
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  await client.query("INSERT INTO schema_migrations VALUES (9, 'from the future', 'x')");
+  await client.query(`INSERT INTO schema_migrations VALUES (${SCHEMA_VERSION + 1}, 'from the future', 'x')`);
   await client.end();
   // Named through DATABASE_URL this time; its password never printed.
   const r = invigil(['console', 'migrate'], { DATABASE_URL: url.replace('postgres@', 'postgres:s3cret@') });
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(
-    /^invigil console: postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\w+ has schema version 9, written by a newer Invigil; this console knows versions up to 6\. .*\n$/,
+    new RegExp(
+      `^invigil console: postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/\\w+ has schema version ${SCHEMA_VERSION + 1}, written by a newer Invigil; this console knows versions up to ${SCHEMA_VERSION}\\. .*\n$`,
+    ),
   );
   expect(r.stderr).not.toContain('s3cret');
 });

@@ -151,7 +151,7 @@ test("a real version-3 file made by main's code upgrades in place: every row kep
   );
   const store = await openStore({ sqlite: file });
   try {
-    expect(store.migrated).toMatchObject({ from: 3, to: SCHEMA_VERSION });
+    expect(store.migrated).toMatchObject({ from: 3, to: SCHEMA_VERSION, beforeMigrations: true });
     // 3 runs too (on SQLite it only adds what is missing: nothing, in a version-3 file), then 4 and 5.
     expect(store.migrated.applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
     // Every row of every version-3 table, column for column.
@@ -320,7 +320,7 @@ async function upgradesInPlace(file: string, from: number): Promise<void> {
   );
   const store = await openStore({ sqlite: file });
   try {
-    expect(store.migrated).toMatchObject({ from, to: SCHEMA_VERSION });
+    expect(store.migrated).toMatchObject({ from, to: SCHEMA_VERSION, beforeMigrations: true });
     // Every migration runs: 4 to 6 as on any version-3 file, 7 and 8 adopting what the file has.
     expect(store.migrated.applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
     for (const [t, { columns, rows }] of before) {
@@ -418,7 +418,7 @@ test("a real version-5 file made by main's code upgrades in place: hands, pauses
   copyFileSync(V5_FILE, file);
   await upgradesInPlace(file, 5);
   const again = await openStore({ sqlite: file });
-  expect(again.migrated.applied).toEqual([]);
+  expect(again.migrated).toMatchObject({ applied: [], beforeMigrations: false });
   await again.close();
   const db = new Database(file, { readonly: true });
   expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
