@@ -1,5 +1,21 @@
 import { z } from 'zod';
-import { ApiErrorSchema } from '../schemas/console-api.ts';
+import {
+  ApiErrorSchema,
+  AuditEntrySchema,
+  EnrolmentCodeViewSchema,
+  HealthSchema,
+  IncidentViewSchema,
+  InvigilationRecordSchema,
+  InvigilatorViewSchema,
+  RefusalNoticeViewSchema,
+  ReplacementViewSchema,
+  RuleWarningSchema,
+  SeatViewSchema,
+  SignInLinkViewSchema,
+  SittingEntryViewSchema,
+  SittingViewSchema,
+} from '../schemas/console-api.ts';
+import { EnrolResponseSchema } from '../schemas/protocol.ts';
 import { type ApiRoute, apiRoutes } from './routes.ts';
 
 /**
@@ -15,19 +31,75 @@ export const API_VERSION = '1.0.0';
 
 type Json = Record<string, unknown>;
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
-    target: 'draft-2020-12',
-    io,
-    unrepresentable: 'any',
-  }) as Json;
-  return rest;
+/** Schemas that many answers share: one entry each under components.schemas, referred to by $ref. */
+const named = z.registry<{ id: string }>();
+for (const [id, schema] of Object.entries({
+  ApiError: ApiErrorSchema,
+  AuditEntry: AuditEntrySchema,
+  EnrolmentCode: EnrolmentCodeViewSchema,
+  EnrolResponse: EnrolResponseSchema,
+  Health: HealthSchema,
+  Incident: IncidentViewSchema,
+  InvigilationRecord: InvigilationRecordSchema,
+  Invigilator: InvigilatorViewSchema,
+  RefusalNotice: RefusalNoticeViewSchema,
+  Replacement: ReplacementViewSchema,
+  RuleWarning: RuleWarningSchema,
+  Seat: SeatViewSchema,
+  SignInLink: SignInLinkViewSchema,
+  Sitting: SittingViewSchema,
+  SittingEntry: SittingEntryViewSchema,
+})) {
+  named.add(schema, { id });
+}
+
+/** Replaces every `#/$defs/X` reference with `#/components/schemas/<rename(X)>`. */
+function relink(value: unknown, rename: (id: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((v) => relink(v, rename));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] =
+      k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')
+        ? `#/components/schemas/${rename(v.slice('#/$defs/'.length))}`
+        : relink(v, rename);
+  }
+  return out;
+}
+
+/** Converts schemas for one document, collecting the shared ones into `components`. */
+class SchemaSet {
+  readonly components: Record<string, Json> = {};
+
+  convert(schema: z.ZodType, io: 'input' | 'output'): Json {
+    const {
+      $schema: _drop,
+      $defs,
+      ...rest
+    } = z.toJSONSchema(schema, {
+      target: 'draft-2020-12',
+      io,
+      unrepresentable: 'any',
+      metadata: named,
+    }) as Json;
+    // A shared schema seen as a request body can differ from the answer (defaults are optional there).
+    const rename = (id: string) => (io === 'input' ? `${id}Input` : id);
+    for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, Json>)) {
+      const name = rename(id);
+      const linked = relink(def, rename) as Json;
+      const before = this.components[name];
+      if (before && JSON.stringify(before) !== JSON.stringify(linked))
+        throw new Error(`two different schemas are both named ${name}`);
+      this.components[name] = linked;
+    }
+    return relink(rest, rename) as Json;
+  }
 }
 
 /** Path and query parameters: one entry per property of the route's object schema. */
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Json[] {
+function parameters(set: SchemaSet, schema: z.ZodType | undefined, where: 'path' | 'query'): Json[] {
   if (!schema) return [];
-  const s = jsonSchema(schema, 'input');
+  const s = set.convert(schema, 'input');
   const props = (s.properties ?? {}) as Record<string, Json>;
   const required = new Set((s.required ?? []) as string[]);
   return Object.entries(props).map(([name, p]) => ({
@@ -44,14 +116,14 @@ const ACCESS_TEXT: Record<ApiRoute['access'], string> = {
   coordinator: 'Needs a signed-in centre coordinator.',
 };
 
-function operation(name: string, r: ApiRoute): Json {
+function operation(set: SchemaSet, name: string, r: ApiRoute): Json {
   const responses: Json = {};
   for (const [status, schema] of Object.entries(r.responses) as [string, z.ZodType][]) {
     responses[status] = {
       description: status === '201' ? 'Created' : status === '202' ? 'Accepted' : 'OK',
       content: r.produces
         ? { [r.produces]: { schema: { type: 'string' } } }
-        : { 'application/json': { schema: jsonSchema(schema, 'output') } },
+        : { 'application/json': { schema: set.convert(schema, 'output') } },
     };
   }
   responses.default = {
@@ -59,7 +131,7 @@ function operation(name: string, r: ApiRoute): Json {
       'Refused: 400 names the field at fault, 401 sign in first, 403 not allowed, 404 no such thing, 409 conflict, 413 too large, 415 not JSON, 429 wait and retry.',
     content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } },
   };
-  const params = [...parameters(r.params, 'path'), ...parameters(r.query, 'query')];
+  const params = [...parameters(set, r.params, 'path'), ...parameters(set, r.query, 'query')];
   return {
     operationId: name,
     tags: [r.tag],
@@ -73,7 +145,7 @@ function operation(name: string, r: ApiRoute): Json {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchema(r.body, 'input') } },
+            content: { 'application/json': { schema: set.convert(r.body, 'input') } },
           },
         }
       : {}),
@@ -82,11 +154,13 @@ function operation(name: string, r: ApiRoute): Json {
 }
 
 export function openApiDocument(): Json {
+  const set = new SchemaSet();
+  set.convert(ApiErrorSchema, 'output');
   const paths: Record<string, Json> = {};
   for (const [name, r] of Object.entries(apiRoutes) as [string, ApiRoute][]) {
     const path = r.path.replace(/:([A-Za-z]+)/g, '{$1}');
     paths[path] ??= {};
-    (paths[path] as Json)[r.method.toLowerCase()] = operation(name, r);
+    (paths[path] as Json)[r.method.toLowerCase()] = operation(set, name, r);
   }
   return {
     openapi: OPENAPI_VERSION,
@@ -107,7 +181,7 @@ export function openApiDocument(): Json {
     ],
     paths,
     components: {
-      schemas: { ApiError: jsonSchema(ApiErrorSchema, 'output') },
+      schemas: Object.fromEntries(Object.entries(set.components).sort(([a], [b]) => a.localeCompare(b))),
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'invigil_session' },
       },

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { QUALIFICATION_TYPES } from '../../../shared/catalogs/qualifications.ts';
 import type { InvigilationRecord } from '../../../shared/schemas/console-api.ts';
-import { get } from '../api.ts';
+import { call } from '../api.ts';
 import { ErrorLine } from '../components.tsx';
 import { clock, dateTime, repeats, sittingDate, sittingTime } from '../format.ts';
 
@@ -16,7 +16,7 @@ export function RecordPage({ id }: { id: string }) {
   const [record, setRecord] = useState<InvigilationRecord | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    get<{ record: InvigilationRecord }>(`/api/sittings/${id}/record`).then(
+    call('getRecord', { params: { id } }).then(
       (r) => setRecord(r.record),
       (e: Error) => setError(e.message),
     );

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { QUALIFICATION_TYPES } from '../../../shared/catalogs/qualifications.ts';
 import type { IncidentView, MeResponse, SittingView } from '../../../shared/schemas/console-api.ts';
-import { del, get, post, put } from '../api.ts';
+import { call } from '../api.ts';
 import { ErrorLine, PageHeader, StateBadge } from '../components.tsx';
 import { clock, sittingDate, sittingTime } from '../format.ts';
 import { useLive } from '../live.ts';
@@ -16,7 +16,7 @@ export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
   const [identity, setIdentity] = useState<IdentityTarget | null>(null);
   const [recording, setRecording] = useState(false);
   const load = useCallback(() => {
-    get<{ sitting: SittingView }>(`/api/sittings/${id}`).then(
+    call('getSitting', { params: { id } }).then(
       (r) => setSitting(r.sitting),
       (e: Error) => setError(e.message),
     );
@@ -24,7 +24,7 @@ export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
   useEffect(load, [load, live.sittingsVersion]);
   const [incidents, setIncidents] = useState<IncidentView[]>([]);
   useEffect(() => {
-    get<{ incidents: IncidentView[] }>(`/api/incidents?sittingId=${id}&limit=1000`).then(
+    call('listIncidents', { query: { sittingId: id, limit: 1000 } }).then(
       (r) => setIncidents([...r.incidents].reverse()),
       () => undefined,
     );
@@ -149,7 +149,7 @@ export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
                           type="button"
                           class="link small"
                           onClick={async () => {
-                            await del(`/api/sittings/${id}/entries/${e.id}/identity`);
+                            await call('revokeIdentity', { params: { id, entryId: e.id } });
                             load();
                           }}
                         >
@@ -182,8 +182,11 @@ export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
                     aria-label={`Outcome for ${e.candidateName}`}
                     value={e.outcome}
                     onChange={async (ev) => {
-                      await put(`/api/sittings/${id}/entries/${e.id}/outcome`, {
-                        outcome: ev.currentTarget.value,
+                      await call('setOutcome', {
+                        params: { id, entryId: e.id },
+                        body: {
+                          outcome: ev.currentTarget.value as SittingView['entries'][number]['outcome'],
+                        },
                       });
                       load();
                     }}
@@ -207,7 +210,7 @@ export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
             onClick={async () => {
               if (!confirm('Close this sitting? Its seats are held and its record can no longer change.'))
                 return;
-              await post(`/api/sittings/${id}/close`);
+              await call('closeSitting', { params: { id } });
               load();
             }}
           >

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashPassword } from '../../../invigilator/server/auth.ts';
 import { SqliteStore } from '../../../invigilator/server/store/sqlite-store.ts';
+import { ApiError } from '../../../shared/api/client.ts';
 import type { SittingView } from '../../../shared/schemas/console-api.ts';
 import {
   ConsoleClient,
@@ -333,8 +334,9 @@ test('a setup link from a previous start no longer works once the centre is set 
   const other = await startTestConsole();
   try {
     const r = await setupFirstInvigilator(other.url, other.running.setupUrl ?? '').catch((e: Error) => e);
-    expect(r).toBeInstanceOf(Error);
-    expect(String(r)).toContain('403');
+    expect(r).toBeInstanceOf(ApiError);
+    expect((r as ApiError).status).toBe(403);
+    expect((r as ApiError).message).toMatch(/setup link has been used or replaced/);
   } finally {
     await other.close();
   }
