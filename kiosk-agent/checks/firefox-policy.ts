@@ -1,14 +1,14 @@
 /**
  * `browser-policy` on a Firefox seat: Firefox's `policies.json`, read back where Firefox reads it
- * (deploy/policy/firefox.ts, `FIREFOX_POLICY_LOCATIONS`) and compared with what `invigil policy
+ * (shared/catalogs/firefox-policy.ts, `FIREFOX_POLICY_LOCATIONS`) and compared with what `invigil policy
  * --browser firefox` writes (`FIREFOX_POLICIES`, the one list). Every fixed value must be there as
  * written; the parts that are the centre's own (where the .xpi is served, the extension's managed
  * configuration, the allowed hosts) must have their shape: the add-on force-installed and every other
  * one blocked, every site blocked but the exceptions, and a managed configuration for the add-on.
  */
 import { readFileSync } from 'node:fs';
-import { FIREFOX_POLICIES, FIREFOX_POLICY_LOCATIONS } from '../../deploy/policy/firefox.ts';
 import type { PolicyOs } from '../../shared/catalogs/browser-policy.ts';
+import { FIREFOX_POLICIES, FIREFOX_POLICY_LOCATIONS } from '../../shared/catalogs/firefox-policy.ts';
 import { parseBoundedJson } from '../../shared/schemas/bounded-json.ts';
 import type { CheckResult, Finding } from '../../shared/schemas/common.ts';
 import { POLICY_DEFAULTS } from '../../shared/schemas/policy.ts';

@@ -4,9 +4,9 @@
  * test/e2e/extension/firefox.test.ts.)
  */
 import { describe, expect, test } from 'vitest';
-import { firefoxPolicies } from '../../../../deploy/policy/firefox.ts';
 import { evaluateFirefoxPolicy } from '../../../../kiosk-agent/checks/firefox-policy.ts';
 import { FIREFOX_EXTENSION_ID } from '../../../../shared/catalogs/browser-policy.ts';
+import { firefoxPolicies } from '../../../../shared/catalogs/firefox-policy.ts';
 import { POLICY_DEFAULTS } from '../../../../shared/schemas/policy.ts';
 
 const WHERE = '/etc/firefox/policies/policies.json';
