@@ -150,3 +150,10 @@ describe('the document', () => {
     }
   });
 });
+
+test('docs/api.md lists every route of the table with who may call it', () => {
+  const doc = readFileSync(join(DOCS, 'api.md'), 'utf8');
+  for (const [name, r] of Object.entries(apiRoutes)) {
+    expect(doc, name).toContain(`| \`${r.method} ${r.path}\` | ${r.access} |`);
+  }
+});
