@@ -39,7 +39,8 @@ const APT_PACKAGES = {
     pkgs: ['chromium'],
   },
   // A real X server with hot-pluggable monitors (the display checks), a window manager, a second
-  // program's window and xdotool (the browser losing focus): for the end-to-end tests and the demo.
+  // program's window and xdotool (the browser losing focus), xwd (a picture of a window no harness
+  // drives): for the end-to-end tests and the demo.
   xorg: {
     check: () =>
       [
@@ -49,6 +50,7 @@ const APT_PACKAGES = {
         '/usr/bin/openbox',
         '/usr/bin/xdotool',
         '/usr/bin/xmessage',
+        '/usr/bin/xwd',
       ].every((f) => existsSync(f)),
     pkgs: [
       'xserver-xorg-core',
@@ -57,6 +59,7 @@ const APT_PACKAGES = {
       'openbox',
       'xdotool',
       'x11-utils',
+      'x11-apps',
     ],
   },
   openssl: { check: () => existsSync('/usr/bin/openssl'), pkgs: ['openssl'] },

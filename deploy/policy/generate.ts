@@ -22,7 +22,9 @@ import {
 import {
   FIREFOX_GAPS,
   FIREFOX_POLICY_LOCATIONS,
+  FIREFOX_REGISTRY_KEY,
   firefoxPolicies,
+  firefoxRegKeys,
 } from '../../shared/catalogs/firefox-policy.ts';
 import { EXTENSION_ID } from '../../shared/constants.ts';
 import { type AgentConfig, PolicyConfigSchema } from '../../shared/schemas/config.ts';
@@ -384,15 +386,31 @@ function firefox(
     );
   }
   const json = firefoxPolicies({ extensionPolicy, extensionId, installUrl, printing });
+  const files: GeneratedFile[] = [
+    {
+      name: 'policies.json',
+      data: Buffer.from(`${JSON.stringify(json, null, 2)}\n`),
+      summary: `copy to ${FIREFOX_POLICY_LOCATIONS[request.os]}, restart Firefox, then check about:policies`,
+    },
+  ];
+  if (request.os === 'windows') {
+    // Firefox on Windows also reads the registry (Group Policy), which wins over policies.json.
+    const regName = 'invigil-firefox.reg';
+    const reg = regText(firefoxRegKeys(FIREFOX_REGISTRY_KEY, json.policies), [
+      'Invigil exam-seat policy for Mozilla Firefox (machine-wide), the same as policies.json.',
+      `Import as an administrator: reg import ${regName} (use this or policies.json; this one wins).`,
+      'Importing again replaces the lists and objects written here.',
+    ]);
+    files.push({
+      name: regName,
+      data: encodeRegFile(reg),
+      summary:
+        'registry policy (instead of policies.json, or with Group Policy): import with `reg import` as an administrator',
+    });
+  }
   return {
     extensionId,
-    files: [
-      {
-        name: 'policies.json',
-        data: Buffer.from(`${JSON.stringify(json, null, 2)}\n`),
-        summary: `copy to ${FIREFOX_POLICY_LOCATIONS[request.os]}, restart Firefox, then check about:policies`,
-      },
-    ],
+    files,
     notes: [
       `Firefox has no equivalent for these parts of the Chromium policy:`,
       ...FIREFOX_GAPS.map((g) => `  - ${g}`),

@@ -1,22 +1,49 @@
 /**
- * `browser-policy` on a Firefox seat: Firefox's `policies.json`, read back where Firefox reads it
- * (shared/catalogs/firefox-policy.ts, `FIREFOX_POLICY_LOCATIONS`) and compared with what `invigil policy
- * --browser firefox` writes (`FIREFOX_POLICIES`, the one list). Every fixed value must be there as
- * written; the parts that are the centre's own (where the .xpi is served, the extension's managed
- * configuration, the allowed hosts) must have their shape: the add-on force-installed and every other
- * one blocked, every site blocked but the exceptions, and a managed configuration for the add-on.
+ * `browser-policy` on a Firefox seat: Firefox's policy, read back where Firefox reads it and compared
+ * with what `invigil policy --browser firefox` writes (`FIREFOX_POLICIES`, the one list). Every fixed
+ * value must be there as written; the parts that are the centre's own (where the .xpi is served, the
+ * extension's managed configuration, the allowed hosts) must have their shape: the add-on
+ * force-installed and every other one blocked, every site blocked but the exceptions, and a managed
+ * configuration for the add-on.
+ *
+ * Where Firefox reads it: `policies.json` (shared/catalogs/firefox-policy.ts, `FIREFOX_POLICY_LOCATIONS`) on
+ * every OS and, on Windows, the registry too (Group Policy: `HKLM\SOFTWARE\Policies\Mozilla\Firefox`,
+ * read with `reg query`). Firefox 153 takes both, the registry winning policy by policy
+ * (EnterprisePoliciesParent.sys.mjs: a CombinedProvider, JSON first, then the registry), so the check
+ * merges them the same way, after turning the registry into JSON as Firefox does (WindowsGPOParser) and
+ * normalising values as Firefox's policy validator does (PolicySchemaValidator: 0/1 and "true"/"false"
+ * for booleans, JSON text where the schema takes it).
  */
 import { readFileSync } from 'node:fs';
 import type { PolicyOs } from '../../shared/catalogs/browser-policy.ts';
-import { FIREFOX_POLICIES, FIREFOX_POLICY_LOCATIONS } from '../../shared/catalogs/firefox-policy.ts';
+import {
+  FIREFOX_JSON_TEXT_POLICIES,
+  FIREFOX_POLICIES,
+  FIREFOX_POLICY_LOCATIONS,
+  FIREFOX_REGISTRY_KEY,
+} from '../../shared/catalogs/firefox-policy.ts';
 import { parseBoundedJson } from '../../shared/schemas/bounded-json.ts';
 import type { CheckResult, Finding } from '../../shared/schemas/common.ts';
 import { POLICY_DEFAULTS } from '../../shared/schemas/policy.ts';
 import { POLICY_CHECK } from './browser-policy.ts';
 import { agentFinding, checkResult } from './results.ts';
+import { type RegKey, type RegValue, regQuery } from './windows-registry.ts';
 
 /** policies.json is small; anything near this is not one IT wrote. */
 const MAX_POLICY_CHARS = 1024 * 1024;
+
+/** Options that give the fixed values as `invigil policy` writes them (the options do not change them). */
+const SHAPE_OPTIONS = {
+  extensionPolicy: { ...POLICY_DEFAULTS, allowedHosts: ['example.org'] },
+  extensionId: 'invigil@example.org',
+  installUrl: 'https://example.org/invigil.xpi',
+  printing: false,
+} satisfies Parameters<(typeof FIREFOX_POLICIES)[number]['value']>[0];
+
+/** The generated policies: the shape Firefox's validator gives each value (booleans as booleans). */
+const GENERATED_SHAPE: Record<string, unknown> = Object.fromEntries(
+  FIREFOX_POLICIES.map((p) => [p.key, p.value(SHAPE_OPTIONS)]),
+);
 
 /** Policies whose value is the centre's own: checked by shape below, not compared. */
 const CENTRE_OWN = new Set(['ExtensionSettings', '3rdparty', 'WebsiteFilter', 'PrintingEnabled']);
@@ -35,6 +62,9 @@ export function readFirefoxPolicyFile(os: PolicyOs): FirefoxPolicyFile {
     return { where, text: null };
   }
 }
+
+/** Policy JSON (a file, or JSON text in the registry), bounded before it is parsed. */
+const boundedJson = (text: string) => parseBoundedJson(text, { maxLength: MAX_POLICY_CHARS, maxDepth: 16 });
 
 const record = (v: unknown): Record<string, unknown> | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -61,47 +91,160 @@ const show = (v: unknown) => {
   return `set to ${text.length > 80 ? `${text.slice(0, 80)}...` : text}`;
 };
 
-export function evaluateFirefoxPolicy(file: FirefoxPolicyFile, extensionId: string): CheckResult {
+/**
+ * The registry's Firefox policy as Firefox turns it into JSON (WindowsGPOParser.sys.mjs): a key whose
+ * first value is named "1" is the list of its values, one whose first subkey is named "1" is a list of
+ * objects, any other key an object of its values and subkeys; REG_MULTI_SZ is JSON text (its lines
+ * joined; text that is not JSON is dropped, as Firefox drops it), REG_DWORD a number, REG_SZ text.
+ * Null when the key does not exist.
+ */
+export function firefoxRegistryPolicies(
+  keys: readonly RegKey[],
+  root = FIREFOX_REGISTRY_KEY,
+): Record<string, unknown> | null {
+  type Node = { values: RegKey['values']; children: Map<string, Node> };
+  const top: Node = { values: new Map(), children: new Map() };
+  const rootLower = root.toLowerCase();
+  let found = false;
+  for (const k of keys) {
+    const lower = k.key.toLowerCase();
+    if (lower !== rootLower && !lower.startsWith(`${rootLower}\\`)) continue;
+    found = true;
+    let node = top;
+    for (const seg of k.key.slice(root.length).split('\\').filter(Boolean)) {
+      let next = node.children.get(seg);
+      if (!next) {
+        next = { values: new Map(), children: new Map() };
+        node.children.set(seg, next);
+      }
+      node = next;
+    }
+    for (const [n, v] of k.values) node.values.set(n, v);
+  }
+  if (!found) return null;
+  const value = (v: RegValue | undefined): unknown => {
+    if (!Array.isArray(v)) return v;
+    const parsed = boundedJson(v.join('\n'));
+    return parsed.ok ? parsed.value : undefined;
+  };
+  const convert = (node: Node): unknown => {
+    const names = [...node.values.keys()].filter((n) => n !== '');
+    if (names[0] === '1') return names.map((n) => value(node.values.get(n)));
+    const children = [...node.children.keys()];
+    if (names.length === 0 && children[0] === '1') {
+      return children.sort((a, b) => Number(a) - Number(b)).map((n) => convert(node.children.get(n) as Node));
+    }
+    const out: Record<string, unknown> = {};
+    for (const n of names) {
+      const v = value(node.values.get(n));
+      if (v !== undefined) out[n] = v;
+    }
+    for (const [n, child] of node.children) out[n] = convert(child);
+    return out;
+  };
+  return convert(top) as Record<string, unknown>;
+}
+
+/**
+ * A value as Firefox's policy validator normalises it before validating (PolicySchemaValidator.sys.mjs),
+ * shaped by the value `invigil policy` writes there: a boolean may come as 0/1 (REG_DWORD) or as
+ * "true"/"false"; JSON text is parsed where the schema takes it (`jsonText`).
+ */
+function asFirefoxReads(value: unknown, like: unknown, jsonText = false): unknown {
+  if (jsonText && typeof value === 'string') {
+    const parsed = boundedJson(value);
+    return parsed.ok ? asFirefoxReads(parsed.value, like) : value;
+  }
+  if (typeof like === 'boolean') {
+    if (value === 0 || value === 1) return value === 1;
+    if (typeof value === 'string' && /^\s*(true|false)\s*$/i.test(value)) return /true/i.test(value);
+    return value;
+  }
+  const l = record(like);
+  const v = record(value);
+  if (l && v) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k in l ? asFirefoxReads(x, l[k]) : x]));
+  }
+  return value;
+}
+
+/** Every policy Firefox takes, normalised as Firefox does; `3rdparty.Extensions.<id>` may be JSON text. */
+function normalisePolicies(
+  policies: Record<string, unknown>,
+  like: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(policies)) {
+    out[key] = asFirefoxReads(value, like[key], FIREFOX_JSON_TEXT_POLICIES.has(key));
+  }
+  const extensions = record(record(out['3rdparty'])?.Extensions);
+  if (extensions) {
+    const parsed = Object.fromEntries(
+      Object.entries(extensions).map(([id, v]) => [id, asFirefoxReads(v, {}, true)]),
+    );
+    out['3rdparty'] = { ...record(out['3rdparty']), Extensions: parsed };
+  }
+  return out;
+}
+
+/** The policies.json file's policies, or why Firefox cannot use it (then Firefox ignores the file). */
+function fromFile(
+  file: FirefoxPolicyFile,
+): { policies: Record<string, unknown> } | { problem: string } | null {
+  if (file.text === null) return null;
+  const parsed = boundedJson(file.text);
+  const policies = parsed.ok ? record(record(parsed.value)?.policies) : undefined;
+  if (policies) return { policies };
+  return { problem: parsed.ok ? 'it has no "policies" object' : parsed.reason };
+}
+
+/**
+ * The check. `registry`: on Windows, `reg query` of `FIREFOX_REGISTRY_KEY` (empty where the key does
+ * not exist); undefined elsewhere (Firefox reads no registry there). Each finding names where to set the
+ * policy: the registry key when the registry holds Firefox policy (its values win), the file otherwise.
+ */
+export function evaluateFirefoxPolicy(
+  file: FirefoxPolicyFile,
+  extensionId: string,
+  registry?: readonly RegKey[],
+): CheckResult {
   const name = 'Firefox';
+  const fromRegistry = registry ? firefoxRegistryPolicies(registry) : null;
+  const where = fromRegistry ? FIREFOX_REGISTRY_KEY : file.where;
   const missing = (message: string, policy?: string): Finding =>
     agentFinding('browser-policy', message, {
       subject: policy ?? name,
-      details: policy ? { policy, where: file.where } : { where: file.where },
+      details: policy ? { policy, where } : { where },
     });
-  if (file.text === null) {
+  const json = fromFile(file);
+  if (!fromRegistry && json === null) {
+    const looked = registry ? `${FIREFOX_REGISTRY_KEY} and ${file.where}` : file.where;
     return checkResult(
       POLICY_CHECK.id,
       POLICY_CHECK.title,
-      [missing(`No enterprise policy for Firefox is installed (looked for ${file.where}).`)],
+      [missing(`No enterprise policy for Firefox is installed (looked for ${looked}).`)],
       '',
     );
   }
-  const parsed = parseBoundedJson(file.text, { maxLength: MAX_POLICY_CHARS, maxDepth: 16 });
-  const policies = parsed.ok ? record(record(parsed.value)?.policies) : undefined;
-  if (!policies) {
-    const why = parsed.ok ? 'it has no "policies" object' : parsed.reason;
+  if (!fromRegistry && json !== null && 'problem' in json) {
     return checkResult(
       POLICY_CHECK.id,
       POLICY_CHECK.title,
       [
         missing(
-          `${file.where} is not a Firefox policy file Firefox can use (${why}), so Firefox ignores it.`,
+          `${file.where} is not a Firefox policy file Firefox can use (${json.problem}), so Firefox ignores it.`,
         ),
       ],
       '',
     );
   }
+  // Firefox's merge: the file's policies, then the registry's, each registry policy replacing the file's.
+  const merged = { ...(json && 'policies' in json ? json.policies : {}), ...(fromRegistry ?? {}) };
+  const policies = normalisePolicies(merged, GENERATED_SHAPE);
   const findings: Finding[] = [];
-  // The fixed values, as `invigil policy` writes them (the options do not change them).
-  const options = {
-    extensionPolicy: { ...POLICY_DEFAULTS, allowedHosts: ['example.org'] },
-    extensionId,
-    installUrl: 'https://example.org/invigil.xpi',
-    printing: false,
-  } as Parameters<(typeof FIREFOX_POLICIES)[number]['value']>[0];
   for (const p of FIREFOX_POLICIES) {
     if (CENTRE_OWN.has(p.key)) continue;
-    const want = p.value(options);
+    const want = p.value({ ...SHAPE_OPTIONS, extensionId });
     if (!sameJson(policies[p.key], want)) {
       findings.push(
         missing(
@@ -147,7 +290,10 @@ export function evaluateFirefoxPolicy(file: FirefoxPolicyFile, extensionId: stri
       ),
     );
   }
-  const summary = `Firefox's enterprise policy is in place (${file.where}; ${FIREFOX_POLICIES.length} policies): the add-on force-installed and every other one blocked, other sites filtered, password saving and autofill off, developer tools, private windows, about:config, about:addons, about:profiles and safe mode off, its AI and translation features off.`;
+  const sources = [fromRegistry ? FIREFOX_REGISTRY_KEY : null, json && 'policies' in json ? file.where : null]
+    .filter(Boolean)
+    .join(' and ');
+  const summary = `Firefox's enterprise policy is in place (${sources}; ${FIREFOX_POLICIES.length} policies): the add-on force-installed and every other one blocked, other sites filtered, password saving and autofill off, developer tools, private windows, about:config, about:addons, about:profiles and safe mode off, its AI and translation features off.`;
   const failed = findings.map((f) => f.message).join(' ');
   return checkResult(
     POLICY_CHECK.id,
@@ -158,6 +304,7 @@ export function evaluateFirefoxPolicy(file: FirefoxPolicyFile, extensionId: stri
   );
 }
 
-export function checkFirefoxPolicy(os: PolicyOs, extensionId: string): CheckResult {
-  return evaluateFirefoxPolicy(readFirefoxPolicyFile(os), extensionId);
+export async function checkFirefoxPolicy(os: PolicyOs, extensionId: string): Promise<CheckResult> {
+  const registry = os === 'windows' ? await regQuery(FIREFOX_REGISTRY_KEY) : undefined;
+  return evaluateFirefoxPolicy(readFirefoxPolicyFile(os), extensionId, registry);
 }

@@ -5,10 +5,10 @@
  * documentation (docs/index.md) and the schema Firefox ESR 153 ships
  * (browser/omni.ja: modules/policies/policies-schema.json). To add a policy, add an entry.
  */
-
 import { isIpv4 } from '../rules/hosts.ts';
 import type { ExtensionPolicy } from '../schemas/policy.ts';
 import type { PolicyGroup } from './browser-policy.ts';
+import type { RegData, RegKey } from './registry.ts';
 
 export interface FirefoxPolicyOptions {
   extensionPolicy: ExtensionPolicy;
@@ -35,6 +35,23 @@ export const FIREFOX_POLICY_LOCATIONS = {
   macos: '/Applications/Firefox.app/Contents/Resources/distribution/policies.json',
   linux: '/etc/firefox/policies/policies.json',
 } as const;
+
+/**
+ * Where Firefox on Windows reads machine policy in the registry (Group Policy with Mozilla's ADMX
+ * templates, Intune, or `reg import`). Firefox 153 reads it beside policies.json, each policy here
+ * replacing the file's (EnterprisePoliciesParent.sys.mjs).
+ */
+export const FIREFOX_REGISTRY_KEY = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Mozilla\\Firefox';
+
+/**
+ * Policies whose value Firefox 153's schema also takes as JSON text (`"contentMediaType":
+ * "application/json"` in policies-schema.json), as is each add-on's `3rdparty.Extensions.<id>`: in
+ * the registry each is one REG_SZ (or REG_MULTI_SZ) holding JSON.
+ */
+export const FIREFOX_JSON_TEXT_POLICIES: ReadonlySet<string> = new Set([
+  'ExtensionSettings',
+  'WebsiteFilter',
+]);
 
 /** What the Chromium policy does that Firefox has no policy for, and what covers it instead. */
 export const FIREFOX_GAPS: readonly string[] = [
@@ -261,4 +278,65 @@ export const FIREFOX_POLICIES: readonly FirefoxPolicy[] = [
 
 export function firefoxPolicies(options: FirefoxPolicyOptions): { policies: Record<string, unknown> } {
   return { policies: Object.fromEntries(FIREFOX_POLICIES.map((p) => [p.key, p.value(options)])) };
+}
+
+/**
+ * The policies as registry keys under `root`, in the shapes Firefox reads back into the same JSON
+ * (WindowsGPOParser.sys.mjs, then its policy validator): true/false and numbers as REG_DWORD, text as
+ * REG_SZ, the JSON-text policies and each add-on's managed configuration as one REG_SZ of JSON (so the
+ * add-on gets true/false and numbers as written, not 0/1), other objects as subkeys, lists of text as a
+ * subkey of values named 1, 2, 3... Subkeys are replaced on import, so nothing stale stays in them.
+ */
+export function firefoxRegKeys(root: string, policies: Record<string, unknown>): RegKey[] {
+  const main: RegKey = { path: root, values: [] };
+  const keys: RegKey[] = [];
+  for (const [name, value] of Object.entries(policies)) {
+    if (name === '3rdparty') {
+      const extensions = (value as { Extensions?: Record<string, unknown> }).Extensions ?? {};
+      keys.push({
+        path: `${root}\\3rdparty\\Extensions`,
+        values: Object.entries(extensions).map(([id, config]) => [
+          id,
+          { type: 'sz', value: JSON.stringify(config) },
+        ]),
+      });
+    } else if (FIREFOX_JSON_TEXT_POLICIES.has(name)) {
+      main.values.push([name, { type: 'sz', value: JSON.stringify(value) }]);
+    } else if (typeof value === 'object' && value !== null) {
+      keys.push(...objectKeys(`${root}\\${name}`, value, name, true));
+    } else {
+      main.values.push([name, scalar(value, name)]);
+    }
+  }
+  return [main, ...keys];
+}
+
+function objectKeys(path: string, value: object, name: string, replace: boolean): RegKey[] {
+  if (Array.isArray(value)) {
+    return [
+      {
+        path,
+        replace,
+        values: value.map((item, i) => {
+          if (typeof item !== 'string') throw new Error(`${name} entry ${i + 1} is not text`);
+          return [String(i + 1), { type: 'sz', value: item }];
+        }),
+      },
+    ];
+  }
+  const key: RegKey = { path, replace, values: [] };
+  const below: RegKey[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'object' && v !== null)
+      below.push(...objectKeys(`${path}\\${k}`, v, `${name}.${k}`, false));
+    else key.values.push([k, scalar(v, `${name}.${k}`)]);
+  }
+  return [key, ...below];
+}
+
+function scalar(value: unknown, name: string): RegData {
+  if (typeof value === 'boolean') return { type: 'dword', value: value ? 1 : 0 };
+  if (typeof value === 'number') return { type: 'dword', value };
+  if (typeof value === 'string') return { type: 'sz', value };
+  throw new Error(`${name} has a value the registry cannot hold (${typeof value})`);
 }

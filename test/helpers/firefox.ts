@@ -9,6 +9,7 @@
  * Firefox has no --host-resolver-rules: real-looking host names reach the local test server through
  * Firefox's proxy preferences (every http request goes to the test server, which answers by Host).
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -103,6 +104,25 @@ export async function installFirefoxMachineFiles(
   };
 }
 
+/** The test rig's preferences: host names to the local server, the unsigned .xpi, downloads to a folder. */
+function rigPrefs(proxyPort: number, downloads: string): Record<string, string | number | boolean> {
+  return {
+    'xpinstall.signatures.required': false,
+    'network.proxy.type': 1,
+    'network.proxy.http': '127.0.0.1',
+    'network.proxy.http_port': proxyPort,
+    'network.proxy.allow_hijacking_localhost': true,
+    'network.proxy.no_proxies_on': '',
+    // Plain-http test server: no upgrade to https first.
+    'dom.security.https_first': false,
+    // Downloads, were any to happen, go here without asking.
+    'browser.download.dir': downloads,
+    'browser.download.folderList': 2,
+    'browser.download.useDownloadDir': true,
+    'browser.download.always_ask_before_handling_new_types': false,
+  };
+}
+
 export interface LaunchedFirefox {
   browser: Browser;
   profile: string;
@@ -129,21 +149,7 @@ export async function launchFirefox(o: {
     userDataDir: profile,
     timeout: o.timeoutMs ?? 60_000,
     env: { ...process.env, ...o.env } as Record<string, string>,
-    extraPrefsFirefox: {
-      'xpinstall.signatures.required': false,
-      'network.proxy.type': 1,
-      'network.proxy.http': '127.0.0.1',
-      'network.proxy.http_port': o.proxyPort,
-      'network.proxy.allow_hijacking_localhost': true,
-      'network.proxy.no_proxies_on': '',
-      // Plain-http test server: no upgrade to https first.
-      'dom.security.https_first': false,
-      // Downloads, were any to happen, go here without asking.
-      'browser.download.dir': downloads,
-      'browser.download.folderList': 2,
-      'browser.download.useDownloadDir': true,
-      'browser.download.always_ask_before_handling_new_types': false,
-    },
+    extraPrefsFirefox: rigPrefs(o.proxyPort, downloads),
   });
   let browser: Browser;
   try {
@@ -163,4 +169,91 @@ export async function launchFirefox(o: {
       rmSync(downloads, { recursive: true, force: true });
     },
   };
+}
+
+export interface WindowedFirefox {
+  /** The firefox-esr process this test started (its process group holds Firefox's helpers). */
+  pid: number;
+  profile: string;
+  /** What Firefox wrote to stdout and stderr so far (its console's messages too). */
+  output(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Firefox ESR in a window on an X display, started the way a seat starts it: no WebDriver BiDi, no
+ * Marionette, no remote agent at all, so the machine policy applies whole (DisableDeveloperTools
+ * included, which leaves no remote client a way in). The only rig flag is `--profile` (a fresh
+ * profile whose user.js holds the rig's preferences). Driven as a candidate would, with the keyboard
+ * (xdotool) on that display.
+ */
+export function launchWindowedFirefox(o: {
+  proxyPort: number;
+  display: string;
+  url: string;
+}): WindowedFirefox {
+  const profile = mkdtempSync(join(tmpdir(), 'invigil-firefox-'));
+  const downloads = mkdtempSync(join(tmpdir(), 'invigil-firefox-downloads-'));
+  const prefs: Record<string, string | number | boolean> = {
+    ...rigPrefs(o.proxyPort, downloads),
+    // A fresh profile's first-run pages and prompts (they are about: pages the extension would block).
+    'browser.shell.checkDefaultBrowser': false,
+    'browser.aboutwelcome.enabled': false,
+    'browser.startup.homepage_override.mstone': 'ignore',
+    'startup.homepage_welcome_url': '',
+    'startup.homepage_welcome_url.additional': '',
+    'datareporting.policy.dataSubmissionPolicyBypassNotification': true,
+    'toolkit.telemetry.reportingpolicy.firstRun': false,
+    'browser.sessionstore.resume_from_crash': false,
+    'browser.tabs.warnOnClose': false,
+    // Firefox's own messages (policy errors among them) on its standard output.
+    'browser.dom.window.dump.enabled': true,
+  };
+  writeFileSync(
+    join(profile, 'user.js'),
+    Object.entries(prefs)
+      .map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`)
+      .join('\n'),
+  );
+  const child = spawn(firefoxPath(), ['--profile', profile, o.url], {
+    env: withoutHeadless({ ...process.env, DISPLAY: o.display }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  // The start is what matters (policy errors come first): the first 200,000 characters are kept.
+  const keep = (b: Buffer) => {
+    if (output.length < 200_000) output = (output + b.toString()).slice(0, 200_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${firefoxPath()} did not start`);
+  return {
+    pid,
+    profile,
+    output: () => output,
+    async close() {
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      rmSync(profile, { recursive: true, force: true });
+      rmSync(downloads, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The environment without MOZ_HEADLESS, which would keep Firefox off the display. */
+function withoutHeadless(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { MOZ_HEADLESS: _headless, ...rest } = env;
+  return rest;
 }

@@ -5,17 +5,20 @@
 import { parse as parsePlist } from 'plist';
 import { describe, expect, test } from 'vitest';
 import { generatePolicy, type PolicyBrowser } from '../../../deploy/policy/generate.ts';
+import { evaluateFirefoxPolicy } from '../../../kiosk-agent/checks/firefox-policy.ts';
 import {
   BROWSER_POLICY_LOCATIONS,
   browserPolicyName,
   type ChromiumBrowser,
   chromiumPolicy,
+  FIREFOX_EXTENSION_ID,
   forceInstalledBySettings,
   INTERNAL_URL_PATTERNS,
   MAC_BUNDLE_IDS,
   requiredPolicies,
   WEB_STORE_UPDATE_URL,
 } from '../../../shared/catalogs/browser-policy.ts';
+import { FIREFOX_REGISTRY_KEY } from '../../../shared/catalogs/firefox-policy.ts';
 import { EXTENSION_ID } from '../../../shared/constants.ts';
 import { type AgentConfig, AgentConfigSchema } from '../../../shared/schemas/config.ts';
 import { POLICY_DEFAULTS } from '../../../shared/schemas/policy.ts';
@@ -277,6 +280,41 @@ describe('macOS: a configuration profile', () => {
 });
 
 describe('Firefox: policies.json', () => {
+  test('on Windows, also a .reg of the same policy, which the agent reads back whole once imported', () => {
+    const generated = generatePolicy({
+      browser: 'firefox',
+      os: 'windows',
+      config: centre,
+      installUrl: 'https://it.centre.example/invigil.xpi',
+    });
+    expect(generated.files.map((f) => f.name)).toEqual(['policies.json', 'invigil-firefox.reg']);
+    const tree = parseRegFile(only('firefox', 'windows', 'invigil-firefox.reg'));
+    expect(tree.keys.get(FIREFOX_REGISTRY_KEY)?.get('DisableDeveloperTools')).toEqual({
+      type: 'dword',
+      value: 1,
+    });
+    // As reg import leaves it, read as the agent reads `reg query` output.
+    const imported = [...tree.keys].map(([key, values]) => ({
+      key,
+      values: new Map([...values].map(([n, v]) => [n, v.value])),
+    }));
+    const check = evaluateFirefoxPolicy(
+      { where: 'C:\\x\\policies.json', text: null },
+      FIREFOX_EXTENSION_ID,
+      imported,
+    );
+    expect(check.findings).toEqual([]);
+    // Linux and macOS: policies.json alone (macOS's configuration profile is not written yet).
+    expect(
+      generatePolicy({
+        browser: 'firefox',
+        os: 'linux',
+        config: centre,
+        installUrl: 'https://x.example/a.xpi',
+      }).files.map((f) => f.name),
+    ).toEqual(['policies.json']);
+  });
+
   test('installs the add-on, blocks the rest, and carries the managed configuration under 3rdparty.Extensions', () => {
     const { policies } = JSON.parse(only('firefox', 'windows', 'policies.json').toString('utf8'));
     expect(policies.ExtensionSettings).toEqual({

@@ -1,12 +1,23 @@
 /**
- * The agent reading back Firefox's policies.json: what `invigil policy --browser firefox` writes
- * passes, and each way of weakening it is named. (Real Firefox reading the file is in
- * test/e2e/extension/firefox.test.ts.)
+ * The agent reading back Firefox's policy: policies.json, and on Windows the registry too (captured
+ * `reg query` output in test/fixtures/windows/, since no registry exists here). What `invigil policy
+ * --browser firefox` writes passes, and each way of weakening it is named. (Real Firefox reading the
+ * file is in test/e2e/extension/firefox.test.ts and firefox-full-policy.test.ts.)
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { evaluateFirefoxPolicy } from '../../../../kiosk-agent/checks/firefox-policy.ts';
+import {
+  evaluateFirefoxPolicy,
+  firefoxRegistryPolicies,
+} from '../../../../kiosk-agent/checks/firefox-policy.ts';
+import { parseRegQuery, type RegKey } from '../../../../kiosk-agent/checks/windows-registry.ts';
 import { FIREFOX_EXTENSION_ID } from '../../../../shared/catalogs/browser-policy.ts';
-import { firefoxPolicies } from '../../../../shared/catalogs/firefox-policy.ts';
+import {
+  FIREFOX_REGISTRY_KEY,
+  firefoxPolicies,
+  firefoxRegKeys,
+} from '../../../../shared/catalogs/firefox-policy.ts';
 import { POLICY_DEFAULTS } from '../../../../shared/schemas/policy.ts';
 
 const WHERE = '/etc/firefox/policies/policies.json';
@@ -72,5 +83,142 @@ describe("Firefox's policy, read back", () => {
     );
     expect(r.findings.every((f) => f.severity === 'block')).toBe(true);
     expect(r.summary).toContain('PasswordManagerEnabled should be set to false but is set to true');
+  });
+});
+
+describe("Firefox's policy on Windows: the registry beside policies.json", () => {
+  const WINDOWS_FILE = 'C:\\Program Files\\Mozilla Firefox\\distribution\\policies.json';
+  const fixture = (name: string) =>
+    parseRegQuery(
+      readFileSync(resolve(import.meta.dirname, '../../../../test/fixtures/windows', name), 'utf8'),
+    );
+  const onWindows = (text: string | null, registry: string | null) =>
+    evaluateFirefoxPolicy(
+      { where: WINDOWS_FILE, text },
+      FIREFOX_EXTENSION_ID,
+      registry === null ? [] : fixture(registry),
+    );
+
+  test('the .reg `invigil policy --os windows` writes, imported, passes on its own (no policies.json)', () => {
+    const r = onWindows(null, 'reg-query-firefox-policy-153.txt');
+    expect(r.findings).toEqual([]);
+    expect(r.status).toBe('pass');
+    expect(r.summary).toContain(FIREFOX_REGISTRY_KEY);
+    expect(r.summary).not.toContain(WINDOWS_FILE);
+  });
+
+  test('what the generator writes to the registry reads back whole, whatever the centre allows', () => {
+    const policies = firefoxPolicies({
+      extensionPolicy: {
+        ...POLICY_DEFAULTS,
+        allowedHosts: ['exams.example.net', '10.1.2.3'],
+        allowDownloads: true,
+      },
+      extensionId: FIREFOX_EXTENSION_ID,
+      installUrl: 'https://it.centre.example/invigil.xpi',
+      printing: true,
+    }).policies;
+    // As `reg import` then `reg query` would give them back (each key with its values).
+    const imported: RegKey[] = firefoxRegKeys(FIREFOX_REGISTRY_KEY, policies).map((k) => ({
+      key: k.path,
+      values: new Map(k.values.map(([n, d]) => [n, d.value])),
+    }));
+    const r = evaluateFirefoxPolicy(
+      { where: 'C:\\policies.json', text: null },
+      FIREFOX_EXTENSION_ID,
+      imported,
+    );
+    expect(r.findings).toEqual([]);
+    // The add-on's configuration keeps its types (a REG_DWORD would have made allowDownloads 1).
+    const back = firefoxRegistryPolicies(imported)?.['3rdparty'] as { Extensions: Record<string, string> };
+    expect(JSON.parse(back.Extensions[FIREFOX_EXTENSION_ID] ?? '')).toMatchObject({
+      allowDownloads: true,
+      allowedHosts: ['exams.example.net', '10.1.2.3'],
+    });
+  });
+
+  test('read as Firefox reads it: JSON text parsed, 0/1 kept as numbers until the schema says boolean, subkeys as objects', () => {
+    const p = firefoxRegistryPolicies(fixture('reg-query-firefox-policy-153.txt'));
+    expect(p?.BlockAboutConfig).toBe(1);
+    expect(p?.AIControls).toMatchObject({ Default: { Value: 'blocked', Locked: 1 } });
+    expect(p?.['3rdparty']).toEqual({
+      Extensions: { [FIREFOX_EXTENSION_ID]: expect.stringContaining('"allowedHosts":["exams.example.net"]') },
+    });
+    // The ADMX's shapes: numbered values are a list, REG_MULTI_SZ is JSON over several lines.
+    const gpo = firefoxRegistryPolicies(fixture('reg-query-firefox-policy-gpo.txt'));
+    expect(gpo?.WebsiteFilter).toEqual({ Block: ['<all_urls>'], Exceptions: ['*://*.exams.example.net/*'] });
+    expect(gpo?.ExtensionSettings).toEqual({ '*': { installation_mode: 'allowed' } });
+    // Numbered subkeys are a list of objects (Bookmarks, Handlers...), in number order.
+    const lists = firefoxRegistryPolicies(
+      parseRegQuery(
+        [
+          '',
+          `${FIREFOX_REGISTRY_KEY}\\Bookmarks`,
+          '',
+          `${FIREFOX_REGISTRY_KEY}\\Bookmarks\\1`,
+          '    Title    REG_SZ    one',
+          '',
+          `${FIREFOX_REGISTRY_KEY}\\Bookmarks\\10`,
+          '    Title    REG_SZ    ten',
+          '',
+          `${FIREFOX_REGISTRY_KEY}\\Bookmarks\\2`,
+          '    Title    REG_SZ    two',
+          '',
+        ].join('\r\n'),
+      ),
+    );
+    expect(lists?.Bookmarks).toEqual([{ Title: 'one' }, { Title: 'two' }, { Title: 'ten' }]);
+    // Text in a REG_MULTI_SZ that is not JSON is dropped, as Firefox drops it.
+    const broken = firefoxRegistryPolicies(
+      parseRegQuery(
+        ['', FIREFOX_REGISTRY_KEY, '    ExtensionSettings    REG_MULTI_SZ    {\\0  "*":'].join('\r\n'),
+      ),
+    );
+    expect(broken).toEqual({});
+    // JSON text is bounded before it is parsed: a value far larger than any policy is not taken.
+    const huge = `{"*":{"installation_mode":"blocked","x":"${'a'.repeat(2 * 1024 * 1024)}"}}`;
+    const r = evaluateFirefoxPolicy(
+      { where: WINDOWS_FILE, text: JSON.stringify(generated()) },
+      FIREFOX_EXTENSION_ID,
+      parseRegQuery(['', FIREFOX_REGISTRY_KEY, `    ExtensionSettings    REG_SZ    ${huge}`].join('\r\n')),
+    );
+    expect(r.findings.map((f) => f.details?.policy)).toEqual(['ExtensionSettings', 'ExtensionSettings']);
+  });
+
+  test("Group Policy's own values win over a complete policies.json, and each weakening is named at the registry key", () => {
+    const r = onWindows(JSON.stringify(generated()), 'reg-query-firefox-policy-gpo.txt');
+    expect(r.status).toBe('fail');
+    expect(r.findings.map((f) => [f.details?.policy, f.details?.where])).toEqual([
+      ['BlockAboutConfig', FIREFOX_REGISTRY_KEY],
+      ['ExtensionSettings', FIREFOX_REGISTRY_KEY],
+      ['ExtensionSettings', FIREFOX_REGISTRY_KEY],
+    ]);
+    expect(r.findings[0]?.message).toContain('BlockAboutConfig should be set to true but is set to false');
+    // What the registry leaves out (DisableDeveloperTools...) still comes from the file.
+    expect(r.findings.some((f) => f.details?.policy === 'DisableDeveloperTools')).toBe(false);
+  });
+
+  test('the same policy as JSON in the file and as 0/1 in the registry agree', () => {
+    const r = onWindows(JSON.stringify(generated()), 'reg-query-firefox-policy-153.txt');
+    expect(r.findings).toEqual([]);
+    expect(r.summary).toContain(`${FIREFOX_REGISTRY_KEY} and ${WINDOWS_FILE}`);
+  });
+
+  test('neither registry nor file: a block that says where it looked; a broken file beside a complete registry is ignored, as Firefox ignores it', () => {
+    expect(onWindows(null, null).findings[0]?.message).toBe(
+      `No enterprise policy for Firefox is installed (looked for ${FIREFOX_REGISTRY_KEY} and ${WINDOWS_FILE}).`,
+    );
+    expect(onWindows('{"policies": ', 'reg-query-firefox-policy-153.txt').findings).toEqual([]);
+    // A registry value that is not what Firefox accepts for a boolean is not taken as one.
+    const text = readFileSync(
+      resolve(import.meta.dirname, '../../../../test/fixtures/windows/reg-query-firefox-policy-153.txt'),
+      'utf8',
+    ).replace('DisableDeveloperTools    REG_DWORD    0x1', 'DisableDeveloperTools    REG_DWORD    0x2');
+    const r = evaluateFirefoxPolicy(
+      { where: WINDOWS_FILE, text: null },
+      FIREFOX_EXTENSION_ID,
+      parseRegQuery(text),
+    );
+    expect(r.findings.map((f) => f.details?.policy)).toEqual(['DisableDeveloperTools']);
   });
 });
