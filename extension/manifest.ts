@@ -7,6 +7,7 @@ import { defineManifest } from '@crxjs/vite-plugin';
 import pkg from '../package.json' with { type: 'json' };
 import { FIREFOX_EXTENSION_ID } from '../shared/catalogs/browser-policy.ts';
 import { EXTENSION_KEY, PRODUCT_NAME } from '../shared/constants.ts';
+import { RAISE_HAND_COMMAND, RAISE_HAND_KEYS, TOOLBAR_TITLE } from './features/raise-hand/constants.ts';
 
 export type BuildTarget = 'chromium' | 'firefox';
 
@@ -44,7 +45,15 @@ export function manifestFor(target: BuildTarget) {
       : { service_worker: 'extension/background/index.ts', type: 'module' },
     action: {
       default_popup: 'extension/pages/popup/index.html',
-      default_title: `${PRODUCT_NAME}: seat checklist`,
+      default_title: TOOLBAR_TITLE,
+    },
+    // Raise a hand without leaving the assessment (features/raise-hand). A centre can change the keys
+    // in the browser's extension shortcut settings; the pages say which keys are set.
+    commands: {
+      [RAISE_HAND_COMMAND]: {
+        suggested_key: { default: RAISE_HAND_KEYS, mac: RAISE_HAND_KEYS },
+        description: 'Raise your hand: ask the invigilator to come to you',
+      },
     },
     permissions: [
       'declarativeNetRequest',

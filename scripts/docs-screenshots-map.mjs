@@ -11,4 +11,6 @@ export const DOC_IMAGES = {
   'console-sixty-seats.png': 'console-10-sixty-seats.png',
   'journey-hold.png': 'journey-hold.png',
   'extension-blocked.png': 'extension-blocked.png',
+  'console-raised-hands.png': 'hands-seat-map.png',
+  'extension-paused.png': 'pause-hold-page.png',
 };

@@ -12,6 +12,7 @@ import downloads from './downloads/index.ts';
 import extensionAudit from './extension-audit/index.ts';
 import type { Feature } from './feature.ts';
 import identityGate from './identity-gate/index.ts';
+import raiseHand from './raise-hand/index.ts';
 import siteBlocking from './site-blocking/index.ts';
 
 export const FEATURES: readonly Feature[] = [
@@ -23,5 +24,6 @@ export const FEATURES: readonly Feature[] = [
   displays,
   activity,
   candidateMessage,
+  raiseHand,
   complianceReport,
 ];

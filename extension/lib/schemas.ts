@@ -22,7 +22,15 @@ export const PageMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('report/get') }),
   /** The message page has shown the invigilator's message: the worker acknowledges it to the agent. */
   z.object({ type: z.literal('message/shown'), instructionId: IdSchema }),
+  /** The candidate pressed Raise hand on one of our pages (the worker decides what is sent). */
+  z.object({ type: z.literal('hand/raise') }),
 ]);
+
+/** The candidate's raised hand, for the pages and the toolbar to show. */
+export const HandStateSchema = z.object({
+  raisedAt: IsoDateTimeSchema,
+  via: z.enum(['button', 'shortcut']),
+});
 
 // ---- what the extension keeps in browser storage (see lib/stored.ts) ----
 /** The policy in force and how it came about. Kept in storage.local so a restart enforces it at once. */
@@ -39,6 +47,8 @@ export const GateStateSchema = z.object({
   heldBy: z.enum(['policy', 'console']).optional(),
   candidateName: ShortTextSchema.optional(),
   seatLabel: ShortTextSchema.optional(),
+  /** Held because the invigilator paused this seat or the room (the holding page says so). */
+  paused: z.boolean().optional(),
   changedAt: IsoDateTimeSchema,
 });
 
@@ -63,6 +73,7 @@ export const VALIDATED = {
   messages: z.array(CandidateMessageSchema).max(50),
   focus: z.object({ lostAt: IsoDateTimeSchema.nullable() }),
   downloads: z.object({ blockedCount: z.number().int().nonnegative() }),
+  hand: HandStateSchema,
 } as const;
 
 export type ValidatedName = keyof typeof VALIDATED;
@@ -73,6 +84,7 @@ export type PageMessage = Validated<'pageMessage'>;
 export type PolicyState = Validated<'policyState'>;
 export type GateState = Validated<'gate'>;
 export type CandidateMessage = z.infer<typeof CandidateMessageSchema>;
+export type HandState = Validated<'hand'>;
 
 /** A JSON Schema (draft 2020-12) as zod writes it. */
 export type JsonSchema = Record<string, unknown>;

@@ -7,10 +7,17 @@
 import type { Storage } from 'webextension-polyfill';
 import { POLICY_DEFAULTS } from '../../shared/rules/policy.ts';
 import { browser } from '../platform/index.ts';
-import type { CandidateMessage, GateState, PolicyState, Validated, ValidatedName } from './schemas.ts';
+import type {
+  CandidateMessage,
+  GateState,
+  HandState,
+  PolicyState,
+  Validated,
+  ValidatedName,
+} from './schemas.ts';
 import { check } from './validate.ts';
 
-export type { CandidateMessage, GateState, PolicyState };
+export type { CandidateMessage, GateState, HandState, PolicyState };
 
 export const DEFAULT_POLICY_STATE: PolicyState = { policy: POLICY_DEFAULTS, errors: [], source: 'default' };
 
@@ -23,6 +30,7 @@ export const KEYS = {
   report: 'invigil.report',
   focus: 'invigil.focus',
   downloads: 'invigil.downloads',
+  hand: 'invigil.hand',
 } as const;
 
 /** The schema (by its name in schemas.ts) each key's value must match. */
@@ -33,13 +41,14 @@ const SCHEMA_OF = {
   [KEYS.report]: 'report',
   [KEYS.focus]: 'focus',
   [KEYS.downloads]: 'downloads',
+  [KEYS.hand]: 'hand',
 } as const satisfies Record<string, ValidatedName>;
 
 type Key = keyof typeof SCHEMA_OF;
 export type Stored<K extends Key> = Validated<(typeof SCHEMA_OF)[K]>;
 
 function area(key: Key): Storage.StorageArea {
-  return key === KEYS.report || key === KEYS.focus || key === KEYS.downloads
+  return key === KEYS.report || key === KEYS.focus || key === KEYS.downloads || key === KEYS.hand
     ? browser.storage.session
     : browser.storage.local;
 }

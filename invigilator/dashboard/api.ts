@@ -2,9 +2,9 @@
  * The console's API from the dashboard: the one typed client (shared/api/client.ts) over the browser's
  * fetch with the session cookie; errors are one readable line (`ApiError`).
  */
-import { ApiError, createApiClient } from '../../shared/api/client.ts';
+import { ApiError, createApiClient, pathFor } from '../../shared/api/client.ts';
 
-export { ApiError };
+export { ApiError, pathFor };
 
 /** Called when the console says the session has ended (401), to show the sign-in page. */
 let onSignedOut: () => void = () => undefined;

@@ -5,6 +5,7 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { IncidentView, LiveToDashboard, SeatView } from '../../shared/schemas/console-api.ts';
+import type { HelpRequestView } from '../../shared/schemas/help.ts';
 
 export interface LiveState {
   seats: Map<string, SeatView>;
@@ -15,6 +16,8 @@ export interface LiveState {
   sittingsVersion: number;
   /** Bumped when notices (replacement requests, refused connections) changed, so they are refetched. */
   noticesVersion: number;
+  /** Issue 13: help summoned (or acknowledged) since the page opened, by id; dashboard/help merges them. */
+  help: Map<string, HelpRequestView>;
 }
 
 export const LiveContext = createContext<LiveState>({
@@ -23,6 +26,7 @@ export const LiveContext = createContext<LiveState>({
   incidents: [],
   sittingsVersion: 0,
   noticesVersion: 0,
+  help: new Map(),
 });
 
 export function useLive(): LiveState {
@@ -36,6 +40,7 @@ export function useLiveConnection(enabled: boolean): LiveState {
     incidents: [],
     sittingsVersion: 0,
     noticesVersion: 0,
+    help: new Map(),
   });
   const retry = useRef(500);
   useEffect(() => {
@@ -75,6 +80,8 @@ export function useLiveConnection(enabled: boolean): LiveState {
               return { ...prev, sittingsVersion: prev.sittingsVersion + 1 };
             case 'live/notices':
               return { ...prev, noticesVersion: prev.noticesVersion + 1 };
+            case 'live/help':
+              return { ...prev, help: new Map(prev.help).set(msg.request.id, msg.request) };
             default:
               return prev;
           }

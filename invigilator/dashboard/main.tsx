@@ -6,6 +6,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { MeResponse } from '../../shared/schemas/console-api.ts';
 import { call, setSignedOutHandler } from './api.ts';
+import { HelpBanners, HelpButton, HelpDialog } from './help/help.tsx';
 import { LiveContext, useLiveConnection } from './live.ts';
 import { EnrolPage } from './pages/enrol.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
@@ -17,6 +18,8 @@ import { SetupPage, SignInLinkPage, SignInPage } from './pages/sign-in.tsx';
 import { SittingDetailPage } from './pages/sitting-detail.tsx';
 import { SittingEditorPage } from './pages/sitting-editor.tsx';
 import { SittingsPage } from './pages/sittings.tsx';
+import { AnomalyReportPage } from './report/anomaly-report.tsx';
+import { ResultsImportPage } from './report/results-import.tsx';
 import './styles.css';
 
 function useHash(): string {
@@ -42,6 +45,8 @@ function pageFor(route: string, me: MeResponse) {
   if (route === '/enrol') return <EnrolPage />;
   if (route === '/notices') return <NoticesPage me={me} />;
   if (route === '/invigilators') return <InvigilatorsPage me={me} />;
+  if (route === '/results') return <ResultsImportPage me={me} />;
+  if (route === '/report' || route.startsWith('/report?')) return <AnomalyReportPage me={me} route={route} />;
   const m = route.match(/^\/sittings\/([\w-]+)(?:\/(edit|record))?$/);
   const id = m?.[1];
   if (id && m?.[2] === 'edit') return <SittingEditorPage id={id} />;
@@ -58,6 +63,7 @@ function App() {
   const route = useHash();
   const [me, setMe] = useState<MeResponse | null | undefined>(undefined);
   const live = useLiveConnection(Boolean(me));
+  const [asking, setAsking] = useState(false);
   const notices = noticeCount(useNotices(Boolean(me), live.noticesVersion));
 
   useEffect(() => {
@@ -93,7 +99,7 @@ function App() {
   if (me === null) return <SignInPage onSignedIn={async () => setMe(await call('me'))} />;
 
   const page = pageFor(route, me);
-  const printOnly = route.endsWith('/record');
+  const printOnly = route.endsWith('/record') || route === '/report' || route.startsWith('/report?');
   const nav = [
     ['/', 'Seat map'],
     ['/sittings', 'Sittings'],
@@ -101,8 +107,10 @@ function App() {
     ['/enrol', 'Enrol PCs'],
     ['/notices', 'Notices'],
     ['/invigilators', 'Invigilators'],
+    ['/results', 'Results'],
+    ['/report', 'QA report'],
   ] as const;
-  const section = route === '/seats' ? '/' : `/${route.split('/')[1] ?? ''}`;
+  const section = route === '/seats' ? '/' : `/${(route.split('/')[1] ?? '').split('?')[0]}`;
   return (
     <LiveContext.Provider value={live}>
       <header class={`topbar${printOnly ? ' no-print' : ''}`}>
@@ -129,6 +137,7 @@ function App() {
           ))}
         </nav>
         <div class="who">
+          <HelpButton onAsk={() => setAsking(true)} />
           <span class={`live-dot ${live.connected ? 'on' : 'off'}`} role="status">
             {live.connected ? 'Live' : 'Reconnecting…'}
           </span>
@@ -147,6 +156,8 @@ function App() {
           </button>
         </div>
       </header>
+      <HelpBanners me={me} />
+      {asking ? <HelpDialog onClose={() => setAsking(false)} /> : null}
       <main class={printOnly ? 'main print-main' : 'main'}>{page}</main>
     </LiveContext.Provider>
   );

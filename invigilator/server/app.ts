@@ -17,14 +17,18 @@ import Fastify, {
 } from 'fastify';
 import { openApiDocument } from '../../shared/api/openapi.ts';
 import { SEAT_SOCKET_PATH } from '../../shared/schemas/protocol.ts';
+import { attemptRoutes } from './attempts/attempt-routes.ts';
 import { authRoutes } from './auth/auth-routes.ts';
 import { sha256 } from './auth.ts';
 import { type ConsoleContext, SESSION_COOKIE, type Session } from './context.ts';
+import { handsAndPausesRoutes } from './hands-and-pauses/hands-and-pauses-routes.ts';
+import { helpRoutes } from './help/help-routes.ts';
 import { HttpError } from './http-error.ts';
 import { boundedJsonBodies } from './json-body.ts';
 import { LiveHub } from './live.ts';
 import type { Logger } from './logger.ts';
 import { recordRoutes } from './record/record-routes.ts';
+import { anomalyRoutes } from './report/anomaly-routes.ts';
 import { serve, zodRouteSchemas } from './route-table.ts';
 import { SeatHub, type SeatHubOptions } from './seat-hub.ts';
 import { noticeRoutes } from './seats/notice-routes.ts';
@@ -228,6 +232,11 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   sittingRoutes(app, ctx);
   recordRoutes(app, ctx);
   noticeRoutes(app, ctx);
+  // Issue 13: summon help, attempts and results, the quality assurer's anomaly report.
+  helpRoutes(app, ctx);
+  attemptRoutes(app, ctx);
+  anomalyRoutes(app, ctx);
+  handsAndPausesRoutes(app, ctx);
   // How late the console's event loop runs: the first sign of overload (sampled since the last reset).
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();

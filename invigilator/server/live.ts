@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { incidentKindLabel } from '../../shared/catalogs/incidents.ts';
 import type { IncidentView, LiveToDashboard, SeatView } from '../../shared/schemas/console-api.ts';
+import type { HelpRequestView } from '../../shared/schemas/help.ts';
 import type { Logger } from './logger.ts';
 import type { SeatHub } from './seat-hub.ts';
 import type { IncidentRow } from './store/store.ts';
@@ -67,6 +68,7 @@ export class LiveHub {
       },
       incidentsAdded: (rows) => this.incidents(rows),
       noticesChanged: (centreId) => this.noticesChanged(centreId),
+      sittingsChanged: (centreId, ids) => this.sittingsChanged(centreId, ids),
     });
   }
 
@@ -153,6 +155,12 @@ export class LiveHub {
 
   sittingsChanged(centreId: string, sittingIds: string[]): void {
     const payload = JSON.stringify({ type: 'live/sittings', sittingIds } satisfies LiveToDashboard);
+    for (const [ws, session] of this.clients) if (session.centreId === centreId) this.sendRaw(ws, payload);
+  }
+
+  /** Issue 13: help summoned or acknowledged, to every dashboard signed in at the centre. */
+  help(centreId: string, request: HelpRequestView): void {
+    const payload = JSON.stringify({ type: 'live/help', request } satisfies LiveToDashboard);
     for (const [ws, session] of this.clients) if (session.centreId === centreId) this.sendRaw(ws, payload);
   }
 

@@ -45,6 +45,7 @@ const EventsEnvelopeSchema = z.object({
 
 import { sameHash, sha256 } from './auth.ts';
 import { Batcher } from './batcher.ts';
+import { HandsAndPausesState } from './hands-and-pauses/live-state.ts';
 import type { Logger } from './logger.ts';
 import {
   type BudgetExceeded,
@@ -114,6 +115,8 @@ export interface SeatChangeListener {
   incidentsAdded(incidents: readonly IncidentRow[]): void;
   /** Notices (replacement requests, refused connections) changed for a centre. */
   noticesChanged(centreId: string): void;
+  /** A sitting's record changed without a person editing it (a seat released: the attempt's start). */
+  sittingsChanged?(centreId: string, sittingIds: string[]): void;
 }
 
 interface LiveSeat {
@@ -181,6 +184,8 @@ export class SeatHub {
   private readonly seats = new Map<string, LiveSeat>();
   private assignments = new Map<string, Assignment>();
   private readonly gates = new Map<string, InstructionRow>();
+  /** Open raised hands and pauses (issue 13): shown on the seat map; a pause holds the seat's gate. */
+  readonly handsAndPauses: HandsAndPausesState;
   /** The latest message to each seat's candidate (since the console started), for the seat map. */
   private readonly messages = new Map<string, InstructionRow>();
   private readonly listeners = new Set<SeatChangeListener>();
@@ -225,6 +230,7 @@ export class SeatHub {
     options: SeatHubOptions = {},
   ) {
     this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.handsAndPauses = new HandsAndPausesState(store);
     this.offlineAfterMs = options.offlineAfterMs ?? SEAT_OFFLINE_AFTER_MS;
     // Writes wait this long to gather company: a burst (a room connecting, a thousand seats reporting)
     // becomes a few transactions, each paying for one disk sync, instead of one per message.
@@ -301,6 +307,8 @@ export class SeatHub {
       s.lastSeenAt = row.lastSeenAt;
     }
     for (const gate of await this.store.latestGates()) this.gates.set(gate.seatId, gate);
+    await this.handsAndPauses.refreshHands();
+    await this.handsAndPauses.refreshPauses();
     await this.refreshAssignments(null);
     const alive = await this.store.lastConsoleAlive();
     const upMs = Date.now();
@@ -564,6 +572,8 @@ export class SeatHub {
       lastMessage: message
         ? { instructionId: message.id, sentAt: message.createdAt, ackedAt: message.ackedAt }
         : null,
+      hand: this.handsAndPauses.hand(id),
+      pause: this.handsAndPauses.pause(a),
     };
   }
 
@@ -606,15 +616,29 @@ export class SeatHub {
     this.changed(touched);
   }
 
+  /**
+   * A hand was answered, or a pause started or ended (issue 13): the open ones are read again and every
+   * seat whose gate must change is sent its new gate (a pause holds the seat; its end releases it again).
+   */
+  async handsOrPausesChanged(actor: Actor): Promise<void> {
+    const hands = await this.handsAndPauses.refreshHands();
+    await this.handsAndPauses.refreshPauses();
+    await this.refreshAssignments(actor);
+    this.changed(hands);
+  }
+
   private desiredGate(seatId: string): Record<string, unknown> {
     const s = this.seats.get(seatId);
     const a = this.assignments.get(seatId);
     const seatLabel = s ? (s.seat.place ? `${s.seat.pcName} (${s.seat.place})` : s.seat.pcName) : undefined;
+    // A paused seat (its own pause or its room's) is held, and its holding page says it is paused.
+    const paused = this.handsAndPauses.pause(a) !== null;
     return {
       // Fail closed: a seat with no confirmed candidate stays on the holding page.
-      state: a?.identityConfirmed ? 'released' : 'held',
+      state: a?.identityConfirmed && !paused ? 'released' : 'held',
       ...(a ? { candidateName: a.candidateName } : {}),
       ...(seatLabel ? { seatLabel } : {}),
+      ...(paused ? { paused: true } : {}),
     };
   }
 
@@ -628,7 +652,8 @@ export class SeatHub {
       current &&
       current.payload.state === desired.state &&
       current.payload.candidateName === desired.candidateName &&
-      current.payload.seatLabel === desired.seatLabel
+      current.payload.seatLabel === desired.seatLabel &&
+      current.payload.paused === desired.paused
     ) {
       return false;
     }
@@ -661,6 +686,7 @@ export class SeatHub {
   private async writeAcks(batch: QueuedAck[]): Promise<void> {
     const results = await this.store.ackInstructions(batch);
     const changed: string[] = [];
+    const released: string[] = [];
     batch.forEach((a, i) => {
       if (!results[i]) {
         this.refuseMessage(a.ws, {
@@ -675,6 +701,7 @@ export class SeatHub {
       if (gate?.id === a.instructionId && !gate.ackedAt) {
         this.gates.set(a.seatId, { ...gate, ackedAt: a.at });
         changed.push(a.seatId);
+        if (gate.payload.state === 'released') released.push(a.seatId);
       }
       const message = this.messages.get(a.seatId);
       if (message?.id === a.instructionId && !message.ackedAt) {
@@ -683,6 +710,23 @@ export class SeatHub {
       }
     });
     this.changed(changed);
+    await this.noteReleases(released, new Date().toISOString());
+  }
+
+  /**
+   * Issue 13, attempts: a seat acknowledged its release, so its candidate's attempt starts now (the
+   * first release only; a seat held and released again keeps its first time).
+   */
+  private async noteReleases(seatIds: readonly string[], at: string): Promise<void> {
+    const byCentre = new Map<string, string[]>();
+    for (const seatId of seatIds) {
+      const a = this.assignments.get(seatId);
+      const centreId = this.seats.get(seatId)?.seat.centreId;
+      if (!a || !centreId || !(await this.store.markReleased(a.entryId, at))) continue;
+      byCentre.set(centreId, [...(byCentre.get(centreId) ?? []), a.sittingId]);
+    }
+    for (const [centreId, ids] of byCentre)
+      for (const l of this.listeners) l.sittingsChanged?.(centreId, [...new Set(ids)]);
   }
 
   async showMessage(actor: Actor, seatId: string, text: string): Promise<InstructionRow> {
@@ -1460,6 +1504,11 @@ export class SeatHub {
         for (let i = 0; i < ids.length; i += MAX_SEAT_EVENTS_PER_MESSAGE)
           this.send(ws, { type: 'event/ack', ids: ids.slice(i, i + MAX_SEAT_EVENTS_PER_MESSAGE), batchId });
     this.incidentsAdded(incidents);
+    if (batch.some((b) => b.item.event.type === 'event/hand-raised'))
+      this.handsAndPauses.refreshHands().then(
+        (ids) => this.changed(ids),
+        (error: unknown) => this.log.error({ err: error }, 'could not read the open hands'),
+      );
   }
 
   /**

@@ -280,6 +280,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         state: instruction.state,
         ...(instruction.candidateName !== undefined ? { candidateName: instruction.candidateName } : {}),
         ...(instruction.seatLabel !== undefined ? { seatLabel: instruction.seatLabel } : {}),
+        ...(instruction.paused ? { paused: true } : {}),
       };
       // The newest gate instruction wins; the one it replaces is done (overtaken).
       pendingGate?.resolve();

@@ -22,6 +22,8 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly route?: string,
+    /** The refusal's whole body when its route declares more than a message for it (`refusals`). */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -68,6 +70,14 @@ export function requestFor(
   return { method: r.method, path, body };
 }
 
+/**
+ * The address of a route that the browser opens itself (a CSV download link): built from the table, so
+ * a link cannot drift from the route.
+ */
+export function pathFor<N extends RouteName>(name: N, input: RouteInput<ApiRoutes[N]>): string {
+  return requestFor(apiRoutes[name], input).path;
+}
+
 export function createApiClient(fetchFn: FetchLike, options: ApiClientOptions = {}): ApiClient {
   const base = options.baseUrl ?? '';
   return {
@@ -81,7 +91,7 @@ export function createApiClient(fetchFn: FetchLike, options: ApiClientOptions = 
       });
       const text = await res.text();
       if (!res.ok) {
-        const error = refusal(res.status, text, `${r.method} ${r.path}`);
+        const error = refusal(res.status, text, `${r.method} ${r.path}`, r);
         options.onError?.(error, name);
         throw error;
       }
@@ -111,15 +121,23 @@ export function createApiClient(fetchFn: FetchLike, options: ApiClientOptions = 
   };
 }
 
-function refusal(status: number, text: string, route: string): ApiError {
+function refusal(status: number, text: string, route: string, r: ApiRoute): ApiError {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
     data = undefined;
   }
+  const declared = r.refusals?.[status as keyof NonNullable<ApiRoute['refusals']>]?.safeParse(data);
   const parsed = ApiErrorSchema.safeParse(data);
-  if (parsed.success) return new ApiError(status, parsed.data.error, parsed.data.field, route);
+  if (parsed.success)
+    return new ApiError(
+      status,
+      parsed.data.error,
+      parsed.data.field,
+      route,
+      declared?.success ? declared.data : undefined,
+    );
   return new ApiError(
     status,
     text.trim().slice(0, 300) || `The console answered ${status}.`,

@@ -126,6 +126,12 @@ function operation(set: SchemaSet, name: string, r: ApiRoute): Json {
         : { 'application/json': { schema: set.convert(schema, 'output') } },
     };
   }
+  for (const [status, schema] of Object.entries(r.refusals ?? {}) as [string, z.ZodType][]) {
+    responses[status] = {
+      description: 'Refused, with every problem named.',
+      content: { 'application/json': { schema: set.convert(schema, 'output') } },
+    };
+  }
   responses.default = {
     description:
       'Refused: 400 names the field at fault, 401 sign in first, 403 not allowed, 404 no such thing, 409 conflict, 413 too large, 415 not JSON, 429 wait and retry.',
@@ -177,6 +183,13 @@ export function openApiDocument(): Json {
       { name: 'sittings', description: 'Planning, identity checks, outcomes, closing.' },
       { name: 'record', description: 'Incidents and the invigilation record.' },
       { name: 'notices', description: 'Replacement requests and refused connections.' },
+      {
+        name: 'hands-and-pauses',
+        description: 'Raised hands answered; a seat or the whole room paused and resumed.',
+      },
+      { name: 'help', description: 'Help summoned to a room, and acknowledged.' },
+      { name: 'attempts', description: 'Finish times, and outcomes from the awarding body’s results CSV.' },
+      { name: 'reports', description: 'The quality assurer’s anomaly report and the centre’s hours.' },
       { name: 'health', description: 'Counts for monitoring, and this document.' },
     ],
     paths,

@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import { CentreHoursSchema } from '../schemas/anomalies.ts';
+import {
+  AnomalyReportSchema,
+  CentreHoursResponseSchema,
+  DayRangeQuerySchema,
+  EntryFinishSchema,
+  ResultsImportRefusalSchema,
+  ResultsImportResponseSchema,
+  ResultsImportSchema,
+} from '../schemas/attempts-api.ts';
 import {
   AuditEntrySchema,
   EnrolmentCodeCreateSchema,
@@ -28,6 +38,13 @@ import {
   SittingInputSchema,
   SittingViewSchema,
 } from '../schemas/console-api.ts';
+import { HelpRequestCreateSchema, HelpRequestViewSchema } from '../schemas/help.ts';
+import {
+  HandAnswerSchema,
+  HandViewSchema,
+  PauseStartSchema,
+  PauseViewSchema,
+} from '../schemas/invigilation-day.ts';
 import { ENROL_PATH, EnrolRequestSchema, EnrolResponseSchema } from '../schemas/protocol.ts';
 
 /**
@@ -50,7 +67,17 @@ export interface ApiRoute {
   path: string;
   summary: string;
   description?: string;
-  tag: 'auth' | 'seats' | 'sittings' | 'record' | 'notices' | 'health';
+  tag:
+    | 'auth'
+    | 'seats'
+    | 'sittings'
+    | 'record'
+    | 'notices'
+    | 'hands-and-pauses'
+    | 'help'
+    | 'attempts'
+    | 'reports'
+    | 'health';
   access: RouteAccess;
   /** Limited per address (429 with a message saying how long to wait). */
   rateLimited?: boolean;
@@ -59,7 +86,12 @@ export interface ApiRoute {
   body?: z.ZodType;
   /** The answers on success, by status; the lowest is the usual one. Errors are `ApiErrorSchema`. */
   responses: Partial<Record<SuccessStatus, z.ZodType>>;
-  /** Not JSON: the answer is text of this type (the record's CSV). */
+  /**
+   * Refusals whose body says more than `ApiErrorSchema` (the results import's 400 names every bad row),
+   * by status; every other refusal is `ApiErrorSchema`.
+   */
+  refusals?: Partial<Record<400 | 409, z.ZodType>>;
+  /** Not JSON: the answer is text of this type (the record's and the anomaly report's CSV). */
   produces?: 'text/csv';
 }
 
@@ -294,8 +326,8 @@ export const apiRoutes = {
     method: 'PUT',
     path: '/api/sittings/:id/entries/:entryId/outcome',
     tag: 'sittings',
-    summary: 'Record a candidate’s outcome.',
-    access: 'signed-in',
+    summary: 'Record a candidate’s outcome by hand (a coordinator’s to enter; or import the results CSV).',
+    access: 'coordinator',
     params: EntryParams,
     body: EntryOutcomeSchema,
     responses: { 200: SittingAnswer },
@@ -375,6 +407,147 @@ export const apiRoutes = {
     access: 'signed-in',
     params: IdParams,
     responses: { 200: z.object({ dismissed: z.literal(true) }) },
+  }),
+
+  // ---- attempts: finish times, outcomes from the awarding body's results ----
+  finishEntry: route({
+    method: 'PUT',
+    path: '/api/sittings/:id/entries/:entryId/finish',
+    tag: 'attempts',
+    summary:
+      'Mark a candidate finished, or submitted before completing (409 once closed, absent or finished).',
+    access: 'signed-in',
+    params: EntryParams,
+    body: EntryFinishSchema,
+    responses: { 200: SittingAnswer },
+  }),
+  undoFinishEntry: route({
+    method: 'DELETE',
+    path: '/api/sittings/:id/entries/:entryId/finish',
+    tag: 'attempts',
+    summary: 'Undo a candidate’s finish (409 once the sitting is closed).',
+    access: 'signed-in',
+    params: EntryParams,
+    responses: { 200: SittingAnswer },
+  }),
+  importResults: route({
+    method: 'POST',
+    path: '/api/results/import',
+    tag: 'attempts',
+    summary: 'Import the awarding body’s results CSV: outcomes matched to this centre’s candidate entries.',
+    description:
+      'Any bad or unmatched row refuses the whole file (400 with every problem row named): nothing is half-imported.',
+    access: 'coordinator',
+    body: ResultsImportSchema,
+    responses: { 200: ResultsImportResponseSchema },
+    refusals: { 400: ResultsImportRefusalSchema },
+  }),
+
+  // ---- hands and pauses: raised hands answered, a seat or the room paused and resumed ----
+  answerHand: route({
+    method: 'POST',
+    path: '/api/hands/:id/answer',
+    tag: 'hands-and-pauses',
+    summary: 'Answer a raised hand with a reason (404 when it is answered already).',
+    access: 'signed-in',
+    params: IdParams,
+    body: HandAnswerSchema,
+    responses: { 200: z.object({ hand: HandViewSchema }) },
+  }),
+  listPauses: route({
+    method: 'GET',
+    path: '/api/sittings/:id/pauses',
+    tag: 'hands-and-pauses',
+    summary: 'A sitting’s pauses, with their durations.',
+    access: 'signed-in',
+    params: IdParams,
+    responses: { 200: z.object({ pauses: z.array(PauseViewSchema) }) },
+  }),
+  startPause: route({
+    method: 'POST',
+    path: '/api/sittings/:id/pauses',
+    tag: 'hands-and-pauses',
+    summary: 'Pause one candidate’s seat or the whole room: the seats are held until resumed.',
+    access: 'signed-in',
+    params: IdParams,
+    body: PauseStartSchema,
+    responses: { 201: z.object({ pause: PauseViewSchema }) },
+  }),
+  resumePause: route({
+    method: 'POST',
+    path: '/api/pauses/:id/resume',
+    tag: 'hands-and-pauses',
+    summary: 'End a pause: its seats are released again (404 when it has ended already).',
+    access: 'signed-in',
+    params: IdParams,
+    responses: { 200: z.object({ pause: PauseViewSchema }) },
+  }),
+
+  // ---- help: summon help to a room, acknowledge it ----
+  listHelp: route({
+    method: 'GET',
+    path: '/api/help',
+    tag: 'help',
+    summary: 'Requests for help of the last 12 hours.',
+    access: 'signed-in',
+    responses: { 200: z.object({ requests: z.array(HelpRequestViewSchema) }) },
+  }),
+  summonHelp: route({
+    method: 'POST',
+    path: '/api/help',
+    tag: 'help',
+    summary: 'Summon help to a room: every dashboard signed in at the centre hears it (live/help).',
+    access: 'signed-in',
+    body: HelpRequestCreateSchema,
+    responses: { 201: z.object({ request: HelpRequestViewSchema }) },
+  }),
+  acknowledgeHelp: route({
+    method: 'POST',
+    path: '/api/help/:id/acknowledge',
+    tag: 'help',
+    summary: 'Acknowledge a request for help: on my way (409 for the one who asked).',
+    access: 'signed-in',
+    params: IdParams,
+    responses: { 200: z.object({ request: HelpRequestViewSchema, already: z.boolean() }) },
+  }),
+
+  // ---- reports: the quality assurer's anomaly report, the centre's hours ----
+  getAnomalyReport: route({
+    method: 'GET',
+    path: '/api/reports/anomalies',
+    tag: 'reports',
+    summary:
+      'The anomaly report for a range of days (at most 400): what the awarding body and the EQA will see.',
+    access: 'signed-in',
+    query: DayRangeQuerySchema,
+    responses: { 200: z.object({ report: AnomalyReportSchema }) },
+  }),
+  getAnomalyReportCsv: route({
+    method: 'GET',
+    path: '/api/reports/anomalies.csv',
+    tag: 'reports',
+    summary: 'The anomaly report as CSV, each flag with a link to its sitting.',
+    access: 'signed-in',
+    query: DayRangeQuerySchema,
+    responses: { 200: z.string() },
+    produces: 'text/csv',
+  }),
+  getCentreHours: route({
+    method: 'GET',
+    path: '/api/settings/centre-hours',
+    tag: 'reports',
+    summary: 'The centre’s opening hours and time zone (the defaults until a coordinator sets them).',
+    access: 'signed-in',
+    responses: { 200: CentreHoursResponseSchema },
+  }),
+  setCentreHours: route({
+    method: 'PUT',
+    path: '/api/settings/centre-hours',
+    tag: 'reports',
+    summary: 'Set the centre’s opening hours and time zone, which the anomaly report measures against.',
+    access: 'coordinator',
+    body: CentreHoursSchema,
+    responses: { 200: CentreHoursResponseSchema },
   }),
 
   // ---- health ----

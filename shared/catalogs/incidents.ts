@@ -42,14 +42,30 @@ export const AUTOMATIC_INCIDENT_KINDS = {
   'seat-connection-refused': 'Connections refused',
   'connector-refused': 'Program posing as the browser refused',
   'seat-credential-shared': 'Seat credential shared',
+  'hand-raised': 'Hand raised',
 } as const;
 export type AutomaticIncidentKind = keyof typeof AUTOMATIC_INCIDENT_KINDS;
 
-export type IncidentKind = ManualIncidentKind | AutomaticIncidentKind;
+/** Incidents the console records for something a person did on the dashboard (not chosen from a list). */
+export const CONSOLE_INCIDENT_KINDS = {
+  'help-summoned': 'Help summoned',
+} as const;
+export type ConsoleIncidentKind = keyof typeof CONSOLE_INCIDENT_KINDS;
+
+export type IncidentKind = ManualIncidentKind | AutomaticIncidentKind | ConsoleIncidentKind;
 export const INCIDENT_KIND_LABELS: Record<IncidentKind, string> = {
   ...MANUAL_INCIDENT_KINDS,
   ...AUTOMATIC_INCIDENT_KINDS,
+  ...CONSOLE_INCIDENT_KINDS,
 };
+
+/** Incident kinds that say nothing about a PC's trouble, for the anomaly report's count per PC. */
+export const NOT_SEAT_TROUBLE_KINDS: ReadonlySet<string> = new Set([
+  'hand-raised',
+  'help-summoned',
+  'explanation-requested',
+  'submitted-early',
+]);
 
 export function incidentKindLabel(kind: string): string {
   return (INCIDENT_KIND_LABELS as Record<string, string>)[kind] ?? kind;
@@ -75,6 +91,14 @@ export function incidentFromEvent(event: SeatEvent): AutomaticIncident | null {
           event.reason === 'browser-internal'
             ? `Tried to open a browser page that is not allowed: ${event.url}`
             : `Tried to open a site outside the assessment: ${event.url}`,
+      };
+    case 'event/hand-raised':
+      return {
+        kind: 'hand-raised',
+        description:
+          event.via === 'shortcut'
+            ? 'The candidate raised a hand (keyboard shortcut).'
+            : 'The candidate raised a hand (the Raise hand button).',
       };
     case 'event/focus-lost':
       return { kind: 'focus-lost', description: 'The browser lost focus to another program or window.' };

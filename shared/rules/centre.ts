@@ -9,6 +9,7 @@ import {
   SHORT_RETAKE_QUALIFICATIONS,
   SHORT_RETAKE_WAIT_HOURS,
 } from '../catalogs/qualifications.ts';
+import { type AttemptOutcome, attemptCounts, type CandidateAttempt } from '../schemas/attempts.ts';
 
 /**
  * The awarding body's rules for a sitting (seeds/000, 002, 004), as pure functions: the console
@@ -37,16 +38,27 @@ export interface RuleSitting {
   entries: readonly RuleEntry[];
 }
 
-export type AttemptOutcome = 'passed' | 'failed' | 'absent' | 'not-known';
+export type { AttemptOutcome };
 
-/** An attempt in another sitting (the centre's history), for the retake and daily rules. */
-export interface Attempt {
-  sittingId: string;
-  registrationNumber: string;
-  qualificationNumber: string;
-  assessment: string;
-  startsAt: string;
-  outcome: AttemptOutcome;
+/**
+ * An attempt in another sitting (the centre's history), for the retake, attempt-limit and daily
+ * rules: what those rules read of a `CandidateAttempt` (shared/schemas/attempts.ts). The release and
+ * finish times are used when they were recorded; a planned sitting has neither.
+ */
+export type Attempt = Pick<
+  CandidateAttempt,
+  'sittingId' | 'registrationNumber' | 'qualificationNumber' | 'assessment' | 'startsAt' | 'outcome'
+> &
+  Partial<Pick<CandidateAttempt, 'releasedAt' | 'finishedAt'>>;
+
+/** When an attempt began: its release to the assessment, or the sitting's planned start. */
+export function attemptStart(a: Attempt): number {
+  return Date.parse(a.releasedAt ?? a.startsAt);
+}
+
+/** When an attempt ended: its recorded finish, else (not recorded) when it began. */
+export function attemptEnd(a: Attempt): number {
+  return a.finishedAt ? Date.parse(a.finishedAt) : attemptStart(a);
 }
 
 export type RuleId = 'ratio' | 'daily-limit' | 'retake-wait' | 'attempt-limit' | 'extra-time';
@@ -65,11 +77,11 @@ export function localDay(isoWithOffset: string): string {
   return isoWithOffset.slice(0, 10);
 }
 
-function key(s: string): string {
+export function key(s: string): string {
   return s.trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
-function sameAssessment(
+export function sameAssessment(
   a: { registrationNumber: string; qualificationNumber: string; assessment: string },
   b: typeof a,
 ): boolean {
@@ -115,25 +127,42 @@ export function retakeWaitHours(qualificationNumber: string): number {
     : RETAKE_WAIT_HOURS;
 }
 
+/** "47 hours", "90 minutes": how long a gap was, rounded down to what matters. */
+export function gapText(hours: number): string {
+  return hours < 2 ? `${Math.round(hours * 60)} minutes` : `${Math.floor(hours)} hours`;
+}
+
+/**
+ * The latest failed attempt at the same assessment that began before `start` (ms), and the hours from
+ * its end (its finish when recorded) to `start`, when that is shorter than the wait.
+ */
+export function retakeTooSoon(
+  subject: { registrationNumber: string; qualificationNumber: string; assessment: string },
+  start: number,
+  history: readonly Attempt[],
+): { failed: Attempt; hours: number; wait: number } | null {
+  let failed: Attempt | null = null;
+  for (const a of history) {
+    if (a.outcome !== 'failed' || !sameAssessment(a, subject) || attemptStart(a) >= start) continue;
+    if (!failed || attemptEnd(a) > attemptEnd(failed)) failed = a;
+  }
+  if (!failed) return null;
+  const wait = retakeWaitHours(subject.qualificationNumber);
+  const hours = Math.max(0, start - attemptEnd(failed)) / HOUR_MS;
+  return hours >= wait ? null : { failed, hours, wait };
+}
+
 export function retakeWarning(
   entry: RuleEntry,
   startsAt: string,
   history: readonly Attempt[],
 ): RuleWarning | null {
-  const start = Date.parse(startsAt);
-  const failed = history
-    .filter((a) => a.outcome === 'failed' && sameAssessment(a, entry) && Date.parse(a.startsAt) < start)
-    .map((a) => Date.parse(a.startsAt));
-  if (failed.length === 0) return null;
-  const latest = Math.max(...failed);
-  const wait = retakeWaitHours(entry.qualificationNumber);
-  const hours = (start - latest) / HOUR_MS;
-  if (hours >= wait) return null;
-  const ago = hours < 1 ? `${Math.round(hours * 60)} minutes` : `${Math.floor(hours)} hours`;
+  const soon = retakeTooSoon(entry, Date.parse(startsAt), history);
+  if (!soon) return null;
   return {
     rule: 'retake-wait',
     entryId: entry.id,
-    message: `${entry.candidateName}: retake of "${entry.assessment}" only ${ago} after a failed attempt; the wait is ${wait} hours.`,
+    message: `${entry.candidateName}: retake of "${entry.assessment}" only ${gapText(soon.hours)} after a failed attempt; the wait is ${soon.wait} hours.`,
   };
 }
 
@@ -146,7 +175,7 @@ export function attemptLimitWarning(
   if (max === null) return null;
   const start = Date.parse(startsAt);
   const before = history.filter(
-    (a) => a.outcome !== 'absent' && sameAssessment(a, entry) && Date.parse(a.startsAt) < start,
+    (a) => attemptCounts(a) && sameAssessment(a, entry) && attemptStart(a) < start,
   ).length;
   const attempt = before + 1;
   if (attempt <= max) return null;
@@ -168,7 +197,7 @@ export function dailyLimitWarnings(sitting: RuleSitting, history: readonly Attem
     else counts.set(k, { count: 1, entry });
   }
   for (const a of history) {
-    if (a.sittingId === sitting.id || a.outcome === 'absent' || localDay(a.startsAt) !== day) continue;
+    if (a.sittingId === sitting.id || !attemptCounts(a) || localDay(a.startsAt) !== day) continue;
     const c = counts.get(key(a.registrationNumber));
     if (c) c.count++;
   }

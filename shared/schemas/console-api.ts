@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { MANUAL_INCIDENT_KIND_IDS } from '../catalogs/incidents.ts';
 import { QUALIFICATION_NUMBER_PATTERN, QUALIFICATION_TYPE_IDS } from '../catalogs/qualifications.ts';
+import { FinishKindSchema } from './attempts.ts';
 import { IsoDateTimeSchema, SeveritySchema, ShortTextSchema, TextSchema } from './common.ts';
+import { HelpRequestViewSchema } from './help.ts';
+import { HandViewSchema, PauseViewSchema, SeatHandSchema, SeatPauseSchema } from './invigilation-day.ts';
 
 /**
  * The console's HTTP API (dashboard <-> `invigil console`) and its live updates. Every request body
@@ -191,6 +194,10 @@ export const SeatViewSchema = z.object({
   lastMessage: z
     .object({ instructionId: z.string(), sentAt: IsoDateTimeSchema, ackedAt: IsoDateTimeSchema.nullable() })
     .nullable(),
+  /** The candidate's raised hand, until an invigilator answers it (issue 13). */
+  hand: SeatHandSchema.nullable().optional(),
+  /** The pause holding this seat (its own, or its room's), until an invigilator resumes it. */
+  pause: SeatPauseSchema.nullable().optional(),
 });
 export type SeatView = z.infer<typeof SeatViewSchema>;
 
@@ -255,6 +262,10 @@ export const SittingEntryViewSchema = SittingEntryInputSchema.extend({
   seatId: RecordIdSchema.nullable(),
   outcome: OutcomeSchema,
   identity: IdentityCheckViewSchema.nullable(),
+  /** The attempt (issue 13): when the seat was first released to the assessment, and the finish. */
+  releasedAt: IsoDateTimeSchema.nullable().optional(),
+  finishedAt: IsoDateTimeSchema.nullable().optional(),
+  finishedHow: FinishKindSchema.nullable().optional(),
 });
 export type SittingEntryView = z.infer<typeof SittingEntryViewSchema>;
 
@@ -311,6 +322,9 @@ export const InvigilationRecordSchema = z.object({
   /** PC name and place for each seat in the seating plan. */
   seats: z.record(z.string(), z.object({ pcName: z.string(), place: z.string() })),
   incidents: z.array(IncidentViewSchema),
+  /** Raised hands and how they were answered; pauses with their durations (issue 13). */
+  hands: z.array(HandViewSchema).optional(),
+  pauses: z.array(PauseViewSchema).optional(),
   generatedAt: IsoDateTimeSchema,
   generatedBy: z.string(),
 });
@@ -336,6 +350,8 @@ export const LiveToDashboardSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('live/sittings'), sittingIds: z.array(z.string()) }),
   /** Notices (seat replacement requests, refused connections) changed: refetch GET /api/notices. */
   z.object({ type: z.literal('live/notices') }),
+  /** Help summoned from a room, or acknowledged (the whole request each time). */
+  z.object({ type: z.literal('live/help'), request: HelpRequestViewSchema }),
 ]);
 export type LiveToDashboard = z.infer<typeof LiveToDashboardSchema>;
 

@@ -70,6 +70,12 @@ export const SeatEventSchema = z.discriminatedUnion('type', [
     source: z.enum(['default', 'managed']),
     allowedHosts: z.array(z.string().max(253)).max(200),
   }),
+  /**
+   * The candidate asked for the invigilator without leaving the assessment: the button on the
+   * extension's pages and toolbar popup, or the keyboard shortcut. A repeat within a few seconds is
+   * the same raised hand and is not sent again.
+   */
+  z.object({ ...base, type: z.literal('event/hand-raised'), via: z.enum(['button', 'shortcut']) }),
   // ---- from the kiosk agent ----
   z.object({ ...base, type: z.literal('event/finding-raised'), finding: FindingSchema }),
   z.object({

@@ -51,6 +51,8 @@ export const HostToExtensionSchema = z.discriminatedUnion('type', [
     /** The candidate expected at this seat, shown on the holding page. */
     candidateName: ShortTextSchema.optional(),
     seatLabel: ShortTextSchema.optional(),
+    /** Held because an invigilator paused this seat or its room. */
+    paused: z.boolean().optional(),
   }),
   /** Show this message to the candidate; acknowledge with `instruction/ack` once shown. */
   z.object({ type: z.literal('seat/message'), instructionId: IdSchema, text: TextSchema }),

@@ -198,6 +198,8 @@ export const ConsoleToSeatSchema = z.discriminatedUnion('type', [
     state: z.enum(['held', 'released']),
     candidateName: ShortTextSchema.optional(),
     seatLabel: ShortTextSchema.optional(),
+    /** Held because an invigilator paused this seat or its room (the holding page says so). */
+    paused: z.boolean().optional(),
   }),
   /**
    * A message, or events of a batch, were refused. The connection stays open unless a close follows.

@@ -60,6 +60,7 @@ export function fromAgent(gate: GateState, message: GateMessage, now = new Date(
     changedAt: gate.state === 'held' ? gate.changedAt : now.toISOString(),
     ...(message.candidateName ? { candidateName: message.candidateName } : {}),
     ...(message.seatLabel ? { seatLabel: message.seatLabel } : {}),
+    ...(message.paused ? { paused: true } : {}),
   };
   return next;
 }

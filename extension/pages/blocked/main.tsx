@@ -8,6 +8,7 @@
  */
 import { DEFAULT_ASSESSMENT_URL } from '../../../shared/rules/policy.ts';
 import { Emblem, Icons, mount, Page, shorten } from '../ui/components.tsx';
+import { RaiseHand } from '../ui/raise-hand.tsx';
 import { KEYS, useStored } from '../ui/use-stored.ts';
 
 function blockedAddress(): string {
@@ -59,7 +60,7 @@ function Blocked() {
         {Icons.arrowLeft}
         Back to your assessment
       </a>
-      <p class="help">Need help? Raise your hand and your invigilator will come to you.</p>
+      <RaiseHand />
     </Page>
   );
 }

@@ -3,20 +3,31 @@
  * identity and released the seat from the console. It follows the gate in storage, so it changes
  * by itself; the worker moves the tab on once the hold rule is gone.
  */
+
 import { Emblem, Icons, mount, Page } from '../ui/components.tsx';
+import { RaiseHand } from '../ui/raise-hand.tsx';
 import { KEYS, useStored } from '../ui/use-stored.ts';
 
 function Hold() {
   const [gate, loaded] = useStored(KEYS.gate);
   const released = loaded && gate !== undefined && gate.state !== 'held';
+  const paused = !released && gate?.state === 'held' && gate.paused === true;
   return (
-    <Page label="Waiting to start">
+    <Page label={paused ? 'Assessment paused' : 'Waiting to start'}>
       <Emblem>{Icons.person}</Emblem>
-      <h1 id="hold-title">{released ? 'You can start now' : 'Please wait for your invigilator'}</h1>
+      <h1 id="hold-title">
+        {released
+          ? 'You can start now'
+          : paused
+            ? 'Your invigilator has paused your assessment'
+            : 'Please wait for your invigilator'}
+      </h1>
       <p class="lead">
         {released
           ? 'Your invigilator has started your assessment. It will open in a moment.'
-          : "Your invigilator will check your identity, then start your assessment from their screen. You don't need to do anything."}
+          : paused
+            ? 'Stay in your seat. The pause and how long it lasts are recorded, and your assessment opens again by itself when your invigilator resumes it.'
+            : "Your invigilator will check your identity, then start your assessment from their screen. You don't need to do anything."}
       </p>
       {(gate?.candidateName || gate?.seatLabel) && (
         <dl class="details" id="hold-details">
@@ -45,6 +56,7 @@ function Hold() {
         </div>
       )}
       <p class="help">If the details above are not yours, raise your hand and tell your invigilator.</p>
+      <RaiseHand />
     </Page>
   );
 }

@@ -6,6 +6,7 @@ import { DEFAULT_ASSESSMENT_URL } from '../../../shared/rules/policy.ts';
 import { PAGES } from '../../lib/urls.ts';
 import { browser } from '../../platform/index.ts';
 import { Emblem, Icons, mount, Page } from '../ui/components.tsx';
+import { RaiseHand } from '../ui/raise-hand.tsx';
 import { KEYS, useStored } from '../ui/use-stored.ts';
 
 function NewTab() {
@@ -35,7 +36,7 @@ function NewTab() {
       <p class="meta" style={{ marginTop: '14px' }}>
         {host}
       </p>
-      <p class="help">Need help? Raise your hand and your invigilator will come to you.</p>
+      <RaiseHand />
     </Page>
   );
 }

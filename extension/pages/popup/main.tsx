@@ -9,6 +9,7 @@ import type { CheckResult, Finding } from '../../../shared/schemas/common.ts';
 import type { ComplianceReport } from '../../../shared/schemas/report.ts';
 import type { PageReply } from '../../background/page-messages.ts';
 import { Logo, mount } from '../ui/components.tsx';
+import { RaiseHand } from '../ui/raise-hand.tsx';
 import { KEYS, useStored } from '../ui/use-stored.ts';
 import './popup.css';
 import { browser } from '../../platform/index.ts';
@@ -86,6 +87,7 @@ function Popup() {
     return (
       <>
         <Head />
+        <RaiseHand compact />
         <p class="loading" role="status">
           {error ? `The checklist could not be loaded: ${error}` : 'Checking this seat…'}
         </p>
@@ -99,6 +101,7 @@ function Popup() {
   return (
     <>
       <Head />
+      <RaiseHand compact />
       <section class="summary" data-state={state.state} aria-live="polite">
         <Mark tone={tone} />
         <div>

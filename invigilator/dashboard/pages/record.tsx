@@ -2,9 +2,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { QUALIFICATION_TYPES } from '../../../shared/catalogs/qualifications.ts';
 import type { InvigilationRecord } from '../../../shared/schemas/console-api.ts';
-import { call } from '../api.ts';
+import { call, pathFor } from '../api.ts';
 import { ErrorLine } from '../components.tsx';
 import { clock, dateTime, repeats, sittingDate, sittingTime } from '../format.ts';
+import { RecordHandsAndPauses } from './record-hands-and-pauses.tsx';
 
 const METHOD: Record<string, string> = {
   'photo-id': 'Photo ID',
@@ -31,7 +32,7 @@ export function RecordPage({ id }: { id: string }) {
         <a class="button ghost" href={`#/sittings/${id}`}>
           ← Back to the sitting
         </a>
-        <a class="button ghost" href={`/api/sittings/${id}/record.csv`} download>
+        <a class="button ghost" href={pathFor('getRecordCsv', { params: { id } })} download>
           Download CSV
         </a>
         <button type="button" class="button primary" onClick={() => window.print()}>
@@ -167,6 +168,8 @@ export function RecordPage({ id }: { id: string }) {
           </tbody>
         </table>
       )}
+
+      <RecordHandsAndPauses record={record} />
 
       <h2>Rule warnings</h2>
       {s.warnings.length === 0 ? (

@@ -5,6 +5,17 @@ import { call } from '../api.ts';
 import { PageHeader, StateBadge } from '../components.tsx';
 import { clock, secondsAgo, sittingDate, sittingTime } from '../format.ts';
 import { useLive, useNow } from '../live.ts';
+import {
+  AnswerHandDialog,
+  HandLine,
+  handsFirst,
+  PauseDialog,
+  PauseLine,
+  type PauseTarget,
+  resumePause,
+  SoundToggle,
+  useHandSound,
+} from './hands-and-pauses.tsx';
 import { IdentityDialog, type IdentityTarget, MessageDialog } from './seat-actions.tsx';
 
 const ORDER: SeatView['state'][] = ['not-ready', 'attention', 'offline', 'ready'];
@@ -16,6 +27,10 @@ export function SeatMapPage() {
   const [filter, setFilter] = useState<string>('all');
   const [identity, setIdentity] = useState<IdentityTarget | null>(null);
   const [message, setMessage] = useState<{ seatId: string; pcName: string } | null>(null);
+  const [answering, setAnswering] = useState<string | null>(null);
+  const [pausing, setPausing] = useState<PauseTarget | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [sound, setSound] = useHandSound(live.seats.values());
 
   useEffect(() => {
     call('listSittings').then(
@@ -27,8 +42,11 @@ export function SeatMapPage() {
   const seats = useMemo(() => {
     let list = [...live.seats.values()];
     if (filter !== 'all') list = list.filter((s) => s.candidate?.sittingId === filter);
-    return list.sort((a, b) =>
-      (a.place || a.pcName).localeCompare(b.place || b.pcName, undefined, { numeric: true }),
+    // A raised hand rises to the top of the map (issue 13).
+    return list.sort(
+      (a, b) =>
+        handsFirst(a, b) ||
+        (a.place || a.pcName).localeCompare(b.place || b.pcName, undefined, { numeric: true }),
     );
   }, [live.seats, filter]);
 
@@ -41,6 +59,8 @@ export function SeatMapPage() {
   return (
     <section class="seat-map">
       <PageHeader title="Seat map">
+        <SoundToggle on={sound} onChange={setSound} />
+        {roomActions()}
         <label class="inline-field">
           <span>Show</span>
           <select id="seat-filter" value={filter} onChange={(e) => setFilter(e.currentTarget.value)}>
@@ -67,6 +87,11 @@ export function SeatMapPage() {
           <span class="summary-count">{seats.length}</span>
         </li>
       </ul>
+      {actionError ? (
+        <p class="banner warn" role="alert">
+          {actionError}
+        </p>
+      ) : null}
       {!live.connected ? (
         <p class="banner warn" role="status">
           The live connection to the console dropped; reconnecting. States below may be out of date.
@@ -89,14 +114,47 @@ export function SeatMapPage() {
               now={now}
               onIdentity={setIdentity}
               onMessage={() => setMessage({ seatId: s.id, pcName: s.pcName })}
+              onAnswer={() => setAnswering(s.id)}
+              onPause={setPausing}
+              onResume={resume}
             />
           ))}
         </ul>
       )}
       {identity ? <IdentityDialog target={identity} onClose={() => setIdentity(null)} /> : null}
       {message ? <MessageDialog {...message} onClose={() => setMessage(null)} /> : null}
+      {answering && live.seats.get(answering)?.hand ? (
+        <AnswerHandDialog seat={live.seats.get(answering) as SeatView} onClose={() => setAnswering(null)} />
+      ) : null}
+      {pausing ? <PauseDialog target={pausing} onClose={() => setPausing(null)} /> : null}
     </section>
   );
+
+  function resume(pauseId: string): void {
+    setActionError(null);
+    resumePause(pauseId).catch((e: unknown) => setActionError((e as Error).message));
+  }
+
+  /** With one sitting shown: pause the whole room, or resume it. */
+  function roomActions() {
+    const sitting = sittings.find((x) => x.id === filter);
+    if (!sitting) return null;
+    const roomPause = seats.find((x) => x.pause?.scope === 'room')?.pause;
+    return roomPause ? (
+      <button type="button" class="button primary" id="resume-room" onClick={() => resume(roomPause.id)}>
+        Resume the room
+      </button>
+    ) : (
+      <button
+        type="button"
+        class="button ghost"
+        id="pause-room"
+        onClick={() => setPausing({ sittingId: sitting.id, label: sitting.room })}
+      >
+        Pause the room
+      </button>
+    );
+  }
 }
 
 function SeatCard({
@@ -104,11 +162,17 @@ function SeatCard({
   now,
   onIdentity,
   onMessage,
+  onAnswer,
+  onPause,
+  onResume,
 }: {
   seat: SeatView;
   now: number;
   onIdentity: (t: IdentityTarget) => void;
   onMessage: () => void;
+  onAnswer: () => void;
+  onPause: (t: PauseTarget) => void;
+  onResume: (pauseId: string) => void;
 }) {
   const c = seat.candidate;
   const gate = seat.gate;
@@ -116,7 +180,7 @@ function SeatCard({
     .map((r) => (r.subject ? `${r.message}: ${r.subject}` : r.message))
     .join('\n');
   return (
-    <li class={`seat seat-${seat.state}`} data-seat={seat.pcName}>
+    <li class={`seat seat-${seat.state}${seat.hand ? ' seat-hand-up' : ''}`} data-seat={seat.pcName}>
       <div class="seat-head">
         <span class="seat-pc">{seat.pcName}</span>
         <StateBadge state={seat.state} />
@@ -132,6 +196,8 @@ function SeatCard({
           <span class="muted">No candidate</span>
         )}
       </div>
+      <HandLine seat={seat} onAnswer={onAnswer} />
+      <PauseLine seat={seat} onResume={() => seat.pause && onResume(seat.pause.id)} />
       {seat.reasons.length > 0 ? (
         <ul class="reasons" title={allReasons}>
           {seat.reasons.slice(0, 2).map((r) => (
@@ -154,9 +220,11 @@ function SeatCard({
         <span class="gate" data-gate={gate?.state ?? 'none'}>
           {seat.state === 'offline'
             ? `Last heard ${secondsAgo(seat.lastSeenAt, now)}`
-            : gate?.state === 'released'
-              ? `Released${gate.ackedAt ? '' : ' (sending…)'}`
-              : 'Held'}
+            : seat.pause
+              ? 'Held (paused)'
+              : gate?.state === 'released'
+                ? `Released${gate.ackedAt ? '' : ' (sending…)'}`
+                : 'Held'}
         </span>
         <span class="seat-actions">
           {c && !c.identityConfirmed ? (
@@ -175,6 +243,18 @@ function SeatCard({
               }
             >
               Check ID
+            </button>
+          ) : null}
+          {c?.identityConfirmed && !seat.pause ? (
+            <button
+              type="button"
+              class="button ghost small"
+              aria-label={`Pause ${c.name} at ${seat.pcName}`}
+              onClick={() =>
+                onPause({ sittingId: c.sittingId, entryId: c.entryId, label: `${seat.pcName} (${c.name})` })
+              }
+            >
+              Pause
             </button>
           ) : null}
           <button

@@ -2,14 +2,15 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { QUALIFICATION_TYPES } from '../../../shared/catalogs/qualifications.ts';
 import type { IncidentView, MeResponse, SittingView } from '../../../shared/schemas/console-api.ts';
-import { call } from '../api.ts';
+import { call, pathFor } from '../api.ts';
 import { ErrorLine, PageHeader, StateBadge } from '../components.tsx';
 import { clock, sittingDate, sittingTime } from '../format.ts';
 import { useLive } from '../live.ts';
+import { AttemptCell } from './attempt-cell.tsx';
 import { IncidentForm, IncidentTable } from './incidents.tsx';
 import { IdentityDialog, type IdentityTarget } from './seat-actions.tsx';
 
-export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
+export function SittingDetailPage({ id, me }: { id: string; me: MeResponse }) {
   const live = useLive();
   const [sitting, setSitting] = useState<SittingView | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -34,6 +35,7 @@ export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
   if (!sitting) return <p class="loading">Loading…</p>;
   const open = !sitting.closedAt;
   const checked = sitting.entries.filter((e) => e.identity).length;
+  const coordinator = me.invigilator.role === 'coordinator';
 
   return (
     <section>
@@ -46,7 +48,7 @@ export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
         <button type="button" class="button ghost" onClick={() => setRecording(true)}>
           Record an incident
         </button>
-        <a class="button ghost" href={`/api/sittings/${id}/record.csv`} download id="export-csv">
+        <a class="button ghost" href={pathFor('getRecordCsv', { params: { id } })} download id="export-csv">
           Export CSV
         </a>
         <a class="button primary" href={`#/sittings/${id}/record`} id="open-record">
@@ -101,6 +103,7 @@ export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
             <th scope="col">Assessment</th>
             <th scope="col">Time</th>
             <th scope="col">Identity</th>
+            <th scope="col">Attempt</th>
             <th scope="col">Outcome</th>
           </tr>
         </thead>
@@ -178,8 +181,13 @@ export function SittingDetailPage({ id }: { id: string; me: MeResponse }) {
                   )}
                 </td>
                 <td>
+                  <AttemptCell sittingId={id} entry={e} open={open} onChanged={load} />
+                </td>
+                <td>
                   <select
                     aria-label={`Outcome for ${e.candidateName}`}
+                    title={coordinator ? undefined : 'A coordinator enters the outcome'}
+                    disabled={!coordinator}
                     value={e.outcome}
                     onChange={async (ev) => {
                       await call('setOutcome', {

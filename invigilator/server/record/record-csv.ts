@@ -105,9 +105,76 @@ export function recordCsv(r: InvigilationRecord): string {
     ),
     ...(r.incidents.length === 0 ? [row(['No incidents recorded'])] : []),
     '',
+    ...handsAndPausesCsv(r),
     row(['Rule warnings']),
     ...(s.warnings.length === 0 ? [row(['None'])] : s.warnings.map((w) => row([w.rule, w.message]))),
   ];
   // CRLF and a BOM: what spreadsheet programs expect from a CSV with names in any language.
   return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+/** Raised hands and pauses (issue 13): each pause with its start, end and duration, so time given back is justified. */
+function handsAndPausesCsv(r: InvigilationRecord): string[] {
+  const hands = r.hands ?? [];
+  const pauses = r.pauses ?? [];
+  return [
+    row(['Raised hands']),
+    row([
+      'Raised at',
+      'PC',
+      'Candidate',
+      'Registration number',
+      'How',
+      'Times raised',
+      'Answered at',
+      'Answered by',
+      'Reason',
+      'Note',
+    ]),
+    ...hands.map((h) =>
+      row([
+        h.raisedAt,
+        h.pcName ?? '',
+        h.candidateName ?? '',
+        h.registrationNumber ?? '',
+        h.via === 'shortcut' ? 'keyboard shortcut' : 'Raise hand button',
+        h.count,
+        h.answeredAt ?? 'not answered',
+        h.answeredBy ?? '',
+        h.reasonLabel ?? '',
+        h.note ?? '',
+      ]),
+    ),
+    ...(hands.length === 0 ? [row(['No hands raised'])] : []),
+    '',
+    row(['Pauses']),
+    row([
+      'Started at',
+      'Ended at',
+      'Duration',
+      'Seconds',
+      'What',
+      'Reason',
+      'Note',
+      'Paused by',
+      'Resumed by',
+    ]),
+    ...pauses.map((p) =>
+      row([
+        p.startedAt,
+        p.endedAt ?? 'still paused',
+        p.durationText,
+        p.durationSeconds,
+        p.scope === 'room'
+          ? 'The whole room'
+          : `${p.candidateName ?? ''}${p.pcName ? ` at ${p.pcName}` : ''}`,
+        p.reasonLabel,
+        p.note ?? '',
+        p.startedBy ?? '',
+        p.endedBy ?? '',
+      ]),
+    ),
+    ...(pauses.length === 0 ? [row(['No pauses'])] : []),
+    '',
+  ];
 }

@@ -6,6 +6,7 @@ import type {
   ManualIncidentCreateSchema,
 } from '../../../shared/schemas/console-api.ts';
 import { actorOf, type ConsoleContext, type Session, sameCentre } from '../context.ts';
+import { handView, pauseView } from '../hands-and-pauses/views.ts';
 import { HttpError } from '../http-error.ts';
 import { incidentView } from '../live.ts';
 import { SittingService } from '../sittings/sitting-service.ts';
@@ -68,6 +69,9 @@ export class RecordService {
       incidents: (await this.ctx.store.listIncidents(s.centreId, { sittingId: id, limit: 100_000 })).map(
         incidentView,
       ),
+      // Raised hands and how they were answered; pauses with their durations (issue 13).
+      hands: (await this.ctx.store.listHands(s.centreId, id)).map(handView),
+      pauses: (await this.ctx.store.listPauses(s.centreId, id)).map((p) => pauseView(p)),
       generatedAt: new Date().toISOString(),
       generatedBy: s.name,
     };

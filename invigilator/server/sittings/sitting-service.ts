@@ -9,6 +9,7 @@ import type {
   SittingView,
 } from '../../../shared/schemas/console-api.ts';
 import { actorOf, type ConsoleContext, type Session, sameCentre } from '../context.ts';
+import { endPausesOfSitting } from '../hands-and-pauses/hands-and-pauses-service.ts';
 import { HttpError } from '../http-error.ts';
 import type { SittingRow } from '../store/store.ts';
 
@@ -50,6 +51,9 @@ export class SittingService {
         seatId: e.seatId,
         outcome: e.outcome,
         identity: e.identity,
+        releasedAt: e.releasedAt,
+        finishedAt: e.finishedAt,
+        finishedHow: e.finishedHow,
       })),
       warnings: await this.warnings(row.centreId, {
         id: row.id,
@@ -100,6 +104,9 @@ export class SittingService {
         seatId: e.seatId ?? null,
         outcome: 'not-known',
         identity: null,
+        releasedAt: null,
+        finishedAt: null,
+        finishedHow: null,
       })),
     });
   }
@@ -116,7 +123,10 @@ export class SittingService {
 
   async close(s: Session, id: string): Promise<SittingView> {
     await this.load(s, id);
-    await this.ctx.store.closeSitting(actorOf(s), id, new Date().toISOString());
+    const closedAt = new Date().toISOString();
+    await this.ctx.store.closeSitting(actorOf(s), id, closedAt);
+    // Pauses still open end with the sitting (issue 13), so the record says how long they lasted.
+    await endPausesOfSitting(this.ctx, actorOf(s), s.centreId, id, closedAt);
     await this.changed(s, id, true);
     return this.get(s, id);
   }
@@ -150,6 +160,7 @@ export class SittingService {
     return this.get(s, sitting.id);
   }
 
+  /** The outcome is the coordinator's to enter (issue 13; the route's access says so), by hand or from the results CSV. */
   async setOutcome(
     s: Session,
     id: string,

@@ -7,8 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { HelpReason } from '../../../shared/catalogs/help-reasons.ts';
 import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
+import type { FinishKind } from '../../../shared/schemas/attempts.ts';
 import type { SittingInput } from '../../../shared/schemas/console-api.ts';
+import type { HandRow, PauseRow } from '../hands-and-pauses/rows.ts';
+import * as handsAndPauses from '../hands-and-pauses/sqlite.ts';
 import {
   type Actor,
   type Assignment,
@@ -16,6 +20,7 @@ import {
   type CentreRow,
   ConflictError,
   type EntryRow,
+  type HelpRequestRow,
   INCIDENT_COALESCE_MS,
   type IncidentRow,
   type IncomingSeatEvent,
@@ -36,8 +41,11 @@ import {
 /**
  * 1: the first release. 2: incidents coalesce (count, last_at); seat events know their sitting (for
  * the per-sitting budget); seat replacement requests; notices of refused seat connections.
+ * 3: seat events keyed by (seat, id) (protocol version 2).
+ * 4: raised hands and pauses (hands-and-pauses/sqlite.ts).
+ * 5: attempts (entries' release and finish), help requests, centre settings (DAY_SCHEMA, migrateDay).
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 5;
 
 /**
  * Event ids are the seat's own (protocol version 2): one seat's id says nothing about another's, so
@@ -100,7 +108,7 @@ CREATE TABLE IF NOT EXISTS console_alive (id INTEGER PRIMARY KEY CHECK (id = 1),
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, centre_id TEXT NOT NULL, at TEXT NOT NULL, invigilator_id TEXT,
   action TEXT NOT NULL, subject TEXT, details_json TEXT);
-`;
+${handsAndPauses.HANDS_AND_PAUSES_SCHEMA}`;
 
 /** Indexes on columns that a version-1 database gains in `migrate`. */
 const INDEXES = `
@@ -133,6 +141,28 @@ function migrate(db: Database.Database): void {
       INSERT INTO seat_events (seat_id, id, type, at, received_at, json, sitting_id)
         SELECT seat_id, id, type, at, received_at, json, sitting_id FROM seat_events_old;
       DROP TABLE seat_events_old;`);
+  }
+}
+
+/** Issue 13 (version 5): summoned help and centre settings; entries' attempt columns come from migrateDay. */
+const DAY_SCHEMA = `
+CREATE TABLE IF NOT EXISTS help_requests (
+  id TEXT PRIMARY KEY, centre_id TEXT NOT NULL REFERENCES centres(id), room TEXT NOT NULL, reason TEXT NOT NULL,
+  note TEXT, sitting_id TEXT, asked_at TEXT NOT NULL, asked_by TEXT NOT NULL REFERENCES invigilators(id),
+  acknowledged_at TEXT, acknowledged_by TEXT REFERENCES invigilators(id), incident_id TEXT NOT NULL REFERENCES incidents(id));
+CREATE INDEX IF NOT EXISTS help_requests_centre ON help_requests (centre_id, asked_at);
+CREATE TABLE IF NOT EXISTS centre_settings (
+  centre_id TEXT NOT NULL REFERENCES centres(id), key TEXT NOT NULL, value_json TEXT NOT NULL,
+  updated_at TEXT NOT NULL, updated_by TEXT, PRIMARY KEY (centre_id, key));
+`;
+
+/** Entries gain their attempt: first release to the assessment, finish and how (older files get NULLs). */
+function migrateDay(db: Database.Database): void {
+  const entries = new Set(
+    (db.prepare('PRAGMA table_info(entries)').all() as { name: string }[]).map((c) => c.name),
+  );
+  for (const column of ['released_at', 'finished_at', 'finished_how']) {
+    if (!entries.has(column)) db.exec(`ALTER TABLE entries ADD COLUMN ${column} TEXT`);
   }
 }
 
@@ -185,6 +215,8 @@ export class SqliteStore implements Store {
     this.tx(() => {
       this.db.exec(SCHEMA);
       migrate(this.db);
+      this.db.exec(DAY_SCHEMA);
+      migrateDay(this.db);
       this.db.exec(INDEXES);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
@@ -911,6 +943,8 @@ export class SqliteStore implements Store {
         );
         // An id already stored is a resend after a lost ack: store nothing twice.
         if (r.changes !== 1 || !e.incident) continue;
+        // A hand raised while the seat's hand is open counts on it: no second incident.
+        if (e.event.type === 'event/hand-raised' && !this.handRaised(e, e.event.via)) continue;
         const i = e.incident;
         const key = [e.centreId, i.seatId, i.kind, i.description, i.sittingId].join('\u0000');
         const list = groups.get(key) ?? [];
@@ -1001,6 +1035,67 @@ export class SqliteStore implements Store {
           .prepare(`${INCIDENT_SELECT} WHERE n.centre_id = ? ORDER BY n.at DESC, n.created_at DESC LIMIT ?`)
           .all(centreId, query.limit);
     return (rows as Row[]).map(incidentRow);
+  }
+
+  // ---- raised hands and pauses (issue 13; the queries are in hands-and-pauses/sqlite.ts) ----
+
+  private handRaised(e: IncomingSeatEvent, via: 'button' | 'shortcut'): boolean {
+    return handsAndPauses.noteHandRaised(this.db, {
+      centreId: e.centreId,
+      seatId: e.seatId,
+      eventId: e.event.id,
+      at: utc(e.event.at),
+      via,
+      sittingId: e.sittingId,
+      entryId: e.incident?.entryId ?? null,
+    });
+  }
+
+  async openHands(): Promise<HandRow[]> {
+    return handsAndPauses.openHands(this.db);
+  }
+
+  async answerHand(
+    actor: Actor,
+    handId: string,
+    answer: { reason: string; note: string | null; at: string },
+  ): Promise<HandRow | null> {
+    return this.tx(() => {
+      const row = handsAndPauses.answerHand(this.db, actor.centreId, actor.invigilatorId, handId, answer);
+      if (row) this.writeAudit(actor, 'hand.answer', handId, { reason: answer.reason, note: answer.note });
+      return row;
+    });
+  }
+
+  async listHands(centreId: string, sittingId: string): Promise<HandRow[]> {
+    return handsAndPauses.listHands(this.db, centreId, sittingId);
+  }
+
+  async startPause(
+    actor: Actor,
+    pause: { sittingId: string; entryId: string | null; reason: string; note: string | null; at: string },
+  ): Promise<PauseRow | null> {
+    return this.tx(() => {
+      const row = handsAndPauses.startPause(this.db, actor.centreId, actor.invigilatorId, pause);
+      if (row) this.writeAudit(actor, 'pause.start', row.id, pause);
+      return row;
+    });
+  }
+
+  async endPause(actor: Actor, pauseId: string, at: string): Promise<PauseRow | null> {
+    return this.tx(() => {
+      const row = handsAndPauses.endPause(this.db, actor.centreId, actor.invigilatorId, pauseId, at);
+      if (row) this.writeAudit(actor, 'pause.end', pauseId, { at });
+      return row;
+    });
+  }
+
+  async openPauses(): Promise<PauseRow[]> {
+    return handsAndPauses.openPauses(this.db);
+  }
+
+  async listPauses(centreId: string, sittingId: string): Promise<PauseRow[]> {
+    return handsAndPauses.listPauses(this.db, centreId, sittingId);
   }
 
   // ---- sittings ----
@@ -1111,6 +1206,9 @@ export class SqliteStore implements Store {
         reasonableAdjustment: strOrNull(r.reasonable_adjustment),
         seatId: strOrNull(r.seat_id),
         outcome: str(r.outcome) as AttemptOutcome,
+        releasedAt: strOrNull(r.released_at),
+        finishedAt: strOrNull(r.finished_at),
+        finishedHow: strOrNull(r.finished_how) as EntryRow['finishedHow'],
         identity: c
           ? {
               confirmedAt: str(c.confirmed_at),
@@ -1227,7 +1325,8 @@ export class SqliteStore implements Store {
   async attemptsFor(centreId: string, registrationNumbers: readonly string[]): Promise<Attempt[]> {
     if (registrationNumbers.length === 0) return [];
     const stmt = this.db.prepare(
-      `SELECT e.sitting_id, e.registration_number, e.qualification_number, e.assessment, s.starts_at, e.outcome
+      `SELECT e.sitting_id, e.registration_number, e.qualification_number, e.assessment, s.starts_at, e.outcome,
+         e.released_at, e.finished_at
        FROM entries e JOIN sittings s ON s.id = e.sitting_id
        WHERE s.centre_id = ? AND e.registration_number = ? COLLATE NOCASE`,
     );
@@ -1241,6 +1340,8 @@ export class SqliteStore implements Store {
           assessment: str(r.assessment),
           startsAt: str(r.starts_at),
           outcome: str(r.outcome) as AttemptOutcome,
+          releasedAt: strOrNull(r.released_at),
+          finishedAt: strOrNull(r.finished_at),
         });
       }
     }
@@ -1350,6 +1451,164 @@ export class SqliteStore implements Store {
     this.writeAudit(actor, action, subject, details);
   }
 
+  // ---- issue 13: summon help ----
+
+  async createHelpRequest(
+    actor: Actor & { invigilatorId: string },
+    request: { room: string; reason: HelpReason; note: string | null; sittingId: string | null; at: string },
+    incidentDescription: string,
+  ): Promise<{ request: HelpRequestRow; incident: IncidentRow }> {
+    const id = randomUUID();
+    const incidentId = this.tx(() => {
+      const incidentId = this.insertIncident(
+        actor.centreId,
+        {
+          kind: 'help-summoned',
+          description: incidentDescription,
+          at: request.at,
+          sittingId: request.sittingId,
+          entryId: null,
+          seatId: null,
+        },
+        'manual',
+        actor.invigilatorId,
+        null,
+      );
+      this.db
+        .prepare(
+          `INSERT INTO help_requests (id, centre_id, room, reason, note, sitting_id, asked_at, asked_by, incident_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          actor.centreId,
+          request.room,
+          request.reason,
+          request.note,
+          request.sittingId,
+          request.at,
+          actor.invigilatorId,
+          incidentId,
+        );
+      this.writeAudit(actor, 'help.summon', id, { room: request.room, reason: request.reason });
+      return incidentId;
+    });
+    const row = await this.getHelpRequest(id);
+    const [incident] = this.incidentsById([incidentId]);
+    if (!row || !incident) throw new Error('help request vanished after insert');
+    return { request: row, incident };
+  }
+
+  async acknowledgeHelpRequest(
+    actor: Actor & { invigilatorId: string },
+    id: string,
+    at: string,
+    incidentDescription: (row: HelpRequestRow) => string,
+  ): Promise<{ request: HelpRequestRow; incident: IncidentRow; already: boolean } | undefined> {
+    const result = this.tx(() => {
+      // Only the first acknowledgement counts: two people pressing at once get one answer each, one wins.
+      const changed = this.db
+        .prepare(
+          'UPDATE help_requests SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND centre_id = ? AND acknowledged_at IS NULL',
+        )
+        .run(at, actor.invigilatorId, id, actor.centreId).changes;
+      const row = this.helpRow(id);
+      if (!row || row.centreId !== actor.centreId) return undefined;
+      if (changed === 1) {
+        this.db
+          .prepare('UPDATE incidents SET description = ? WHERE id = ?')
+          .run(incidentDescription(row), row.incidentId);
+        this.writeAudit(actor, 'help.acknowledge', id);
+      }
+      return { row, already: changed !== 1 };
+    });
+    if (!result) return undefined;
+    const [incident] = this.incidentsById([result.row.incidentId]);
+    if (!incident) throw new Error('help incident vanished');
+    return { request: result.row, incident, already: result.already };
+  }
+
+  private helpRow(id: string): HelpRequestRow | undefined {
+    const r = this.db.prepare(`${HELP_SELECT} WHERE h.id = ?`).get(id) as Row | undefined;
+    return r && helpRow(r);
+  }
+
+  async getHelpRequest(id: string): Promise<HelpRequestRow | undefined> {
+    return this.helpRow(id);
+  }
+
+  async listHelpRequests(centreId: string, since: string): Promise<HelpRequestRow[]> {
+    return (
+      this.db
+        .prepare(
+          `${HELP_SELECT} WHERE h.centre_id = ? AND (h.acknowledged_at IS NULL OR h.asked_at >= ?) ORDER BY h.asked_at LIMIT 200`,
+        )
+        .all(centreId, since) as Row[]
+    ).map(helpRow);
+  }
+
+  // ---- issue 13: attempts ----
+
+  async markReleased(entryId: string, at: string): Promise<boolean> {
+    return (
+      this.db
+        .prepare('UPDATE entries SET released_at = ? WHERE id = ? AND released_at IS NULL')
+        .run(utc(at), entryId).changes === 1
+    );
+  }
+
+  async setFinish(
+    actor: Actor,
+    entryId: string,
+    finish: { at: string; how: FinishKind } | null,
+  ): Promise<void> {
+    this.tx(() => {
+      this.db
+        .prepare('UPDATE entries SET finished_at = ?, finished_how = ? WHERE id = ?')
+        .run(finish?.at ?? null, finish?.how ?? null, entryId);
+      this.writeAudit(actor, finish ? 'entry.finish' : 'entry.finish-undo', entryId, finish ?? undefined);
+    });
+  }
+
+  async importOutcomes(
+    actor: Actor,
+    updates: readonly { entryId: string; outcome: AttemptOutcome }[],
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    this.tx(() => {
+      const set = this.db.prepare('UPDATE entries SET outcome = ? WHERE id = ?');
+      for (const u of updates) set.run(u.outcome, u.entryId);
+      this.writeAudit(actor, 'results.import', null, { ...details, updated: updates.length });
+    });
+  }
+
+  async incidentsBetween(centreId: string, from: string, to: string): Promise<IncidentRow[]> {
+    return (
+      this.db
+        .prepare(`${INCIDENT_SELECT} WHERE n.centre_id = ? AND n.at >= ? AND n.at <= ? ORDER BY n.at`)
+        .all(centreId, from, to) as Row[]
+    ).map(incidentRow);
+  }
+
+  async getCentreSetting(centreId: string, key: string): Promise<unknown> {
+    const r = this.db
+      .prepare('SELECT value_json FROM centre_settings WHERE centre_id = ? AND key = ?')
+      .get(centreId, key) as Row | undefined;
+    return r ? (JSON.parse(str(r.value_json)) as unknown) : undefined;
+  }
+
+  async setCentreSetting(actor: Actor, key: string, value: unknown): Promise<void> {
+    this.tx(() => {
+      this.db
+        .prepare(
+          `INSERT INTO centre_settings (centre_id, key, value_json, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (centre_id, key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+        )
+        .run(actor.centreId, key, JSON.stringify(value), this.now(), actor.invigilatorId);
+      this.writeAudit(actor, 'centre.setting', key, value);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.relaxed.open) this.relaxed.close();
     if (this.db.open) this.db.close();
@@ -1359,6 +1618,27 @@ export class SqliteStore implements Store {
 const INCIDENT_SELECT = `SELECT n.*, st.pc_name, e.candidate_name, e.registration_number, i.name AS recorded_by_name
   FROM incidents n LEFT JOIN seats st ON st.id = n.seat_id LEFT JOIN entries e ON e.id = n.entry_id
   LEFT JOIN invigilators i ON i.id = n.recorded_by`;
+
+const HELP_SELECT = `SELECT h.*, a.name AS asked_by_name, k.name AS acknowledged_by_name
+  FROM help_requests h JOIN invigilators a ON a.id = h.asked_by LEFT JOIN invigilators k ON k.id = h.acknowledged_by`;
+
+function helpRow(r: Row): HelpRequestRow {
+  return {
+    id: str(r.id),
+    centreId: str(r.centre_id),
+    room: str(r.room),
+    reason: str(r.reason) as HelpReason,
+    note: strOrNull(r.note),
+    sittingId: strOrNull(r.sitting_id),
+    askedAt: str(r.asked_at),
+    askedBy: { id: str(r.asked_by), name: str(r.asked_by_name) },
+    acknowledgedAt: strOrNull(r.acknowledged_at),
+    acknowledgedBy: r.acknowledged_by
+      ? { id: str(r.acknowledged_by), name: str(r.acknowledged_by_name) }
+      : null,
+    incidentId: str(r.incident_id),
+  };
+}
 
 function centreRow(r: Row): CentreRow {
   return { id: str(r.id), name: str(r.name), createdAt: str(r.created_at) };

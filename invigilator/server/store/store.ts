@@ -6,13 +6,16 @@
  */
 
 import type { z } from 'zod';
+import type { HelpReason } from '../../../shared/catalogs/help-reasons.ts';
 import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
+import type { FinishKind } from '../../../shared/schemas/attempts.ts';
 import type {
   IdentityCheckViewSchema,
   SittingEntryInput,
   SittingInput,
 } from '../../../shared/schemas/console-api.ts';
 import type { SeatEvent } from '../../../shared/schemas/events.ts';
+import type { HandsAndPausesStore } from '../hands-and-pauses/rows.ts';
 
 export type Role = 'coordinator' | 'invigilator';
 
@@ -73,6 +76,10 @@ export interface EntryRow extends Omit<SittingEntryInput, 'id'> {
   seatId: string | null;
   outcome: AttemptOutcome;
   identity: z.infer<typeof IdentityCheckViewSchema> | null;
+  /** The attempt (issue 13): first release to the assessment, and the finish. */
+  releasedAt: string | null;
+  finishedAt: string | null;
+  finishedHow: FinishKind | null;
 }
 
 export interface SittingRow {
@@ -198,6 +205,21 @@ export interface AuditRow {
   details: string | null;
 }
 
+/** Help summoned from a room (issue 13): who asked, and who acknowledged it. */
+export interface HelpRequestRow {
+  id: string;
+  centreId: string;
+  room: string;
+  reason: HelpReason;
+  note: string | null;
+  sittingId: string | null;
+  askedAt: string;
+  askedBy: { id: string; name: string };
+  acknowledgedAt: string | null;
+  acknowledgedBy: { id: string; name: string } | null;
+  incidentId: string;
+}
+
 /** Why a one-time sign-in link did not sign anyone in. */
 export type SignInLinkRefusal = 'unknown' | 'used' | 'expired';
 
@@ -206,7 +228,8 @@ export class ConflictError extends Error {
   override name = 'ConflictError';
 }
 
-export interface Store {
+/** Raised hands and pauses (issue 13) are declared in hands-and-pauses/rows.ts. */
+export interface Store extends HandsAndPausesStore {
   // ---- centre and first sign-in ----
   /** The centre in a single-centre database, created on first start. */
   ensureCentre(): Promise<{ centre: CentreRow; created: boolean }>;
@@ -387,6 +410,44 @@ export interface Store {
   /** The latest gate instruction and the unacknowledged messages, in order: what a reconnecting seat is sent. */
   instructionsToResend(seatId: string): Promise<InstructionRow[]>;
   latestGates(): Promise<InstructionRow[]>;
+
+  // ---- issue 13: summon help (invigilator/server/help) ----
+  /** The request and its incident, in one transaction, audited. */
+  createHelpRequest(
+    actor: Actor & { invigilatorId: string },
+    request: { room: string; reason: HelpReason; note: string | null; sittingId: string | null; at: string },
+    incidentDescription: string,
+  ): Promise<{ request: HelpRequestRow; incident: IncidentRow }>;
+  /**
+   * Acknowledges a request once (the incident's description gains who and when, in the same
+   * transaction). `already` when someone acknowledged it first; undefined when there is no such request.
+   */
+  acknowledgeHelpRequest(
+    actor: Actor & { invigilatorId: string },
+    id: string,
+    at: string,
+    incidentDescription: (row: HelpRequestRow) => string,
+  ): Promise<{ request: HelpRequestRow; incident: IncidentRow; already: boolean } | undefined>;
+  getHelpRequest(id: string): Promise<HelpRequestRow | undefined>;
+  /** Unacknowledged requests, and any asked since `since`, oldest first. */
+  listHelpRequests(centreId: string, since: string): Promise<HelpRequestRow[]>;
+
+  // ---- issue 13: attempts (invigilator/server/attempts) ----
+  /** The seat acknowledged its release: the entry's first release time (later ones change nothing). */
+  markReleased(entryId: string, at: string): Promise<boolean>;
+  /** Marks the candidate finished (or submitted early), or clears it (null), audited. */
+  setFinish(actor: Actor, entryId: string, finish: { at: string; how: FinishKind } | null): Promise<void>;
+  /** Outcomes from the awarding body's results, all in one transaction, audited as one import. */
+  importOutcomes(
+    actor: Actor,
+    updates: readonly { entryId: string; outcome: AttemptOutcome }[],
+    details: Record<string, unknown>,
+  ): Promise<void>;
+  /** Incidents of the centre between two instants (the anomaly report counts them per PC). */
+  incidentsBetween(centreId: string, from: string, to: string): Promise<IncidentRow[]>;
+  /** A centre setting (the centre's hours), as stored JSON; undefined when never set. */
+  getCentreSetting(centreId: string, key: string): Promise<unknown>;
+  setCentreSetting(actor: Actor, key: string, value: unknown): Promise<void>;
 
   // ---- audit ----
   listAudit(centreId: string, limit: number): Promise<AuditRow[]>;

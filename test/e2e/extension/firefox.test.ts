@@ -399,4 +399,19 @@ describe('Firefox ESR with the generated policy', () => {
       500,
     );
   }, 120_000);
+
+  test('Raise hand on the blocked page (the same shared feature as Chromium’s) reaches the console', async () => {
+    // The tab is on the blocked page from the test before.
+    await page.waitForSelector('#raise-hand', { timeout: 15_000 });
+    await page.click('#raise-hand');
+    await page.waitForSelector('#hand-state', { timeout: 15_000 });
+    const hand = await waitFor(
+      'the raised hand on the console',
+      async () => (await seatView())?.hand ?? null,
+      30_000,
+      250,
+    );
+    expect(hand.via).toBe('button');
+    await screenshot(page, 'firefox-raise-hand');
+  }, 60_000);
 });

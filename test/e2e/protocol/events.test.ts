@@ -243,3 +243,25 @@ test('6.4 a batch holds 1 to 200 events: 201 is invalid-message naming the batch
   expect(s.messages('event/ack')).toEqual([]);
   expect(storedEvents(c.proc.dataDir, seat.seatId)).toEqual([]);
 });
+
+test('9.1 one open hand a seat: raises while it is open are stored and acknowledged but make no second incident', async () => {
+  const { seat, s } = await connected();
+  const t0 = Date.now() - 3_600_000;
+  // The seat's clock far apart each time: the 60-second coalescing of incidents does not apply here.
+  const raises = Array.from({ length: 5 }, (_, i) => ({
+    id: randomUUID(),
+    at: new Date(t0 + i * 600_000).toISOString(),
+    type: 'event/hand-raised',
+    via: i % 2 ? 'shortcut' : 'button',
+  }));
+  s.events(raises);
+  await s.waitForAcks(raises.map((r) => r.id));
+  expect(
+    storedEvents(c.proc.dataDir, seat.seatId).filter((e) => e.type === 'event/hand-raised'),
+  ).toHaveLength(5);
+  const hands = (await incidents(c.admin, seat.seatId)).filter((i) => i.kind === 'hand-raised');
+  expect(hands).toHaveLength(1);
+  expect(hands[0]?.at).toBe(raises[0]?.at);
+  const map = await c.admin.get<{ seats: { id: string; hand?: { count: number } | null }[] }>('/api/seats');
+  expect(map.body.seats.find((x) => x.id === seat.seatId)?.hand?.count).toBe(5);
+});

@@ -98,6 +98,29 @@ describe('retake waits', () => {
   });
 });
 
+describe('retakes use real attempts once they are recorded', () => {
+  test('the wait runs from the failed attempt’s finish, not from the sitting’s planned start', () => {
+    // Planned for 09:00, released at 09:40, finished at 11:10: 48 hours run from 11:10.
+    const failed = attempt({
+      releasedAt: '2026-03-02T09:40:00.000Z',
+      finishedAt: '2026-03-02T11:10:00.000Z',
+    });
+    expect(retakeWarning(entry(), '2026-03-04T10:00:00+00:00', [failed])?.message).toContain('46 hours');
+    expect(retakeWarning(entry(), '2026-03-04T11:10:00+00:00', [failed])).toBeNull();
+  });
+  test('an attempt released later the same day is still before a retake planned for the evening', () => {
+    const failed = attempt({
+      startsAt: '2026-03-02T09:00:00+00:00',
+      releasedAt: '2026-03-02T13:00:00.000Z',
+      finishedAt: '2026-03-02T13:30:00.000Z',
+      qualificationNumber: '601/8928/9',
+    });
+    const mot = entry({ qualificationNumber: '601/8928/9' });
+    expect(retakeWarning(mot, '2026-03-02T14:30:00+00:00', [failed])?.message).toContain('60 minutes');
+    expect(retakeWarning(mot, '2026-03-02T15:30:00+00:00', [failed])).toBeNull();
+  });
+});
+
 describe('attempt limits for key stage 4 and 5', () => {
   const at = '2026-06-01T09:00:00+00:00';
   const two = [

@@ -64,14 +64,16 @@ const EXAMPLES: Record<ValidatedName, unknown[]> = {
     { id: ID, at: AT, type: 'event/setting-reverted', setting: 'passwordSaving', restored: true },
     { id: ID, at: AT, type: 'event/download-blocked', url: 'data:text/plain,x', filename: 'a.txt' },
     { id: ID, at: AT, type: 'event/policy-applied', source: 'managed', allowedHosts: ['theimi.org.uk'] },
+    { id: ID, at: AT, type: 'event/hand-raised', via: 'shortcut' },
   ],
   report: [report],
-  pageMessage: [{ type: 'report/get' }, { type: 'message/shown', instructionId: ID }],
+  pageMessage: [{ type: 'report/get' }, { type: 'message/shown', instructionId: ID }, { type: 'hand/raise' }],
   policyState: [DEFAULT_POLICY_STATE, { ...DEFAULT_POLICY_STATE, errors: [{ field: 'x', reason: 'y' }] }],
   gate: [{ state: 'held', heldBy: 'console', candidateName: 'Ada', changedAt: AT }],
   messages: [[{ instructionId: ID, text: 'hello', receivedAt: AT, acked: false }]],
   focus: [{ lostAt: null }, { lostAt: AT }],
   downloads: [{ blockedCount: 3 }],
+  hand: [{ raisedAt: AT, via: 'button' }],
 };
 
 /** Broken variants of a value: each field removed, replaced by a wrong type, or made too long. */

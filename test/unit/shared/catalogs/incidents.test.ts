@@ -41,3 +41,19 @@ describe('a refused connector in the invigilation record', () => {
     );
   });
 });
+
+describe('a raised hand in the invigilation record', () => {
+  test('is an incident of its own kind, saying how the candidate raised it', () => {
+    const event = SeatEventSchema.parse({ ...base, type: 'event/hand-raised', via: 'shortcut' });
+    expect(incidentFromEvent(event)).toEqual({
+      kind: 'hand-raised',
+      description: 'The candidate raised a hand (keyboard shortcut).',
+    });
+    expect(incidentKindLabel('hand-raised')).toBe('Hand raised');
+  });
+  test('says nothing else the seat might have added', () => {
+    expect(SeatEventSchema.safeParse({ ...base, type: 'event/hand-raised', via: 'telepathy' }).success).toBe(
+      false,
+    );
+  });
+});

@@ -77,7 +77,15 @@ test('a version-1 database opens: incidents gain a count and a last time, events
   v1.pragma('user_version = 1');
   v1.close();
   store = openSqliteStore(dir);
-  expect(store.db.pragma('user_version', { simple: true })).toBe(3);
+  expect(store.db.pragma('user_version', { simple: true })).toBe(5);
+  // Version 4 (issue 13): raised hands and pauses have their tables, empty.
+  expect(await store.openHands()).toEqual([]);
+  expect(await store.openPauses()).toEqual([]);
+  // Version 5: entries gain their attempt (release, finish), empty for what was there before.
+  const entryColumns = (store.db.prepare('PRAGMA table_info(entries)').all() as { name: string }[]).map(
+    (c) => c.name,
+  );
+  expect(entryColumns).toEqual(expect.arrayContaining(['released_at', 'finished_at', 'finished_how']));
   // Events are now keyed by (seat, id): the old one is kept.
   expect(await store.countSeatEvents('seat-0001')).toBe(1);
   expect(
@@ -97,7 +105,7 @@ test('a version-1 database opens: incidents gain a count and a last time, events
   );
   expect((await store.listIncidents('c1', { limit: 10 }))[0]).toMatchObject({ id: 'i1', count: 2 });
   await store.close();
-  // And it opens again, already at version 3.
+  // And it opens again, already at version 5.
   store = openSqliteStore(dir);
   expect((await store.listIncidents('c1', { limit: 10 }))[0]?.count).toBe(2);
 });
@@ -200,4 +208,133 @@ test('refused connections are one open notice per seat, added to until dismissed
   const fresh = await store.noteRefusedConnections(centreId, seat.id, r(9000, '10.0.0.3'));
   expect(fresh.id).not.toBe(n.id);
   expect(fresh.count).toBe(3);
+});
+
+// ---- issue 13: summoned help, attempts, results, centre settings ----
+
+async function withSitting(s: SqliteStore) {
+  const { seat, centreId } = await withSeat(s);
+  const coordinator = await s.createInvigilator(
+    { centreId, invigilatorId: null },
+    { name: 'Cora Ordinator', pin: 'C1', passwordHash: 'x', role: 'coordinator' },
+  );
+  const helper = await s.createInvigilator(
+    { centreId, invigilatorId: null },
+    { name: 'Hal Helper', pin: 'H1', passwordHash: 'x', role: 'invigilator' },
+  );
+  const actor = { centreId, invigilatorId: coordinator.id };
+  const entry = {
+    candidateName: 'Ann Example',
+    registrationNumber: 'R001',
+    qualificationNumber: '601/8928/9',
+    qualificationType: 'other' as const,
+    assessment: 'Unit 1',
+    durationMinutes: 60,
+    extraMinutes: 0,
+    reasonableAdjustment: null,
+    seatId: seat.id,
+  };
+  const sittingId = await s.createSitting(actor, {
+    room: 'Room 2',
+    startsAt: '2026-03-03T09:30:00+00:00',
+    invigilatorIds: [coordinator.id],
+    entries: [entry],
+  });
+  const entryId = (await s.getSitting(sittingId))?.entries[0]?.id ?? '';
+  return { centreId, seat, sittingId, entryId, actor, coordinator, helper };
+}
+
+test('help: asked is an incident; the first acknowledgement wins and rewrites the incident, audited', async () => {
+  store = openSqliteStore(dir);
+  const { centreId, sittingId, coordinator, helper } = await withSitting(store);
+  const asker = { centreId, invigilatorId: coordinator.id };
+  const { request, incident } = await store.createHelpRequest(
+    asker,
+    { room: 'Room 2', reason: 'it-failure', note: 'PC-01 froze', sittingId, at: '2026-03-03T10:00:00.000Z' },
+    'asked',
+  );
+  expect(request).toMatchObject({
+    room: 'Room 2',
+    reason: 'it-failure',
+    askedBy: { id: coordinator.id, name: 'Cora Ordinator' },
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+  });
+  expect(incident).toMatchObject({
+    kind: 'help-summoned',
+    sittingId,
+    description: 'asked',
+    source: 'manual',
+  });
+  const responder = { centreId, invigilatorId: helper.id };
+  const first = await store.acknowledgeHelpRequest(
+    responder,
+    request.id,
+    '2026-03-03T10:00:40.000Z',
+    (r) => `acked by ${r.acknowledgedBy?.name} at ${r.acknowledgedAt}`,
+  );
+  expect(first).toMatchObject({ already: false, request: { acknowledgedBy: { name: 'Hal Helper' } } });
+  expect(first?.incident.description).toBe('acked by Hal Helper at 2026-03-03T10:00:40.000Z');
+  // A second press (someone else, later) changes nothing.
+  const second = await store.acknowledgeHelpRequest(
+    asker,
+    request.id,
+    '2026-03-03T10:01:00.000Z',
+    () => 'no',
+  );
+  expect(second).toMatchObject({ already: true, request: { acknowledgedAt: '2026-03-03T10:00:40.000Z' } });
+  expect(second?.incident.description).toBe('acked by Hal Helper at 2026-03-03T10:00:40.000Z');
+  // Another centre's actor cannot acknowledge it.
+  expect(
+    await store.acknowledgeHelpRequest(
+      { centreId: 'other', invigilatorId: helper.id },
+      request.id,
+      'x',
+      () => 'x',
+    ),
+  ).toBeUndefined();
+  // Open ones are listed whatever their age; acknowledged ones only when recent.
+  expect(await store.listHelpRequests(centreId, '2026-03-03T00:00:00.000Z')).toHaveLength(1);
+  expect(await store.listHelpRequests(centreId, '2026-03-04T00:00:00.000Z')).toHaveLength(0);
+  const audit = await store.listAudit(centreId, 50);
+  expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['help.summon', 'help.acknowledge']));
+  expect(audit.filter((a) => a.action === 'help.acknowledge')).toHaveLength(1);
+});
+
+test('attempts: the first release stays; finish and undo; imported outcomes; the rules see real times', async () => {
+  store = openSqliteStore(dir);
+  const { centreId, entryId, actor } = await withSitting(store);
+  expect(await store.markReleased(entryId, '2026-03-03T09:31:00.000Z')).toBe(true);
+  expect(await store.markReleased(entryId, '2026-03-03T09:50:00.000Z')).toBe(false);
+  await store.setFinish(actor, entryId, { at: '2026-03-03T10:20:00.000Z', how: 'submitted-early' });
+  const [sitting] = await store.listSittings(centreId);
+  expect(sitting?.entries[0]).toMatchObject({
+    releasedAt: '2026-03-03T09:31:00.000Z',
+    finishedAt: '2026-03-03T10:20:00.000Z',
+    finishedHow: 'submitted-early',
+  });
+  await store.importOutcomes(actor, [{ entryId, outcome: 'failed' }], { rows: 1 });
+  const [attempt] = await store.attemptsFor(centreId, ['r001']);
+  expect(attempt).toMatchObject({
+    outcome: 'failed',
+    releasedAt: '2026-03-03T09:31:00.000Z',
+    finishedAt: '2026-03-03T10:20:00.000Z',
+  });
+  await store.setFinish(actor, entryId, null);
+  expect((await store.getSitting(attempt?.sittingId ?? ''))?.entries[0]).toMatchObject({
+    finishedAt: null,
+    finishedHow: null,
+  });
+  const actions = (await store.listAudit(centreId, 50)).map((a) => a.action);
+  expect(actions).toEqual(expect.arrayContaining(['entry.finish', 'entry.finish-undo', 'results.import']));
+});
+
+test('centre settings are stored per centre as JSON, audited', async () => {
+  store = openSqliteStore(dir);
+  const { centreId, actor } = await withSitting(store);
+  expect(await store.getCentreSetting(centreId, 'centre-hours')).toBeUndefined();
+  await store.setCentreSetting(actor, 'centre-hours', { opens: '09:00' });
+  await store.setCentreSetting(actor, 'centre-hours', { opens: '08:30' });
+  expect(await store.getCentreSetting(centreId, 'centre-hours')).toEqual({ opens: '08:30' });
+  expect(await store.getCentreSetting('another-centre', 'centre-hours')).toBeUndefined();
 });
