@@ -146,6 +146,7 @@ function App() {
           </span>
           <button
             type="button"
+            id="sign-out"
             class="button ghost small"
             onClick={async () => {
               await call('signOut').catch(() => undefined);
