@@ -16,7 +16,8 @@ Writes the enterprise policy that locks a browser down for an exam seat, in the 
   windows   a .reg file, a CSV of every policy by name (Group Policy, Intune) and a README
   macos     a .mobileconfig configuration profile
   linux     a JSON file for the browser's managed policy folder
-  firefox   policies.json (the same file on every OS)
+  firefox   policies.json (the same file on every OS), with the same policy as a .reg file on
+            Windows and as a .mobileconfig profile (org.mozilla.firefox) on macOS
 
 It force-installs the Invigil extension and blocks every other one; allows only the assessment
 hosts and blocks the browser's own pages (settings, passwords, history, extensions, flags,
@@ -36,7 +37,8 @@ Flags:
   --config FILE       seat config (JSON or YAML); its "policy" section sets the allowed hosts,
                       printing, update URL, extension id and the policies to relax
   --out DIR           write the files into DIR (created if missing). Without it, a single file is
-                      printed to standard output; Windows output is several files and needs --out
+                      printed to standard output; Windows output, and Firefox's on macOS, is
+                      several files and needs --out
   --extension-id ID   the extension id to force-install (a CRX you signed yourself has its own id;
                       \`npm run package\` prints it). Firefox: the add-on id
   --update-url URL    where Chrome, Edge and Chromium fetch the extension (your update.xml);

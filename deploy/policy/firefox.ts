@@ -44,6 +44,19 @@ export const FIREFOX_POLICY_LOCATIONS = {
 export const FIREFOX_REGISTRY_KEY = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Mozilla\\Firefox';
 
 /**
+ * Firefox on macOS reads policy from its preference domain (its bundle id), through NSUserDefaults:
+ * a configuration profile's payload lands in `/Library/Managed Preferences/org.mozilla.firefox.plist`
+ * (device scope, above every other source), `defaults write /Library/Preferences/org.mozilla.firefox`
+ * writes the machine-wide domain below it. Firefox reads any of it only when `EnterprisePoliciesEnabled`
+ * is true there (nsMacPreferencesReader::PoliciesEnabled), and then each policy found there replaces
+ * policies.json's (EnterprisePoliciesParent.sys.mjs: the macOS provider is merged after the JSON one).
+ */
+export const FIREFOX_MAC_DOMAIN = 'org.mozilla.firefox';
+export const FIREFOX_MAC_MANAGED_PLIST = `/Library/Managed Preferences/${FIREFOX_MAC_DOMAIN}.plist`;
+export const FIREFOX_MAC_LIBRARY_PLIST = `/Library/Preferences/${FIREFOX_MAC_DOMAIN}.plist`;
+export const FIREFOX_MAC_ENABLE_KEY = 'EnterprisePoliciesEnabled';
+
+/**
  * Policies whose value Firefox 153's schema also takes as JSON text (`"contentMediaType":
  * "application/json"` in policies-schema.json), as is each add-on's `3rdparty.Extensions.<id>`: in
  * the registry each is one REG_SZ (or REG_MULTI_SZ) holding JSON.
@@ -339,4 +352,25 @@ function scalar(value: unknown, name: string): RegData {
   if (typeof value === 'number') return { type: 'dword', value };
   if (typeof value === 'string') return { type: 'sz', value };
   throw new Error(`${name} has a value the registry cannot hold (${typeof value})`);
+}
+
+/**
+ * The policies as the settings of Firefox's macOS preference domain (a configuration profile's payload):
+ * `EnterprisePoliciesEnabled` true, without which Firefox reads none of them, then each policy as a plist
+ * key. Firefox hands plist numbers and booleans to its validator as integers (nsMacPreferencesReader
+ * writes every NSNumber with IntProperty), which turns 0/1 back into booleans only where its schema says
+ * boolean; an add-on's managed configuration has no such schema, so each `3rdparty.Extensions.<id>` is
+ * written as JSON text (which the schema takes, `contentMediaType: application/json`) and keeps true/false.
+ */
+export function firefoxMacSettings(policies: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { [FIREFOX_MAC_ENABLE_KEY]: true };
+  for (const [name, value] of Object.entries(policies)) {
+    if (name === '3rdparty') {
+      const extensions = (value as { Extensions?: Record<string, unknown> }).Extensions ?? {};
+      out[name] = {
+        Extensions: Object.fromEntries(Object.entries(extensions).map(([id, c]) => [id, JSON.stringify(c)])),
+      };
+    } else out[name] = value;
+  }
+  return out;
 }

@@ -27,8 +27,11 @@ import { InputError } from '../config-file.ts';
 import { POLICY_PURPOSES } from './descriptions.ts';
 import {
   FIREFOX_GAPS,
+  FIREFOX_MAC_DOMAIN,
+  FIREFOX_MAC_MANAGED_PLIST,
   FIREFOX_POLICY_LOCATIONS,
   FIREFOX_REGISTRY_KEY,
+  firefoxMacSettings,
   firefoxPolicies,
   firefoxRegKeys,
 } from './firefox.ts';
@@ -406,6 +409,28 @@ function firefox(
       data: encodeRegFile(reg),
       summary:
         'registry policy (instead of policies.json, or with Group Policy): import with `reg import` as an administrator',
+    });
+  }
+  if (request.os === 'macos') {
+    // Firefox on macOS also reads its managed preferences (a configuration profile), which win over the file.
+    const text = mobileconfig({
+      identifier: 'uk.invigil.policy.firefox',
+      displayName: `Invigil exam seat: ${BROWSER_NAMES.firefox}`,
+      description: `Locks ${BROWSER_NAMES.firefox} down for an exam seat and configures the Invigil add-on (${extensionId}).`,
+      organization: 'Invigil',
+      payloads: [
+        {
+          type: FIREFOX_MAC_DOMAIN,
+          identifier: 'uk.invigil.policy.firefox.browser',
+          displayName: `${BROWSER_NAMES.firefox} policy`,
+          settings: toPlistValue(firefoxMacSettings(json.policies), 'firefox') as { [k: string]: PlistValue },
+        },
+      ],
+    });
+    files.push({
+      name: 'invigil-firefox.mobileconfig',
+      data: Buffer.from(text),
+      summary: `configuration profile (instead of policies.json, or with it; this one wins): upload to your MDM or install it in System Settings; it lands in ${FIREFOX_MAC_MANAGED_PLIST}`,
     });
   }
   return {

@@ -222,7 +222,7 @@ function run(file: string, args: readonly string[]): Promise<string> {
   });
 }
 
-function plutilJson(file: string): Promise<string | null> {
+export function plutilJson(file: string): Promise<string | null> {
   if (!existsSync(file)) return Promise.resolve(null);
   return run('plutil', ['-convert', 'json', '-o', '-', file]).catch((e: Error) => {
     throw new Error(`plutil could not read ${file}: ${e.message}`);

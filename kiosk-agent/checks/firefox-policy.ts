@@ -13,10 +13,19 @@
  * merges them the same way, after turning the registry into JSON as Firefox does (WindowsGPOParser) and
  * normalising values as Firefox's policy validator does (PolicySchemaValidator: 0/1 and "true"/"false"
  * for booleans, JSON text where the schema takes it).
+ *
+ * On macOS Firefox reads its preference domain too (`org.mozilla.firefox`: a configuration profile's
+ * `/Library/Managed Preferences/org.mozilla.firefox.plist` over `/Library/Preferences/org.mozilla.firefox.plist`,
+ * read here with `plutil -convert json`), but only when `EnterprisePoliciesEnabled` is true there; its
+ * `__`-flattened keys are unflattened as macOSPoliciesParser does, and each policy found there replaces
+ * policies.json's (the macOS provider is merged after the JSON one).
  */
 import { readFileSync } from 'node:fs';
 import {
   FIREFOX_JSON_TEXT_POLICIES,
+  FIREFOX_MAC_ENABLE_KEY,
+  FIREFOX_MAC_LIBRARY_PLIST,
+  FIREFOX_MAC_MANAGED_PLIST,
   FIREFOX_POLICIES,
   FIREFOX_POLICY_LOCATIONS,
   FIREFOX_REGISTRY_KEY,
@@ -25,7 +34,7 @@ import type { PolicyOs } from '../../shared/catalogs/browser-policy.ts';
 import { parseBoundedJson } from '../../shared/schemas/bounded-json.ts';
 import type { CheckResult, Finding } from '../../shared/schemas/common.ts';
 import { POLICY_DEFAULTS } from '../../shared/schemas/policy.ts';
-import { POLICY_CHECK } from './browser-policy.ts';
+import { POLICY_CHECK, plutilJson } from './browser-policy.ts';
 import { agentFinding, checkResult } from './results.ts';
 import { type RegKey, type RegValue, regQuery } from './windows-registry.ts';
 
@@ -145,6 +154,108 @@ export function firefoxRegistryPolicies(
   return convert(top) as Record<string, unknown>;
 }
 
+/** `plutil -convert json -o - <plist>` output of one of Firefox's macOS preference files (null: no file). */
+export interface FirefoxMacPlist {
+  where: string;
+  json: string | null;
+}
+
+export interface FirefoxMacPolicies {
+  /** The policies Firefox takes from its preference domain; null when it takes none. */
+  policies: Record<string, unknown> | null;
+  /** Which file each policy came from (the managed one wins a key both hold). */
+  source: Map<string, string>;
+  /** Problems IT must fix: Firefox may not take what is there. */
+  problems: string[];
+  /** Why Firefox takes none of the settings there (no `EnterprisePoliciesEnabled`): told when the check fails. */
+  ignored?: string;
+}
+
+/** What NSUserDefaults' boolForKey takes as YES: a non-zero number, or text starting Y/y/T/t or a non-zero digit. */
+function macBool(v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  return typeof v === 'string' && /^\s*([yYtT]|[+-]?0*[1-9])/.test(v);
+}
+
+/**
+ * Firefox's policies from its macOS preference domain, as nsMacPreferencesReader and macOSPoliciesParser
+ * read them: the device's managed preferences over the machine-wide domain key by key, nothing unless
+ * `EnterprisePoliciesEnabled` is true, and `A__B__C` keys unflattened into `A.B.C` (numbers make lists;
+ * indexes above 50 are passed over, as Firefox passes over them). Firefox unflattens in the dictionary's own order,
+ * which nobody controls: a flattened key that reaches into a policy also set whole is applied on top of
+ * it here (the weaker of Firefox's two possible outcomes), and one that reaches into a value that is not
+ * an object (Firefox then throws and takes no macOS policy at all) is a problem.
+ */
+export function firefoxMacPolicies(managed: FirefoxMacPlist, library?: FirefoxMacPlist): FirefoxMacPolicies {
+  const out: FirefoxMacPolicies = { policies: null, source: new Map(), problems: [] };
+  const merged: Record<string, unknown> = {};
+  for (const plist of [library, managed]) {
+    if (!plist || plist.json === null) continue;
+    const parsed = boundedJson(plist.json);
+    const dict = parsed.ok ? record(parsed.value) : undefined;
+    if (!dict) {
+      out.problems.push(
+        `${plist.where} could not be read as a property list of settings (${parsed.ok ? 'not a dictionary' : parsed.reason}).`,
+      );
+      continue;
+    }
+    for (const [k, v] of Object.entries(dict)) {
+      merged[k] = v;
+      out.source.set(k, plist.where);
+    }
+  }
+  if (!macBool(merged[FIREFOX_MAC_ENABLE_KEY])) {
+    if (out.source.size > 0) {
+      const files = [...new Set(out.source.values())];
+      out.ignored = `${files.join(' and ')} ${files.length === 1 ? 'has' : 'have'} Firefox settings but not ${FIREFOX_MAC_ENABLE_KEY} true, so Firefox ignores every policy there.`;
+    }
+    out.source.clear();
+    return out;
+  }
+  const policies: Record<string, unknown> = {};
+  const flat: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(merged)) {
+    if (k === FIREFOX_MAC_ENABLE_KEY) continue;
+    if (k.includes('__')) flat.push([k, v]);
+    else policies[k] = structuredClone(v);
+  }
+  const validIndex = (sub: string) => Number.isNaN(Number(sub)) || Number(sub) <= 50;
+  for (const [key, value] of flat) {
+    const subkeys = key.split('__');
+    const top = subkeys[0] ?? '';
+    const last = subkeys[subkeys.length - 1] ?? '';
+    if (!validIndex(last)) continue;
+    let obj: Record<string, unknown> = policies;
+    let broken = false;
+    for (let i = 0; i < subkeys.length - 1; i++) {
+      const sub = subkeys[i] ?? '';
+      // Firefox logs an index above 50 on the way down and goes on from where it was. Only own keys:
+      // "constructor__prototype__x" must not reach Object.prototype in the agent.
+      if (!validIndex(sub)) continue;
+      if (!Object.hasOwn(obj, sub) || !obj[sub])
+        obj[sub] = Number.isInteger(Number(subkeys[i + 1])) ? [] : {};
+      const next = obj[sub];
+      if (typeof next !== 'object' || next === null) {
+        broken = true;
+        break;
+      }
+      obj = next as Record<string, unknown>;
+    }
+    if (broken) {
+      out.problems.push(
+        `${out.source.get(key)} has "${key}", which reaches into a setting that is not a dictionary: Firefox then fails to read its preference domain and may take no macOS policy at all.`,
+      );
+      continue;
+    }
+    obj[last] = value;
+    if (!out.source.has(top) || out.source.get(key) === FIREFOX_MAC_MANAGED_PLIST)
+      out.source.set(top, out.source.get(key) ?? managed.where);
+  }
+  out.policies = policies;
+  return out;
+}
+
 /**
  * A value as Firefox's policy validator normalises it before validating (PolicySchemaValidator.sys.mjs),
  * shaped by the value `invigil policy` writes there: a boolean may come as 0/1 (REG_DWORD) or as
@@ -200,37 +311,58 @@ function fromFile(
 
 /**
  * The check. `registry`: on Windows, `reg query` of `FIREFOX_REGISTRY_KEY` (empty where the key does
- * not exist); undefined elsewhere (Firefox reads no registry there). Each finding names where to set the
- * policy: the registry key when the registry holds Firefox policy (its values win), the file otherwise.
+ * not exist); undefined elsewhere (Firefox reads no registry there). `mac`: on macOS, Firefox's
+ * preference domain (`firefoxMacPolicies`). Each finding names where to set the policy: the platform's
+ * source (registry key, managed preferences) when it holds that policy or any Firefox policy at all
+ * (its values win), the file otherwise.
  */
 export function evaluateFirefoxPolicy(
   file: FirefoxPolicyFile,
   extensionId: string,
   registry?: readonly RegKey[],
+  mac?: FirefoxMacPolicies,
 ): CheckResult {
   const name = 'Firefox';
   const fromRegistry = registry ? firefoxRegistryPolicies(registry) : null;
-  const where = fromRegistry ? FIREFOX_REGISTRY_KEY : file.where;
+  const platform: { where: string; policies: Record<string, unknown> } | null = fromRegistry
+    ? { where: FIREFOX_REGISTRY_KEY, policies: fromRegistry }
+    : mac?.policies
+      ? { where: FIREFOX_MAC_MANAGED_PLIST, policies: mac.policies }
+      : null;
+  const whereOf = (policy?: string): string =>
+    (policy && mac?.policies && mac.source.get(policy)) || (platform ? platform.where : file.where);
   const missing = (message: string, policy?: string): Finding =>
     agentFinding('browser-policy', message, {
       subject: policy ?? name,
-      details: policy ? { policy, where } : { where },
+      details: policy ? { policy, where: whereOf(policy) } : { where: whereOf() },
     });
+  const macProblems = (mac?.problems ?? []).map((m) => missing(m));
+  const ignored = mac?.ignored ? [missing(mac.ignored)] : [];
   const json = fromFile(file);
-  if (!fromRegistry && json === null) {
-    const looked = registry ? `${FIREFOX_REGISTRY_KEY} and ${file.where}` : file.where;
-    return checkResult(
-      POLICY_CHECK.id,
-      POLICY_CHECK.title,
-      [missing(`No enterprise policy for Firefox is installed (looked for ${looked}).`)],
-      '',
-    );
-  }
-  if (!fromRegistry && json !== null && 'problem' in json) {
+  if (!platform && json === null) {
+    const looked = registry
+      ? `${FIREFOX_REGISTRY_KEY} and ${file.where}`
+      : mac
+        ? `${FIREFOX_MAC_MANAGED_PLIST}, ${FIREFOX_MAC_LIBRARY_PLIST} and ${file.where}`
+        : file.where;
     return checkResult(
       POLICY_CHECK.id,
       POLICY_CHECK.title,
       [
+        ...macProblems,
+        ...ignored,
+        missing(`No enterprise policy for Firefox is installed (looked for ${looked}).`),
+      ],
+      '',
+    );
+  }
+  if (!platform && json !== null && 'problem' in json) {
+    return checkResult(
+      POLICY_CHECK.id,
+      POLICY_CHECK.title,
+      [
+        ...macProblems,
+        ...ignored,
         missing(
           `${file.where} is not a Firefox policy file Firefox can use (${json.problem}), so Firefox ignores it.`,
         ),
@@ -238,10 +370,10 @@ export function evaluateFirefoxPolicy(
       '',
     );
   }
-  // Firefox's merge: the file's policies, then the registry's, each registry policy replacing the file's.
-  const merged = { ...(json && 'policies' in json ? json.policies : {}), ...(fromRegistry ?? {}) };
+  // Firefox's merge: the file's policies, then the platform's, each platform policy replacing the file's.
+  const merged = { ...(json && 'policies' in json ? json.policies : {}), ...(platform?.policies ?? {}) };
   const policies = normalisePolicies(merged, GENERATED_SHAPE);
-  const findings: Finding[] = [];
+  const findings: Finding[] = [...macProblems];
   for (const p of FIREFOX_POLICIES) {
     if (CENTRE_OWN.has(p.key)) continue;
     const want = p.value({ ...SHAPE_OPTIONS, extensionId });
@@ -272,6 +404,18 @@ export function evaluateFirefoxPolicy(
       ),
     );
   }
+  // An entry of its own lets an add-on in whatever "*" says (Firefox's mayInstallAddon asks the add-on's entry first).
+  const others = Object.entries(ext ?? {})
+    .filter(([id, v]) => id !== '*' && id !== extensionId && record(v)?.installation_mode !== 'blocked')
+    .map(([id]) => id);
+  if (others.length > 0) {
+    findings.push(
+      missing(
+        `Firefox's policy lets other add-ons in: ExtensionSettings allows ${others.map((id) => `"${id}"`).join(', ')}; every add-on but Invigil's must be blocked.`,
+        'ExtensionSettings',
+      ),
+    );
+  }
   const filter = record(policies.WebsiteFilter);
   if (!Array.isArray(filter?.Block) || !filter.Block.includes('<all_urls>')) {
     findings.push(
@@ -290,10 +434,16 @@ export function evaluateFirefoxPolicy(
       ),
     );
   }
-  const sources = [fromRegistry ? FIREFOX_REGISTRY_KEY : null, json && 'policies' in json ? file.where : null]
+  const platformSources = mac?.policies
+    ? [...new Set(mac.source.values())]
+    : platform
+      ? [platform.where]
+      : [];
+  const sources = [...platformSources, json && 'policies' in json ? file.where : null]
     .filter(Boolean)
     .join(' and ');
   const summary = `Firefox's enterprise policy is in place (${sources}; ${FIREFOX_POLICIES.length} policies): the add-on force-installed and every other one blocked, other sites filtered, password saving and autofill off, developer tools, private windows, about:config, about:addons, about:profiles and safe mode off, its AI and translation features off.`;
+  if (findings.length > 0) findings.push(...ignored);
   const failed = findings.map((f) => f.message).join(' ');
   return checkResult(
     POLICY_CHECK.id,
@@ -306,5 +456,12 @@ export function evaluateFirefoxPolicy(
 
 export async function checkFirefoxPolicy(os: PolicyOs, extensionId: string): Promise<CheckResult> {
   const registry = os === 'windows' ? await regQuery(FIREFOX_REGISTRY_KEY) : undefined;
-  return evaluateFirefoxPolicy(readFirefoxPolicyFile(os), extensionId, registry);
+  const mac =
+    os === 'macos'
+      ? firefoxMacPolicies(
+          { where: FIREFOX_MAC_MANAGED_PLIST, json: await plutilJson(FIREFOX_MAC_MANAGED_PLIST) },
+          { where: FIREFOX_MAC_LIBRARY_PLIST, json: await plutilJson(FIREFOX_MAC_LIBRARY_PLIST) },
+        )
+      : undefined;
+  return evaluateFirefoxPolicy(readFirefoxPolicyFile(os), extensionId, registry, mac);
 }

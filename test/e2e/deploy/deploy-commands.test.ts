@@ -111,13 +111,13 @@ describe('invigil policy', () => {
     expect(edge.URLBlocklist).toContain('edge://*');
   });
 
-  test('Firefox: policies.json on standard output, what has no equivalent on standard error', () => {
+  test('Firefox: policies.json on standard output (Linux), what has no equivalent on standard error', () => {
     const r = invigil(
       'policy',
       '--browser',
       'firefox',
       '--os',
-      'macos',
+      'linux',
       '--install-url',
       'https://it.example/invigil.xpi',
     );
@@ -126,6 +126,36 @@ describe('invigil policy', () => {
       'https://it.example/invigil.xpi',
     );
     expect(r.stderr).toContain('Firefox has no equivalent');
+  });
+
+  test('Firefox on macOS: policies.json and a configuration profile for org.mozilla.firefox, so --out is needed', () => {
+    const args = ['policy', '--browser', 'firefox', '--os', 'macos', '--config', seat];
+    const url = ['--install-url', 'https://it.example/invigil.xpi'];
+    expectRefused(
+      invigil(...args, ...url),
+      'the Mozilla Firefox policy for macos is 2 files (policies.json, invigil-firefox.mobileconfig): pass --out DIR to write them',
+    );
+    const r = invigil(...args, ...url, '--out', 'out-firefox-mac');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('/Library/Managed Preferences/org.mozilla.firefox.plist');
+    expect(readdirSync(join(work, 'out-firefox-mac')).sort()).toEqual([
+      'invigil-firefox.mobileconfig',
+      'policies.json',
+    ]);
+    const profile = parsePlist(
+      readFileSync(join(work, 'out-firefox-mac/invigil-firefox.mobileconfig'), 'utf8'),
+    ) as {
+      PayloadContent: {
+        PayloadType: string;
+        EnterprisePoliciesEnabled: boolean;
+        BlockAboutConfig: boolean;
+      }[];
+    };
+    expect(profile.PayloadContent[0]).toMatchObject({
+      PayloadType: 'org.mozilla.firefox',
+      EnterprisePoliciesEnabled: true,
+      BlockAboutConfig: true,
+    });
   });
 
   test.each([

@@ -4,9 +4,13 @@
  */
 import { parse as parsePlist } from 'plist';
 import { describe, expect, test } from 'vitest';
-import { FIREFOX_REGISTRY_KEY } from '../../../deploy/policy/firefox.ts';
+import {
+  FIREFOX_MAC_DOMAIN,
+  FIREFOX_MAC_MANAGED_PLIST,
+  FIREFOX_REGISTRY_KEY,
+} from '../../../deploy/policy/firefox.ts';
 import { generatePolicy, type PolicyBrowser } from '../../../deploy/policy/generate.ts';
-import { evaluateFirefoxPolicy } from '../../../kiosk-agent/checks/firefox-policy.ts';
+import { evaluateFirefoxPolicy, firefoxMacPolicies } from '../../../kiosk-agent/checks/firefox-policy.ts';
 import {
   BROWSER_POLICY_LOCATIONS,
   browserPolicyName,
@@ -304,7 +308,7 @@ describe('Firefox: policies.json', () => {
       imported,
     );
     expect(check.findings).toEqual([]);
-    // Linux and macOS: policies.json alone (macOS's configuration profile is not written yet).
+    // Linux: policies.json alone.
     expect(
       generatePolicy({
         browser: 'firefox',
@@ -313,6 +317,46 @@ describe('Firefox: policies.json', () => {
         installUrl: 'https://x.example/a.xpi',
       }).files.map((f) => f.name),
     ).toEqual(['policies.json']);
+  });
+
+  test("on macOS, also a configuration profile for Firefox's preference domain, which the agent reads back whole once installed", () => {
+    const generated = generatePolicy({
+      browser: 'firefox',
+      os: 'macos',
+      config: centre,
+      installUrl: 'https://it.centre.example/invigil.xpi',
+    });
+    expect(generated.files.map((f) => f.name)).toEqual(['policies.json', 'invigil-firefox.mobileconfig']);
+    const profile = parsePlist(only('firefox', 'macos', 'invigil-firefox.mobileconfig').toString('utf8')) as {
+      PayloadType: string;
+      PayloadScope: string;
+      PayloadContent: Record<string, unknown>[];
+    };
+    expect(profile).toMatchObject({ PayloadType: 'Configuration', PayloadScope: 'System' });
+    expect(profile.PayloadContent.map((p) => p.PayloadType)).toEqual([FIREFOX_MAC_DOMAIN]);
+    const payload = profile.PayloadContent[0] ?? {};
+    expect(payload.EnterprisePoliciesEnabled).toBe(true);
+    // The same policies as policies.json, the add-on's configuration as JSON text (plist booleans reach
+    // Firefox as 0/1, and no schema turns an add-on's values back).
+    const { policies } = JSON.parse(only('firefox', 'macos', 'policies.json').toString('utf8'));
+    const { '3rdparty': third, ...rest } = policies;
+    expect(payload).toMatchObject(rest);
+    const extensions = (payload['3rdparty'] as { Extensions: Record<string, string> }).Extensions;
+    expect(JSON.parse(extensions[FIREFOX_EXTENSION_ID] ?? '')).toEqual(
+      third.Extensions[FIREFOX_EXTENSION_ID],
+    );
+    // Installed, macOS writes the payload's settings (not its Payload* keys) to the managed preferences;
+    // `plutil -convert json` prints them as JSON, which is what the agent reads.
+    const managed = Object.fromEntries(Object.entries(payload).filter(([k]) => !k.startsWith('Payload')));
+    const check = evaluateFirefoxPolicy(
+      { where: '/nowhere/policies.json', text: null },
+      FIREFOX_EXTENSION_ID,
+      undefined,
+      firefoxMacPolicies({ where: FIREFOX_MAC_MANAGED_PLIST, json: JSON.stringify(managed) }),
+    );
+    expect(check.findings).toEqual([]);
+    expect(check.status).toBe('pass');
+    expect(check.summary).toContain(FIREFOX_MAC_MANAGED_PLIST);
   });
 
   test('installs the add-on, blocks the rest, and carries the managed configuration under 3rdparty.Extensions', () => {

@@ -2,14 +2,22 @@
  * The agent reading back Firefox's policy: policies.json, and on Windows the registry too (captured
  * `reg query` output in test/fixtures/windows/, since no registry exists here). What `invigil policy
  * --browser firefox` writes passes, and each way of weakening it is named. (Real Firefox reading the
- * file is in test/e2e/extension/firefox.test.ts and firefox-full-policy.test.ts.)
+ * file is in test/e2e/extension/firefox.test.ts and firefox-full-policy.test.ts.) On macOS, the managed
+ * preferences as `plutil -convert json` prints them (test/fixtures/macos/), since no macOS exists here.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { FIREFOX_REGISTRY_KEY, firefoxPolicies, firefoxRegKeys } from '../../../../deploy/policy/firefox.ts';
+import {
+  FIREFOX_MAC_LIBRARY_PLIST,
+  FIREFOX_MAC_MANAGED_PLIST,
+  FIREFOX_REGISTRY_KEY,
+  firefoxPolicies,
+  firefoxRegKeys,
+} from '../../../../deploy/policy/firefox.ts';
 import {
   evaluateFirefoxPolicy,
+  firefoxMacPolicies,
   firefoxRegistryPolicies,
 } from '../../../../kiosk-agent/checks/firefox-policy.ts';
 import { parseRegQuery, type RegKey } from '../../../../kiosk-agent/checks/windows-registry.ts';
@@ -80,6 +88,20 @@ describe("Firefox's policy, read back", () => {
     expect(r.findings.every((f) => f.severity === 'block')).toBe(true);
     expect(r.summary).toContain('PasswordManagerEnabled should be set to false but is set to true');
   });
+});
+
+test('attack: an add-on let in by an entry of its own, with "*" still blocked, is named', () => {
+  const p = generated();
+  (p.policies.ExtensionSettings as Record<string, unknown>)['keepassxc-browser@keepassxc.org'] = {
+    installation_mode: 'allowed',
+  };
+  (p.policies.ExtensionSettings as Record<string, unknown>)['other@example.org'] = {
+    installation_mode: 'blocked',
+  };
+  const r = check(JSON.stringify(p));
+  expect(r.findings.map((f) => f.message)).toEqual([
+    `Firefox's policy lets other add-ons in: ExtensionSettings allows "keepassxc-browser@keepassxc.org"; every add-on but Invigil's must be blocked.`,
+  ]);
 });
 
 describe("Firefox's policy on Windows: the registry beside policies.json", () => {
@@ -216,5 +238,112 @@ describe("Firefox's policy on Windows: the registry beside policies.json", () =>
       parseRegQuery(text),
     );
     expect(r.findings.map((f) => f.details?.policy)).toEqual(['DisableDeveloperTools']);
+  });
+});
+
+describe("Firefox's policy on macOS: managed preferences beside policies.json", () => {
+  const MAC_FILE = '/Applications/Firefox.app/Contents/Resources/distribution/policies.json';
+  const plutil = (name: string) =>
+    readFileSync(resolve(import.meta.dirname, '../../../../test/fixtures/macos', name), 'utf8');
+  const onMac = (text: string | null, managed: string | null, library: string | null = null) =>
+    evaluateFirefoxPolicy(
+      { where: MAC_FILE, text },
+      FIREFOX_EXTENSION_ID,
+      undefined,
+      firefoxMacPolicies(
+        { where: FIREFOX_MAC_MANAGED_PLIST, json: managed },
+        { where: FIREFOX_MAC_LIBRARY_PLIST, json: library },
+      ),
+    );
+
+  test('the profile `invigil policy --os macos` writes, installed, passes on its own (no policies.json)', () => {
+    const r = onMac(null, plutil('org.mozilla.firefox.153.plutil.json'));
+    expect(r.findings).toEqual([]);
+    expect(r.status).toBe('pass');
+    expect(r.summary).toContain(FIREFOX_MAC_MANAGED_PLIST);
+    expect(r.summary).not.toContain(MAC_FILE);
+  });
+
+  test('attack: a weakened managed profile (about:config open, other add-ons allowed, whole or flattened) wins over a complete policies.json, and each weakening is named at the managed plist', () => {
+    const r = onMac(JSON.stringify(generated()), plutil('org.mozilla.firefox.weakened.plutil.json'));
+    expect(r.status).toBe('fail');
+    expect(r.findings.map((f) => [f.details?.policy, f.details?.where])).toEqual([
+      ['BlockAboutConfig', FIREFOX_MAC_MANAGED_PLIST],
+      ['ExtensionSettings', FIREFOX_MAC_MANAGED_PLIST],
+    ]);
+    expect(r.findings[0]?.message).toContain('BlockAboutConfig should be set to true but is set to false');
+    expect(r.findings[1]?.message).toContain('uBlock0@raymondhill.net');
+    expect(r.findings[1]?.message).toContain('keepassxc-browser@keepassxc.org');
+  });
+
+  test('plist booleans reach Firefox as 0/1 (nsMacPreferencesReader) and read as the generated true/false', () => {
+    const asInts = plutil('org.mozilla.firefox.153.plutil.json')
+      .replaceAll('true', '1')
+      .replaceAll('false', '0');
+    expect(onMac(null, asInts).findings).toEqual([]);
+  });
+
+  test('without EnterprisePoliciesEnabled Firefox ignores the profile: policies.json alone decides, and the reason is given when it falls short', () => {
+    const disabled = JSON.stringify({
+      ...JSON.parse(plutil('org.mozilla.firefox.weakened.plutil.json')),
+      EnterprisePoliciesEnabled: false,
+    });
+    expect(onMac(JSON.stringify(generated()), disabled).findings).toEqual([]);
+    const r = onMac(null, disabled);
+    expect(r.findings.map((f) => f.message)).toEqual([
+      `${FIREFOX_MAC_MANAGED_PLIST} has Firefox settings but not EnterprisePoliciesEnabled true, so Firefox ignores every policy there.`,
+      `No enterprise policy for Firefox is installed (looked for ${FIREFOX_MAC_MANAGED_PLIST}, ${FIREFOX_MAC_LIBRARY_PLIST} and ${MAC_FILE}).`,
+    ]);
+  });
+
+  test('the machine-wide domain counts too, below the managed one key by key; flattened keys unflatten as Firefox does', () => {
+    const library = JSON.stringify({
+      EnterprisePoliciesEnabled: true,
+      DisableDeveloperTools: false,
+      AIControls__Default__Value: 'available',
+      Bookmarks__0__Title: 'one',
+      Bookmarks__51: 'skipped, as Firefox skips an index above 50 at the end',
+      Handlers__99__extensions__pdf: 'an index above 50 on the way down is passed over',
+      constructor__prototype__polluted: 'never reaches Object.prototype',
+    });
+    const mac = firefoxMacPolicies(
+      { where: FIREFOX_MAC_MANAGED_PLIST, json: plutil('org.mozilla.firefox.153.plutil.json') },
+      { where: FIREFOX_MAC_LIBRARY_PLIST, json: library },
+    );
+    expect(mac.policies?.DisableDeveloperTools).toBe(true);
+    expect(mac.policies?.Bookmarks).toEqual([{ Title: 'one' }]);
+    // As Firefox does it: "99" after Handlers made a list, then was passed over.
+    expect(Array.isArray(mac.policies?.Handlers)).toBe(true);
+    expect((mac.policies?.Handlers as { extensions?: unknown } | undefined)?.extensions).toEqual({
+      pdf: 'an index above 50 on the way down is passed over',
+    });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // A flattened key reaching into a policy set whole is applied on top of it (Firefox's weaker outcome).
+    expect(mac.policies?.AIControls).toMatchObject({ Default: { Value: 'available', Locked: true } });
+    const r = onMac(null, plutil('org.mozilla.firefox.153.plutil.json'), library);
+    expect(r.findings.map((f) => [f.details?.policy, f.details?.where])).toEqual([
+      ['AIControls', FIREFOX_MAC_MANAGED_PLIST],
+    ]);
+    // Only the machine-wide domain: its policies are found and named there.
+    const alone = onMac(null, null, JSON.stringify({ EnterprisePoliciesEnabled: 1, BlockAboutConfig: 0 }));
+    expect(alone.findings.find((f) => f.details?.policy === 'BlockAboutConfig')?.details?.where).toBe(
+      FIREFOX_MAC_LIBRARY_PLIST,
+    );
+  });
+
+  test('a flattened key into a value that is not a dictionary, or a plist plutil could not turn into settings, is a block that says why', () => {
+    const r = onMac(
+      JSON.stringify(generated()),
+      JSON.stringify({
+        ...JSON.parse(plutil('org.mozilla.firefox.153.plutil.json')),
+        BlockAboutConfig__x: 1,
+      }),
+    );
+    expect(r.findings.map((f) => f.message)).toEqual([
+      `${FIREFOX_MAC_MANAGED_PLIST} has "BlockAboutConfig__x", which reaches into a setting that is not a dictionary: Firefox then fails to read its preference domain and may take no macOS policy at all.`,
+    ]);
+    expect(onMac(JSON.stringify(generated()), '[1,2').findings[0]?.message).toMatch(
+      /could not be read as a property list of settings/,
+    );
   });
 });
