@@ -203,7 +203,7 @@ test('the candidate reaches the end page: the sitting page shows Finished (end p
     'tr[data-candidate="IMI-401122"] .attempt',
     (e) => (e as HTMLElement).innerText,
   );
-  expect(text).toMatch(/Finished \d\d:\d\d \(end page\)/);
+  expect(text).toMatch(/Finished \d\d:\d\d:\d\d \(end page\)/);
   await dashboard.screenshot({ path: join(SHOTS, 'end-page-sitting.png'), fullPage: true });
   const done = await entry();
   expect(done?.finishedHow).toBe('end-page');
