@@ -43,6 +43,7 @@ const EventsEnvelopeSchema = z.object({
   events: z.array(z.unknown()).min(1).max(MAX_SEAT_EVENTS_PER_MESSAGE),
 });
 
+import { endPageFinishes } from './attempts/end-page.ts';
 import { sameHash, sha256 } from './auth.ts';
 import { Batcher } from './batcher.ts';
 import { HandsAndPausesState } from './hands-and-pauses/live-state.ts';
@@ -727,6 +728,29 @@ export class SeatHub {
     }
     for (const [centreId, ids] of byCentre)
       for (const l of this.listeners) l.sittingsChanged?.(centreId, [...new Set(ids)]);
+  }
+
+  /** Issue 13, attempts: seats that reached the assessment's end page finish their own entry (attempts/end-page.ts). */
+  private async noteEndPages(events: readonly IncomingSeatEvent[]): Promise<void> {
+    const finishes = endPageFinishes(events, {
+      assignment: (seatId) => this.sittingOf(seatId),
+      released: (seatId) => {
+        const gate = this.gates.get(seatId);
+        return gate?.payload.state === 'released' && gate.ackedAt !== null && gate.ackedAt !== undefined;
+      },
+    });
+    for (const f of finishes) {
+      try {
+        if (
+          !(await this.store.finishAtEndPage({ centreId: f.centreId, invigilatorId: null }, f.entryId, f.at))
+        )
+          continue;
+        for (const l of this.listeners) l.sittingsChanged?.(f.centreId, [f.sittingId]);
+      } catch (error) {
+        // The event itself is stored and acknowledged; the finish can still be set by the invigilator.
+        this.log.error({ err: error, seatId: f.seatId }, 'could not set the finish from the end page');
+      }
+    }
   }
 
   async showMessage(actor: Actor, seatId: string, text: string): Promise<InstructionRow> {
@@ -1486,6 +1510,8 @@ export class SeatHub {
   private async writeEvents(batch: QueuedEvent[]): Promise<void> {
     const incidents = await this.store.storeSeatEvents(batch.map((b) => b.item));
     this.stats.eventsStored += batch.length;
+    // Before the acks: a seat whose end-page event is acknowledged has its finish written (or refused).
+    await this.noteEndPages(batch.map((b) => b.item));
     // One ack per batch (and socket), never more than the schema's 200 ids: a batch written in two
     // slices, or with rejected events acknowledged first, gets several acks (the document says so).
     const byBatch = new Map<WebSocket, Map<string, string[]>>();

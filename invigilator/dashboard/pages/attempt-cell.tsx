@@ -45,6 +45,7 @@ export function AttemptCell({
           <strong class={entry.finishedHow === 'submitted-early' ? 'warn-text finished' : 'finished'}>
             {entry.finishedHow === 'submitted-early' ? 'Submitted early' : 'Finished'}{' '}
             {clock(entry.finishedAt)}
+            {entry.finishedHow === 'end-page' ? ' (end page)' : ''}
           </strong>
           <span class="visually-hidden"> ({FINISH_KIND_LABELS[entry.finishedHow]})</span>
           {open ? (

@@ -6,6 +6,7 @@
  */
 import { incidentKindLabel, NOT_SEAT_TROUBLE_KINDS } from '../../../shared/catalogs/incidents.ts';
 import { type AnomalyInput, anomalyReport, localTime } from '../../../shared/rules/anomalies.ts';
+import { type PauseSpan, pausedMsFor } from '../../../shared/rules/pauses.ts';
 import {
   ANOMALY_RULES,
   type CentreHours,
@@ -28,6 +29,17 @@ export async function centreHours(
   return stored.success ? { hours: stored.data, set: true } : { hours: DEFAULT_CENTRE_HOURS, set: false };
 }
 
+/** Every sitting's recorded pauses (seat and room), for the time each attempt was given back. */
+async function pausesBySitting(
+  ctx: ConsoleContext,
+  centreId: string,
+  sittings: readonly { id: string }[],
+): Promise<Map<string, PauseSpan[]>> {
+  const out = new Map<string, PauseSpan[]>();
+  for (const s of sittings) out.set(s.id, await ctx.store.listPauses(centreId, s.id));
+  return out;
+}
+
 export async function buildAnomalyReport(
   ctx: ConsoleContext,
   centreId: string,
@@ -36,6 +48,8 @@ export async function buildAnomalyReport(
   const { hours } = await centreHours(ctx, centreId);
   const centre = await ctx.store.getCentre(centreId);
   const sittings = await ctx.store.listSittings(centreId);
+  const pauses = await pausesBySitting(ctx, centreId, sittings);
+  const now = new Date().toISOString();
   const input: AnomalyInput = {
     hours,
     range,
@@ -64,8 +78,8 @@ export async function buildAnomalyReport(
           releasedAt: e.releasedAt,
           finishedAt: e.finishedAt,
           finishedHow: e.finishedHow,
-          // Pauses are recorded by the pause feature (issue 13, another branch); none are counted yet.
-          pausedMs: 0,
+          // Time given back: the seat's own pauses and the room's, within release and finish.
+          pausedMs: pausedMsFor(e.id, e, pauses.get(s.id) ?? [], now),
           outcome: e.outcome,
         }),
       ),

@@ -1570,6 +1570,18 @@ export class SqliteStore implements Store {
     });
   }
 
+  async finishAtEndPage(actor: Actor, entryId: string, at: string): Promise<boolean> {
+    return this.tx(() => {
+      const changed = this.db
+        .prepare(
+          "UPDATE entries SET finished_at = ?, finished_how = 'end-page' WHERE id = ? AND released_at IS NOT NULL AND finished_at IS NULL AND outcome != 'absent'",
+        )
+        .run(utc(at), entryId).changes;
+      if (changed === 1) this.writeAudit(actor, 'entry.finish', entryId, { at, how: 'end-page' });
+      return changed === 1;
+    });
+  }
+
   async importOutcomes(
     actor: Actor,
     updates: readonly { entryId: string; outcome: AttemptOutcome }[],

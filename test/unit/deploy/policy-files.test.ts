@@ -611,6 +611,28 @@ describe('the policy follows the seat config', () => {
     ).toEqual(['cdn.example.net']);
   });
 
+  test('endPageUrl goes to the extension (Chromium and Firefox) only when set; one off the allowed hosts is refused by name', () => {
+    const end = 'https://www.theimi.org.uk/awarding/finished';
+    const chromium = (cfg: AgentConfig) =>
+      JSON.parse(only('chromium', 'linux', 'invigil-chromium.json', cfg).toString('utf8'))['3rdparty']
+        .extensions[EXTENSION_ID];
+    const firefox = (cfg: AgentConfig) =>
+      JSON.parse(only('firefox', 'macos', 'policies.json', cfg).toString('utf8')).policies['3rdparty']
+        .Extensions;
+    expect(chromium(config({}))).not.toHaveProperty('endPageUrl');
+    const cfg = config({ policy: { extension: { endPageUrl: end } } });
+    expect(chromium(cfg).endPageUrl).toBe(end);
+    expect(Object.values(firefox(cfg))[0]).toMatchObject({ endPageUrl: end });
+    expect(() =>
+      only(
+        'chromium',
+        'linux',
+        'invigil-chromium.json',
+        config({ policy: { extension: { endPageUrl: 'https://elsewhere.example/done' } } }),
+      ),
+    ).toThrow('policy.extension.endPageUrl is not on one of the allowed hosts');
+  });
+
   test("allowing downloads in the config lifts the browser's download block too", () => {
     const cfg = config({ policy: { extension: { allowDownloads: true } } });
     expect(
