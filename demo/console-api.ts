@@ -1,8 +1,10 @@
 /**
- * The demo talks to its console the way the dashboard does: the HTTP API with a session cookie and
- * an Origin naming the console (which the console requires on every write). No back door: setup
- * goes through the one-time setup link the console printed, as it would for a person.
+ * The demo talks to its console the way the dashboard does: the one typed client of the console's API
+ * (shared/api/client.ts) with a session cookie and an Origin naming the console (which the console
+ * requires on every write). No back door: setup goes through the one-time setup link the console
+ * printed, as it would for a person.
  */
+import { ApiError, createApiClient } from '../shared/api/client.ts';
 
 export class ConsoleApiError extends Error {
   constructor(
@@ -16,39 +18,31 @@ export class ConsoleApiError extends Error {
 
 export class ConsoleApi {
   private cookie: string | null = null;
-  constructor(readonly baseUrl: string) {}
+  private readonly client;
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = {};
-    if (this.cookie) headers.cookie = this.cookie;
-    if (method !== 'GET') headers.origin = this.baseUrl;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const setCookie = res.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';')[0] ?? null;
-    const text = await res.text();
-    let data: unknown;
+  constructor(readonly baseUrl: string) {
+    this.client = createApiClient(
+      async (url, init) => {
+        const headers: Record<string, string> = { ...init.headers };
+        if (this.cookie) headers.cookie = this.cookie;
+        if (init.method !== 'GET') headers.origin = this.baseUrl;
+        const res = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(15_000) });
+        const setCookie = res.headers.get('set-cookie');
+        if (setCookie) this.cookie = setCookie.split(';')[0] ?? null;
+        return res;
+      },
+      { baseUrl },
+    );
+  }
+
+  /** Calls a route of the console's table by name; a refusal names the route and the console's reason. */
+  call: ReturnType<typeof createApiClient>['call'] = async (...args) => {
     try {
-      data = text ? JSON.parse(text) : {};
-    } catch {
-      data = { error: text };
+      return await this.client.call(...args);
+    } catch (error) {
+      if (error instanceof ApiError)
+        throw new ConsoleApiError(error.status, `${error.route ?? args[0]}: ${error.message}`);
+      throw error;
     }
-    if (!res.ok) {
-      const error = (data as { error?: string }).error ?? `HTTP ${res.status}`;
-      throw new ConsoleApiError(res.status, `${method} ${path}: ${error}`);
-    }
-    return data as T;
-  }
-
-  get<T>(path: string): Promise<T> {
-    return this.request<T>('GET', path);
-  }
-  post<T>(path: string, body: unknown = {}): Promise<T> {
-    return this.request<T>('POST', path, body);
-  }
+  };
 }

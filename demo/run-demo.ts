@@ -29,7 +29,7 @@ import { checkVirtualMachine } from '../kiosk-agent/checks/virtual-machine.ts';
 import { socketAnswers } from '../kiosk-agent/seat/local-server.ts';
 import { SEAT_STATE_LABELS } from '../shared/rules/readiness.ts';
 import { AgentConfigSchema } from '../shared/schemas/config.ts';
-import type { IncidentView, SeatView, SignInLinkView } from '../shared/schemas/console-api.ts';
+import type { SeatView } from '../shared/schemas/console-api.ts';
 import { POLICY_DEFAULTS } from '../shared/schemas/policy.ts';
 import { ASSESSMENT_HOSTS, type AssessmentSite, startAssessmentSite } from './assessment-site.ts';
 import { type CandidateBrowser, findChromium, startCandidateBrowser } from './browser.ts';
@@ -295,26 +295,27 @@ export class Demo {
     const api = new ConsoleApi(url);
     this.api = api;
     const password = randomBytes(12).toString('base64url');
-    const setup = await api.post<{ invigilator: { id: string } }>('/api/setup', {
-      token: setupToken,
-      centreName: DEMO_CENTRE_NAME,
-      name: DEMO_COORDINATOR.name,
-      pin: DEMO_COORDINATOR.pin,
-      password,
+    const setup = await api.call('completeSetup', {
+      body: {
+        token: setupToken,
+        centreName: DEMO_CENTRE_NAME,
+        name: DEMO_COORDINATOR.name,
+        pin: DEMO_COORDINATOR.pin,
+        password,
+      },
     });
     this.coordinatorId = setup.invigilator.id;
-    const tom = await api.post<{ invigilator: { id: string } }>('/api/invigilators', {
-      name: DEMO_INVIGILATOR.name,
-      pin: DEMO_INVIGILATOR.pin,
-      password: randomBytes(12).toString('base64url'),
-      role: 'invigilator',
+    const tom = await api.call('createInvigilator', {
+      body: {
+        name: DEMO_INVIGILATOR.name,
+        pin: DEMO_INVIGILATOR.pin,
+        password: randomBytes(12).toString('base64url'),
+        role: 'invigilator',
+      },
     });
     // Codes are single-use unless asked for more: this one is for exactly this PC and the simulated seats.
     const enrolling = SIMULATED_SEATS.length + 1;
-    const { code } = await api.post<{ code: string }>('/api/enrolment-codes', {
-      uses: enrolling,
-      validHours: 1,
-    });
+    const { code } = await api.call('createEnrolmentCode', { body: { uses: enrolling, validHours: 1 } });
     this.step(`Demo centre "${DEMO_CENTRE_NAME}" set up through the console's setup link`);
     this.detail(`coordinator ${DEMO_COORDINATOR.name} (PIN ${DEMO_COORDINATOR.pin}, password ${password})`);
     this.detail(
@@ -369,15 +370,15 @@ export class Demo {
     const seatIds = new Map(this.room.seatIds);
     const enrolled = AgentConfigSchema.parse(JSON.parse(readFileSync(seatFile, 'utf8')));
     if (enrolled.console) seatIds.set(THIS_PC.pcName, enrolled.console.seatId);
-    const { sitting } = await api.post<{
-      sitting: { id: string; entries: { id: string; registrationNumber: string }[] };
-    }>('/api/sittings', demoSitting(seatIds, [this.coordinatorId, tom.invigilator.id]));
+    const { sitting } = await api.call('createSitting', {
+      body: demoSitting(seatIds, [this.coordinatorId, tom.invigilator.id]),
+    });
     for (const c of DEMO_CANDIDATES.filter((x) => x.identityConfirmed)) {
       const entry = sitting.entries.find((e) => e.registrationNumber === c.registrationNumber);
       if (!entry) continue;
-      await api.post(`/api/sittings/${sitting.id}/entries/${entry.id}/identity`, {
-        method: 'photo-id',
-        note: DEMO_IDENTITY_NOTE,
+      await api.call('confirmIdentity', {
+        params: { id: sitting.id, entryId: entry.id },
+        body: { method: 'photo-id', note: DEMO_IDENTITY_NOTE },
       });
     }
     this.room.start();
@@ -577,7 +578,7 @@ export class Demo {
   }
 
   private async thisPc(): Promise<SeatView | undefined> {
-    const { seats } = (await this.api?.get<{ seats: SeatView[] }>('/api/seats')) ?? { seats: [] };
+    const { seats } = (await this.api?.call('listSeats')) ?? { seats: [] };
     return seats.find((s) => s.pcName === THIS_PC.pcName);
   }
 
@@ -596,12 +597,10 @@ export class Demo {
   }
 
   private async printSignInLink(minutes: number): Promise<void> {
-    const link = await this.api?.post<SignInLinkView>(
-      `/api/invigilators/${this.coordinatorId}/sign-in-links`,
-      {
-        validMinutes: minutes,
-      },
-    );
+    const link = await this.api?.call('createSignInLink', {
+      params: { id: this.coordinatorId },
+      body: { validMinutes: minutes },
+    });
     if (!link) return;
     this.print();
     this.print(
@@ -676,7 +675,7 @@ export class Demo {
             );
           }
         }
-        const { incidents } = await this.api.get<{ incidents: IncidentView[] }>('/api/incidents?limit=20');
+        const { incidents } = await this.api.call('listIncidents', { query: { limit: 20 } });
         for (const i of [...incidents].reverse()) {
           if (seenIncidents.has(i.id)) continue;
           seenIncidents.add(i.id);

@@ -1,5 +1,5 @@
 // `npm run protocol:schema`: writes docs/protocol/*.schema.json from the shared zod schemas
-// (shared/schemas/protocol-json-schema.ts). test/unit/invigilator/protocol-docs.test.ts checks they match.
+// (shared/schemas/protocol-json-schema.ts). test/unit/shared/schemas/protocol-json-schema.test.ts checks they match.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -19,12 +19,6 @@ import {
   policyStatus,
   WEB_STORE_UPDATE_URL,
 } from '../../shared/catalogs/browser-policy.ts';
-import { EXTENSION_ID } from '../../shared/constants.ts';
-import { type AgentConfig, PolicyConfigSchema } from '../../shared/schemas/config.ts';
-import { describeIssues } from '../../shared/schemas/issues.ts';
-import { type ExtensionPolicy, parsePolicy } from '../../shared/schemas/policy.ts';
-import { InputError } from '../config-file.ts';
-import { POLICY_PURPOSES } from './descriptions.ts';
 import {
   FIREFOX_GAPS,
   FIREFOX_MAC_DOMAIN,
@@ -34,7 +28,13 @@ import {
   firefoxMacSettings,
   firefoxPolicies,
   firefoxRegKeys,
-} from './firefox.ts';
+} from '../../shared/catalogs/firefox-policy.ts';
+import { EXTENSION_ID } from '../../shared/constants.ts';
+import { type AgentConfig, PolicyConfigSchema } from '../../shared/schemas/config.ts';
+import { describeIssues } from '../../shared/schemas/issues.ts';
+import { type ExtensionPolicy, parsePolicy } from '../../shared/schemas/policy.ts';
+import { InputError } from '../config-file.ts';
+import { POLICY_PURPOSES } from './descriptions.ts';
 import { csvText } from './formats/csv.ts';
 import { mobileconfig, type PlistValue, toPlistValue } from './formats/plist.ts';
 import {

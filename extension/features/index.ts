@@ -9,6 +9,7 @@ import candidateMessage from './candidate-message/index.ts';
 import complianceReport from './compliance-report/index.ts';
 import displays from './displays/index.ts';
 import downloads from './downloads/index.ts';
+import endPage from './end-page/index.ts';
 import extensionAudit from './extension-audit/index.ts';
 import type { Feature } from './feature.ts';
 import identityGate from './identity-gate/index.ts';
@@ -25,5 +26,6 @@ export const FEATURES: readonly Feature[] = [
   activity,
   candidateMessage,
   raiseHand,
+  endPage,
   complianceReport,
 ];

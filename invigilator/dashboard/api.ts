@@ -1,14 +1,10 @@
-/** The console's API from the dashboard: JSON in and out, errors as one readable line. */
+/**
+ * The console's API from the dashboard: the one typed client (shared/api/client.ts) over the browser's
+ * fetch with the session cookie; errors are one readable line (`ApiError`).
+ */
+import { ApiError, createApiClient, pathFor } from '../../shared/api/client.ts';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError, pathFor };
 
 /** Called when the console says the session has ended (401), to show the sign-in page. */
 let onSignedOut: () => void = () => undefined;
@@ -16,30 +12,11 @@ export function setSignedOutHandler(fn: () => void): void {
   onSignedOut = fn;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
-    credentials: 'same-origin',
-  });
-  const text = await res.text();
-  let data: unknown = {};
-  try {
-    data = text ? JSON.parse(text) : {};
-  } catch {
-    data = { error: text };
-  }
-  if (!res.ok) {
-    const err = data as { error?: string; field?: string };
-    if (res.status === 401 && path !== '/api/sign-in') onSignedOut();
-    throw new ApiError(res.status, err.error ?? `The console answered ${res.status}.`, err.field);
-  }
-  return data as T;
-}
+const client = createApiClient((url, init) => fetch(url, { ...init, credentials: 'same-origin' }), {
+  onError: (error, route) => {
+    if (error.status === 401 && route !== 'signIn') onSignedOut();
+  },
+});
 
-export const get = <T>(path: string) => api<T>('GET', path);
-export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
-export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
-export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
-export const del = <T>(path: string) => api<T>('DELETE', path);
+/** Calls a route of the table by name: `call('getSitting', { params: { id } })`. */
+export const call = client.call;

@@ -5,7 +5,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { MeResponse } from '../../shared/schemas/console-api.ts';
-import { get, post, setSignedOutHandler } from './api.ts';
+import { call, setSignedOutHandler } from './api.ts';
 import { HelpBanners, HelpButton, HelpDialog } from './help/help.tsx';
 import { LiveContext, useLiveConnection } from './live.ts';
 import { EnrolPage } from './pages/enrol.tsx';
@@ -68,7 +68,7 @@ function App() {
 
   useEffect(() => {
     setSignedOutHandler(() => setMe(null));
-    get<MeResponse>('/api/me').then(setMe, () => setMe(null));
+    call('me').then(setMe, () => setMe(null));
   }, []);
 
   const setup = route.match(/^\/setup\/([A-Za-z0-9_-]+)$/);
@@ -77,7 +77,7 @@ function App() {
       <SetupPage
         token={setup[1]}
         onDone={async () => {
-          setMe(await get<MeResponse>('/api/me'));
+          setMe(await call('me'));
           navigate('/');
         }}
       />
@@ -89,14 +89,14 @@ function App() {
       <SignInLinkPage
         token={link[1]}
         onSignedIn={async () => {
-          setMe(await get<MeResponse>('/api/me'));
+          setMe(await call('me'));
           navigate('/');
         }}
       />
     );
   }
   if (me === undefined) return <p class="loading">Loading…</p>;
-  if (me === null) return <SignInPage onSignedIn={async () => setMe(await get<MeResponse>('/api/me'))} />;
+  if (me === null) return <SignInPage onSignedIn={async () => setMe(await call('me'))} />;
 
   const page = pageFor(route, me);
   const printOnly = route.endsWith('/record') || route === '/report' || route.startsWith('/report?');
@@ -146,9 +146,10 @@ function App() {
           </span>
           <button
             type="button"
+            id="sign-out"
             class="button ghost small"
             onClick={async () => {
-              await post('/api/sign-out').catch(() => undefined);
+              await call('signOut').catch(() => undefined);
               setMe(null);
             }}
           >

@@ -15,24 +15,26 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import { openApiDocument } from '../../shared/api/openapi.ts';
 import { SEAT_SOCKET_PATH } from '../../shared/schemas/protocol.ts';
 import { attemptRoutes } from './attempts/attempt-routes.ts';
+import { authRoutes } from './auth/auth-routes.ts';
 import { sha256 } from './auth.ts';
-import { type ConsoleContext, SESSION_COOKIE, type Session, signedIn } from './context.ts';
-import { handsAndPausesRoutes } from './hands-and-pauses/routes.ts';
+import { type ConsoleContext, SESSION_COOKIE, type Session } from './context.ts';
+import { handsAndPausesRoutes } from './hands-and-pauses/hands-and-pauses-routes.ts';
 import { helpRoutes } from './help/help-routes.ts';
 import { HttpError } from './http-error.ts';
 import { boundedJsonBodies } from './json-body.ts';
 import { LiveHub } from './live.ts';
 import type { Logger } from './logger.ts';
+import { recordRoutes } from './record/record-routes.ts';
 import { anomalyRoutes } from './report/anomaly-routes.ts';
-import { authRoutes } from './routes/auth-routes.ts';
-import { noticeRoutes } from './routes/notice-routes.ts';
-import { recordRoutes } from './routes/record-routes.ts';
-import { seatRoutes } from './routes/seat-routes.ts';
-import { sittingRoutes } from './routes/sitting-routes.ts';
+import { serve, zodRouteSchemas } from './route-table.ts';
 import { SeatHub, type SeatHubOptions } from './seat-hub.ts';
+import { noticeRoutes } from './seats/notice-routes.ts';
+import { seatRoutes } from './seats/seat-routes.ts';
 import { RefusalAuditor, SignInThrottle } from './sign-in-throttle.ts';
+import { sittingRoutes } from './sittings/sitting-routes.ts';
 import type { Store } from './store/store.ts';
 import { TrustedProxies } from './trusted-proxy.ts';
 
@@ -139,6 +141,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   // JSON only: a form or text/plain body (which a foreign page can send without a preflight) is refused.
   app.removeContentTypeParser(['text/plain']);
   boundedJsonBodies(app, BODY_LIMIT_BYTES);
+  zodRouteSchemas(app);
   app.decorateRequest('session', null);
   await app.register(cookie);
   await app.register(rateLimit, {
@@ -237,14 +240,13 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   // How late the console's event loop runs: the first sign of overload (sampled since the last reset).
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
-  app.post('/api/health/reset', async (req) => {
-    signedIn(req);
+  serve(app, 'resetHealth', async () => {
     loopDelay.reset();
-    return { ok: true };
+    return { ok: true as const };
   });
   // Counts only (no names): for monitoring and the benchmarks.
-  app.get('/api/health', async () => ({
-    ok: true,
+  serve(app, 'health', async () => ({
+    ok: true as const,
     seatsConnected: hub.connectedCount(),
     dashboards: live.dashboards,
     seatMessages: hub.stats.messages,
@@ -255,6 +257,9 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
     eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
     eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
   }));
+  // The route table as OpenAPI 3.1, for a centre's own tools (the same text as docs/openapi.json).
+  const openapi = openApiDocument();
+  serve(app, 'openapi', async () => openapi);
 
   const dashboardDir = options.dashboardDir ?? findDashboard();
   if (dashboardDir) {

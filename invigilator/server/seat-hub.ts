@@ -43,7 +43,9 @@ const EventsEnvelopeSchema = z.object({
   events: z.array(z.unknown()).min(1).max(MAX_SEAT_EVENTS_PER_MESSAGE),
 });
 
+import { endPageFinishes } from './attempts/end-page.ts';
 import { sameHash, sha256 } from './auth.ts';
+import { Batcher } from './batcher.ts';
 import { HandsAndPausesState } from './hands-and-pauses/live-state.ts';
 import type { Logger } from './logger.ts';
 import {
@@ -161,6 +163,23 @@ function rawLength(data: RawData): number {
 
 const HOLD_WINDOW_MS = 12 * 3_600_000;
 
+interface QueuedEvent {
+  item: IncomingSeatEvent;
+  socket: WebSocket;
+  batchId: string;
+}
+interface QueuedGate {
+  actor: Actor;
+  seatId: string;
+  payload: Record<string, unknown>;
+}
+interface QueuedAck {
+  seatId: string;
+  instructionId: string;
+  at: string;
+  ws: WebSocket;
+}
+
 export class SeatHub {
   readonly wss: WebSocketServer;
   private readonly seats = new Map<string, LiveSeat>();
@@ -172,16 +191,12 @@ export class SeatHub {
   private readonly messages = new Map<string, InstructionRow>();
   private readonly listeners = new Set<SeatChangeListener>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private eventQueue: { item: IncomingSeatEvent; socket: WebSocket; batchId: string }[] = [];
-  private eventFlush: Promise<void> | null = null;
+  /** Seat events, acknowledged to each seat only once their batch is stored. */
+  private readonly events: Batcher<QueuedEvent>;
   /** Gate instructions and acknowledgements, written in batches (a room of seats connecting at once). */
-  private gateQueue: { actor: Actor; seatId: string; payload: Record<string, unknown>; done: () => void }[] =
-    [];
-  private gateFlush: Promise<void> | null = null;
-  private ackQueue: { seatId: string; instructionId: string; at: string; ws: WebSocket }[] = [];
-  private ackFlush: Promise<void> | null = null;
+  private readonly gateWrites: Batcher<QueuedGate>;
+  private readonly ackWrites: Batcher<QueuedAck>;
   private readonly heartbeatMs: number;
-  private readonly batchMs: number;
   private readonly sweepMs: number;
   private lastSweep = Date.now();
   /** performance.now() when the current stretch of seat work began (0: none). */
@@ -218,7 +233,32 @@ export class SeatHub {
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.handsAndPauses = new HandsAndPausesState(store);
     this.offlineAfterMs = options.offlineAfterMs ?? SEAT_OFFLINE_AFTER_MS;
-    this.batchMs = options.batchMs ?? 10;
+    // Writes wait this long to gather company: a burst (a room connecting, a thousand seats reporting)
+    // becomes a few transactions, each paying for one disk sync, instead of one per message.
+    const windowMs = options.batchMs ?? 10;
+    this.events = new Batcher({
+      windowMs,
+      // At most a few hundred events a transaction: a burst is written in slices, with other sockets
+      // served between them, rather than in one long write that holds every seat up.
+      maxItems: MAX_EVENTS_PER_WRITE,
+      write: (batch) => this.writeEvents(batch),
+      // Not acknowledged: the seats keep the events and send them again.
+      onError: (error, batch) =>
+        this.log.error({ err: error, events: batch.length }, 'could not store seat events'),
+    });
+    this.gateWrites = new Batcher({
+      windowMs,
+      write: (batch) => this.writeGates(batch),
+      // Not stored, not sent: the seat stays as it was (held unless released before) and gets it on reconnect.
+      onError: (error, batch) =>
+        this.log.error({ err: error, gates: batch.length }, 'could not store gate instructions'),
+    });
+    this.ackWrites = new Batcher({
+      windowMs,
+      write: (batch) => this.writeAcks(batch),
+      onError: (error, batch) =>
+        this.log.error({ err: error, acks: batch.length }, 'could not store instruction acknowledgements'),
+    });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_READ_FRAME_BYTES });
     this.sweepMs = options.sweepMs ?? 250;
     this.budgetLimits = { ...DEFAULT_SEAT_BUDGET, ...options.budget };
@@ -447,14 +487,6 @@ export class SeatHub {
     return n;
   }
 
-  /**
-   * Writes wait this long to gather company: a burst (a room connecting, a thousand seats reporting)
-   * becomes a few transactions, each paying for one disk sync, instead of one per message.
-   */
-  private batchWindow(): Promise<void> {
-    return new Promise<void>((r) => setTimeout(r, this.batchMs));
-  }
-
   // ---- views ----
 
   view(id: string): SeatView | undefined {
@@ -630,93 +662,60 @@ export class SeatHub {
     ) {
       return false;
     }
-    await new Promise<void>((done) => {
-      this.gateQueue.push({
-        actor: actor ?? { centreId: s.seat.centreId, invigilatorId: null },
-        seatId,
-        payload: desired,
-        done,
-      });
-      if (!this.gateFlush) {
-        this.gateFlush = this.batchWindow().then(() => this.flushGates());
-      }
+    // Settles once the batch that took it is written (or failed): the caller then knows the gate was sent.
+    await this.gateWrites.add({
+      actor: actor ?? { centreId: s.seat.centreId, invigilatorId: null },
+      seatId,
+      payload: desired,
     });
     return true;
   }
 
   /** One transaction for every gate change queued meanwhile; each is sent once stored. */
-  private async flushGates(): Promise<void> {
-    const batch = this.gateQueue;
-    this.gateQueue = [];
-    try {
-      const rows = await this.store.createInstructions(
-        batch.map((b) => ({
-          actor: b.actor,
-          seatId: b.seatId,
-          type: 'instruction/gate' as const,
-          payload: b.payload,
-        })),
-      );
-      for (const row of rows) {
-        this.gates.set(row.seatId, row);
-        this.sendInstruction(row);
-      }
-    } catch (error) {
-      // Not stored, not sent: the seat stays as it was (held unless released before) and gets it on reconnect.
-      this.log.error({ err: error, gates: batch.length }, 'could not store gate instructions');
-    } finally {
-      for (const b of batch) b.done();
-      this.gateFlush = null;
-      if (this.gateQueue.length > 0) {
-        this.gateFlush = this.batchWindow().then(() => this.flushGates());
-      }
+  private async writeGates(batch: QueuedGate[]): Promise<void> {
+    const rows = await this.store.createInstructions(
+      batch.map((b) => ({
+        actor: b.actor,
+        seatId: b.seatId,
+        type: 'instruction/gate' as const,
+        payload: b.payload,
+      })),
+    );
+    for (const row of rows) {
+      this.gates.set(row.seatId, row);
+      this.sendInstruction(row);
     }
   }
 
-  private queueAck(seatId: string, instructionId: string, at: string, ws: WebSocket): void {
-    this.ackQueue.push({ seatId, instructionId, at, ws });
-    if (!this.ackFlush) this.ackFlush = this.batchWindow().then(() => this.flushAcks());
-  }
-
-  private async flushAcks(): Promise<void> {
-    const batch = this.ackQueue;
-    this.ackQueue = [];
-    try {
-      const results = await this.store.ackInstructions(batch);
-      const changed: string[] = [];
-      const released: string[] = [];
-      batch.forEach((a, i) => {
-        if (!results[i]) {
-          this.refuseMessage(a.ws, {
-            code: 'not-your-instruction',
-            error: `instruction ${a.instructionId} is not one of this seat's`,
-            messageType: 'instruction/ack',
-            inReplyTo: a.instructionId,
-          });
-          return;
-        }
-        const gate = this.gates.get(a.seatId);
-        if (gate?.id === a.instructionId && !gate.ackedAt) {
-          this.gates.set(a.seatId, { ...gate, ackedAt: a.at });
-          changed.push(a.seatId);
-          if (gate.payload.state === 'released') released.push(a.seatId);
-        }
-        const message = this.messages.get(a.seatId);
-        if (message?.id === a.instructionId && !message.ackedAt) {
-          this.messages.set(a.seatId, { ...message, ackedAt: a.at });
-          changed.push(a.seatId);
-        }
-      });
-      this.changed(changed);
-      await this.noteReleases(released, new Date().toISOString());
-    } catch (error) {
-      this.log.error({ err: error, acks: batch.length }, 'could not store instruction acknowledgements');
-    } finally {
-      this.ackFlush = null;
-      if (this.ackQueue.length > 0) {
-        this.ackFlush = this.batchWindow().then(() => this.flushAcks());
+  /** One transaction for every acknowledgement of an instruction queued meanwhile. */
+  private async writeAcks(batch: QueuedAck[]): Promise<void> {
+    const results = await this.store.ackInstructions(batch);
+    const changed: string[] = [];
+    const released: string[] = [];
+    batch.forEach((a, i) => {
+      if (!results[i]) {
+        this.refuseMessage(a.ws, {
+          code: 'not-your-instruction',
+          error: `instruction ${a.instructionId} is not one of this seat's`,
+          messageType: 'instruction/ack',
+          inReplyTo: a.instructionId,
+        });
+        return;
       }
-    }
+      const gate = this.gates.get(a.seatId);
+      if (gate?.id === a.instructionId && !gate.ackedAt) {
+        this.gates.set(a.seatId, { ...gate, ackedAt: a.at });
+        changed.push(a.seatId);
+        if (gate.payload.state === 'released') released.push(a.seatId);
+      }
+      const message = this.messages.get(a.seatId);
+      if (message?.id === a.instructionId && !message.ackedAt) {
+        this.messages.set(a.seatId, { ...message, ackedAt: a.at });
+        changed.push(a.seatId);
+      }
+    });
+    this.changed(changed);
+    await this.noteReleases(released, new Date().toISOString());
   }
 
   /**
@@ -733,6 +732,29 @@ export class SeatHub {
     }
     for (const [centreId, ids] of byCentre)
       for (const l of this.listeners) l.sittingsChanged?.(centreId, [...new Set(ids)]);
+  }
+
+  /** Issue 13, attempts: seats that reached the assessment's end page finish their own entry (attempts/end-page.ts). */
+  private async noteEndPages(events: readonly IncomingSeatEvent[]): Promise<void> {
+    const finishes = endPageFinishes(events, {
+      assignment: (seatId) => this.sittingOf(seatId),
+      released: (seatId) => {
+        const gate = this.gates.get(seatId);
+        return gate?.payload.state === 'released' && gate.ackedAt !== null && gate.ackedAt !== undefined;
+      },
+    });
+    for (const f of finishes) {
+      try {
+        if (
+          !(await this.store.finishAtEndPage({ centreId: f.centreId, invigilatorId: null }, f.entryId, f.at))
+        )
+          continue;
+        for (const l of this.listeners) l.sittingsChanged?.(f.centreId, [f.sittingId]);
+      } catch (error) {
+        // The event itself is stored and acknowledged; the finish can still be set by the invigilator.
+        this.log.error({ err: error, seatId: f.seatId }, 'could not set the finish from the end page');
+      }
+    }
   }
 
   async showMessage(actor: Actor, seatId: string, text: string): Promise<InstructionRow> {
@@ -1294,7 +1316,12 @@ export class SeatHub {
         return;
       }
       case 'instruction/ack':
-        this.queueAck(s.seat.id, msg.instructionId, new Date(now).toISOString(), ws);
+        void this.ackWrites.add({
+          seatId: s.seat.id,
+          instructionId: msg.instructionId,
+          at: new Date(now).toISOString(),
+          ws,
+        });
         return;
     }
   }
@@ -1413,7 +1440,7 @@ export class SeatHub {
         }
       }
       const inc = incidentFromEvent(event);
-      this.eventQueue.push({
+      void this.events.add({
         socket: ws,
         batchId,
         item: {
@@ -1460,7 +1487,6 @@ export class SeatHub {
         this.log.error({ err: error }, 'could not keep rejected seat events');
       }
     }
-    this.scheduleEventFlush();
     if (overStored) this.overBudget(s, ws, 'stored', batchId);
   }
 
@@ -1484,51 +1510,35 @@ export class SeatHub {
 
   // ---- batched writes ----
 
-  private scheduleEventFlush(): void {
-    if (this.eventFlush) return;
-    this.eventFlush = this.batchWindow().then(() => this.flushEvents());
-  }
-
   /** One transaction for every event that arrived meanwhile; acknowledgements only after it commits. */
-  private async flushEvents(): Promise<void> {
-    // At most a few hundred events a transaction: a burst is written in slices, with other sockets
-    // served between them, rather than in one long write that holds every seat up.
-    const batch = this.eventQueue.splice(0, MAX_EVENTS_PER_WRITE);
-    try {
-      const incidents = await this.store.storeSeatEvents(batch.map((b) => b.item));
-      this.stats.eventsStored += batch.length;
-      // One ack per batch (and socket), never more than the schema's 200 ids: a batch written in two
-      // slices, or with rejected events acknowledged first, gets several acks (the document says so).
-      const byBatch = new Map<WebSocket, Map<string, string[]>>();
-      for (const b of batch) {
-        let batches = byBatch.get(b.socket);
-        if (!batches) {
-          batches = new Map();
-          byBatch.set(b.socket, batches);
-        }
-        const ids = batches.get(b.batchId);
-        if (ids) ids.push(b.item.event.id);
-        else batches.set(b.batchId, [b.item.event.id]);
+  private async writeEvents(batch: QueuedEvent[]): Promise<void> {
+    const incidents = await this.store.storeSeatEvents(batch.map((b) => b.item));
+    this.stats.eventsStored += batch.length;
+    // Before the acks: a seat whose end-page event is acknowledged has its finish written (or refused).
+    await this.noteEndPages(batch.map((b) => b.item));
+    // One ack per batch (and socket), never more than the schema's 200 ids: a batch written in two
+    // slices, or with rejected events acknowledged first, gets several acks (the document says so).
+    const byBatch = new Map<WebSocket, Map<string, string[]>>();
+    for (const b of batch) {
+      let batches = byBatch.get(b.socket);
+      if (!batches) {
+        batches = new Map();
+        byBatch.set(b.socket, batches);
       }
-      for (const [ws, batches] of byBatch)
-        for (const [batchId, ids] of batches)
-          for (let i = 0; i < ids.length; i += MAX_SEAT_EVENTS_PER_MESSAGE)
-            this.send(ws, { type: 'event/ack', ids: ids.slice(i, i + MAX_SEAT_EVENTS_PER_MESSAGE), batchId });
-      this.incidentsAdded(incidents);
-      if (batch.some((b) => b.item.event.type === 'event/hand-raised'))
-        this.handsAndPauses.refreshHands().then(
-          (ids) => this.changed(ids),
-          (error: unknown) => this.log.error({ err: error }, 'could not read the open hands'),
-        );
-    } catch (error) {
-      // Not acknowledged: the seats keep the events and send them again.
-      this.log.error({ err: error, events: batch.length }, 'could not store seat events');
-    } finally {
-      this.eventFlush = null;
-      if (this.eventQueue.length >= MAX_EVENTS_PER_WRITE) {
-        this.eventFlush = new Promise<void>((r) => setImmediate(r)).then(() => this.flushEvents());
-      } else if (this.eventQueue.length > 0) this.scheduleEventFlush();
+      const ids = batches.get(b.batchId);
+      if (ids) ids.push(b.item.event.id);
+      else batches.set(b.batchId, [b.item.event.id]);
     }
+    for (const [ws, batches] of byBatch)
+      for (const [batchId, ids] of batches)
+        for (let i = 0; i < ids.length; i += MAX_SEAT_EVENTS_PER_MESSAGE)
+          this.send(ws, { type: 'event/ack', ids: ids.slice(i, i + MAX_SEAT_EVENTS_PER_MESSAGE), batchId });
+    this.incidentsAdded(incidents);
+    if (batch.some((b) => b.item.event.type === 'event/hand-raised'))
+      this.handsAndPauses.refreshHands().then(
+        (ids) => this.changed(ids),
+        (error: unknown) => this.log.error({ err: error }, 'could not read the open hands'),
+      );
   }
 
   /**
@@ -1630,9 +1640,8 @@ export class SeatHub {
     this.refusals.close();
     for (const s of this.seats.values()) this.endPause(s);
     for (const s of this.seats.values()) s.socket?.close(1001, 'console stopping');
-    if (this.eventFlush) await this.eventFlush;
-    if (this.gateFlush) await this.gateFlush;
-    if (this.ackFlush) await this.ackFlush;
+    // Whatever was received is written (and acknowledged where the socket is still open) before the end.
+    await Promise.all([this.events.drain(), this.gateWrites.drain(), this.ackWrites.drain()]);
     await this.flushStatuses();
     this.wss.close();
   }

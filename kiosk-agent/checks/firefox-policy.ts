@@ -6,7 +6,7 @@
  * force-installed and every other one blocked, every site blocked but the exceptions, and a managed
  * configuration for the add-on.
  *
- * Where Firefox reads it: `policies.json` (deploy/policy/firefox.ts, `FIREFOX_POLICY_LOCATIONS`) on
+ * Where Firefox reads it: `policies.json` (shared/catalogs/firefox-policy.ts, `FIREFOX_POLICY_LOCATIONS`) on
  * every OS and, on Windows, the registry too (Group Policy: `HKLM\SOFTWARE\Policies\Mozilla\Firefox`,
  * read with `reg query`). Firefox 153 takes both, the registry winning policy by policy
  * (EnterprisePoliciesParent.sys.mjs: a CombinedProvider, JSON first, then the registry), so the check
@@ -21,6 +21,7 @@
  * policies.json's (the macOS provider is merged after the JSON one).
  */
 import { readFileSync } from 'node:fs';
+import type { PolicyOs } from '../../shared/catalogs/browser-policy.ts';
 import {
   FIREFOX_JSON_TEXT_POLICIES,
   FIREFOX_MAC_ENABLE_KEY,
@@ -29,8 +30,7 @@ import {
   FIREFOX_POLICIES,
   FIREFOX_POLICY_LOCATIONS,
   FIREFOX_REGISTRY_KEY,
-} from '../../deploy/policy/firefox.ts';
-import type { PolicyOs } from '../../shared/catalogs/browser-policy.ts';
+} from '../../shared/catalogs/firefox-policy.ts';
 import { parseBoundedJson } from '../../shared/schemas/bounded-json.ts';
 import type { CheckResult, Finding } from '../../shared/schemas/common.ts';
 import { POLICY_DEFAULTS } from '../../shared/schemas/policy.ts';

@@ -127,6 +127,22 @@ export const POLICY_FIELD_RULES = {
     check: hostList({ allowEmpty: true }),
     json: { type: 'array', items: { type: 'string' } },
   },
+  /**
+   * Off unless set. The assessment's end page, as an address prefix: a main-frame page load whose
+   * address (without its `#fragment`) starts with it is the candidate finishing, and the seat tells
+   * the console (`event/assessment-finished`), which sets the entry's finish. Must be on an allowed
+   * host. See docs/deploy.md, "The assessment's end page".
+   */
+  endPageUrl: {
+    check: (raw) => {
+      if (typeof raw !== 'string') return fail('must be a web address (a string)');
+      if (raw.length > 2000) return fail('is too long');
+      if (!/^https?:\/\//i.test(raw) || urlHost(raw) === null)
+        return fail('must be an http:// or https:// web address');
+      return { ok: true, value: raw };
+    },
+    json: { type: 'string' },
+  },
 } as const satisfies Record<string, PolicyFieldRule<unknown>>;
 
 export type PolicyField = keyof typeof POLICY_FIELD_RULES;
@@ -138,8 +154,8 @@ export type PolicyFieldValue<F extends PolicyField> = Extract<
   { ok: true }
 >['value'];
 /** Fields that are off unless IT sets them: absent from the policy in force until then. */
-type OptionalField = 'allowedResourceHosts';
-/** The policy in force: every field present and valid (`allowedResourceHosts` absent means off). */
+type OptionalField = 'allowedResourceHosts' | 'endPageUrl';
+/** The policy in force: every field present and valid (an optional field absent means off). */
 export type ExtensionPolicy = { [F in Exclude<PolicyField, OptionalField>]: PolicyFieldValue<F> } & {
   [F in OptionalField]?: PolicyFieldValue<F>;
 };
@@ -216,6 +232,14 @@ export function parsePolicy(raw: unknown, lastGood: ExtensionPolicy = POLICY_DEF
     errors.push({ field: 'assessmentUrl', reason: 'is not on one of the allowed hosts' });
     policy.assessmentUrl = onAllowedHost(lastGood.assessmentUrl) ? lastGood.assessmentUrl : fallback();
   }
+  // An end page the candidate can never reach would never finish anyone: refuse it by name.
+  if (policy.endPageUrl !== undefined && !onAllowedHost(policy.endPageUrl)) {
+    if (!errors.some((e) => e.field === 'endPageUrl'))
+      errors.push({ field: 'endPageUrl', reason: 'is not on one of the allowed hosts' });
+    if (lastGood.endPageUrl !== undefined && onAllowedHost(lastGood.endPageUrl))
+      policy.endPageUrl = lastGood.endPageUrl;
+    else delete policy.endPageUrl;
+  }
   return { policy, errors, source: managedFields > 0 ? 'managed' : 'default' };
 }
 
@@ -224,6 +248,27 @@ export function parsePolicy(raw: unknown, lastGood: ExtensionPolicy = POLICY_DEF
  * silently drops a value that fails this schema, so content rules (host names, `*`, ranges, enums)
  * are checked by `parsePolicy`, which can say why.
  */
+/**
+ * Whether a main-frame page load is the assessment's end page: its address, without the fragment,
+ * starts with `endPageUrl` (both parsed first, so case in the host and default ports do not matter).
+ */
+export function isEndPage(url: string, endPageUrl: string | undefined): boolean {
+  if (!endPageUrl) return false;
+  const withoutHash = (u: string): string | null => {
+    try {
+      const parsed = new URL(u);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
+      return parsed.href.split('#')[0] ?? null;
+    } catch {
+      return null;
+    }
+  };
+  // Both are normalised hrefs, whose host is followed by "/": a prefix can never cross to another host.
+  const page = withoutHash(url);
+  const end = withoutHash(endPageUrl);
+  return page !== null && end !== null && page.startsWith(end);
+}
+
 export function chromeManagedSchema(): { type: 'object'; properties: Record<PolicyField, ManagedJsonType> } {
   const properties = {} as Record<PolicyField, ManagedJsonType>;
   for (const field of POLICY_FIELDS) properties[field] = clone(POLICY_FIELD_RULES[field].json);

@@ -65,6 +65,7 @@ export const PolicyConfigSchema = z
         heartbeatSeconds: PolicyFieldSchemas.heartbeatSeconds.optional(),
         requireRelease: PolicyFieldSchemas.requireRelease.optional(),
         allowedResourceHosts: PolicyFieldSchemas.allowedResourceHosts.optional(),
+        endPageUrl: PolicyFieldSchemas.endPageUrl.optional(),
       })
       .strict()
       .default({}),

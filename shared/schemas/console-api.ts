@@ -355,5 +355,32 @@ export const LiveToDashboardSchema = z.discriminatedUnion('type', [
 ]);
 export type LiveToDashboard = z.infer<typeof LiveToDashboardSchema>;
 
+/** GET /api/audit: one row of the audit trail (who did what, and refusals nobody signed in caused). */
+export const AuditEntrySchema = z.object({
+  at: IsoDateTimeSchema,
+  /** Who did it, or null for the console itself (a refused sign-in, for one). */
+  invigilator: z.string().nullable(),
+  action: z.string(),
+  subject: z.string().nullable(),
+  /** JSON text, as recorded. */
+  details: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+/** GET /api/health: counts only (no names), for monitoring and the benchmarks. */
+export const HealthSchema = z.object({
+  ok: z.literal(true),
+  seatsConnected: z.number().int(),
+  dashboards: z.number().int(),
+  seatMessages: z.number().int(),
+  seatEventsStored: z.number().int(),
+  refusedConnections: z.number().int(),
+  seatsPausedOverBudget: z.number().int(),
+  socketsDroppedNotReading: z.number().int(),
+  eventLoopDelayP99Ms: z.number(),
+  eventLoopDelayMaxMs: z.number(),
+});
+export type Health = z.infer<typeof HealthSchema>;
+
 export const ApiErrorSchema = z.object({ error: TextSchema, field: ShortTextSchema.optional() });
 export type ApiError = z.infer<typeof ApiErrorSchema>;

@@ -76,6 +76,12 @@ export const SeatEventSchema = z.discriminatedUnion('type', [
    * the same raised hand and is not sent again.
    */
   z.object({ ...base, type: z.literal('event/hand-raised'), via: z.enum(['button', 'shortcut']) }),
+  /**
+   * The browser loaded the assessment's end page (the policy's `endPageUrl`) in its main frame: the
+   * candidate has finished. The console sets the finish of the seat's own entry, once, and only while the
+   * seat is released. The address is what the browser loaded (bounded; shown as text).
+   */
+  z.object({ ...base, type: z.literal('event/assessment-finished'), url: z.string().min(1).max(2000) }),
   // ---- from the kiosk agent ----
   z.object({ ...base, type: z.literal('event/finding-raised'), finding: FindingSchema }),
   z.object({

@@ -51,6 +51,7 @@ export const PolicyFieldSchemas = {
   heartbeatSeconds: fromRule('heartbeatSeconds'),
   requireRelease: fromRule('requireRelease'),
   allowedResourceHosts: fromRule('allowedResourceHosts'),
+  endPageUrl: fromRule('endPageUrl'),
 } as const satisfies Record<PolicyField, z.ZodType>;
 
 /** The policy in force, as it appears in the compliance report. */
@@ -62,6 +63,7 @@ export const ExtensionPolicySchema = z.object({
   heartbeatSeconds: z.number().int().min(1).max(60),
   requireRelease: z.boolean(),
   allowedResourceHosts: z.array(z.string().max(253)).max(200).optional(),
+  endPageUrl: z.string().max(2000).optional(),
 });
 
 export const PolicyErrorSchema = z.object({

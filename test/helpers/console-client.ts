@@ -14,6 +14,7 @@ import type { Tables } from '../../invigilator/server/db/tables.ts';
 import type { SeatHubOptions } from '../../invigilator/server/seat-hub.ts';
 import { type RunningConsole, startConsole } from '../../invigilator/server/start.ts';
 import type { DatabaseStore } from '../../invigilator/server/store/database-store.ts';
+import { type ApiClient, createApiClient } from '../../shared/api/client.ts';
 import type { LiveToDashboard } from '../../shared/schemas/console-api.ts';
 
 export interface ApiResponse<T = Record<string, unknown>> {
@@ -25,7 +26,14 @@ export interface ApiResponse<T = Record<string, unknown>> {
 
 export class ConsoleClient {
   cookie: string | null = null;
-  constructor(readonly baseUrl: string) {}
+  /** The typed client (shared/api/client.ts) over this client's cookie jar: answers checked against the route table. */
+  readonly api: ApiClient;
+  constructor(readonly baseUrl: string) {
+    this.api = createApiClient(async (url, init) => {
+      const r = await this.request(init.method, url, init.body ?? undefined);
+      return { status: r.status, ok: r.status >= 200 && r.status < 300, text: async () => r.text };
+    });
+  }
 
   async request<T = Record<string, unknown>>(
     method: string,
@@ -68,8 +76,7 @@ export class ConsoleClient {
   }
 
   async signIn(name: string, pin: string, password: string): Promise<void> {
-    const r = await this.post('/api/sign-in', { name, pin, password });
-    if (r.status !== 200) throw new Error(`sign-in failed: ${r.status} ${r.text}`);
+    await this.api.call('signIn', { body: { name, pin, password } });
   }
 
   /** Opens the dashboard's live socket (with this client's session) and collects what it receives. */
@@ -159,8 +166,7 @@ export async function setupFirstInvigilator(
   const token = setupUrl.split('/#/setup/')[1];
   if (!token) throw new Error(`not a setup link: ${setupUrl}`);
   const client = new ConsoleClient(url);
-  const r = await client.post('/api/setup', { token, ...who });
-  if (r.status !== 201) throw new Error(`setup failed: ${r.status} ${r.text}`);
+  await client.api.call('completeSetup', { body: { token, ...who } });
   return client;
 }
 

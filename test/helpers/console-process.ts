@@ -126,9 +126,8 @@ export async function startReadyConsole(): Promise<ReadyConsole> {
   try {
     if (!proc.setupUrl) throw new Error('a fresh console printed no setup link');
     const admin = await setupFirstInvigilator(proc.url, proc.setupUrl);
-    const r = await admin.post<{ code: string }>('/api/enrolment-codes', { uses: 100 });
-    if (r.status !== 201) throw new Error(`enrolment code: ${r.status} ${r.text}`);
-    return { proc, admin, code: r.body.code, stop: () => proc.stop() };
+    const { code } = await admin.api.call('createEnrolmentCode', { body: { uses: 100 } });
+    return { proc, admin, code, stop: () => proc.stop() };
   } catch (error) {
     await proc.stop();
     throw error;

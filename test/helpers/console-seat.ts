@@ -118,11 +118,7 @@ export async function enrolTestSeat(
 ): Promise<SeatCredentials> {
   const { enrolSeat } = await import('../../kiosk-agent/seat/console-link.ts');
   let c = code;
-  if (!c) {
-    const r = await client.post<{ code: string }>('/api/enrolment-codes', { uses: 5 });
-    if (r.status !== 201) throw new Error(`enrolment code: ${r.status} ${r.text}`);
-    c = r.body.code;
-  }
+  c ??= (await client.api.call('createEnrolmentCode', { body: { uses: 5 } })).code;
   const e = await enrolSeat({ consoleUrl: client.baseUrl, code: c, pcName });
   return { seatId: e.seatId, credential: e.credential, pcName };
 }

@@ -8,15 +8,9 @@
  * such as AutofillSettings, which Chromium's templates type as `dict`) is one REG_SZ holding JSON.
  */
 
-export type RegData = { type: 'dword'; value: number } | { type: 'sz'; value: string };
+import type { RegData, RegKey } from '../../../shared/catalogs/registry.ts';
 
-export interface RegKey {
-  /** Full path, starting with the hive: `HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Google\Chrome`. */
-  path: string;
-  /** Delete the key (and everything under it) before writing it, so a re-import leaves no stale entries. */
-  replace?: boolean;
-  values: [name: string, data: RegData][];
-}
+export type { RegData, RegKey };
 
 export const REG_HEADER = 'Windows Registry Editor Version 5.00';
 

@@ -6,9 +6,9 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { HELP_REASON_IDS, HELP_REASONS, type HelpReason } from '../../../shared/catalogs/help-reasons.ts';
-import type { MeResponse, SittingView } from '../../../shared/schemas/console-api.ts';
+import type { MeResponse } from '../../../shared/schemas/console-api.ts';
 import type { HelpRequestView } from '../../../shared/schemas/help.ts';
-import { get, post } from '../api.ts';
+import { call } from '../api.ts';
 import { Dialog, ErrorLine, Field } from '../components.tsx';
 import { clock } from '../format.ts';
 import { useLive } from '../live.ts';
@@ -46,7 +46,7 @@ function useHelpRequests(): HelpRequestView[] {
   const [fetched, setFetched] = useState<Map<string, HelpRequestView>>(new Map());
   useEffect(() => {
     if (!live.connected) return;
-    get<{ requests: HelpRequestView[] }>('/api/help').then(
+    call('listHelp').then(
       (r) => setFetched(new Map(r.requests.map((x) => [x.id, x]))),
       () => undefined,
     );
@@ -77,7 +77,7 @@ export function HelpDialog({ onClose }: { onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    get<{ sittings: SittingView[] }>('/api/sittings').then(
+    call('listSittings').then(
       (r) => setRooms([...new Set(r.sittings.filter((s) => !s.closedAt).map((s) => s.room))]),
       () => undefined,
     );
@@ -94,7 +94,7 @@ export function HelpDialog({ onClose }: { onClose: () => void }) {
           }
           setBusy(true);
           try {
-            await post('/api/help', { room, reason, ...(note.trim() ? { note } : {}) });
+            await call('summonHelp', { body: { room, reason, ...(note.trim() ? { note } : {}) } });
             localStorage.setItem(ROOM_KEY, room);
             onClose();
           } catch (err) {
@@ -202,7 +202,7 @@ export function HelpBanners({ me }: { me: MeResponse }) {
             class="button acknowledge"
             onClick={async () => {
               try {
-                await post(`/api/help/${r.id}/acknowledge`);
+                await call('acknowledgeHelp', { params: { id: r.id } });
                 setError(null);
               } catch (err) {
                 setError((err as Error).message);

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { FINISH_KIND_LABELS } from '../../../shared/schemas/attempts.ts';
 import type { SittingEntryView } from '../../../shared/schemas/console-api.ts';
-import { del, put } from '../api.ts';
+import { call } from '../api.ts';
 import { clock } from '../format.ts';
 
 export function AttemptCell({
@@ -21,7 +21,7 @@ export function AttemptCell({
   onChanged: () => void;
 }) {
   const [error, setError] = useState<string | null>(null);
-  const path = `/api/sittings/${sittingId}/entries/${entry.id}/finish`;
+  const params = { id: sittingId, entryId: entry.id };
   const act = async (fn: () => Promise<unknown>) => {
     try {
       await fn();
@@ -45,10 +45,15 @@ export function AttemptCell({
           <strong class={entry.finishedHow === 'submitted-early' ? 'warn-text finished' : 'finished'}>
             {entry.finishedHow === 'submitted-early' ? 'Submitted early' : 'Finished'}{' '}
             {clock(entry.finishedAt)}
+            {entry.finishedHow === 'end-page' ? ' (end page)' : ''}
           </strong>
           <span class="visually-hidden"> ({FINISH_KIND_LABELS[entry.finishedHow]})</span>
           {open ? (
-            <button type="button" class="link small" onClick={() => act(() => del(path))}>
+            <button
+              type="button"
+              class="link small"
+              onClick={() => act(() => call('undoFinishEntry', { params }))}
+            >
               Undo
             </button>
           ) : null}
@@ -59,7 +64,7 @@ export function AttemptCell({
             type="button"
             class="button ghost small"
             aria-label={`Mark ${entry.candidateName} finished`}
-            onClick={() => act(() => put(path, { how: 'finished' }))}
+            onClick={() => act(() => call('finishEntry', { params, body: { how: 'finished' } }))}
           >
             Finished
           </button>
@@ -67,7 +72,7 @@ export function AttemptCell({
             type="button"
             class="button ghost small"
             aria-label={`Mark ${entry.candidateName} as submitted before completion`}
-            onClick={() => act(() => put(path, { how: 'submitted-early' }))}
+            onClick={() => act(() => call('finishEntry', { params, body: { how: 'submitted-early' } }))}
           >
             Submitted early
           </button>

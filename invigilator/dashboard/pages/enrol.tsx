@@ -11,7 +11,7 @@ import {
   ENROLMENT_CODE_MAX_USES_BEHIND_NAT,
   type EnrolmentCodeView,
 } from '../../../shared/schemas/console-api.ts';
-import { patch, post } from '../api.ts';
+import { call } from '../api.ts';
 import { ErrorLine, Field, PageHeader, StateBadge } from '../components.tsx';
 import { dateTime } from '../format.ts';
 import { useLive } from '../live.ts';
@@ -44,10 +44,8 @@ export function EnrolPage() {
             setError(null);
             try {
               setCode(
-                await post<EnrolmentCodeView>('/api/enrolment-codes', {
-                  uses: Number(uses),
-                  validHours: Number(hours),
-                  behindNat,
+                await call('createEnrolmentCode', {
+                  body: { uses: Number(uses), validHours: Number(hours), behindNat },
                 }),
               );
             } catch (err) {
@@ -136,7 +134,8 @@ export function EnrolPage() {
                   placeholder="Row B, seat 4"
                   onBlur={async (e) => {
                     const place = e.currentTarget.value;
-                    if (place !== s.place) await patch(`/api/seats/${s.id}`, { place });
+                    if (place !== s.place)
+                      await call('updateSeat', { params: { id: s.id }, body: { place } });
                   }}
                 />
               </td>

@@ -9,11 +9,13 @@ import {
   type Choice,
   HAND_ANSWER_REASON_IDS,
   HAND_ANSWER_REASONS,
+  type HandAnswerReason,
   PAUSE_REASON_IDS,
   PAUSE_REASONS,
+  type PauseReason,
 } from '../../../shared/catalogs/invigilation-day.ts';
 import type { SeatView } from '../../../shared/schemas/console-api.ts';
-import { post } from '../api.ts';
+import { call } from '../api.ts';
 import { Dialog, ErrorLine, Field } from '../components.tsx';
 import { clock } from '../format.ts';
 
@@ -126,7 +128,7 @@ export function PauseLine({ seat, onResume }: { seat: SeatView; onResume: () => 
   );
 }
 
-function Reasons({
+function Reasons<T extends string>({
   name,
   ids,
   catalog,
@@ -134,10 +136,10 @@ function Reasons({
   onChange,
 }: {
   name: string;
-  ids: readonly string[];
-  catalog: Record<string, Choice>;
-  value: string;
-  onChange: (v: string) => void;
+  ids: readonly T[];
+  catalog: Record<T, Choice>;
+  value: T;
+  onChange: (v: T) => void;
 }) {
   return (
     <fieldset class="choices">
@@ -156,7 +158,7 @@ function Reasons({
 }
 
 export function AnswerHandDialog({ seat, onClose }: { seat: SeatView; onClose: () => void }) {
-  const [reason, setReason] = useState<string>(HAND_ANSWER_REASON_IDS[0]);
+  const [reason, setReason] = useState<HandAnswerReason>(HAND_ANSWER_REASON_IDS[0]);
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
   const h = seat.hand;
@@ -168,7 +170,10 @@ export function AnswerHandDialog({ seat, onClose }: { seat: SeatView; onClose: (
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            await post(`/api/hands/${h.id}/answer`, { reason, ...(note.trim() ? { note } : {}) });
+            await call('answerHand', {
+              params: { id: h.id },
+              body: { reason, ...(note.trim() ? { note } : {}) },
+            });
             onClose();
           } catch (err) {
             setError((err as Error).message);
@@ -222,7 +227,7 @@ export interface PauseTarget {
 }
 
 export function PauseDialog({ target, onClose }: { target: PauseTarget; onClose: () => void }) {
-  const [reason, setReason] = useState<string>(PAUSE_REASON_IDS[0]);
+  const [reason, setReason] = useState<PauseReason>(PAUSE_REASON_IDS[0]);
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
   const room = target.entryId === undefined;
@@ -236,11 +241,14 @@ export function PauseDialog({ target, onClose }: { target: PauseTarget; onClose:
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            await post(`/api/sittings/${target.sittingId}/pauses`, {
-              scope: room ? 'room' : 'seat',
-              ...(room ? {} : { entryId: target.entryId }),
-              reason,
-              ...(note.trim() ? { note } : {}),
+            await call('startPause', {
+              params: { id: target.sittingId },
+              body: {
+                scope: room ? 'room' : 'seat',
+                ...(room ? {} : { entryId: target.entryId }),
+                reason,
+                ...(note.trim() ? { note } : {}),
+              },
             });
             onClose();
           } catch (err) {
@@ -279,5 +287,5 @@ export function PauseDialog({ target, onClose }: { target: PauseTarget; onClose:
 
 /** Resumes a pause; errors go to the page's alert line. */
 export async function resumePause(pauseId: string): Promise<void> {
-  await post(`/api/pauses/${pauseId}/resume`);
+  await call('resumePause', { params: { id: pauseId } });
 }

@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { MANUAL_INCIDENT_KINDS } from '../../../shared/catalogs/incidents.ts';
 import type { IncidentView, SittingView } from '../../../shared/schemas/console-api.ts';
-import { get, post } from '../api.ts';
+import { call } from '../api.ts';
 import { Dialog, ErrorLine, Field, PageHeader } from '../components.tsx';
 import { dateTime, repeats, sittingDate, sittingTime } from '../format.ts';
 import { useLive } from '../live.ts';
@@ -14,7 +14,7 @@ export function IncidentsPage() {
   const [recording, setRecording] = useState(false);
   const [refresh, setRefresh] = useState(0);
   useEffect(() => {
-    get<{ incidents: IncidentView[] }>('/api/incidents?limit=500').then(
+    call('listIncidents', { query: { limit: 500 } }).then(
       (r) => setLoaded(r.incidents),
       (e: Error) => setError(e.message),
     );
@@ -101,7 +101,7 @@ export function IncidentForm({ sitting, onClose }: { sitting: SittingView | null
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (sitting) return;
-    get<{ sittings: SittingView[] }>('/api/sittings').then((r) => {
+    call('listSittings').then((r) => {
       const open = r.sittings.filter((s) => !s.closedAt);
       setSittings(open);
       if (open[0]) setSittingId(open[0].id);
@@ -115,11 +115,8 @@ export function IncidentForm({ sitting, onClose }: { sitting: SittingView | null
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            await post('/api/incidents', {
-              kind,
-              description,
-              sittingId: sittingId || null,
-              entryId: entryId || null,
+            await call('createIncident', {
+              body: { kind, description, sittingId: sittingId || null, entryId: entryId || null },
             });
             onClose();
           } catch (err) {

@@ -4,19 +4,28 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { InvigilatorView, MeResponse, SignInLinkView } from '../../../shared/schemas/console-api.ts';
-import { get, post } from '../api.ts';
+import { call } from '../api.ts';
 import { ErrorLine, Field, PageHeader } from '../components.tsx';
 import { clock } from '../format.ts';
 
 export function InvigilatorsPage({ me }: { me: MeResponse }) {
   const [list, setList] = useState<InvigilatorView[]>([]);
-  const [form, setForm] = useState({ name: '', pin: '', password: '', role: 'invigilator' });
+  const [form, setForm] = useState<{
+    name: string;
+    pin: string;
+    password: string;
+    role: InvigilatorView['role'];
+  }>({
+    name: '',
+    pin: '',
+    password: '',
+    role: 'invigilator',
+  });
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [link, setLink] = useState<SignInLinkView | null>(null);
   const [linkError, setLinkError] = useState<string | null>(null);
-  const load = () =>
-    get<{ invigilators: InvigilatorView[] }>('/api/invigilators').then((r) => setList(r.invigilators));
+  const load = () => call('listInvigilators').then((r) => setList(r.invigilators));
   useEffect(() => {
     void load();
   }, []);
@@ -53,7 +62,7 @@ export function InvigilatorsPage({ me }: { me: MeResponse }) {
                     onClick={async () => {
                       setLinkError(null);
                       try {
-                        setLink(await post<SignInLinkView>(`/api/invigilators/${i.id}/sign-in-links`, {}));
+                        setLink(await call('createSignInLink', { params: { id: i.id }, body: {} }));
                       } catch (err) {
                         setLink(null);
                         setLinkError((err as Error).message);
@@ -104,7 +113,7 @@ export function InvigilatorsPage({ me }: { me: MeResponse }) {
               setError(null);
               setDone(null);
               try {
-                await post('/api/invigilators', form);
+                await call('createInvigilator', { body: form });
                 setDone(`${form.name} can now sign in.`);
                 setForm({ name: '', pin: '', password: '', role: 'invigilator' });
                 await load();
@@ -137,7 +146,10 @@ export function InvigilatorsPage({ me }: { me: MeResponse }) {
               />
             </Field>
             <Field label="Role">
-              <select value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
+              <select
+                value={form.role}
+                onChange={(e) => setForm({ ...form, role: e.currentTarget.value as InvigilatorView['role'] })}
+              >
                 <option value="invigilator">Invigilator</option>
                 <option value="coordinator">Centre coordinator</option>
               </select>

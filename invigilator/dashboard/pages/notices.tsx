@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { MeResponse, NoticesResponse, ReplacementView } from '../../../shared/schemas/console-api.ts';
-import { get, post } from '../api.ts';
+import { call } from '../api.ts';
 import { Dialog, ErrorLine, PageHeader } from '../components.tsx';
 import { dateTime } from '../format.ts';
 import { useLive } from '../live.ts';
@@ -15,7 +15,7 @@ export function useNotices(enabled: boolean, version: number): NoticesResponse |
   const [notices, setNotices] = useState<NoticesResponse | null>(null);
   useEffect(() => {
     if (!enabled) return;
-    get<NoticesResponse>('/api/notices').then(setNotices, () => undefined);
+    call('listNotices').then(setNotices, () => undefined);
   }, [enabled, version]);
   return notices;
 }
@@ -165,7 +165,7 @@ export function NoticesPage({ me }: { me: MeResponse }) {
                       onClick={async () => {
                         setError(null);
                         try {
-                          await post(`/api/notices/${n.id}/dismiss`);
+                          await call('dismissNotice', { params: { id: n.id } });
                         } catch (err) {
                           setError((err as Error).message);
                         }
@@ -245,7 +245,9 @@ export function NoticesPage({ me }: { me: MeResponse }) {
                 setConfirm(null);
                 setError(null);
                 try {
-                  await post(`/api/seat-replacements/${request.id}/${decision}`);
+                  await call(decision === 'approve' ? 'approveReplacement' : 'refuseReplacement', {
+                    params: { id: request.id },
+                  });
                   setDone(
                     decision === 'approve'
                       ? `Approved: the PC at ${request.address} reports as ${request.pcName} now.`

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { QUALIFICATION_TYPES } from '../../../shared/catalogs/qualifications.ts';
 import type { InvigilationRecord } from '../../../shared/schemas/console-api.ts';
-import { get } from '../api.ts';
+import { call, pathFor } from '../api.ts';
 import { ErrorLine } from '../components.tsx';
 import { clock, dateTime, repeats, sittingDate, sittingTime } from '../format.ts';
 import { RecordHandsAndPauses } from './record-hands-and-pauses.tsx';
@@ -17,7 +17,7 @@ export function RecordPage({ id }: { id: string }) {
   const [record, setRecord] = useState<InvigilationRecord | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    get<{ record: InvigilationRecord }>(`/api/sittings/${id}/record`).then(
+    call('getRecord', { params: { id } }).then(
       (r) => setRecord(r.record),
       (e: Error) => setError(e.message),
     );
@@ -32,7 +32,7 @@ export function RecordPage({ id }: { id: string }) {
         <a class="button ghost" href={`#/sittings/${id}`}>
           ← Back to the sitting
         </a>
-        <a class="button ghost" href={`/api/sittings/${id}/record.csv`} download>
+        <a class="button ghost" href={pathFor('getRecordCsv', { params: { id } })} download>
           Download CSV
         </a>
         <button type="button" class="button primary" onClick={() => window.print()}>

@@ -1,6 +1,6 @@
 /** The identity check and the message to a candidate: dialogs opened from the seat map and the sitting page. */
 import { useState } from 'preact/hooks';
-import { post } from '../api.ts';
+import { call } from '../api.ts';
 import { Dialog, ErrorLine, Field } from '../components.tsx';
 
 export interface IdentityTarget {
@@ -23,9 +23,9 @@ export function IdentityDialog({ target, onClose }: { target: IdentityTarget; on
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            await post(`/api/sittings/${target.sittingId}/entries/${target.entryId}/identity`, {
-              method,
-              ...(note.trim() ? { note } : {}),
+            await call('confirmIdentity', {
+              params: { id: target.sittingId, entryId: target.entryId },
+              body: { method, ...(note.trim() ? { note } : {}) },
             });
             onClose();
           } catch (err) {
@@ -100,7 +100,7 @@ export function MessageDialog({
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            await post(`/api/seats/${seatId}/message`, { text });
+            await call('messageSeat', { params: { id: seatId }, body: { text } });
             onClose();
           } catch (err) {
             setError((err as Error).message);

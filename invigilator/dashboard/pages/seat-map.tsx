@@ -1,7 +1,7 @@
 /** The seat map: every seat's state in words at a glance, its candidate, its reasons, and what to do. */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { SeatView, SittingView } from '../../../shared/schemas/console-api.ts';
-import { get } from '../api.ts';
+import { call } from '../api.ts';
 import { PageHeader, StateBadge } from '../components.tsx';
 import { clock, secondsAgo, sittingDate, sittingTime } from '../format.ts';
 import { useLive, useNow } from '../live.ts';
@@ -33,7 +33,7 @@ export function SeatMapPage() {
   const [sound, setSound] = useHandSound(live.seats.values());
 
   useEffect(() => {
-    get<{ sittings: SittingView[] }>('/api/sittings').then(
+    call('listSittings').then(
       (r) => setSittings(r.sittings.filter((s) => !s.closedAt)),
       () => undefined,
     );

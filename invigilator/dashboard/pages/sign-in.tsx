@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { post } from '../api.ts';
+import { call } from '../api.ts';
 import { ErrorLine, Field } from '../components.tsx';
 
 function Shell({
@@ -43,7 +43,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
           setBusy(true);
           setError(null);
           try {
-            await post('/api/sign-in', { name, pin, password });
+            await call('signIn', { body: { name, pin, password } });
             onSignedIn();
           } catch (err) {
             setError((err as Error).message);
@@ -111,7 +111,7 @@ export function SetupPage({ token, onDone }: { token: string; onDone: () => void
           }
           try {
             const { confirm: _confirm, ...rest } = form;
-            await post('/api/setup', { token, ...rest });
+            await call('completeSetup', { body: { token, ...rest } });
             onDone();
           } catch (err) {
             setError((err as Error).message);
@@ -170,7 +170,7 @@ export function SignInLinkPage({ token, onSignedIn }: { token: string; onSignedI
     if (started.current) return;
     started.current = true;
     history.replaceState(null, '', `${location.pathname}${location.search}`);
-    post('/api/sign-in/link', { token }).then(onSignedIn, (err: Error) => setError(err.message));
+    call('useSignInLink', { body: { token } }).then(onSignedIn, (err: Error) => setError(err.message));
   }, [token, onSignedIn]);
   if (!error) return <p class="loading">Signing you in…</p>;
   return (

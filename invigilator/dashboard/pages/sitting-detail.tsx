@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { QUALIFICATION_TYPES } from '../../../shared/catalogs/qualifications.ts';
 import type { IncidentView, MeResponse, SittingView } from '../../../shared/schemas/console-api.ts';
-import { del, get, post, put } from '../api.ts';
+import { call, pathFor } from '../api.ts';
 import { ErrorLine, PageHeader, StateBadge } from '../components.tsx';
 import { clock, sittingDate, sittingTime } from '../format.ts';
 import { useLive } from '../live.ts';
@@ -17,7 +17,7 @@ export function SittingDetailPage({ id, me }: { id: string; me: MeResponse }) {
   const [identity, setIdentity] = useState<IdentityTarget | null>(null);
   const [recording, setRecording] = useState(false);
   const load = useCallback(() => {
-    get<{ sitting: SittingView }>(`/api/sittings/${id}`).then(
+    call('getSitting', { params: { id } }).then(
       (r) => setSitting(r.sitting),
       (e: Error) => setError(e.message),
     );
@@ -25,7 +25,7 @@ export function SittingDetailPage({ id, me }: { id: string; me: MeResponse }) {
   useEffect(load, [load, live.sittingsVersion]);
   const [incidents, setIncidents] = useState<IncidentView[]>([]);
   useEffect(() => {
-    get<{ incidents: IncidentView[] }>(`/api/incidents?sittingId=${id}&limit=1000`).then(
+    call('listIncidents', { query: { sittingId: id, limit: 1000 } }).then(
       (r) => setIncidents([...r.incidents].reverse()),
       () => undefined,
     );
@@ -48,7 +48,7 @@ export function SittingDetailPage({ id, me }: { id: string; me: MeResponse }) {
         <button type="button" class="button ghost" onClick={() => setRecording(true)}>
           Record an incident
         </button>
-        <a class="button ghost" href={`/api/sittings/${id}/record.csv`} download id="export-csv">
+        <a class="button ghost" href={pathFor('getRecordCsv', { params: { id } })} download id="export-csv">
           Export CSV
         </a>
         <a class="button primary" href={`#/sittings/${id}/record`} id="open-record">
@@ -152,7 +152,7 @@ export function SittingDetailPage({ id, me }: { id: string; me: MeResponse }) {
                           type="button"
                           class="link small"
                           onClick={async () => {
-                            await del(`/api/sittings/${id}/entries/${e.id}/identity`);
+                            await call('revokeIdentity', { params: { id, entryId: e.id } });
                             load();
                           }}
                         >
@@ -190,8 +190,11 @@ export function SittingDetailPage({ id, me }: { id: string; me: MeResponse }) {
                     disabled={!coordinator}
                     value={e.outcome}
                     onChange={async (ev) => {
-                      await put(`/api/sittings/${id}/entries/${e.id}/outcome`, {
-                        outcome: ev.currentTarget.value,
+                      await call('setOutcome', {
+                        params: { id, entryId: e.id },
+                        body: {
+                          outcome: ev.currentTarget.value as SittingView['entries'][number]['outcome'],
+                        },
                       });
                       load();
                     }}
@@ -215,7 +218,7 @@ export function SittingDetailPage({ id, me }: { id: string; me: MeResponse }) {
             onClick={async () => {
               if (!confirm('Close this sitting? Its seats are held and its record can no longer change.'))
                 return;
-              await post(`/api/sittings/${id}/close`);
+              await call('closeSitting', { params: { id } });
               load();
             }}
           >

@@ -3,7 +3,7 @@ import { Fragment } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { QUALIFICATION_TYPES, type QualificationType } from '../../../shared/catalogs/qualifications.ts';
 import type { InvigilatorView, SeatView, SittingView } from '../../../shared/schemas/console-api.ts';
-import { get, post, put } from '../api.ts';
+import { call } from '../api.ts';
 import { ErrorLine, Field, PageHeader } from '../components.tsx';
 import { isoWithOffset, todayLocal } from '../format.ts';
 import { useLive } from '../live.ts';
@@ -66,11 +66,9 @@ export function SittingEditorPage({ id }: { id: string | null }) {
   const [saving, setSaving] = useState(false);
 
   useEffect(() => {
-    get<{ invigilators: InvigilatorView[] }>('/api/invigilators').then((r) =>
-      setInvigilators(r.invigilators),
-    );
+    call('listInvigilators').then((r) => setInvigilators(r.invigilators));
     if (!id) return;
-    get<{ sitting: SittingView }>(`/api/sittings/${id}`).then(({ sitting }) => {
+    call('getSitting', { params: { id } }).then(({ sitting }) => {
       setRoom(sitting.room);
       setDate(sitting.startsAt.slice(0, 10));
       setTime(sitting.startsAt.slice(11, 16));
@@ -97,9 +95,8 @@ export function SittingEditorPage({ id }: { id: string | null }) {
   // The rules' warnings, checked by the console as the plan changes.
   useEffect(() => {
     const t = setTimeout(() => {
-      post<{ warnings: SittingView['warnings'] }>('/api/sittings/check', {
-        ...body,
-        ...(id ? { id } : {}),
+      call('checkSitting', {
+        body: { ...body, ...(id ? { id } : {}) },
       }).then(
         (r) => setWarnings(r.warnings),
         () => undefined,
@@ -126,8 +123,8 @@ export function SittingEditorPage({ id }: { id: string | null }) {
           setError(null);
           try {
             const r = id
-              ? await put<{ sitting: SittingView }>(`/api/sittings/${id}`, body)
-              : await post<{ sitting: SittingView }>('/api/sittings', body);
+              ? await call('updateSitting', { params: { id }, body })
+              : await call('createSitting', { body });
             location.hash = `/sittings/${r.sitting.id}`;
           } catch (err) {
             setError((err as Error).message);

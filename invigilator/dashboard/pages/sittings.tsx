@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { SittingView } from '../../../shared/schemas/console-api.ts';
-import { get } from '../api.ts';
+import { call } from '../api.ts';
 import { ErrorLine, PageHeader } from '../components.tsx';
 import { sittingDate, sittingTime } from '../format.ts';
 import { useLive } from '../live.ts';
@@ -10,7 +10,7 @@ export function SittingsPage() {
   const [sittings, setSittings] = useState<SittingView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    get<{ sittings: SittingView[] }>('/api/sittings').then(
+    call('listSittings').then(
       (r) => setSittings(r.sittings),
       (e: Error) => setError(e.message),
     );

@@ -18,7 +18,7 @@ import {
 } from '../../../shared/schemas/anomalies.ts';
 import type { AnomalyReport } from '../../../shared/schemas/attempts-api.ts';
 import type { MeResponse } from '../../../shared/schemas/console-api.ts';
-import { get, put } from '../api.ts';
+import { call, pathFor } from '../api.ts';
 import { ErrorLine, PageHeader } from '../components.tsx';
 import { dateTime, todayLocal } from '../format.ts';
 
@@ -89,11 +89,11 @@ export function AnomalyReportPage({ me, route }: { me: MeResponse; route: string
   useEffect(() => {
     setReport(null);
     setError(null);
-    get<{ report: AnomalyReport }>(`/api/reports/anomalies?${query}`).then(
+    call('getAnomalyReport', { query: range }).then(
       (r) => setReport(r.report),
       (e: Error) => setError(e.message),
     );
-    get<{ setByCentre: boolean }>('/api/settings/centre-hours').then(
+    call('getCentreHours').then(
       (r) => setHoursSet(r.setByCentre),
       () => undefined,
     );
@@ -107,7 +107,12 @@ export function AnomalyReportPage({ me, route }: { me: MeResponse; route: string
     <article class="qa-report" id="anomaly-report">
       <div class="no-print">
         <PageHeader title="Quality assurance report">
-          <a class="button ghost" href={`/api/reports/anomalies.csv?${query}`} download id="report-csv">
+          <a
+            class="button ghost"
+            href={pathFor('getAnomalyReportCsv', { query: range })}
+            download
+            id="report-csv"
+          >
             Download CSV
           </a>
           <button type="button" class="button primary" onClick={() => window.print()} disabled={!report}>
@@ -321,7 +326,7 @@ function HoursForm({ hours, onDone }: { hours: CentreHours; onDone: (saved: bool
       onSubmit={async (e) => {
         e.preventDefault();
         try {
-          await put('/api/settings/centre-hours', h);
+          await call('setCentreHours', { body: h });
           onDone(true);
         } catch (err) {
           setError((err as Error).message);

@@ -4,9 +4,13 @@
  * entry. A file with any bad or unmatched row is refused whole, and every such row is listed.
  */
 import { useState } from 'preact/hooks';
-import type { ResultsImportResponse } from '../../../shared/schemas/attempts-api.ts';
+import {
+  ResultsImportRefusalSchema,
+  type ResultsImportResponse,
+} from '../../../shared/schemas/attempts-api.ts';
 import type { MeResponse } from '../../../shared/schemas/console-api.ts';
 import type { ResultsProblem } from '../../../shared/schemas/results-csv.ts';
+import { ApiError, call } from '../api.ts';
 import { PageHeader } from '../components.tsx';
 
 type Outcome =
@@ -48,34 +52,18 @@ export function ResultsImportPage({ me }: { me: MeResponse }) {
             setBusy(true);
             try {
               const csv = await file.text();
-              const res = await fetch('/api/results/import', {
-                method: 'POST',
-                headers: { 'content-type': 'application/json' },
-                credentials: 'same-origin',
-                body: JSON.stringify({ csv, fileName: file.name }),
-              });
-              const data = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-              if (res.ok) {
-                setOutcome({
-                  kind: 'done',
-                  result: data as unknown as ResultsImportResponse,
-                  fileName: file.name,
-                });
-              } else if (Array.isArray(data.problems)) {
-                setOutcome({
-                  kind: 'refused',
-                  error: String(data.error ?? 'Nothing was imported.'),
-                  problems: data.problems as ResultsProblem[],
-                  fileName: file.name,
-                });
-              } else {
-                setOutcome({
-                  kind: 'error',
-                  error: String(data.error ?? `The console answered ${res.status}.`),
-                });
-              }
+              const result = await call('importResults', { body: { csv, fileName: file.name } });
+              setOutcome({ kind: 'done', result, fileName: file.name });
             } catch (err) {
-              setOutcome({ kind: 'error', error: (err as Error).message });
+              // A refused file names every bad row (the route's declared 400); anything else is one line.
+              const refused = ResultsImportRefusalSchema.safeParse(
+                err instanceof ApiError ? err.details : null,
+              );
+              setOutcome(
+                refused.success
+                  ? { kind: 'refused', ...refused.data, fileName: file.name }
+                  : { kind: 'error', error: (err as Error).message },
+              );
             } finally {
               setBusy(false);
             }

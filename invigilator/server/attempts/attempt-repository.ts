@@ -46,6 +46,26 @@ export class AttemptRepository {
     });
   }
 
+  /**
+   * The seat reached the assessment's end page (day-finish): finished 'end-page' at the console's time,
+   * only for a released entry not yet finished and not absent. False when nothing changed.
+   */
+  async finishAtEndPage(actor: Actor, entryId: string, at: string): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const r = await trx
+        .updateTable('entries')
+        .set({ finished_at: utc(at), finished_how: 'end-page' })
+        .where('id', '=', entryId)
+        .where('released_at', 'is not', null)
+        .where('finished_at', 'is', null)
+        .where('outcome', '!=', 'absent')
+        .executeTakeFirst();
+      const changed = Number(r.numUpdatedRows) === 1;
+      if (changed) await writeAudit(trx, actor, 'entry.finish', entryId, { at, how: 'end-page' });
+      return changed;
+    });
+  }
+
   /** Outcomes from the awarding body's results, all in one transaction, audited as one import. */
   async importOutcomes(
     actor: Actor,

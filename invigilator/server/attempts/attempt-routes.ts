@@ -1,132 +1,21 @@
-/**
- * Attempts (issue 13): each candidate entry records when its seat was released to the assessment (the
- * seat acknowledged its release: seat-hub's noteReleases) and when the candidate finished (the
- * invigilator marks it finished or submitted early), and the outcome once known: a coordinator enters
- * it on the sitting page or imports the awarding body's results as CSV. The retake, attempt-limit and
- * daily rules read these real attempts (store.attemptsFor).
- */
+/** Attempts' routes (shared/api/routes.ts): finish times and the results import; the work is in AttemptService. */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { key, localDay } from '../../../shared/rules/centre.ts';
-import { EntryFinishSchema, ResultsImportSchema } from '../../../shared/schemas/attempts-api.ts';
-import { RecordIdSchema } from '../../../shared/schemas/console-api.ts';
-import { parseResultsCsv, type ResultsProblem } from '../../../shared/schemas/results-csv.ts';
-import type { ConsoleContext, Session } from '../context.ts';
-import { actorOf, sameCentre, signedIn } from '../context.ts';
-import { HttpError, parseInput } from '../http-error.ts';
-import { coordinator } from '../routes/auth-routes.ts';
-import { sittingView } from '../routes/sitting-routes.ts';
-import type { EntryRow } from '../store/store.ts';
-
-const EntryParams = z.object({ id: RecordIdSchema, entryId: RecordIdSchema });
-
-/** An entry's key for matching a results row: registration number, assessment, the day it was sat. */
-function matchKey(registrationNumber: string, assessment: string, day: string): string {
-  return `${key(registrationNumber)}\u0000${key(assessment)}\u0000${day}`;
-}
+import type { ConsoleContext } from '../context.ts';
+import { serve } from '../route-table.ts';
+import { AttemptService } from './attempt-service.ts';
 
 export function attemptRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
-  async function entryOf(s: Session, params: unknown) {
-    const { id, entryId } = parseInput(EntryParams, params, 'path');
-    const sitting = sameCentre(s, await ctx.store.getSitting(id), 'sitting');
-    const entry = sitting.entries.find((e) => e.id === entryId);
-    if (!entry) throw new HttpError(404, 'No such candidate in this sitting.');
-    return { sitting, entry };
-  }
-
-  // The invigilator marks the candidate finished, or submitted before completing.
-  app.put('/api/sittings/:id/entries/:entryId/finish', async (req) => {
-    const s = signedIn(req);
-    const { sitting, entry } = await entryOf(s, req.params);
-    if (sitting.closedAt)
-      throw new HttpError(409, 'This sitting is closed; its record can no longer change.');
-    const body = parseInput(EntryFinishSchema, req.body);
-    if (entry.outcome === 'absent') throw new HttpError(409, `${entry.candidateName} is marked absent.`);
-    if (entry.finishedAt) {
-      throw new HttpError(
-        409,
-        `${entry.candidateName} was already marked finished at ${entry.finishedAt.slice(11, 19)} UTC; undo that first.`,
-      );
-    }
-    await ctx.store.setFinish(actorOf(s), entry.id, { at: new Date().toISOString(), how: body.how });
-    ctx.live.sittingsChanged(s.centreId, [sitting.id]);
-    return {
-      sitting: await sittingView(ctx, sameCentre(s, await ctx.store.getSitting(sitting.id), 'sitting')),
-    };
-  });
-
-  app.delete('/api/sittings/:id/entries/:entryId/finish', async (req) => {
-    const s = signedIn(req);
-    const { sitting, entry } = await entryOf(s, req.params);
-    if (sitting.closedAt)
-      throw new HttpError(409, 'This sitting is closed; its record can no longer change.');
-    if (entry.finishedAt) await ctx.store.setFinish(actorOf(s), entry.id, null);
-    ctx.live.sittingsChanged(s.centreId, [sitting.id]);
-    return {
-      sitting: await sittingView(ctx, sameCentre(s, await ctx.store.getSitting(sitting.id), 'sitting')),
-    };
-  });
-
-  /**
-   * The awarding body's results (registration number, assessment, date, result), matched to this
-   * centre's candidate entries. Any bad or unmatched row refuses the whole file (400, every row named):
-   * nothing is half-imported.
-   */
-  app.post('/api/results/import', async (req, reply) => {
-    const s = coordinator(req);
-    const body = parseInput(ResultsImportSchema, req.body);
-    const parsed = parseResultsCsv(body.csv);
-    const problems: ResultsProblem[] = [...parsed.problems];
-    const index = new Map<string, { entry: EntryRow; room: string }[]>();
-    for (const sitting of await ctx.store.listSittings(s.centreId)) {
-      for (const entry of sitting.entries) {
-        const k = matchKey(entry.registrationNumber, entry.assessment, localDay(sitting.startsAt));
-        index.set(k, [...(index.get(k) ?? []), { entry, room: sitting.room }]);
-      }
-    }
-    const updates = new Map<string, { entryId: string; outcome: EntryRow['outcome']; row: number }>();
-    let unchanged = 0;
-    for (const row of parsed.rows) {
-      const found = index.get(matchKey(row.registrationNumber, row.assessment, row.date)) ?? [];
-      const what = `${row.registrationNumber} "${row.assessment}" on ${row.date}`;
-      if (found.length === 0) {
-        problems.push({
-          row: row.row,
-          message: `No candidate entry at this centre for ${what}.`,
-        });
-        continue;
-      }
-      if (found.length > 1) {
-        problems.push({
-          row: row.row,
-          message: `${what} matches ${found.length} entries (rooms ${found.map((f) => f.room).join(', ')}); set these outcomes on the sitting pages.`,
-        });
-        continue;
-      }
-      const { entry } = found[0] as { entry: EntryRow };
-      const earlier = updates.get(entry.id);
-      if (earlier && earlier.outcome !== row.result) {
-        problems.push({
-          row: row.row,
-          message: `${what} is ${row.result} here but ${earlier.outcome} in row ${earlier.row}.`,
-        });
-        continue;
-      }
-      if (entry.outcome === row.result) unchanged++;
-      else updates.set(entry.id, { entryId: entry.id, outcome: row.result, row: row.row });
-    }
-    if (problems.length > 0) {
-      problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-      return reply.code(400).send({
-        error: `Nothing was imported: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the file.`,
-        problems: problems.slice(0, 500),
-      });
-    }
-    await ctx.store.importOutcomes(actorOf(s), [...updates.values()], {
-      fileName: body.fileName ?? null,
-      rows: parsed.rows.length,
-    });
-    ctx.live.sittingsChanged(s.centreId, []);
-    return { updated: updates.size, unchanged, notes: parsed.notes };
+  const attempts = new AttemptService(ctx);
+  serve(app, 'finishEntry', async ({ session, params, body }) => ({
+    sitting: await attempts.finish(session, params.id, params.entryId, body),
+  }));
+  serve(app, 'undoFinishEntry', async ({ session, params }) => ({
+    sitting: await attempts.undoFinish(session, params.id, params.entryId),
+  }));
+  // A refused file is a 400 naming every bad row (the table declares its shape); nothing was changed.
+  serve(app, 'importResults', async ({ session, body }, _req, reply) => {
+    const result = await attempts.importResults(session, body);
+    if ('refused' in result) return reply.code(400).send(result.refused);
+    return result.imported;
   });
 }

@@ -1,109 +1,8 @@
-/**
- * The quality assurer's anomaly report (issue 13; seeds/000 and 003): the centre sees what the
- * awarding body and the EQA will see. The rules are shared/rules/anomalies.ts; this reads the centre's
- * whole history (medians, earlier fails and attempts need it) and flags what happened in the range.
- * The centre's hours are a coordinator's setting. There are no sites yet, so a report is the centre's.
- */
+/** The anomaly report's and the centre hours' routes (shared/api/routes.ts); the work is in anomaly-service.ts. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { incidentKindLabel, NOT_SEAT_TROUBLE_KINDS } from '../../../shared/catalogs/incidents.ts';
-import { type AnomalyInput, anomalyReport, localTime } from '../../../shared/rules/anomalies.ts';
-import {
-  ANOMALY_RULES,
-  type CentreHours,
-  CentreHoursSchema,
-  DEFAULT_CENTRE_HOURS,
-} from '../../../shared/schemas/anomalies.ts';
-import type { CandidateAttempt } from '../../../shared/schemas/attempts.ts';
-import { type AnomalyReport, DayRangeQuerySchema } from '../../../shared/schemas/attempts-api.ts';
-import { actorOf, type ConsoleContext, signedIn } from '../context.ts';
-import { parseInput } from '../http-error.ts';
-import { csvCell } from '../record.ts';
-import { coordinator } from '../routes/auth-routes.ts';
-
-export const CENTRE_HOURS_KEY = 'centre-hours';
-const DAY_MS = 86_400_000;
-
-async function centreHours(
-  ctx: ConsoleContext,
-  centreId: string,
-): Promise<{ hours: CentreHours; set: boolean }> {
-  const stored = CentreHoursSchema.safeParse(await ctx.store.getCentreSetting(centreId, CENTRE_HOURS_KEY));
-  return stored.success ? { hours: stored.data, set: true } : { hours: DEFAULT_CENTRE_HOURS, set: false };
-}
-
-export async function buildAnomalyReport(
-  ctx: ConsoleContext,
-  centreId: string,
-  range: { from: string; to: string },
-): Promise<AnomalyReport> {
-  const { hours } = await centreHours(ctx, centreId);
-  const centre = await ctx.store.getCentre(centreId);
-  const sittings = await ctx.store.listSittings(centreId);
-  const input: AnomalyInput = {
-    hours,
-    range,
-    notSeatTrouble: NOT_SEAT_TROUBLE_KINDS,
-    sittings: sittings.map((s) => ({
-      id: s.id,
-      room: s.room,
-      startsAt: s.startsAt,
-      invigilatorCount: s.invigilators.length,
-      attempts: s.entries.map(
-        (e): CandidateAttempt => ({
-          sittingId: s.id,
-          entryId: e.id,
-          candidateName: e.candidateName,
-          registrationNumber: e.registrationNumber,
-          qualificationNumber: e.qualificationNumber,
-          qualificationType: e.qualificationType,
-          assessment: e.assessment,
-          startsAt: s.startsAt,
-          durationMinutes: e.durationMinutes,
-          extraMinutes: e.extraMinutes,
-          reasonableAdjustment: e.reasonableAdjustment,
-          seatId: e.seatId,
-          pcName: (e.seatId && ctx.hub.seatRow(e.seatId)?.pcName) || e.identity?.pcName || null,
-          identityCheckedAt: e.identity?.confirmedAt ?? null,
-          releasedAt: e.releasedAt,
-          finishedAt: e.finishedAt,
-          finishedHow: e.finishedHow,
-          // Pauses are recorded by the pause feature (issue 13, another branch); none are counted yet.
-          pausedMs: 0,
-          outcome: e.outcome,
-        }),
-      ),
-    })),
-    // A day on the centre's clock is within a day of the same UTC date: the rules keep the exact range.
-    incidents: (
-      await ctx.store.incidentsBetween(
-        centreId,
-        new Date(Date.parse(range.from) - DAY_MS).toISOString(),
-        new Date(Date.parse(range.to) + 2 * DAY_MS).toISOString(),
-      )
-    ).map((i) => ({
-      at: i.at,
-      kind: i.kind,
-      kindLabel: incidentKindLabel(i.kind),
-      sittingId: i.sittingId,
-      seatId: i.seatId,
-      pcName: i.pcName,
-    })),
-  };
-  const inRange = (iso: string) => {
-    const day = localTime(iso, hours.timeZone).day;
-    return day >= range.from && day <= range.to;
-  };
-  const looked = sittings.filter((s) => inRange(s.startsAt));
-  return {
-    centreName: centre?.name ?? '',
-    range,
-    hours,
-    generatedAt: new Date().toISOString(),
-    sittings: looked.length,
-    attempts: looked.reduce((n, s) => n + s.entries.filter((e) => e.outcome !== 'absent').length, 0),
-    flags: anomalyReport(input),
-  };
-}
+import type { ConsoleContext } from '../context.ts';
+import { serve } from '../route-table.ts';
+import { anomalyCsv, buildAnomalyReport, centreHours, setCentreHours } from './anomaly-service.ts';
 
 /** The address a sitting opens at on this console, for the CSV (a spreadsheet can follow it). */
 function sittingUrl(req: FastifyRequest, id: string | null): string {
@@ -111,65 +10,20 @@ function sittingUrl(req: FastifyRequest, id: string | null): string {
   return `${req.protocol}://${req.host}/#/sittings/${id}`;
 }
 
-export function anomalyCsv(report: AnomalyReport, link: (id: string | null) => string): string {
-  const header = [
-    'When (centre time)',
-    'Flag',
-    'Why',
-    'Room',
-    'Candidate',
-    'Registration number',
-    'PC',
-    'Sitting',
-  ];
-  const lines = [header.map(csvCell).join(',')];
-  for (const f of report.flags) {
-    const t = f.at ? localTime(f.at, report.hours.timeZone) : null;
-    lines.push(
-      [
-        t ? `${t.day} ${t.clock}` : '',
-        ANOMALY_RULES[f.rule],
-        f.message,
-        f.room,
-        f.candidateName,
-        f.registrationNumber,
-        f.pcName,
-        link(f.sittingId),
-      ]
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}
-
 export function anomalyRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
-  app.get('/api/reports/anomalies', async (req) => {
-    const s = signedIn(req);
-    const range = parseInput(DayRangeQuerySchema, req.query, 'query');
-    return { report: await buildAnomalyReport(ctx, s.centreId, range) };
-  });
-
-  app.get('/api/reports/anomalies.csv', async (req, reply) => {
-    const s = signedIn(req);
-    const range = parseInput(DayRangeQuerySchema, req.query, 'query');
-    const report = await buildAnomalyReport(ctx, s.centreId, range);
+  serve(app, 'getAnomalyReport', async ({ session, query }) => ({
+    report: await buildAnomalyReport(ctx, session.centreId, query),
+  }));
+  serve(app, 'getAnomalyReportCsv', async ({ session, query }, req, reply) => {
+    const report = await buildAnomalyReport(ctx, session.centreId, query);
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="anomalies-${range.from}-to-${range.to}.csv"`)
+      .header('content-disposition', `attachment; filename="anomalies-${query.from}-to-${query.to}.csv"`)
       .send(anomalyCsv(report, (id) => sittingUrl(req, id)));
   });
-
-  app.get('/api/settings/centre-hours', async (req) => {
-    const s = signedIn(req);
-    const { hours, set } = await centreHours(ctx, s.centreId);
+  serve(app, 'getCentreHours', async ({ session }) => {
+    const { hours, set } = await centreHours(ctx, session.centreId);
     return { hours, setByCentre: set };
   });
-
-  app.put('/api/settings/centre-hours', async (req) => {
-    const s = coordinator(req);
-    const hours = parseInput(CentreHoursSchema, req.body);
-    await ctx.store.setCentreSetting(actorOf(s), CENTRE_HOURS_KEY, hours);
-    return { hours, setByCentre: true };
-  });
+  serve(app, 'setCentreHours', async ({ session, body }) => setCentreHours(ctx, session, body));
 }

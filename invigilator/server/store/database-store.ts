@@ -380,6 +380,9 @@ export class DatabaseStore implements Store {
   setFinish(actor: Actor, entryId: string, finish: { at: string; how: FinishKind } | null): Promise<void> {
     return this.repos.attempts.setFinish(actor, entryId, finish);
   }
+  finishAtEndPage(actor: Actor, entryId: string, at: string): Promise<boolean> {
+    return this.repos.attempts.finishAtEndPage(actor, entryId, at);
+  }
   importOutcomes(
     actor: Actor,
     updates: readonly { entryId: string; outcome: AttemptOutcome }[],

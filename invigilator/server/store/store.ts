@@ -436,6 +436,11 @@ export interface Store extends HandsAndPausesStore {
   markReleased(entryId: string, at: string): Promise<boolean>;
   /** Marks the candidate finished (or submitted early), or clears it (null), audited. */
   setFinish(actor: Actor, entryId: string, finish: { at: string; how: FinishKind } | null): Promise<void>;
+  /**
+   * The seat reached the assessment's end page: the entry's finish (`end-page`), audited, but only if it
+   * was released and is not finished yet (so a resent or repeated event changes nothing). True if set.
+   */
+  finishAtEndPage(actor: Actor, entryId: string, at: string): Promise<boolean>;
   /** Outcomes from the awarding body's results, all in one transaction, audited as one import. */
   importOutcomes(
     actor: Actor,

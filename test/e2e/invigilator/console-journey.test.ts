@@ -74,7 +74,7 @@ test('first start prints a setup link; it creates the coordinator, who can sign 
   await page.waitForSelector('.topbar');
   expect(await page.$eval('.brand-centre', (e) => e.textContent)).toBe('Northgate College');
 
-  await page.click('.who button');
+  await page.click('#sign-out');
   await page.waitForSelector('#sign-in');
   await page.type('input[name=name]', 'Dana Okafor');
   await page.type('input[name=pin]', '40213');

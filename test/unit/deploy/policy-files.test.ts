@@ -4,11 +4,6 @@
  */
 import { parse as parsePlist } from 'plist';
 import { describe, expect, test } from 'vitest';
-import {
-  FIREFOX_MAC_DOMAIN,
-  FIREFOX_MAC_MANAGED_PLIST,
-  FIREFOX_REGISTRY_KEY,
-} from '../../../deploy/policy/firefox.ts';
 import { generatePolicy, type PolicyBrowser } from '../../../deploy/policy/generate.ts';
 import { evaluateFirefoxPolicy, firefoxMacPolicies } from '../../../kiosk-agent/checks/firefox-policy.ts';
 import {
@@ -23,6 +18,11 @@ import {
   requiredPolicies,
   WEB_STORE_UPDATE_URL,
 } from '../../../shared/catalogs/browser-policy.ts';
+import {
+  FIREFOX_MAC_DOMAIN,
+  FIREFOX_MAC_MANAGED_PLIST,
+  FIREFOX_REGISTRY_KEY,
+} from '../../../shared/catalogs/firefox-policy.ts';
 import { EXTENSION_ID } from '../../../shared/constants.ts';
 import { type AgentConfig, AgentConfigSchema } from '../../../shared/schemas/config.ts';
 import { POLICY_DEFAULTS } from '../../../shared/schemas/policy.ts';
@@ -609,6 +609,28 @@ describe('the policy follows the seat config', () => {
       read(config({ policy: { extension: { allowedResourceHosts: ['CDN.example.net'] } } }))
         .allowedResourceHosts,
     ).toEqual(['cdn.example.net']);
+  });
+
+  test('endPageUrl goes to the extension (Chromium and Firefox) only when set; one off the allowed hosts is refused by name', () => {
+    const end = 'https://www.theimi.org.uk/awarding/finished';
+    const chromium = (cfg: AgentConfig) =>
+      JSON.parse(only('chromium', 'linux', 'invigil-chromium.json', cfg).toString('utf8'))['3rdparty']
+        .extensions[EXTENSION_ID];
+    const firefox = (cfg: AgentConfig) =>
+      JSON.parse(only('firefox', 'macos', 'policies.json', cfg).toString('utf8')).policies['3rdparty']
+        .Extensions;
+    expect(chromium(config({}))).not.toHaveProperty('endPageUrl');
+    const cfg = config({ policy: { extension: { endPageUrl: end } } });
+    expect(chromium(cfg).endPageUrl).toBe(end);
+    expect(Object.values(firefox(cfg))[0]).toMatchObject({ endPageUrl: end });
+    expect(() =>
+      only(
+        'chromium',
+        'linux',
+        'invigil-chromium.json',
+        config({ policy: { extension: { endPageUrl: 'https://elsewhere.example/done' } } }),
+      ),
+    ).toThrow('policy.extension.endPageUrl is not on one of the allowed hosts');
   });
 
   test("allowing downloads in the config lifts the browser's download block too", () => {

@@ -5,12 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
-import { FIREFOX_POLICIES } from '../../../deploy/policy/firefox.ts';
 import {
   BROWSER_POLICIES,
   browserPolicyName,
   RELAXABLE_POLICIES,
 } from '../../../shared/catalogs/browser-policy.ts';
+import { FIREFOX_POLICIES } from '../../../shared/catalogs/firefox-policy.ts';
 
 const guide = readFileSync(resolve(import.meta.dirname, '../../../docs/deploy.md'), 'utf8');
 

@@ -35,8 +35,8 @@ afterAll(async () => {
 });
 
 async function seatView(id: string): Promise<SeatView | undefined> {
-  const r = await c.admin.get<{ seats: SeatView[] }>('/api/seats');
-  return r.body.seats.find((s) => s.id === id);
+  const { seats } = await c.admin.api.call('listSeats');
+  return seats.find((s) => s.id === id);
 }
 
 async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
@@ -126,8 +126,8 @@ describe('enrolment and seat authentication', () => {
     expect(
       await rawConnect({ authorization: `Bearer ${second.credential}`, 'x-invigil-seat': second.seatId }),
     ).toBe(403);
-    const notices = await c.admin.get<{ replacements: { seatId: string; status: string }[] }>('/api/notices');
-    expect(notices.body.replacements).toEqual([
+    const notices = await c.admin.api.call('listNotices');
+    expect(notices.replacements).toEqual([
       expect.objectContaining({ seatId: first.seatId, status: 'pending' }),
     ]);
   });
@@ -288,10 +288,8 @@ describe('events and instructions', () => {
     await seat.waitFor(() => seat.outbox.events.length === 0);
     expect(seat.outbox.acknowledged.filter((id) => id === blocked.id)).toHaveLength(2);
     expect(await c.running.store.countSeatEvents(creds.seatId)).toBe(2);
-    const incidents = await c.admin.get<{
-      incidents: { seatId: string; kind: string; description: string }[];
-    }>('/api/incidents');
-    const mine = incidents.body.incidents.filter((i) => i.seatId === creds.seatId);
+    const { incidents } = await c.admin.api.call('listIncidents');
+    const mine = incidents.filter((i) => i.seatId === creds.seatId);
     expect(mine.map((i) => i.kind).sort()).toEqual(['focus-lost', 'site-blocked']);
     expect(mine.find((i) => i.kind === 'site-blocked')?.description).toContain('http://answers.example.net/');
   });
@@ -392,11 +390,11 @@ describe('events and instructions', () => {
 describe('the invigilation record', () => {
   test('the CSV holds the invigilators, candidates, seating plan and incidents, with hostile text defused', async () => {
     const creds = await enrolTestSeat(c.admin, 'PC-REC');
-    const inv = await c.admin.get<{ invigilators: { id: string; name: string }[] }>('/api/invigilators');
+    const inv = await c.admin.api.call('listInvigilators');
     const s = await c.admin.post<{ sitting: SittingView }>('/api/sittings', {
       room: 'Room 9',
       startsAt: new Date().toISOString(),
-      invigilatorIds: inv.body.invigilators.filter((i) => i.name === 'Dana Okafor').map((i) => i.id),
+      invigilatorIds: inv.invigilators.filter((i) => i.name === 'Dana Okafor').map((i) => i.id),
       entries: [
         {
           candidateName: '=HYPERLINK("http://evil.example","x")',

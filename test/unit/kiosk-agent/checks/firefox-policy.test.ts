@@ -9,19 +9,19 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
-  FIREFOX_MAC_LIBRARY_PLIST,
-  FIREFOX_MAC_MANAGED_PLIST,
-  FIREFOX_REGISTRY_KEY,
-  firefoxPolicies,
-  firefoxRegKeys,
-} from '../../../../deploy/policy/firefox.ts';
-import {
   evaluateFirefoxPolicy,
   firefoxMacPolicies,
   firefoxRegistryPolicies,
 } from '../../../../kiosk-agent/checks/firefox-policy.ts';
 import { parseRegQuery, type RegKey } from '../../../../kiosk-agent/checks/windows-registry.ts';
 import { FIREFOX_EXTENSION_ID } from '../../../../shared/catalogs/browser-policy.ts';
+import {
+  FIREFOX_MAC_LIBRARY_PLIST,
+  FIREFOX_MAC_MANAGED_PLIST,
+  FIREFOX_REGISTRY_KEY,
+  firefoxPolicies,
+  firefoxRegKeys,
+} from '../../../../shared/catalogs/firefox-policy.ts';
 import { POLICY_DEFAULTS } from '../../../../shared/schemas/policy.ts';
 
 const WHERE = '/etc/firefox/policies/policies.json';

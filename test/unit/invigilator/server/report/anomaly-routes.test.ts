@@ -1,7 +1,7 @@
 /** The anomaly report's CSV: one row per flag on the centre's clock; what people typed stays text. */
 import { dsvFormat } from 'd3-dsv';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { anomalyCsv } from '../../../../../invigilator/server/report/anomaly-routes.ts';
+import { anomalyCsv } from '../../../../../invigilator/server/report/anomaly-service.ts';
 import { DEFAULT_CENTRE_HOURS } from '../../../../../shared/schemas/anomalies.ts';
 import type { AnomalyReport } from '../../../../../shared/schemas/attempts-api.ts';
 import { ConsoleClient, startTestConsole, type TestConsole } from '../../../../helpers/console-client.ts';
@@ -123,4 +123,56 @@ test('the route reads the centre history over the range and the centre hours; on
   expect(
     (await new ConsoleClient(c.url).get('/api/reports/anomalies?from=2026-03-01&to=2026-03-31')).status,
   ).toBe(401);
+});
+
+test('recorded pauses (the seat’s and the room’s) are time given back: 90 minutes with 35 paused is not extra time', async () => {
+  const r = await c.admin.post<{ sitting: { id: string; entries: { id: string }[] } }>('/api/sittings', {
+    room: 'Room 4',
+    startsAt: '2026-05-12T09:00:00+00:00',
+    invigilatorIds: [],
+    entries: ['P1', 'P2'].map((registrationNumber) => ({
+      candidateName: `Pat ${registrationNumber}`,
+      registrationNumber,
+      qualificationNumber: '603/0001/2',
+      assessment: 'Unit 4',
+      durationMinutes: 60,
+    })),
+  });
+  expect(r.status).toBe(201);
+  const sittingId = r.body.sitting.id;
+  const [paused, unpaused] = r.body.sitting.entries.map((e) => e.id) as [string, string];
+  const store = c.running.store;
+  const me = await c.admin.get<{ invigilator: { id: string }; centre: { id: string } }>('/api/me');
+  const actor = { centreId: me.body.centre.id, invigilatorId: me.body.invigilator.id };
+  for (const id of [paused, unpaused]) {
+    expect(await store.markReleased(id, '2026-05-12T09:00:00.000Z')).toBe(true);
+    await store.setFinish(actor, id, { at: '2026-05-12T10:30:00.000Z', how: 'finished' });
+  }
+  // 20 minutes for the seat alone, then the whole room for 20 minutes overlapping it by 5: 35 in all.
+  const seatPause = await store.startPause(actor, {
+    sittingId,
+    entryId: paused,
+    reason: 'it-failure',
+    note: null,
+    at: '2026-05-12T09:10:00.000Z',
+  });
+  expect(seatPause).not.toBeNull();
+  await store.endPause(actor, seatPause?.id ?? '', '2026-05-12T09:30:00.000Z');
+  const roomPause = await store.startPause(actor, {
+    sittingId,
+    entryId: null,
+    reason: 'fire-alarm',
+    note: null,
+    at: '2026-05-12T09:25:00.000Z',
+  });
+  await store.endPause(actor, roomPause?.id ?? '', '2026-05-12T09:45:00.000Z');
+
+  const may = await c.admin.get<{ report: AnomalyReport }>(
+    '/api/reports/anomalies?from=2026-05-01&to=2026-05-31',
+  );
+  expect(may.status).toBe(200);
+  const extra = may.body.report.flags.filter((f) => f.rule === 'extra-time');
+  // The room's 20 minutes leave the other candidate at 70 of 60: under 25% over, so neither is flagged;
+  // without pauses both worked 90 minutes (50% over) and both were flagged.
+  expect(extra).toEqual([]);
 });

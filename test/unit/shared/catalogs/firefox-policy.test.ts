@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
-import { FIREFOX_POLICIES, firefoxPolicies } from '../../../../deploy/policy/firefox.ts';
+import { FIREFOX_POLICIES, firefoxPolicies } from '../../../../shared/catalogs/firefox-policy.ts';
 import { POLICY_DEFAULTS } from '../../../../shared/schemas/policy.ts';
 
 interface Schema {

@@ -4,8 +4,8 @@
  * assessments attempted, the seating plan / PC references, the incidents), plus the identity
  * checks and the rule warnings. Exported as JSON (for the print page) and CSV.
  */
-import { QUALIFICATION_TYPES } from '../../shared/catalogs/qualifications.ts';
-import type { InvigilationRecord } from '../../shared/schemas/console-api.ts';
+import { QUALIFICATION_TYPES } from '../../../shared/catalogs/qualifications.ts';
+import type { InvigilationRecord } from '../../../shared/schemas/console-api.ts';
 
 /** A spreadsheet must not run what a seat or candidate typed: cells starting with = + - @ are quoted as text. */
 export function csvCell(value: string | number | null | undefined): string {

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from 'vitest';
-import { ConsoleToSeatSchema, SeatToConsoleSchema } from '../../../shared/schemas/protocol.ts';
-import { protocolJsonSchemaFiles } from '../../../shared/schemas/protocol-json-schema.ts';
+import { ConsoleToSeatSchema, SeatToConsoleSchema } from '../../../../shared/schemas/protocol.ts';
+import { protocolJsonSchemaFiles } from '../../../../shared/schemas/protocol-json-schema.ts';
 
-const DOCS = resolve(import.meta.dirname, '../../../docs');
+const DOCS = resolve(import.meta.dirname, '../../../../docs');
 
 test('the committed JSON Schema is what the shared schemas generate (run `npm run protocol:schema`)', () => {
   const generated = protocolJsonSchemaFiles();

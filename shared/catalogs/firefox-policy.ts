@@ -5,10 +5,10 @@
  * documentation (docs/index.md) and the schema Firefox ESR 153 ships
  * (browser/omni.ja: modules/policies/policies-schema.json). To add a policy, add an entry.
  */
-import type { PolicyGroup } from '../../shared/catalogs/browser-policy.ts';
-import { isIpv4 } from '../../shared/rules/hosts.ts';
-import type { ExtensionPolicy } from '../../shared/schemas/policy.ts';
-import type { RegData, RegKey } from './formats/reg.ts';
+import { isIpv4 } from '../rules/hosts.ts';
+import type { ExtensionPolicy } from '../schemas/policy.ts';
+import type { PolicyGroup } from './browser-policy.ts';
+import type { RegData, RegKey } from './registry.ts';
 
 export interface FirefoxPolicyOptions {
   extensionPolicy: ExtensionPolicy;

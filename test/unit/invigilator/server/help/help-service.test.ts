@@ -1,6 +1,6 @@
 /** The Help summoned incident's text: who asked, from where and why, and who acknowledged it how soon. */
 import { expect, test } from 'vitest';
-import { helpDescription } from '../../../../../invigilator/server/help/help-routes.ts';
+import { helpDescription } from '../../../../../invigilator/server/help/help-service.ts';
 
 const asked = {
   room: 'Room 2',

@@ -1,5 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { identifyPasswordManager, PASSWORD_MANAGER_EXTENSIONS } from '../../../shared/catalogs/extensions.ts';
+import {
+  identifyPasswordManager,
+  PASSWORD_MANAGER_EXTENSIONS,
+} from '../../../../shared/catalogs/extensions.ts';
 
 describe('password-manager extensions are recognised', () => {
   test('by Chrome Web Store id, for every product in the catalog', () => {
