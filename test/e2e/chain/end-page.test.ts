@@ -6,62 +6,32 @@
  * after the identity check, reaches the end page; the sitting page shows *Finished (end page)*.
  * Screenshot: test-results/screenshots/end-page-sitting.png.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { EXTENSION_ID } from '../../../shared/constants.ts';
-import type { SeatView, SittingView } from '../../../shared/schemas/console-api.ts';
+import type { SittingView } from '../../../shared/schemas/console-api.ts';
+import { assertBuilt, waitFor } from '../../helpers/agent-cli.ts';
 import {
-  type AgentProcess,
-  agentWorkspace,
-  assertBuilt,
-  runInvigil,
-  startAgentProcess,
-  waitFor,
-} from '../../helpers/agent-cli.ts';
-import { TEST_RIG_BROWSER_FLAGS } from '../../helpers/agent-seat.ts';
-import { type LaunchedBrowser, launchDashboardBrowser, launchWithExtension } from '../../helpers/chromium.ts';
-import { type ReadyConsole, startReadyConsole } from '../../helpers/console-process.ts';
+  ASSESSMENT,
+  type ChainSeat,
+  seatCandidate,
+  signedInDashboard,
+  startChainSeat,
+} from '../../helpers/chain-seat.ts';
+import type { ReadyConsole } from '../../helpers/console-process.ts';
 import { waitForUrl } from '../../helpers/extension-state.ts';
-import { installMachinePolicy, type MachinePolicy } from '../../helpers/machine-policy.ts';
-import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
-import { startXDisplay, type XDisplay } from '../../helpers/x-displays.ts';
 
 const PC = 'EXAM-PC-14';
-const ASSESSMENT = 'http://awarding.theimi.org.uk/assessment';
 const END_PAGE = 'http://awarding.theimi.org.uk/assessment/finished';
 const SHOTS = join(import.meta.dirname, '../../../test-results/screenshots');
 
+let seat: ChainSeat;
 let console_: ReadyConsole;
-let x: XDisplay;
-let wm: ChildProcess;
-let server: TestServer;
-let agent: AgentProcess;
-let policy: MachinePolicy | undefined;
-let seatBrowser: LaunchedBrowser;
 let candidate: Page;
 let dashboardBrowser: Browser;
 let dashboard: Page;
-const ws = agentWorkspace();
-const profile = mkdtempSync(join(tmpdir(), 'invigil-profile-'));
 let sittingId = '';
-let seatId = '';
-
-function seatConfig(): Record<string, unknown> {
-  const enrolled = JSON.parse(readFileSync(ws.configFile, 'utf8')) as Record<string, unknown>;
-  return {
-    ...enrolled,
-    seat: { pcName: PC, place: 'Row D, seat 4' },
-    browser: {
-      userDataDir: profile,
-      allowFlags: [...TEST_RIG_BROWSER_FLAGS, '--user-data-dir', '--window-size', '--window-position'],
-    },
-    severity: { 'virtual-machine': 'info', 'browser-policy': 'info', 'extension-not-managed': 'info' },
-  };
-}
 
 async function entry(): Promise<SittingView['entries'][number] | undefined> {
   const r = await console_.admin.get<{ sitting: SittingView }>(`/api/sittings/${sittingId}`);
@@ -70,51 +40,26 @@ async function entry(): Promise<SittingView['entries'][number] | undefined> {
 
 beforeAll(async () => {
   assertBuilt();
-  server = await startTestServer();
-  x = await startXDisplay(94);
-  wm = spawn('openbox', [], { env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore' });
-  console_ = await startReadyConsole();
-  const enrol = runInvigil([
-    'enrol',
-    '--console',
-    console_.proc.url,
-    '--code',
-    console_.code,
-    '--config',
-    ws.configFile,
-    '--pc-name',
-    PC,
-  ]);
-  expect(enrol.status, enrol.stderr).toBe(0);
-  const host = runInvigil([
-    'install-host',
-    '--browser',
-    'chromium',
-    '--user-data-dir',
-    profile,
-    '--socket',
-    ws.socket,
-  ]);
-  expect(host.status, host.stderr).toBe(0);
-  agent = await startAgentProcess(ws, seatConfig(), { DISPLAY: x.display });
-
   // The extension's managed configuration, as IT deploys it: the end page named.
-  policy = await installMachinePolicy('extension', {
-    '3rdparty': {
-      extensions: {
-        [EXTENSION_ID]: { allowedHosts: ['theimi.org.uk'], assessmentUrl: ASSESSMENT, endPageUrl: END_PAGE },
+  seat = await startChainSeat({
+    display: 94,
+    pc: PC,
+    place: 'Row D, seat 4',
+    windowed: true,
+    machinePolicy: {
+      '3rdparty': {
+        extensions: {
+          [EXTENSION_ID]: {
+            allowedHosts: ['theimi.org.uk'],
+            assessmentUrl: ASSESSMENT,
+            endPageUrl: END_PAGE,
+          },
+        },
       },
     },
   });
-  seatBrowser = await launchWithExtension({
-    userDataDir: profile,
-    headless: false,
-    env: { DISPLAY: x.display },
-    extraArgs: ['--window-size=1024,700', '--window-position=0,0'],
-    hostMap: { 'awarding.theimi.org.uk': server.target },
-    allowMachinePolicy: true,
-  });
-  const worker = await seatBrowser.worker();
+  console_ = seat.console;
+  const worker = await seat.seatBrowser.worker();
   // Chromium hands extension policy over once start-up settles (docs: toolchain notes): wait for it.
   await waitFor(
     'the managed end page',
@@ -125,62 +70,22 @@ beforeAll(async () => {
       })) || undefined,
     60_000,
   );
-  candidate = await seatBrowser.browser.newPage();
+  candidate = await seat.seatBrowser.browser.newPage();
   await candidate.goto(ASSESSMENT).catch(() => undefined);
-
-  seatId = await waitFor('the seat on the console', async () => {
-    const r = await console_.admin.get<{ seats: SeatView[] }>('/api/seats');
-    return r.body.seats.find((s) => s.pcName === PC && s.connected)?.id;
+  const seated = await seatCandidate(console_, await seat.seatId(), {
+    name: 'Amara Okoye',
+    registrationNumber: 'IMI-401122',
+    room: 'Room 4 (IT suite)',
   });
-  const created = await console_.admin.post<{ sitting: { id: string; entries: { id: string }[] } }>(
-    '/api/sittings',
-    {
-      room: 'Room 4 (IT suite)',
-      startsAt: new Date().toISOString(),
-      invigilatorIds: [],
-      entries: [
-        {
-          candidateName: 'Amara Okoye',
-          registrationNumber: 'IMI-401122',
-          qualificationNumber: '601/8928/9',
-          assessment: 'Light vehicle maintenance: online test',
-          durationMinutes: 60,
-          seatId,
-        },
-      ],
-    },
-  );
-  expect(created.status, created.text).toBe(201);
-  sittingId = created.body.sitting.id;
-  const entryId = created.body.sitting.entries[0]?.id;
-  const ok = await console_.admin.post(`/api/sittings/${sittingId}/entries/${entryId}/identity`, {
-    method: 'photo-id',
-  });
-  expect(ok.status, ok.text).toBe(201);
+  sittingId = seated.sittingId;
   await waitForUrl(candidate, (u) => u.startsWith(ASSESSMENT), 45_000);
   await waitFor('the release on the entry', async () => (await entry())?.releasedAt ?? undefined, 30_000);
-
-  ({ browser: dashboardBrowser, page: dashboard } = await launchDashboardBrowser());
-  const me = await console_.admin.get<{ invigilator: { id: string } }>('/api/me');
-  const link = await console_.admin.post<{ url: string }>(
-    `/api/invigilators/${me.body.invigilator.id}/sign-in-links`,
-    {},
-  );
-  await dashboard.goto(link.body.url);
-  await dashboard.waitForSelector('.topbar .live-dot.on');
+  ({ browser: dashboardBrowser, page: dashboard } = await signedInDashboard(console_));
 }, 300_000);
 
 afterAll(async () => {
-  policy?.remove();
   await dashboardBrowser?.close();
-  await seatBrowser?.close();
-  await agent?.stop();
-  await console_?.stop();
-  wm?.kill();
-  await x?.stop();
-  await server?.close();
-  rmSync(profile, { recursive: true, force: true });
-  ws.remove();
+  await seat?.stop();
 });
 
 test('a page of the assessment that is not the end page finishes nobody', async () => {

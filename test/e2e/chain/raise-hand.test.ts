@@ -8,68 +8,42 @@
  * answers it with a reason, pauses the seat and then the room (the candidate's browser shows the
  * holding page), resumes, and the record holds all of it. Screenshots in test-results/screenshots/.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { HAND_REPEAT_MS, RAISE_HAND_KEYS } from '../../../extension/features/raise-hand/constants.ts';
 import type { InvigilationRecord, SeatView } from '../../../shared/schemas/console-api.ts';
+import { assertBuilt, waitFor } from '../../helpers/agent-cli.ts';
 import {
-  type AgentProcess,
-  agentWorkspace,
-  assertBuilt,
-  runInvigil,
-  startAgentProcess,
-  waitFor,
-} from '../../helpers/agent-cli.ts';
-import { TEST_RIG_BROWSER_FLAGS } from '../../helpers/agent-seat.ts';
-import {
-  extensionUrl,
-  type LaunchedBrowser,
-  launchDashboardBrowser,
-  launchWithExtension,
-} from '../../helpers/chromium.ts';
-import { type ReadyConsole, startReadyConsole } from '../../helpers/console-process.ts';
+  ASSESSMENT,
+  type ChainSeat,
+  seatCandidate,
+  signedInDashboard,
+  startChainSeat,
+} from '../../helpers/chain-seat.ts';
+import { extensionUrl, type LaunchedBrowser } from '../../helpers/chromium.ts';
+import type { ReadyConsole } from '../../helpers/console-process.ts';
 import { PAGE_PATHS, screenshot, waitForUrl } from '../../helpers/extension-state.ts';
-import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
-import { startXDisplay, type XDisplay } from '../../helpers/x-displays.ts';
 
 const PC = 'EXAM-PC-12';
-const ASSESSMENT = 'http://awarding.theimi.org.uk/assessment';
 const SHOTS = join(import.meta.dirname, '../../../test-results/screenshots');
 
+let seat: ChainSeat;
 let console_: ReadyConsole;
-let x: XDisplay;
-let wm: ChildProcess;
-let server: TestServer;
-let agent: AgentProcess;
 let seatBrowser: LaunchedBrowser;
 let candidate: Page;
 let dashboardBrowser: Browser;
 let dashboard: Page;
-const ws = agentWorkspace();
-const profile = mkdtempSync(join(tmpdir(), 'invigil-profile-'));
 let sittingId = '';
 let seatId = '';
 let firstRaise = 0;
 
 const xdotool = (...args: string[]) =>
-  execFileSync('xdotool', args, { env: { ...process.env, DISPLAY: x.display }, encoding: 'utf8' }).trim();
-
-function seatConfig(): Record<string, unknown> {
-  const enrolled = JSON.parse(readFileSync(ws.configFile, 'utf8')) as Record<string, unknown>;
-  return {
-    ...enrolled,
-    seat: { pcName: PC, place: 'Row C, seat 2' },
-    browser: {
-      userDataDir: profile,
-      allowFlags: [...TEST_RIG_BROWSER_FLAGS, '--user-data-dir', '--window-size', '--window-position'],
-    },
-    severity: { 'virtual-machine': 'info', 'browser-policy': 'info', 'extension-not-managed': 'info' },
-  };
-}
+  execFileSync('xdotool', args, {
+    env: { ...process.env, DISPLAY: seat.x.display },
+    encoding: 'utf8',
+  }).trim();
 
 async function seatView(): Promise<SeatView> {
   const r = await console_.admin.get<{ seats: SeatView[] }>('/api/seats');
@@ -84,99 +58,29 @@ const handText = () =>
 
 beforeAll(async () => {
   assertBuilt();
-  server = await startTestServer();
-  x = await startXDisplay(93);
-  wm = spawn('openbox', [], { env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore' });
-  console_ = await startReadyConsole();
-  const enrol = runInvigil([
-    'enrol',
-    '--console',
-    console_.proc.url,
-    '--code',
-    console_.code,
-    '--config',
-    ws.configFile,
-    '--pc-name',
-    PC,
-  ]);
-  expect(enrol.status, enrol.stderr).toBe(0);
-  const host = runInvigil([
-    'install-host',
-    '--browser',
-    'chromium',
-    '--user-data-dir',
-    profile,
-    '--socket',
-    ws.socket,
-  ]);
-  expect(host.status, host.stderr).toBe(0);
-  agent = await startAgentProcess(ws, seatConfig(), { DISPLAY: x.display });
-
   // A browser in a window on the exam PC's display: a keyboard shortcut needs a focused window.
-  seatBrowser = await launchWithExtension({
-    userDataDir: profile,
-    headless: false,
-    env: { DISPLAY: x.display },
-    extraArgs: ['--window-size=1024,700', '--window-position=0,0'],
-    hostMap: { 'awarding.theimi.org.uk': server.target },
-  });
-  await seatBrowser.worker();
+  seat = await startChainSeat({ display: 93, pc: PC, place: 'Row C, seat 2', windowed: true });
+  console_ = seat.console;
+  seatBrowser = seat.seatBrowser;
   candidate = await seatBrowser.browser.newPage();
   await candidate.goto(ASSESSMENT).catch(() => undefined);
 
   // The candidate and the seat in a sitting, identity confirmed: the candidate is in the assessment.
-  seatId = await waitFor('the seat on the console', async () => {
-    const r = await console_.admin.get<{ seats: SeatView[] }>('/api/seats');
-    return r.body.seats.find((s) => s.pcName === PC && s.connected)?.id;
-  });
-  const created = await console_.admin.post<{ sitting: { id: string; entries: { id: string }[] } }>(
-    '/api/sittings',
-    {
-      room: 'Room 3 (IT suite)',
-      startsAt: new Date().toISOString(),
-      invigilatorIds: [],
-      entries: [
-        {
-          candidateName: 'Tomasz Nowak',
-          registrationNumber: 'IMI-300871',
-          qualificationNumber: '601/8928/9',
-          assessment: 'Light vehicle maintenance: online test',
-          durationMinutes: 60,
-          seatId,
-        },
-      ],
-    },
-  );
-  expect(created.status, created.text).toBe(201);
-  sittingId = created.body.sitting.id;
-  const entryId = created.body.sitting.entries[0]?.id;
-  const ok = await console_.admin.post(`/api/sittings/${sittingId}/entries/${entryId}/identity`, {
-    method: 'photo-id',
-  });
-  expect(ok.status, ok.text).toBe(201);
+  seatId = await seat.seatId();
+  ({ sittingId } = await seatCandidate(console_, seatId, {
+    name: 'Tomasz Nowak',
+    registrationNumber: 'IMI-300871',
+    room: 'Room 3 (IT suite)',
+  }));
   await waitForUrl(candidate, (u) => u.startsWith(ASSESSMENT), 45_000);
 
-  ({ browser: dashboardBrowser, page: dashboard } = await launchDashboardBrowser());
-  const me = await console_.admin.get<{ invigilator: { id: string } }>('/api/me');
-  const link = await console_.admin.post<{ url: string }>(
-    `/api/invigilators/${me.body.invigilator.id}/sign-in-links`,
-    {},
-  );
-  await dashboard.goto(link.body.url);
-  await dashboard.waitForSelector('.topbar .live-dot.on');
+  ({ browser: dashboardBrowser, page: dashboard } = await signedInDashboard(console_));
   await dashboard.waitForSelector(`[data-seat="${PC}"]`, { timeout: 30_000 });
 }, 300_000);
 
 afterAll(async () => {
   await dashboardBrowser?.close();
-  await seatBrowser?.close();
-  await agent?.stop();
-  await console_?.stop();
-  wm?.kill();
-  await x?.stop();
-  await server?.close();
-  rmSync(profile, { recursive: true, force: true });
-  ws.remove();
+  await seat?.stop();
 });
 
 test('Raise hand in the toolbar popup reaches the seat map through the real agent and native host, in words', async () => {

@@ -6,60 +6,31 @@
  * ready when a password manager starts (with the reason), records a blocked site, turns Offline when
  * the agent stops, and the exported record holds all of it.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import {
-  type AgentProcess,
-  agentWorkspace,
-  assertBuilt,
-  runInvigil,
-  startAgentProcess,
-} from '../../helpers/agent-cli.ts';
+import { type AgentProcess, assertBuilt } from '../../helpers/agent-cli.ts';
 import {
   killAllNamedProcesses,
   type NamedProcess,
   startNamedProcess,
 } from '../../helpers/agent-processes.ts';
-import { TEST_RIG_BROWSER_FLAGS } from '../../helpers/agent-seat.ts';
-import { type LaunchedBrowser, launchDashboardBrowser, launchWithExtension } from '../../helpers/chromium.ts';
-import { type ReadyConsole, startReadyConsole } from '../../helpers/console-process.ts';
+import { ASSESSMENT, type ChainSeat, startChainSeat } from '../../helpers/chain-seat.ts';
+import { launchDashboardBrowser } from '../../helpers/chromium.ts';
+import type { ReadyConsole } from '../../helpers/console-process.ts';
 import { isBlockedPage, screenshot, waitForUrl } from '../../helpers/extension-state.ts';
-import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
-import { startXDisplay, type XDisplay } from '../../helpers/x-displays.ts';
 
 const PC = 'EXAM-PC-07';
-const ASSESSMENT = 'http://awarding.theimi.org.uk/assessment';
 
+let seat: ChainSeat;
 let console_: ReadyConsole;
-let x: XDisplay;
-let server: TestServer;
 let agent: AgentProcess;
-let seatBrowser: LaunchedBrowser;
 let candidate: Page;
 let dashboardBrowser: Browser;
 let dashboard: Page;
 let passwordManager: NamedProcess | undefined;
-const ws = agentWorkspace();
-const profile = mkdtempSync(join(tmpdir(), 'invigil-profile-'));
 let sittingId = '';
-
-/** The enrolled config, as `invigil enrol` wrote it, plus what this machine needs. */
-function seatConfig(): Record<string, unknown> {
-  const enrolled = JSON.parse(readFileSync(ws.configFile, 'utf8')) as Record<string, unknown>;
-  return {
-    ...enrolled,
-    seat: { pcName: PC, place: 'Row B, seat 7' },
-    // The tests drive their Chromium through puppeteer (flags the launch audit refuses on a real seat),
-    // and the invigilator's dashboard browser runs on this same machine with a profile of its own.
-    browser: { userDataDir: profile, allowFlags: [...TEST_RIG_BROWSER_FLAGS, '--user-data-dir'] },
-    // This test machine is a virtual machine with no browser policy and an unpacked extension: real
-    // seats get these from IT, and their absence is tested elsewhere.
-    severity: { 'virtual-machine': 'info', 'browser-policy': 'info', 'extension-not-managed': 'info' },
-  };
-}
 
 async function seatBadge(): Promise<{ state: string | null; reasons: string }> {
   return dashboard.evaluate((pc) => {
@@ -78,42 +49,17 @@ async function waitSeat(state: string, timeout = 45_000): Promise<{ state: strin
 
 beforeAll(async () => {
   assertBuilt();
-  server = await startTestServer();
-  x = await startXDisplay(93);
-  console_ = await startReadyConsole();
-
-  // IT's steps on the exam PC: enrol with the code from the console, register the native host.
-  const enrol = runInvigil([
-    'enrol',
-    '--console',
-    console_.proc.url,
-    '--code',
-    console_.code,
-    '--config',
-    ws.configFile,
-    '--pc-name',
-    PC,
-  ]);
-  expect(enrol.status, enrol.stderr).toBe(0);
-  expect(statSync(ws.configFile).mode & 0o777).toBe(0o600);
-  const host = runInvigil([
-    'install-host',
-    '--browser',
-    'chromium',
-    '--user-data-dir',
-    profile,
-    '--socket',
-    ws.socket,
-  ]);
-  expect(host.status, host.stderr).toBe(0);
-  agent = await startAgentProcess(ws, seatConfig(), { DISPLAY: x.display });
-
-  seatBrowser = await launchWithExtension({
-    userDataDir: profile,
-    hostMap: { 'awarding.theimi.org.uk': server.target, 'answers.example.net': server.target },
+  seat = await startChainSeat({
+    display: 93,
+    pc: PC,
+    place: 'Row B, seat 7',
+    extraHosts: ['answers.example.net'],
   });
-  await seatBrowser.worker();
-  candidate = await seatBrowser.browser.newPage();
+  console_ = seat.console;
+  agent = seat.agent;
+  // `invigil enrol` wrote the seat's credential readable by root only.
+  expect(statSync(seat.ws.configFile).mode & 0o777).toBe(0o600);
+  candidate = await seat.seatBrowser.browser.newPage();
   await candidate.goto(ASSESSMENT).catch(() => undefined);
 
   ({ browser: dashboardBrowser, page: dashboard } = await launchDashboardBrowser());
@@ -130,13 +76,7 @@ afterAll(async () => {
   killAllNamedProcesses();
   await passwordManager?.stop();
   await dashboardBrowser?.close();
-  await seatBrowser?.close();
-  await agent?.stop();
-  await console_?.stop();
-  await x?.stop();
-  await server?.close();
-  rmSync(profile, { recursive: true, force: true });
-  ws.remove();
+  await seat?.stop();
 });
 
 test('a real agent enrolled with the code turns its seat Ready on the seat map', async () => {
