@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashPassword } from '../../../../../invigilator/server/auth.ts';
 import type { LiveToDashboard } from '../../../../../shared/schemas/console-api.ts';
 import { ConsoleClient, startTestConsole, type TestConsole } from '../../../../helpers/console-client.ts';
-import { enrolTestSeat, type SimulatedSeat, startSimulatedSeat } from '../../../../helpers/console-seat.ts';
+import {
+  enrolTestSeat,
+  event,
+  type SimulatedSeat,
+  startSimulatedSeat,
+} from '../../../../helpers/console-seat.ts';
 
 let c: TestConsole;
 let eastSiteId: string;
@@ -53,6 +58,16 @@ async function account(
   const client = new ConsoleClient(c.url);
   await client.signIn(name, pin, 'a long enough password');
   return client;
+}
+
+async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 beforeAll(async () => {
@@ -200,6 +215,32 @@ describe('an invigilator sees only their own site', () => {
   });
 });
 
+describe('hands and pauses of another site', () => {
+  test('another site’s raised hand cannot be answered, nor its pause ended (404), and both stay open', async () => {
+    const leadSeat = seats[0] as SimulatedSeat;
+    leadSeat.outbox.add(event('event/hand-raised', { via: 'button' }));
+    const hand = await until(async () => {
+      const v = (await c.admin.api.call('listSeats', {})).seats.find((x) => x.id === ids.leadSeat);
+      return v?.hand ?? undefined;
+    }, 'the lead seat’s raised hand');
+    const pause = await c.admin.api.call('startPause', {
+      params: { id: ids.leadSitting },
+      body: { scope: 'room', reason: 'fire-alarm' },
+    });
+    for (const who of [eve, carol]) {
+      const answer = await who.post(`/api/hands/${hand.id}/answer`, { reason: 'no-help-needed' });
+      expect(answer.status).toBe(404);
+      const resume = await who.post(`/api/pauses/${pause.pause.id}/resume`);
+      expect(resume.status).toBe(404);
+    }
+    const after = (await c.admin.api.call('listSeats', {})).seats.find((x) => x.id === ids.leadSeat);
+    expect(after?.hand?.id).toBe(hand.id);
+    const pauses = await c.admin.api.call('listPauses', { params: { id: ids.leadSitting } });
+    expect(pauses.pauses.find((p) => p.id === pause.pause.id)?.endedAt).toBeNull();
+    await c.admin.api.call('resumePause', { params: { id: pause.pause.id } });
+  });
+});
+
 describe('a sub-contracted site’s coordinator has powers only inside it', () => {
   test('cannot see other sites’ invigilators, make them sign-in links, or read the centre’s audit', async () => {
     const list = await carol.get<{ invigilators: { name: string }[] }>('/api/invigilators');
@@ -208,6 +249,19 @@ describe('a sub-contracted site’s coordinator has powers only inside it', () =
       (await carol.post(`/api/invigilators/${ids.samId}/sign-in-links`, { validMinutes: 10 })).status,
     ).toBe(404);
     expect((await carol.get('/api/audit')).status).toBe(403);
+  });
+
+  test('cannot see or decide another site’s replacement requests', async () => {
+    // A PC enrolling with the lead seat's name asks to replace it.
+    const code = (await c.admin.api.call('createEnrolmentCode', { body: { uses: 1 } })).code;
+    const { enrolSeat } = await import('../../../../../kiosk-agent/seat/console-link.ts');
+    await enrolSeat({ consoleUrl: c.url, code, pcName: 'PC-LEAD-01' });
+    const pending = (await c.admin.api.call('listNotices', {})).replacements;
+    expect(pending).toHaveLength(1);
+    const notices = await carol.get<{ replacements: unknown[] }>('/api/notices');
+    expect(notices.body.replacements).toEqual([]);
+    expect((await carol.post(`/api/seat-replacements/${pending[0]?.id}/approve`)).status).toBe(404);
+    expect((await c.admin.api.call('listNotices', {})).replacements).toHaveLength(1);
   });
 
   test('cannot set another site’s outcomes or the centre’s hours', async () => {
