@@ -190,7 +190,10 @@ function SeatCard({
         <span class="seat-pc">{seat.pcName}</span>
         <StateBadge state={seat.state} />
       </div>
-      <div class="seat-place">{seat.place || '\u00a0'}</div>
+      <div class="seat-place">
+        {seat.place || '\u00a0'}
+        <SeatSite siteId={seat.siteId} />
+      </div>
       <div class="seat-candidate" title={c ? `${c.name} (${c.registrationNumber})` : undefined}>
         {c ? (
           <>
@@ -275,4 +278,11 @@ function SeatCard({
       </div>
     </li>
   );
+}
+
+/** The seat's site, on the centre coordinator's map of every site (a map of one site needs none). */
+function SeatSite({ siteId }: { siteId: string | null | undefined }) {
+  const sites = useSites();
+  if (!sites.centreWide || sites.siteId || sites.sites.length < 2) return null;
+  return <span class="seat-site"> · {sites.nameOf(siteId)}</span>;
 }
