@@ -223,7 +223,13 @@ describe('Firefox ESR with the generated policy', () => {
       30_000,
       250,
     );
-    expect((await shown()).text).toContain(`${PC} (Row A, seat 1)`);
+    // The page names this PC once the seat's status reaches it, a moment after it opens.
+    await waitFor(
+      'the holding page to name this PC',
+      async () => ((await shown()).text.includes(`${PC} (Row A, seat 1)`) ? true : null),
+      15_000,
+      250,
+    );
     await screenshot(page, 'firefox-hold');
     // The invigilator seats a candidate here and confirms the identity: the seat is released.
     const seat = await seatView();
