@@ -13,6 +13,7 @@ const CONSOLE_UNIT_TESTS = [
   'test/unit/invigilator/server/hands-and-pauses/**/*.test.ts',
   'test/unit/invigilator/server/help/**/*.test.ts',
   'test/unit/invigilator/server/report/**/*.test.ts',
+  'test/unit/invigilator/server/sites/**/*.test.ts',
 ];
 const CONSOLE_E2E_TESTS = ['test/e2e/invigilator/server/**/*.test.ts'];
 const POSTGRES = {

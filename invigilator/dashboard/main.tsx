@@ -20,6 +20,9 @@ import { SittingEditorPage } from './pages/sitting-editor.tsx';
 import { SittingsPage } from './pages/sittings.tsx';
 import { AnomalyReportPage } from './report/anomaly-report.tsx';
 import { ResultsImportPage } from './report/results-import.tsx';
+import { RecordsPage } from './sites/records-page.tsx';
+import { SitesContext, useSitesState } from './sites/site-context.tsx';
+import { SitesPage } from './sites/sites-page.tsx';
 import './styles.css';
 
 function useHash(): string {
@@ -46,6 +49,8 @@ function pageFor(route: string, me: MeResponse) {
   if (route === '/notices') return <NoticesPage me={me} />;
   if (route === '/invigilators') return <InvigilatorsPage me={me} />;
   if (route === '/results') return <ResultsImportPage me={me} />;
+  if (route === '/sites') return <SitesPage me={me} />;
+  if (route === '/records') return <RecordsPage />;
   if (route === '/report' || route.startsWith('/report?')) return <AnomalyReportPage me={me} route={route} />;
   const m = route.match(/^\/sittings\/([\w-]+)(?:\/(edit|record))?$/);
   const id = m?.[1];
@@ -63,6 +68,7 @@ function App() {
   const route = useHash();
   const [me, setMe] = useState<MeResponse | null | undefined>(undefined);
   const live = useLiveConnection(Boolean(me));
+  const sites = useSitesState(me);
   const [asking, setAsking] = useState(false);
   const notices = noticeCount(useNotices(Boolean(me), live.noticesVersion));
 
@@ -99,7 +105,8 @@ function App() {
   if (me === null) return <SignInPage onSignedIn={async () => setMe(await call('me'))} />;
 
   const page = pageFor(route, me);
-  const printOnly = route.endsWith('/record') || route === '/report' || route.startsWith('/report?');
+  const printOnly =
+    route.endsWith('/record') || route === '/records' || route === '/report' || route.startsWith('/report?');
   const nav = [
     ['/', 'Seat map'],
     ['/sittings', 'Sittings'],
@@ -108,58 +115,69 @@ function App() {
     ['/notices', 'Notices'],
     ['/invigilators', 'Invigilators'],
     ['/results', 'Results'],
+    ['/records', 'Records'],
     ['/report', 'QA report'],
+    ['/sites', 'Sites'],
   ] as const;
   const section = route === '/seats' ? '/' : `/${(route.split('/')[1] ?? '').split('?')[0]}`;
   return (
     <LiveContext.Provider value={live}>
-      <header class={`topbar${printOnly ? ' no-print' : ''}`}>
-        <div class="brand">
-          <span class="brand-mark" aria-hidden="true">
-            IV
-          </span>
-          <span>
-            <strong>Invigil</strong>
-            <span class="brand-centre">{me.centre.name}</span>
-          </span>
-        </div>
-        <nav aria-label="Main">
-          {nav.map(([href, label]) => (
-            <a key={href} href={`#${href}`} aria-current={section === href ? 'page' : undefined}>
-              {label}
-              {href === '/notices' && notices > 0 ? (
-                <span class="nav-count" id="notice-count">
-                  {notices}
-                  <span class="visually-hidden"> need attention</span>
+      <SitesContext.Provider value={sites}>
+        <header class={`topbar${printOnly ? ' no-print' : ''}`}>
+          <div class="brand">
+            <span class="brand-mark" aria-hidden="true">
+              IV
+            </span>
+            <span>
+              <strong>Invigil</strong>
+              <span class="brand-centre">{me.centre.name}</span>
+              {me.site ? (
+                <span class="brand-site" id="my-site">
+                  <span class="visually-hidden">Your site: </span>
+                  {me.site.name}
+                  <span class="muted"> · {me.site.kindLabel}</span>
                 </span>
               ) : null}
-            </a>
-          ))}
-        </nav>
-        <div class="who">
-          <HelpButton onAsk={() => setAsking(true)} />
-          <span class={`live-dot ${live.connected ? 'on' : 'off'}`} role="status">
-            {live.connected ? 'Live' : 'Reconnecting…'}
-          </span>
-          <span class="who-name">
-            {me.invigilator.name} <span class="muted">PIN {me.invigilator.pin}</span>
-          </span>
-          <button
-            type="button"
-            id="sign-out"
-            class="button ghost small"
-            onClick={async () => {
-              await call('signOut').catch(() => undefined);
-              setMe(null);
-            }}
-          >
-            Sign out
-          </button>
-        </div>
-      </header>
-      <HelpBanners me={me} />
-      {asking ? <HelpDialog onClose={() => setAsking(false)} /> : null}
-      <main class={printOnly ? 'main print-main' : 'main'}>{page}</main>
+            </span>
+          </div>
+          <nav aria-label="Main">
+            {nav.map(([href, label]) => (
+              <a key={href} href={`#${href}`} aria-current={section === href ? 'page' : undefined}>
+                {label}
+                {href === '/notices' && notices > 0 ? (
+                  <span class="nav-count" id="notice-count">
+                    {notices}
+                    <span class="visually-hidden"> need attention</span>
+                  </span>
+                ) : null}
+              </a>
+            ))}
+          </nav>
+          <div class="who">
+            <HelpButton onAsk={() => setAsking(true)} />
+            <span class={`live-dot ${live.connected ? 'on' : 'off'}`} role="status">
+              {live.connected ? 'Live' : 'Reconnecting…'}
+            </span>
+            <span class="who-name">
+              {me.invigilator.name} <span class="muted">PIN {me.invigilator.pin}</span>
+            </span>
+            <button
+              type="button"
+              id="sign-out"
+              class="button ghost small"
+              onClick={async () => {
+                await call('signOut').catch(() => undefined);
+                setMe(null);
+              }}
+            >
+              Sign out
+            </button>
+          </div>
+        </header>
+        <HelpBanners me={me} />
+        {asking ? <HelpDialog onClose={() => setAsking(false)} /> : null}
+        <main class={printOnly ? 'main print-main' : 'main'}>{page}</main>
+      </SitesContext.Provider>
     </LiveContext.Provider>
   );
 }

@@ -34,6 +34,8 @@ import { SeatHub, type SeatHubOptions } from './seat-hub.ts';
 import { noticeRoutes } from './seats/notice-routes.ts';
 import { seatRoutes } from './seats/seat-routes.ts';
 import { RefusalAuditor, SignInThrottle } from './sign-in-throttle.ts';
+import { siteRoutes } from './sites/site-routes.ts';
+import { siteScope } from './sites/site-scope.ts';
 import { sittingRoutes } from './sittings/sitting-routes.ts';
 import type { Store } from './store/store.ts';
 import { TrustedProxies } from './trusted-proxy.ts';
@@ -103,6 +105,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   });
   await hub.init();
   const live = new LiveHub(hub, log.child({ part: 'live' }), options.livePushMs);
+  live.siteOfSitting = async (id) => (await store.getSitting(id))?.siteId;
   // One centre per database: refusals that nobody signed in caused are audited against it.
   const { centre } = await store.ensureCentre();
   const system = { centreId: centre.id, invigilatorId: null };
@@ -167,7 +170,14 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
     if (!row || Date.parse(row.expiresAt) < Date.now()) return null;
     const inv = await store.getInvigilator(row.invigilatorId);
     if (!inv) return null;
-    return { tokenHash, centreId: inv.centreId, invigilatorId: inv.id, name: inv.name, role: inv.role };
+    return {
+      tokenHash,
+      centreId: inv.centreId,
+      invigilatorId: inv.id,
+      name: inv.name,
+      role: inv.role,
+      siteId: inv.siteId,
+    };
   }
 
   app.addHook('onRequest', async (req, reply) => {
@@ -237,6 +247,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
   attemptRoutes(app, ctx);
   anomalyRoutes(app, ctx);
   handsAndPausesRoutes(app, ctx);
+  siteRoutes(app, ctx);
   // How late the console's event loop runs: the first sign of overload (sampled since the last reset).
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
@@ -305,6 +316,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
           centreId: inv.centreId,
           invigilatorId: inv.id,
           tokenHash: sha256(token ?? ''),
+          sites: siteScope(inv),
         });
       })().catch((error: unknown) => {
         log.error({ err: error }, 'dashboard socket failed');

@@ -4,6 +4,7 @@ import type { LiveHub } from './live.ts';
 import type { Logger } from './logger.ts';
 import type { SeatHub } from './seat-hub.ts';
 import type { RefusalAuditor, SignInThrottle } from './sign-in-throttle.ts';
+import { inScope } from './sites/site-scope.ts';
 import type { Actor, Role, Store } from './store/store.ts';
 
 /** The signed-in invigilator behind a request. */
@@ -13,6 +14,8 @@ export interface Session {
   invigilatorId: string;
   name: string;
   role: Role;
+  /** Where they work: null for the centre coordinator, who answers for every site (sites/site-scope.ts). */
+  siteId: string | null;
 }
 
 declare module 'fastify' {
@@ -48,8 +51,11 @@ export function actorOf(session: Session): Actor {
   return { centreId: session.centreId, invigilatorId: session.invigilatorId };
 }
 
-/** 403 unless the thing belongs to the signed-in invigilator's centre; 404 when it does not exist. */
-export function sameCentre<T extends { centreId: string }>(
+/**
+ * 403 unless the thing belongs to the signed-in invigilator's centre; 404 when it does not exist, or
+ * when it belongs to a site the session does not see (another site's ids answer as unknown ones).
+ */
+export function sameCentre<T extends { centreId: string; siteId?: string | null }>(
   session: Session,
   thing: T | undefined,
   what: string,
@@ -57,6 +63,7 @@ export function sameCentre<T extends { centreId: string }>(
   if (!thing) throw new HttpError(404, `No such ${what}.`);
   if (thing.centreId !== session.centreId)
     throw new HttpError(403, `That ${what} belongs to another centre.`);
+  if ('siteId' in thing && !inScope(session, thing.siteId)) throw new HttpError(404, `No such ${what}.`);
   return thing;
 }
 

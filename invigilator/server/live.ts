@@ -19,6 +19,13 @@ export interface LiveSession {
   invigilatorId: string;
   /** The session's token hash, so that signing out closes its live connections too. */
   tokenHash: string;
+  /** The sites it sees (sites/site-scope.ts): undefined for the centre coordinator's, every site. */
+  sites?: readonly string[] | undefined;
+}
+
+/** Whether a dashboard of this session may hear about a thing of `siteId`. */
+function sees(session: LiveSession, siteId: string | null | undefined): boolean {
+  return session.sites === undefined || (siteId != null && session.sites.includes(siteId));
 }
 
 /**
@@ -30,6 +37,7 @@ const MAX_UNSENT_BYTES = 1024 * 1024;
 export function incidentView(r: IncidentRow): IncidentView {
   return {
     id: r.id,
+    siteId: r.siteId,
     at: r.at,
     kind: r.kind,
     kindLabel: incidentKindLabel(r.kind),
@@ -54,6 +62,9 @@ export class LiveHub {
   private dirty = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   readonly stats = { pushes: 0, dropped: 0 };
+  /** A sitting's site (it never changes), for dashboards that see one site only; set by the app. */
+  siteOfSitting: (id: string) => Promise<string | null | undefined> = async () => undefined;
+  private readonly sittingSites = new Map<string, string | null>();
 
   constructor(
     private readonly hub: SeatHub,
@@ -89,25 +100,38 @@ export class LiveHub {
     const ids = this.dirty;
     this.dirty = new Set();
     if (ids.size === 0 || this.clients.size === 0) return;
-    const byCentre = new Map<string, SeatView[]>();
+    const byCentre = new Map<string, { view: SeatView; siteId: string | null }[]>();
     for (const id of ids) {
       const v = this.hub.view(id);
-      const centreId = this.hub.seatRow(id)?.centreId;
-      if (!v || !centreId) continue;
-      const list = byCentre.get(centreId) ?? [];
-      list.push(v);
-      byCentre.set(centreId, list);
+      const row = this.hub.seatRow(id);
+      if (!v || !row) continue;
+      const list = byCentre.get(row.centreId) ?? [];
+      list.push({ view: v, siteId: row.siteId });
+      byCentre.set(row.centreId, list);
     }
     const serverTime = new Date().toISOString();
-    const payloads = new Map<string, string>();
-    for (const [centreId, seats] of byCentre) {
-      payloads.set(
-        centreId,
-        JSON.stringify({ type: 'live/seats', serverTime, seats } satisfies LiveToDashboard),
-      );
-    }
+    // One serialisation per centre (and per site seen alone), however many dashboards.
+    const payloads = new Map<string, string | null>();
+    const payloadFor = (session: LiveSession): string | null => {
+      const key =
+        session.sites === undefined ? session.centreId : `${session.centreId}/${session.sites.join(',')}`;
+      let p = payloads.get(key);
+      if (p === undefined) {
+        const seats = (byCentre.get(session.centreId) ?? []).filter((x) => sees(session, x.siteId));
+        p =
+          seats.length === 0
+            ? null
+            : JSON.stringify({
+                type: 'live/seats',
+                serverTime,
+                seats: seats.map((x) => x.view),
+              } satisfies LiveToDashboard);
+        payloads.set(key, p);
+      }
+      return p;
+    };
     for (const [ws, session] of this.clients) {
-      const p = payloads.get(session.centreId);
+      const p = payloadFor(session);
       if (p) this.sendRaw(ws, p);
     }
     this.stats.pushes++;
@@ -137,15 +161,18 @@ export class LiveHub {
   }
 
   incidents(rows: readonly IncidentRow[]): void {
-    const byCentre = new Map<string, IncidentView[]>();
+    const byCentre = new Map<string, { view: IncidentView; siteId: string | null }[]>();
     for (const r of rows) {
       const list = byCentre.get(r.centreId) ?? [];
-      list.push(incidentView(r));
+      list.push({ view: incidentView(r), siteId: r.siteId });
       byCentre.set(r.centreId, list);
     }
     for (const [ws, session] of this.clients) {
-      const list = byCentre.get(session.centreId);
-      if (list)
+      const list = byCentre
+        .get(session.centreId)
+        ?.filter((x) => sees(session, x.siteId))
+        .map((x) => x.view);
+      if (list?.length)
         this.sendRaw(
           ws,
           JSON.stringify({ type: 'live/incidents', incidents: list } satisfies LiveToDashboard),
@@ -155,7 +182,43 @@ export class LiveHub {
 
   sittingsChanged(centreId: string, sittingIds: string[]): void {
     const payload = JSON.stringify({ type: 'live/sittings', sittingIds } satisfies LiveToDashboard);
-    for (const [ws, session] of this.clients) if (session.centreId === centreId) this.sendRaw(ws, payload);
+    let siteLimited = false;
+    for (const [ws, session] of this.clients) {
+      if (session.centreId !== centreId) continue;
+      if (session.sites === undefined) this.sendRaw(ws, payload);
+      else siteLimited = true;
+    }
+    // Dashboards that see one site hear only of its sittings (once their sites are looked up).
+    if (siteLimited)
+      void this.sittingsBySite(sittingIds)
+        .then((sites) => {
+          for (const [ws, session] of this.clients) {
+            if (session.centreId !== centreId || session.sites === undefined) continue;
+            const mine = sittingIds.filter((id) => sees(session, sites.get(id)));
+            if (mine.length)
+              this.sendRaw(
+                ws,
+                JSON.stringify({ type: 'live/sittings', sittingIds: mine } satisfies LiveToDashboard),
+              );
+          }
+        })
+        .catch((error: unknown) =>
+          this.log.error({ err: error }, 'live sittings: could not look up their sites'),
+        );
+  }
+
+  private async sittingsBySite(ids: readonly string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    for (const id of ids) {
+      let site = this.sittingSites.get(id);
+      if (site === undefined) {
+        site = (await this.siteOfSitting(id)) ?? null;
+        if (this.sittingSites.size > 10_000) this.sittingSites.clear();
+        if (site !== null) this.sittingSites.set(id, site);
+      }
+      out.set(id, site);
+    }
+    return out;
   }
 
   /** Issue 13: help summoned or acknowledged, to every dashboard signed in at the centre. */
@@ -178,7 +241,7 @@ export class LiveHub {
       const snapshot = JSON.stringify({
         type: 'live/snapshot',
         serverTime: new Date().toISOString(),
-        seats: this.hub.views(session.centreId),
+        seats: this.hub.views(session.centreId).filter((v) => sees(session, this.hub.seatRow(v.id)?.siteId)),
       } satisfies LiveToDashboard);
       this.allowance.set(ws, MAX_UNSENT_BYTES + snapshot.length);
       ws.send(snapshot);

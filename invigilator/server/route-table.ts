@@ -19,6 +19,7 @@ import {
 import { excerpt } from '../../shared/schemas/bounded-json.ts';
 import { type Session, signedIn } from './context.ts';
 import { HttpError, inputError } from './http-error.ts';
+import { centreWide } from './sites/site-scope.ts';
 
 type Routes = typeof apiRoutes;
 
@@ -66,6 +67,13 @@ export function checkAccess(r: ApiRoute, req: FastifyRequest): void {
   const s = signedIn(req);
   if (r.access === 'coordinator' && s.role !== 'coordinator')
     throw new HttpError(403, 'Only a centre coordinator can do this.');
+  if (r.access === 'centre-coordinator' && !centreWide(s))
+    throw new HttpError(
+      403,
+      s.role === 'coordinator'
+        ? 'Only the centre coordinator can do this: a site’s own coordinator works within that site.'
+        : 'Only a centre coordinator can do this.',
+    );
 }
 
 /**

@@ -481,6 +481,15 @@ export class SeatHub {
     }
   }
 
+  /** A seat moved to another site (issue 12): its dashboards follow. */
+  setSite(seatId: string, siteId: string): void {
+    const s = this.seats.get(seatId);
+    if (s) {
+      s.seat = { ...s.seat, siteId };
+      this.changed([seatId]);
+    }
+  }
+
   connectedCount(): number {
     let n = 0;
     for (const s of this.seats.values()) if (s.socket) n++;
@@ -550,6 +559,7 @@ export class SeatHub {
     }
     return {
       id: s.seat.id,
+      siteId: s.seat.siteId,
       pcName: s.seat.pcName,
       place: s.seat.place,
       state,

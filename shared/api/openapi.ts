@@ -113,7 +113,9 @@ function parameters(set: SchemaSet, schema: z.ZodType | undefined, where: 'path'
 const ACCESS_TEXT: Record<ApiRoute['access'], string> = {
   public: 'No session needed.',
   'signed-in': 'Needs a signed-in invigilator (the session cookie).',
-  coordinator: 'Needs a signed-in centre coordinator.',
+  coordinator:
+    'Needs a signed-in coordinator: the centre coordinator, or a sub-contracted delivery site’s own coordinator within that site.',
+  'centre-coordinator': 'Needs the signed-in centre coordinator (not a coordinator limited to one site).',
 };
 
 function operation(set: SchemaSet, name: string, r: ApiRoute): Json {
@@ -190,6 +192,11 @@ export function openApiDocument(): Json {
       { name: 'help', description: 'Help summoned to a room, and acknowledged.' },
       { name: 'attempts', description: 'Finish times, and outcomes from the awarding body’s results CSV.' },
       { name: 'reports', description: 'The quality assurer’s anomaly report and the centre’s hours.' },
+      {
+        name: 'sites',
+        description:
+          'The centre’s sites (lead, multi-site, satellite, sub-contracted delivery) and their rooms; who works where.',
+      },
       { name: 'health', description: 'Counts for monitoring, and this document.' },
     ],
     paths,
@@ -206,4 +213,11 @@ export function openApiDocument(): Json {
 /** The document as docs/openapi.json holds it. */
 export function openApiText(): string {
   return `${JSON.stringify(openApiDocument(), null, 2)}\n`;
+}
+
+/** docs/api.md's route table: one row a route, with who may call it (`npm run api:openapi` writes it). */
+export function routeTableMarkdown(): string {
+  return Object.values(apiRoutes as Record<string, ApiRoute>)
+    .map((r) => `| \`${r.method} ${r.path}\` | ${r.access} | ${r.summary.replaceAll('|', '\\|')} |\n`)
+    .join('');
 }

@@ -25,6 +25,7 @@ import {
   MeResponseSchema,
   NoticesResponseSchema,
   RecordIdSchema,
+  RecordsExportSchema,
   ReplacementViewSchema,
   RuleWarningSchema,
   SeatMessageSchema,
@@ -35,6 +36,7 @@ import {
   SignInLinkUseSchema,
   SignInLinkViewSchema,
   SignInRequestSchema,
+  SiteFilterQuerySchema,
   SittingInputSchema,
   SittingViewSchema,
 } from '../schemas/console-api.ts';
@@ -46,6 +48,16 @@ import {
   PauseViewSchema,
 } from '../schemas/invigilation-day.ts';
 import { ENROL_PATH, EnrolRequestSchema, EnrolResponseSchema } from '../schemas/protocol.ts';
+import {
+  RoomCreateSchema,
+  RoomParams,
+  RoomRenameSchema,
+  SiteCreateSchema,
+  SiteMoveSchema,
+  SiteParams,
+  SiteRenameSchema,
+  SiteViewSchema,
+} from '../schemas/sites.ts';
 
 /**
  * Every route of the console's HTTP API, declared once: method, path, who may call it, and the zod
@@ -57,8 +69,11 @@ import { ENROL_PATH, EnrolRequestSchema, EnrolResponseSchema } from '../schemas/
  */
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-/** Who may call a route: anyone, a signed-in invigilator, or a centre coordinator. */
-export type RouteAccess = 'public' | 'signed-in' | 'coordinator';
+/**
+ * Who may call a route: anyone, a signed-in invigilator, a coordinator (the centre's, or a sub-contracted
+ * delivery site's own, whose powers stop at that site), or only the centre coordinator.
+ */
+export type RouteAccess = 'public' | 'signed-in' | 'coordinator' | 'centre-coordinator';
 export type SuccessStatus = 200 | 201 | 202;
 
 export interface ApiRoute {
@@ -77,6 +92,7 @@ export interface ApiRoute {
     | 'help'
     | 'attempts'
     | 'reports'
+    | 'sites'
     | 'health';
   access: RouteAccess;
   /** Limited per address (429 with a message saying how long to wait). */
@@ -193,7 +209,7 @@ export const apiRoutes = {
     path: '/api/audit',
     tag: 'auth',
     summary: 'The latest 500 rows of the audit trail.',
-    access: 'coordinator',
+    access: 'centre-coordinator',
     responses: { 200: z.object({ audit: z.array(AuditEntrySchema) }) },
   }),
 
@@ -223,8 +239,10 @@ export const apiRoutes = {
     method: 'GET',
     path: '/api/seats',
     tag: 'seats',
-    summary: 'Every seat of the centre with its live state.',
+    summary:
+      'The seats with their live state: every site’s for the centre coordinator (or one, `siteId`), one’s own site’s for everyone else.',
     access: 'signed-in',
+    query: SiteFilterQuerySchema,
     responses: { 200: z.object({ seats: z.array(SeatViewSchema) }) },
   }),
   updateSeat: route({
@@ -253,8 +271,10 @@ export const apiRoutes = {
     method: 'GET',
     path: '/api/sittings',
     tag: 'sittings',
-    summary: 'The centre’s sittings, with the centre rules’ warnings.',
+    summary:
+      'The sittings, with the centre rules’ warnings: every site’s for the centre coordinator (or one, `siteId`), one’s own site’s for everyone else.',
     access: 'signed-in',
+    query: SiteFilterQuerySchema,
     responses: { 200: z.object({ sittings: z.array(SittingViewSchema) }) },
   }),
   createSitting: route({
@@ -338,7 +358,8 @@ export const apiRoutes = {
     method: 'GET',
     path: '/api/incidents',
     tag: 'record',
-    summary: 'Incidents, newest first, optionally of one sitting.',
+    summary:
+      'Incidents, newest first, optionally of one sitting or one site (one’s own site’s only, but for the centre coordinator).',
     access: 'signed-in',
     query: IncidentQuerySchema,
     responses: { 200: z.object({ incidents: z.array(IncidentViewSchema) }) },
@@ -368,6 +389,28 @@ export const apiRoutes = {
     summary: 'The invigilation record of a sitting as CSV (cells a spreadsheet would run are quoted).',
     access: 'signed-in',
     params: IdParams,
+    responses: { 200: z.string() },
+    produces: 'text/csv',
+  }),
+
+  getRecords: route({
+    method: 'GET',
+    path: '/api/records',
+    tag: 'record',
+    summary:
+      'The invigilation records of every sitting that started in a range of days: one site’s (`siteId`) or the whole centre’s (the print page).',
+    access: 'signed-in',
+    query: DayRangeQuerySchema,
+    responses: { 200: RecordsExportSchema },
+  }),
+  getRecordsCsv: route({
+    method: 'GET',
+    path: '/api/records.csv',
+    tag: 'record',
+    summary:
+      'The same records as one CSV, each sitting’s rows after the other; the file name names the site or the centre.',
+    access: 'signed-in',
+    query: DayRangeQuerySchema,
     responses: { 200: z.string() },
     produces: 'text/csv',
   }),
@@ -437,7 +480,7 @@ export const apiRoutes = {
     summary: 'Import the awarding body’s results CSV: outcomes matched to this centre’s candidate entries.',
     description:
       'Any bad or unmatched row refuses the whole file (400 with every problem row named): nothing is half-imported.',
-    access: 'coordinator',
+    access: 'centre-coordinator',
     body: ResultsImportSchema,
     responses: { 200: ResultsImportResponseSchema },
     refusals: { 400: ResultsImportRefusalSchema },
@@ -545,9 +588,80 @@ export const apiRoutes = {
     path: '/api/settings/centre-hours',
     tag: 'reports',
     summary: 'Set the centre’s opening hours and time zone, which the anomaly report measures against.',
-    access: 'coordinator',
+    access: 'centre-coordinator',
     body: CentreHoursSchema,
     responses: { 200: CentreHoursResponseSchema },
+  }),
+
+  // ---- sites: the centre's sites and rooms, who works where ----
+  listSites: route({
+    method: 'GET',
+    path: '/api/sites',
+    tag: 'sites',
+    summary: 'The centre’s sites with their rooms (one’s own site only, but for the centre coordinator).',
+    access: 'signed-in',
+    responses: { 200: z.object({ sites: z.array(SiteViewSchema) }) },
+  }),
+  createSite: route({
+    method: 'POST',
+    path: '/api/sites',
+    tag: 'sites',
+    summary:
+      'Add a site (multi-site, satellite or sub-contracted delivery) with its rooms (409 when the name is taken).',
+    access: 'centre-coordinator',
+    body: SiteCreateSchema,
+    responses: { 201: z.object({ site: SiteViewSchema }) },
+  }),
+  renameSite: route({
+    method: 'PUT',
+    path: '/api/sites/:id',
+    tag: 'sites',
+    summary: 'Rename a site (409 when the name is taken).',
+    access: 'centre-coordinator',
+    params: SiteParams,
+    body: SiteRenameSchema,
+    responses: { 200: z.object({ site: SiteViewSchema }) },
+  }),
+  addRoom: route({
+    method: 'POST',
+    path: '/api/sites/:id/rooms',
+    tag: 'sites',
+    summary: 'Add a room to a site (a site’s own coordinator: to that site; 409 when the name is taken).',
+    access: 'coordinator',
+    params: SiteParams,
+    body: RoomCreateSchema,
+    responses: { 201: z.object({ site: SiteViewSchema }) },
+  }),
+  renameRoom: route({
+    method: 'PUT',
+    path: '/api/sites/:id/rooms/:roomId',
+    tag: 'sites',
+    summary: 'Rename a room; the site’s sittings not yet closed follow it, closed records keep the old name.',
+    access: 'coordinator',
+    params: RoomParams,
+    body: RoomRenameSchema,
+    responses: { 200: z.object({ site: SiteViewSchema }) },
+  }),
+  moveSeat: route({
+    method: 'PUT',
+    path: '/api/seats/:id/site',
+    tag: 'sites',
+    summary: 'Move a seat (a PC) to another site.',
+    access: 'centre-coordinator',
+    params: IdParams,
+    body: SiteMoveSchema,
+    responses: { 200: z.object({ seat: SeatViewSchema.optional() }) },
+  }),
+  moveInvigilator: route({
+    method: 'PUT',
+    path: '/api/invigilators/:id/site',
+    tag: 'sites',
+    summary:
+      'Move an invigilator to another site (a coordinator: limit them to a sub-contracted delivery site).',
+    access: 'centre-coordinator',
+    params: IdParams,
+    body: SiteMoveSchema,
+    responses: { 200: InvigilatorAnswer },
   }),
 
   // ---- health ----

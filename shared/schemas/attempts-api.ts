@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AnomalyFlagSchema, CentreHoursSchema } from './anomalies.ts';
+import { RecordIdSchema, SiteRefSchema } from './console-api.ts';
 import { ResultsProblemSchema } from './results-csv.ts';
 
 /**
@@ -38,6 +39,8 @@ export const DayRangeQuerySchema = z
   .strictObject({
     from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'from is a date written 2026-03-01'),
     to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'to is a date written 2026-03-31'),
+    /** One site's (issue 12); the whole centre's when not given (a site's own people see their site only). */
+    siteId: RecordIdSchema.optional(),
   })
   .refine((q) => q.from <= q.to, { message: 'the range must start on or before its end', path: ['to'] })
   .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 400 * 86_400_000, {
@@ -47,6 +50,8 @@ export const DayRangeQuerySchema = z
 
 export const AnomalyReportSchema = z.object({
   centreName: z.string(),
+  /** The site the report is narrowed to (issue 12); null or absent: the whole centre. */
+  site: SiteRefSchema.nullable().optional(),
   range: z.object({ from: z.string(), to: z.string() }),
   hours: CentreHoursSchema,
   generatedAt: z.string(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MANUAL_INCIDENT_KIND_IDS } from '../catalogs/incidents.ts';
 import { QUALIFICATION_NUMBER_PATTERN, QUALIFICATION_TYPE_IDS } from '../catalogs/qualifications.ts';
+import { SITE_KIND_IDS } from '../catalogs/sites.ts';
 import { FinishKindSchema } from './attempts.ts';
 import { IsoDateTimeSchema, SeveritySchema, ShortTextSchema, TextSchema } from './common.ts';
 import { HelpRequestViewSchema } from './help.ts';
@@ -14,6 +15,18 @@ import { HandViewSchema, PauseViewSchema, SeatHandSchema, SeatPauseSchema } from
 const trimmed = (max: number) => z.string().trim().max(max);
 /** Ids the console makes (UUIDs). */
 export const RecordIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not a valid id');
+
+/** A site as other answers name it (issue 12): the kinds are shared/catalogs/sites.ts's. */
+export const SiteRefSchema = z.object({
+  id: RecordIdSchema,
+  name: z.string(),
+  kind: z.enum(SITE_KIND_IDS),
+  /** The kind in words ("Sub-contracted delivery site"). */
+  kindLabel: z.string(),
+});
+export type SiteRef = z.infer<typeof SiteRefSchema>;
+/** `?siteId=`: a list narrowed to one site (the centre coordinator's filter; others see their own site only). */
+export const SiteFilterQuerySchema = z.strictObject({ siteId: RecordIdSchema.optional() });
 
 export const InvigilatorNameSchema = trimmed(100).min(1, 'enter a name');
 /** The awarding body's invigilator PIN, as issued (letters and digits). */
@@ -46,18 +59,27 @@ export const InvigilatorCreateSchema = z.strictObject({
   pin: PinSchema,
   password: PasswordSchema,
   role: RoleSchema.default('invigilator'),
+  /**
+   * Where they work: an invigilator's site (the lead site, or the creator's own site, when not given);
+   * for a coordinator, the sub-contracted delivery site they are limited to (none: the whole centre).
+   */
+  siteId: RecordIdSchema.optional(),
 });
 export const InvigilatorViewSchema = z.object({
   id: RecordIdSchema,
   name: z.string(),
   pin: z.string(),
   role: RoleSchema,
+  /** Their site; null for the centre coordinator (every site). */
+  siteId: RecordIdSchema.nullable().optional(),
 });
 export type InvigilatorView = z.infer<typeof InvigilatorViewSchema>;
 
 export const MeResponseSchema = z.object({
   invigilator: InvigilatorViewSchema,
   centre: z.object({ id: RecordIdSchema, name: z.string() }),
+  /** The site they work at (null: the centre coordinator, who sees every site). */
+  site: SiteRefSchema.nullable().optional(),
 });
 export type MeResponse = z.infer<typeof MeResponseSchema>;
 
@@ -97,6 +119,8 @@ export const EnrolmentCodeCreateSchema = z
     validHours: z.number().int().min(1).max(ENROLMENT_CODE_MAX_HOURS).default(1),
     /** For a satellite site whose PCs all reach the console from one NAT address: a higher per-address limit. */
     behindNat: z.boolean().default(false),
+    /** The site its PCs' seats belong to (the maker's own site, or else the lead site, when not given). */
+    siteId: RecordIdSchema.optional(),
   })
   .refine((c) => c.behindNat || c.uses <= ENROLMENT_CODE_MAX_USES, {
     path: ['uses'],
@@ -107,6 +131,7 @@ export const EnrolmentCodeViewSchema = z.object({
   expiresAt: IsoDateTimeSchema,
   usesLeft: z.number().int(),
   behindNat: z.boolean().optional(),
+  site: SiteRefSchema.optional(),
 });
 export type EnrolmentCodeView = z.infer<typeof EnrolmentCodeViewSchema>;
 
@@ -170,6 +195,8 @@ export const GateViewSchema = z.object({
 });
 export const SeatViewSchema = z.object({
   id: RecordIdSchema,
+  /** The site the seat belongs to. */
+  siteId: RecordIdSchema.nullable().optional(),
   pcName: z.string(),
   place: z.string(),
   state: SeatStateSchema,
@@ -228,6 +255,8 @@ export const SittingInputSchema = z.strictObject({
   startsAt: IsoDateTimeSchema,
   invigilatorIds: z.array(RecordIdSchema).max(50),
   entries: z.array(SittingEntryInputSchema).max(500),
+  /** Where it is sat: set when it is planned (the planner's own site, or else the lead site, when not given); a sitting keeps its site. */
+  siteId: RecordIdSchema.optional(),
 });
 export type SittingInput = z.infer<typeof SittingInputSchema>;
 
@@ -271,6 +300,7 @@ export type SittingEntryView = z.infer<typeof SittingEntryViewSchema>;
 
 export const SittingViewSchema = z.object({
   id: RecordIdSchema,
+  siteId: RecordIdSchema.nullable().optional(),
   room: z.string(),
   startsAt: IsoDateTimeSchema,
   closedAt: IsoDateTimeSchema.nullable(),
@@ -296,6 +326,7 @@ export const ManualIncidentCreateSchema = z.strictObject({
 
 export const IncidentViewSchema = z.object({
   id: z.string(),
+  siteId: z.string().nullable().optional(),
   at: IsoDateTimeSchema,
   kind: z.string(),
   kindLabel: z.string(),
@@ -318,6 +349,8 @@ export type IncidentView = z.infer<typeof IncidentViewSchema>;
 /** GET /api/sittings/:id/record: everything the invigilation record holds (the page and the CSV). */
 export const InvigilationRecordSchema = z.object({
   centre: z.object({ id: z.string(), name: z.string() }),
+  /** The site the sitting was sat at (the record's heading and file name name it). */
+  site: SiteRefSchema.nullable().optional(),
   sitting: SittingViewSchema,
   /** PC name and place for each seat in the seating plan. */
   seats: z.record(z.string(), z.object({ pcName: z.string(), place: z.string() })),
@@ -330,8 +363,21 @@ export const InvigilationRecordSchema = z.object({
 });
 export type InvigilationRecord = z.infer<typeof InvigilationRecordSchema>;
 
+/** GET /api/records: the records of a range of days, of one site or (`site` null) the whole centre. */
+export const RecordsExportSchema = z.object({
+  centre: z.object({ id: z.string(), name: z.string() }),
+  site: SiteRefSchema.nullable(),
+  from: z.string(),
+  to: z.string(),
+  records: z.array(InvigilationRecordSchema),
+  generatedAt: IsoDateTimeSchema,
+  generatedBy: z.string(),
+});
+export type RecordsExport = z.infer<typeof RecordsExportSchema>;
+
 export const IncidentQuerySchema = z.strictObject({
   sittingId: RecordIdSchema.optional(),
+  siteId: RecordIdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 

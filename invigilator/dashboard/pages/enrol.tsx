@@ -15,12 +15,14 @@ import { call } from '../api.ts';
 import { ErrorLine, Field, PageHeader, StateBadge } from '../components.tsx';
 import { dateTime } from '../format.ts';
 import { useLive } from '../live.ts';
+import { SiteSelect } from '../sites/site-context.tsx';
 
 export function EnrolPage() {
   const live = useLive();
   const [uses, setUses] = useState('1');
   const [hours, setHours] = useState('1');
   const [behindNat, setBehindNat] = useState(false);
+  const [siteId, setSiteId] = useState('');
   const maxUses = behindNat ? ENROLMENT_CODE_MAX_USES_BEHIND_NAT : ENROLMENT_CODE_MAX_USES;
   const [code, setCode] = useState<EnrolmentCodeView | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -45,7 +47,12 @@ export function EnrolPage() {
             try {
               setCode(
                 await call('createEnrolmentCode', {
-                  body: { uses: Number(uses), validHours: Number(hours), behindNat },
+                  body: {
+                    uses: Number(uses),
+                    validHours: Number(hours),
+                    behindNat,
+                    ...(siteId ? { siteId } : {}),
+                  },
                 }),
               );
             } catch (err) {
@@ -75,6 +82,12 @@ export function EnrolPage() {
               onInput={(e) => setHours(e.currentTarget.value)}
             />
           </Field>
+          <SiteSelect
+            id="code-site"
+            value={siteId}
+            onChange={setSiteId}
+            hint="The PCs enrolled with this code belong to this site."
+          />
           <label
             class="checkbox"
             title={`PCs enrolling with this code may come from one address at ${ENROL_PER_MINUTE_BEHIND_NAT} a minute instead of ${ENROL_PER_MINUTE}`}
@@ -102,7 +115,7 @@ export function EnrolPage() {
               {code.behindNat
                 ? `, for a satellite site behind NAT (${ENROL_PER_MINUTE_BEHIND_NAT} enrolments a minute from one address)`
                 : ''}
-              . Only this page shows it: note it now.
+              {code.site ? `, for ${code.site.name}` : ''}. Only this page shows it: note it now.
             </p>
             <h2>2. On each exam PC, run</h2>
             <pre class="command">

@@ -6,27 +6,31 @@ import { call } from '../api.ts';
 import { Dialog, ErrorLine, Field, PageHeader } from '../components.tsx';
 import { dateTime, repeats, sittingDate, sittingTime } from '../format.ts';
 import { useLive } from '../live.ts';
+import { SiteFilter, siteQuery, useSites } from '../sites/site-context.tsx';
 
 export function IncidentsPage() {
   const live = useLive();
+  const sites = useSites();
   const [loaded, setLoaded] = useState<IncidentView[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [recording, setRecording] = useState(false);
   const [refresh, setRefresh] = useState(0);
   useEffect(() => {
-    call('listIncidents', { query: { limit: 500 } }).then(
+    call('listIncidents', { query: { limit: 500, ...siteQuery(sites) } }).then(
       (r) => setLoaded(r.incidents),
       (e: Error) => setError(e.message),
     );
-  }, [refresh]);
+  }, [refresh, sites.siteId]);
   const incidents = useMemo(() => {
     const byId = new Map<string, IncidentView>();
-    for (const i of [...live.incidents, ...loaded]) if (!byId.has(i.id)) byId.set(i.id, i);
+    const live_ = sites.siteId ? live.incidents.filter((i) => i.siteId === sites.siteId) : live.incidents;
+    for (const i of [...live_, ...loaded]) if (!byId.has(i.id)) byId.set(i.id, i);
     return [...byId.values()].sort((a, b) => b.at.localeCompare(a.at));
-  }, [live.incidents, loaded]);
+  }, [live.incidents, loaded, sites.siteId]);
   return (
     <section>
       <PageHeader title="Incidents">
+        <SiteFilter />
         <button type="button" class="button primary" id="record-incident" onClick={() => setRecording(true)}>
           Record an incident
         </button>

@@ -7,8 +7,10 @@ import type { InvigilatorView, MeResponse, SignInLinkView } from '../../../share
 import { call } from '../api.ts';
 import { ErrorLine, Field, PageHeader } from '../components.tsx';
 import { clock } from '../format.ts';
+import { SiteSelect, useSites } from '../sites/site-context.tsx';
 
 export function InvigilatorsPage({ me }: { me: MeResponse }) {
+  const [siteId, setSiteId] = useState('');
   const [list, setList] = useState<InvigilatorView[]>([]);
   const [form, setForm] = useState<{
     name: string;
@@ -30,6 +32,8 @@ export function InvigilatorsPage({ me }: { me: MeResponse }) {
     void load();
   }, []);
   const coordinator = me.invigilator.role === 'coordinator';
+  const sites = useSites();
+  const several = sites.sites.length > 1;
   return (
     <section>
       <PageHeader title="Invigilators" />
@@ -39,6 +43,7 @@ export function InvigilatorsPage({ me }: { me: MeResponse }) {
             <th scope="col">Name</th>
             <th scope="col">PIN</th>
             <th scope="col">Role</th>
+            {several ? <th scope="col">Site</th> : null}
             {coordinator ? (
               <th scope="col">
                 <span class="visually-hidden">Actions</span>
@@ -51,7 +56,46 @@ export function InvigilatorsPage({ me }: { me: MeResponse }) {
             <tr key={i.id}>
               <td>{i.name}</td>
               <td>{i.pin}</td>
-              <td>{i.role === 'coordinator' ? 'Centre coordinator' : 'Invigilator'}</td>
+              <td>
+                {i.role === 'coordinator'
+                  ? i.siteId
+                    ? 'Site coordinator'
+                    : 'Centre coordinator'
+                  : 'Invigilator'}
+              </td>
+              {several ? (
+                <td>
+                  {sites.centreWide &&
+                  i.id !== me.invigilator.id &&
+                  (i.role === 'invigilator' || i.siteId) ? (
+                    <select
+                      aria-label={`Site of ${i.name}`}
+                      data-move-invigilator={i.id}
+                      value={i.siteId ?? ''}
+                      onChange={async (e) => {
+                        setLinkError(null);
+                        try {
+                          await call('moveInvigilator', {
+                            params: { id: i.id },
+                            body: { siteId: e.currentTarget.value },
+                          });
+                        } catch (err) {
+                          setLinkError((err as Error).message);
+                        }
+                        await load();
+                      }}
+                    >
+                      {sites.sites.map((site) => (
+                        <option key={site.id} value={site.id}>
+                          {site.name}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    sites.nameOf(i.siteId) || 'All sites'
+                  )}
+                </td>
+              ) : null}
               {coordinator ? (
                 <td class="nowrap">
                   <button
@@ -113,7 +157,7 @@ export function InvigilatorsPage({ me }: { me: MeResponse }) {
               setError(null);
               setDone(null);
               try {
-                await call('createInvigilator', { body: form });
+                await call('createInvigilator', { body: { ...form, ...(siteId ? { siteId } : {}) } });
                 setDone(`${form.name} can now sign in.`);
                 setForm({ name: '', pin: '', password: '', role: 'invigilator' });
                 await load();
@@ -151,9 +195,20 @@ export function InvigilatorsPage({ me }: { me: MeResponse }) {
                 onChange={(e) => setForm({ ...form, role: e.currentTarget.value as InvigilatorView['role'] })}
               >
                 <option value="invigilator">Invigilator</option>
-                <option value="coordinator">Centre coordinator</option>
+                <option value="coordinator">Coordinator</option>
               </select>
             </Field>
+            <SiteSelect
+              id="invigilator-site"
+              value={siteId}
+              onChange={setSiteId}
+              emptyLabel={form.role === 'coordinator' ? 'All sites (centre coordinator)' : 'Lead site'}
+              hint={
+                form.role === 'coordinator'
+                  ? 'A coordinator limited to a sub-contracted delivery site has coordinator powers there only.'
+                  : 'They see only this site’s seats, sittings and incidents.'
+              }
+            />
             <div class="span-all">
               <ErrorLine error={error} />
               {done ? <p class="ok-text">{done}</p> : null}

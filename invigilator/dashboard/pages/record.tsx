@@ -1,4 +1,5 @@
 /** The invigilation record, print-ready (print to PDF): every field the awarding body requires. */
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { QUALIFICATION_TYPES } from '../../../shared/catalogs/qualifications.ts';
 import type { InvigilationRecord } from '../../../shared/schemas/console-api.ts';
@@ -24,27 +25,52 @@ export function RecordPage({ id }: { id: string }) {
   }, [id]);
   if (error) return <ErrorLine error={error} />;
   if (!record) return <p class="loading">Loading…</p>;
+  return <RecordSheet record={record} toolbar={<RecordToolbar id={id} />} />;
+}
+
+function RecordToolbar({ id }: { id: string }) {
+  return (
+    <div class="record-toolbar no-print">
+      <a class="button ghost" href={`#/sittings/${id}`}>
+        ← Back to the sitting
+      </a>
+      <a class="button ghost" href={pathFor('getRecordCsv', { params: { id } })} download>
+        Download CSV
+      </a>
+      <button type="button" class="button primary" onClick={() => window.print()}>
+        Print or save as PDF
+      </button>
+    </div>
+  );
+}
+
+/** One sitting's record as printed (the Records page prints several, one after the other). */
+export function RecordSheet({
+  record,
+  toolbar,
+}: {
+  record: InvigilationRecord;
+  toolbar?: ComponentChildren;
+}) {
   const s = record.sitting;
   const seat = (sid: string | null) => (sid ? record.seats[sid] : undefined);
   return (
-    <article class="record" id="record">
-      <div class="record-toolbar no-print">
-        <a class="button ghost" href={`#/sittings/${id}`}>
-          ← Back to the sitting
-        </a>
-        <a class="button ghost" href={pathFor('getRecordCsv', { params: { id } })} download>
-          Download CSV
-        </a>
-        <button type="button" class="button primary" onClick={() => window.print()}>
-          Print or save as PDF
-        </button>
-      </div>
+    <article class="record" id={toolbar ? 'record' : undefined} data-sitting={s.id}>
+      {toolbar}
       <header class="record-head">
         <div>
           <p class="record-kicker">Invigilation record: online assessments</p>
           <h1>{record.centre.name}</h1>
         </div>
         <dl class="record-facts">
+          {record.site ? (
+            <>
+              <dt>Site</dt>
+              <dd class="record-site">
+                {record.site.name} ({record.site.kindLabel})
+              </dd>
+            </>
+          ) : null}
           <dt>Room</dt>
           <dd>{s.room}</dd>
           <dt>Date</dt>

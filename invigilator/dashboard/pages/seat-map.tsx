@@ -5,6 +5,7 @@ import { call } from '../api.ts';
 import { PageHeader, StateBadge } from '../components.tsx';
 import { clock, secondsAgo, sittingDate, sittingTime } from '../format.ts';
 import { useLive, useNow } from '../live.ts';
+import { SiteFilter, siteQuery, useSites } from '../sites/site-context.tsx';
 import {
   AnswerHandDialog,
   HandLine,
@@ -31,16 +32,19 @@ export function SeatMapPage() {
   const [pausing, setPausing] = useState<PauseTarget | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [sound, setSound] = useHandSound(live.seats.values());
+  const sites = useSites();
 
   useEffect(() => {
-    call('listSittings').then(
+    call('listSittings', { query: siteQuery(sites) }).then(
       (r) => setSittings(r.sittings.filter((s) => !s.closedAt)),
       () => undefined,
     );
-  }, [live.sittingsVersion]);
+  }, [live.sittingsVersion, sites.siteId]);
 
   const seats = useMemo(() => {
     let list = [...live.seats.values()];
+    // The centre coordinator's site filter (everyone else only ever receives their own site's seats).
+    if (sites.siteId) list = list.filter((s) => s.siteId === sites.siteId);
     if (filter !== 'all') list = list.filter((s) => s.candidate?.sittingId === filter);
     // A raised hand rises to the top of the map (issue 13).
     return list.sort(
@@ -48,7 +52,7 @@ export function SeatMapPage() {
         handsFirst(a, b) ||
         (a.place || a.pcName).localeCompare(b.place || b.pcName, undefined, { numeric: true }),
     );
-  }, [live.seats, filter]);
+  }, [live.seats, filter, sites.siteId]);
 
   const counts = useMemo(() => {
     const c: Record<SeatView['state'], number> = { ready: 0, attention: 0, 'not-ready': 0, offline: 0 };
@@ -61,6 +65,7 @@ export function SeatMapPage() {
       <PageHeader title="Seat map">
         <SoundToggle on={sound} onChange={setSound} />
         {roomActions()}
+        <SiteFilter />
         <label class="inline-field">
           <span>Show</span>
           <select id="seat-filter" value={filter} onChange={(e) => setFilter(e.currentTarget.value)}>
@@ -185,7 +190,10 @@ function SeatCard({
         <span class="seat-pc">{seat.pcName}</span>
         <StateBadge state={seat.state} />
       </div>
-      <div class="seat-place">{seat.place || '\u00a0'}</div>
+      <div class="seat-place">
+        {seat.place || '\u00a0'}
+        <SeatSite siteId={seat.siteId} />
+      </div>
       <div class="seat-candidate" title={c ? `${c.name} (${c.registrationNumber})` : undefined}>
         {c ? (
           <>
@@ -270,4 +278,11 @@ function SeatCard({
       </div>
     </li>
   );
+}
+
+/** The seat's site, on the centre coordinator's map of every site (a map of one site needs none). */
+function SeatSite({ siteId }: { siteId: string | null | undefined }) {
+  const sites = useSites();
+  if (!sites.centreWide || sites.siteId || sites.sites.length < 2) return null;
+  return <span class="seat-site"> · {sites.nameOf(siteId)}</span>;
 }

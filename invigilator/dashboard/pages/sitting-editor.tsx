@@ -7,6 +7,7 @@ import { call } from '../api.ts';
 import { ErrorLine, Field, PageHeader } from '../components.tsx';
 import { isoWithOffset, todayLocal } from '../format.ts';
 import { useLive } from '../live.ts';
+import { SiteSelect, useSites } from '../sites/site-context.tsx';
 
 interface Row {
   id?: string;
@@ -56,6 +57,10 @@ function toBody(room: string, date: string, time: string, invigilatorIds: string
 export function SittingEditorPage({ id }: { id: string | null }) {
   const live = useLive();
   const [room, setRoom] = useState('');
+  const sites = useSites();
+  // A new sitting's site (the centre coordinator's choice; everyone else plans at their own site).
+  const [siteId, setSiteId] = useState(sites.siteId ?? '');
+  const [sittingSite, setSittingSite] = useState<string | null>(null);
   const [date, setDate] = useState(todayLocal());
   const [time, setTime] = useState('09:30');
   const [invigilators, setInvigilators] = useState<InvigilatorView[]>([]);
@@ -70,6 +75,7 @@ export function SittingEditorPage({ id }: { id: string | null }) {
     if (!id) return;
     call('getSitting', { params: { id } }).then(({ sitting }) => {
       setRoom(sitting.room);
+      setSittingSite(sitting.siteId ?? null);
       setDate(sitting.startsAt.slice(0, 10));
       setTime(sitting.startsAt.slice(11, 16));
       setChosen(sitting.invigilators.map((i) => i.id));
@@ -105,9 +111,10 @@ export function SittingEditorPage({ id }: { id: string | null }) {
     return () => clearTimeout(t);
   }, [body, id]);
 
-  const seats: SeatView[] = [...live.seats.values()].sort((a, b) =>
-    a.pcName.localeCompare(b.pcName, undefined, { numeric: true }),
-  );
+  const site = id ? sittingSite : siteId || (sites.centreWide ? leadId(sites) : null);
+  const seats: SeatView[] = [...live.seats.values()]
+    .filter((x) => !site || x.siteId === site)
+    .sort((a, b) => a.pcName.localeCompare(b.pcName, undefined, { numeric: true }));
   const update = (i: number, patch: Partial<Row>) =>
     setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const warningFor = (i: number) => warnings.filter((w) => w.entryId === (rows[i]?.id ?? `new-${i}`));
@@ -124,7 +131,7 @@ export function SittingEditorPage({ id }: { id: string | null }) {
           try {
             const r = id
               ? await call('updateSitting', { params: { id }, body })
-              : await call('createSitting', { body });
+              : await call('createSitting', { body: { ...body, ...(siteId ? { siteId } : {}) } });
             location.hash = `/sittings/${r.sitting.id}`;
           } catch (err) {
             setError((err as Error).message);
@@ -134,8 +141,34 @@ export function SittingEditorPage({ id }: { id: string | null }) {
         }}
       >
         <div class="card form-grid">
-          <Field label="Room">
-            <input name="room" required value={room} onInput={(e) => setRoom(e.currentTarget.value)} />
+          {id ? null : (
+            <SiteSelect
+              id="sitting-site"
+              value={siteId}
+              onChange={setSiteId}
+              hint="Its seats and invigilators are this site’s; a sitting keeps its site."
+            />
+          )}
+          <Field
+            label="Room"
+            hint={roomHint(
+              sites.sites.find((x) => x.id === (id ? sittingSite : siteId || leadId(sites)))?.rooms,
+            )}
+          >
+            <input
+              name="room"
+              required
+              list="site-rooms"
+              value={room}
+              onInput={(e) => setRoom(e.currentTarget.value)}
+            />
+            <datalist id="site-rooms">
+              {(
+                sites.sites.find((x) => x.id === (id ? sittingSite : siteId || leadId(sites)))?.rooms ?? []
+              ).map((r) => (
+                <option key={r.id} value={r.name} />
+              ))}
+            </datalist>
           </Field>
           <Field label="Date">
             <input
@@ -359,4 +392,12 @@ export function SittingEditorPage({ id }: { id: string | null }) {
       </form>
     </section>
   );
+}
+
+function leadId(sites: { sites: { id: string; kind: string }[] }): string | null {
+  return sites.sites.find((x) => x.kind === 'lead')?.id ?? null;
+}
+
+function roomHint(rooms: { name: string }[] | undefined): string | undefined {
+  return rooms?.length ? `This site’s rooms: ${rooms.map((r) => r.name).join(', ')}.` : undefined;
 }

@@ -4,20 +4,23 @@ import { call } from '../api.ts';
 import { ErrorLine, PageHeader } from '../components.tsx';
 import { sittingDate, sittingTime } from '../format.ts';
 import { useLive } from '../live.ts';
+import { SiteFilter, siteQuery, useSites } from '../sites/site-context.tsx';
 
 export function SittingsPage() {
   const live = useLive();
+  const sites = useSites();
   const [sittings, setSittings] = useState<SittingView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    call('listSittings').then(
+    call('listSittings', { query: siteQuery(sites) }).then(
       (r) => setSittings(r.sittings),
       (e: Error) => setError(e.message),
     );
-  }, [live.sittingsVersion]);
+  }, [live.sittingsVersion, sites.siteId]);
   return (
     <section>
       <PageHeader title="Sittings">
+        <SiteFilter />
         <a class="button primary" href="#/sittings/new" id="new-sitting">
           New sitting
         </a>
@@ -37,6 +40,7 @@ export function SittingsPage() {
             <tr>
               <th scope="col">Date</th>
               <th scope="col">Time</th>
+              {sites.centreWide ? <th scope="col">Site</th> : null}
               <th scope="col">Room</th>
               <th scope="col">Candidates</th>
               <th scope="col">Invigilators</th>
@@ -52,6 +56,7 @@ export function SittingsPage() {
                   <a href={`#/sittings/${s.id}`}>{sittingDate(s.startsAt)}</a>
                 </td>
                 <td>{sittingTime(s.startsAt)}</td>
+                {sites.centreWide ? <td>{sites.nameOf(s.siteId)}</td> : null}
                 <td>{s.room}</td>
                 <td>{s.entries.length}</td>
                 <td>{s.invigilators.map((i) => i.name).join(', ') || <span class="warn-text">None</span>}</td>

@@ -21,6 +21,7 @@ import type { MeResponse } from '../../../shared/schemas/console-api.ts';
 import { call, pathFor } from '../api.ts';
 import { ErrorLine, PageHeader } from '../components.tsx';
 import { dateTime, todayLocal } from '../format.ts';
+import { SiteFilter, siteQuery, useSites } from '../sites/site-context.tsx';
 
 /** What each rule looks for, as the report prints it under the rule's heading. */
 const RULE_TEXT: Record<AnomalyRule, string> = {
@@ -79,7 +80,9 @@ export function AnomalyReportPage({ me, route }: { me: MeResponse; route: string
   const [hoursSet, setHoursSet] = useState(true);
   const [editing, setEditing] = useState(false);
   const [version, setVersion] = useState(0);
-  const query = `from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}`;
+  const sites = useSites();
+  const siteRange = { ...range, ...siteQuery(sites) };
+  const query = `from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}&site=${sites.siteId ?? ''}`;
   // A preset link or the back button changes the range: the date boxes follow it.
   useEffect(() => {
     setFrom(range.from);
@@ -89,7 +92,7 @@ export function AnomalyReportPage({ me, route }: { me: MeResponse; route: string
   useEffect(() => {
     setReport(null);
     setError(null);
-    call('getAnomalyReport', { query: range }).then(
+    call('getAnomalyReport', { query: siteRange }).then(
       (r) => setReport(r.report),
       (e: Error) => setError(e.message),
     );
@@ -109,7 +112,7 @@ export function AnomalyReportPage({ me, route }: { me: MeResponse; route: string
         <PageHeader title="Quality assurance report">
           <a
             class="button ghost"
-            href={pathFor('getAnomalyReportCsv', { query: range })}
+            href={pathFor('getAnomalyReportCsv', { query: siteRange })}
             download
             id="report-csv"
           >
@@ -141,6 +144,7 @@ export function AnomalyReportPage({ me, route }: { me: MeResponse; route: string
             <span class="field-label">To</span>
             <input type="date" name="to" required value={to} onInput={(e) => setTo(e.currentTarget.value)} />
           </label>
+          <SiteFilter />
           <button type="submit" class="button primary">
             Show
           </button>
@@ -187,7 +191,10 @@ export function AnomalyReportPage({ me, route }: { me: MeResponse; route: string
           <header class="record-head report-head">
             <div>
               <p class="record-kicker">Quality assurance: anomaly report for online assessments</p>
-              <h1>{report.centreName}</h1>
+              <h1>
+                {report.centreName}
+                {report.site ? `: ${report.site.name} (${report.site.kindLabel})` : ''}
+              </h1>
               <p class="report-period">
                 {dayText(report.range.from)} to {dayText(report.range.to)}
               </p>

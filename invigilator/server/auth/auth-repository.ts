@@ -166,6 +166,19 @@ export class AuthRepository {
     return (await q.orderBy('name').execute()).map(invigilatorRow);
   }
 
+  /** Moves an account to another site (null: the whole centre, for a coordinator), audited. */
+  async moveInvigilator(actor: Actor, invigilatorId: string, siteId: string | null): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx
+        .updateTable('invigilators')
+        .set({ site_id: siteId })
+        .where('id', '=', invigilatorId)
+        .where('centre_id', '=', actor.centreId)
+        .execute();
+      await writeAudit(trx, actor, 'invigilator.site', invigilatorId, { siteId });
+    });
+  }
+
   async createSession(tokenHash: string, invigilatorId: string, expiresAt: string): Promise<void> {
     const now = nowIso();
     await this.db.kysely.deleteFrom('sessions').where('expires_at', '<', now).execute();

@@ -14,6 +14,8 @@ import type {
 import { dummyPasswordHash, hashPassword, newToken, sha256, verifyPassword } from '../auth.ts';
 import { actorOf, type ConsoleContext, SESSION_HOURS, type Session, sameCentre } from '../context.ts';
 import { HttpError } from '../http-error.ts';
+import { siteScope } from '../sites/site-scope.ts';
+import { ownCoordinatorAllowed, SiteService } from '../sites/site-service.ts';
 import { type AuditRow, ConflictError, type InvigilatorRow, type SignInLinkRefusal } from '../store/store.ts';
 
 /** The dashboard route that exchanges a one-time link's token for a session. */
@@ -38,7 +40,7 @@ const LINK_REFUSED: Record<SignInLinkRefusal, { status: number; message: (expire
 };
 
 export function invigilatorView(i: InvigilatorRow): InvigilatorView {
-  return { id: i.id, name: i.name, pin: i.pin, role: i.role };
+  return { id: i.id, name: i.name, pin: i.pin, role: i.role, siteId: i.siteId };
 }
 
 function waitText(seconds: number): string {
@@ -185,23 +187,36 @@ export class AuthService {
     const inv = await this.ctx.store.getInvigilator(s.invigilatorId);
     const centre = await this.ctx.store.getCentre(s.centreId);
     if (!inv || !centre) throw new HttpError(401, 'Sign in first.');
-    return { invigilator: invigilatorView(inv), centre: { id: centre.id, name: centre.name } };
+    return {
+      invigilator: invigilatorView(inv),
+      centre: { id: centre.id, name: centre.name },
+      site: await new SiteService(this.ctx).ref(inv.siteId),
+    };
   }
 
+  /** The accounts the session sees: every one for the centre coordinator, one's own site's otherwise. */
   async invigilators(s: Session): Promise<InvigilatorView[]> {
-    return (await this.ctx.store.listInvigilators(s.centreId)).map(invigilatorView);
+    return (await this.ctx.store.listInvigilators(s.centreId, siteScope(s))).map(invigilatorView);
   }
 
   async createInvigilator(
     s: Session,
     body: z.output<typeof InvigilatorCreateSchema>,
   ): Promise<InvigilatorView> {
+    const role = body.role ?? 'invigilator';
+    // A site's own coordinator adds people to that site only (a coordinator they add is limited to it too).
+    const siteId = await new SiteService(this.ctx).siteFor(s, body.siteId);
+    if (role === 'coordinator' && siteId) {
+      const site = await this.ctx.store.getSite(siteId);
+      if (site) ownCoordinatorAllowed(site.kind);
+    }
     try {
       const inv = await this.ctx.store.createInvigilator(actorOf(s), {
         name: body.name,
         pin: body.pin,
         passwordHash: await hashPassword(body.password),
-        role: body.role ?? 'invigilator',
+        role,
+        siteId: siteId ?? null,
       });
       return invigilatorView(inv);
     } catch (error) {

@@ -11,6 +11,7 @@ import type {
 } from '../../../shared/schemas/invigilation-day.ts';
 import { actorOf, type ConsoleContext, type Session, sameCentre } from '../context.ts';
 import { HttpError } from '../http-error.ts';
+import { inScope, siteScope } from '../sites/site-scope.ts';
 import type { Actor } from '../store/store.ts';
 import { handView, pauseView } from './views.ts';
 
@@ -32,6 +33,12 @@ export class HandsAndPausesService {
   constructor(private readonly ctx: ConsoleContext) {}
 
   async answerHand(s: Session, id: string, body: HandAnswer): Promise<HandView> {
+    // Someone who sees one site answers only that site's hands (another's answers 404, as an unknown id).
+    if (siteScope(s)) {
+      const hand = (await this.ctx.store.openHands()).find((h) => h.id === id);
+      if (!hand || !inScope(s, this.ctx.hub.seatRow(hand.seatId)?.siteId))
+        throw new HttpError(404, 'No open raised hand by that id: it may have been answered already.');
+    }
     const row = await this.ctx.store.answerHand(actorOf(s), id, {
       reason: body.reason,
       note: body.note || null,
@@ -71,6 +78,12 @@ export class HandsAndPausesService {
   }
 
   async resume(s: Session, id: string): Promise<PauseView> {
+    if (siteScope(s)) {
+      const pause = (await this.ctx.store.openPauses()).find((p) => p.id === id);
+      const sitting = pause ? await this.ctx.store.getSitting(pause.sittingId) : undefined;
+      if (!sitting || sitting.centreId !== s.centreId || !inScope(s, sitting.siteId))
+        throw new HttpError(404, 'No open pause by that id: it may have been resumed already.');
+    }
     const row = await this.ctx.store.endPause(actorOf(s), id, new Date().toISOString());
     if (!row) throw new HttpError(404, 'No open pause by that id: it may have been resumed already.');
     await this.ctx.hub.handsOrPausesChanged(actorOf(s));

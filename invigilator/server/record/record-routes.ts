@@ -15,6 +15,14 @@ export function recordRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   serve(app, 'getRecord', async ({ session, params }) => ({
     record: await records.record(session, params.id),
   }));
+  serve(app, 'getRecords', async ({ session, query }) => records.records(session, query));
+  serve(app, 'getRecordsCsv', async ({ session, query }, _req, reply) => {
+    const { name, text } = await records.recordsCsv(session, query);
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${name}"`)
+      .send(text);
+  });
   serve(app, 'getRecordCsv', async ({ session, params }, _req, reply) => {
     const { name, text } = await records.csv(session, params.id);
     return reply

@@ -4,13 +4,16 @@ import type {
   IncidentView,
   InvigilationRecord,
   ManualIncidentCreateSchema,
+  RecordsExport,
 } from '../../../shared/schemas/console-api.ts';
 import { actorOf, type ConsoleContext, type Session, sameCentre } from '../context.ts';
 import { handView, pauseView } from '../hands-and-pauses/views.ts';
 import { HttpError } from '../http-error.ts';
 import { incidentView } from '../live.ts';
+import { listScope } from '../sites/site-scope.ts';
+import { SiteService } from '../sites/site-service.ts';
 import { SittingService } from '../sittings/sitting-service.ts';
-import { recordCsv } from './record-csv.ts';
+import { recordCsv, recordsCsv, recordsFileName } from './record-csv.ts';
 
 export class RecordService {
   private readonly sittings: SittingService;
@@ -18,11 +21,17 @@ export class RecordService {
     this.sittings = new SittingService(ctx);
   }
 
-  async incidents(s: Session, q: { sittingId?: string | undefined; limit: number }): Promise<IncidentView[]> {
+  /** Incidents the session sees (every site's for the centre coordinator), of one sitting or one site. */
+  async incidents(
+    s: Session,
+    q: { sittingId?: string | undefined; siteId?: string | undefined; limit: number },
+  ): Promise<IncidentView[]> {
     if (q.sittingId) await this.sittings.load(s, q.sittingId);
+    const scope = listScope(s, q.siteId);
     const rows = await this.ctx.store.listIncidents(s.centreId, {
       limit: q.limit,
       ...(q.sittingId ? { sittingId: q.sittingId } : {}),
+      ...(scope ? { siteIds: scope } : {}),
     });
     return rows.map(incidentView);
   }
@@ -64,6 +73,7 @@ export class RecordService {
     }
     return {
       centre: { id: s.centreId, name: centre?.name ?? '' },
+      site: await new SiteService(this.ctx).ref(row.siteId),
       sitting: await this.sittings.view(row),
       seats,
       incidents: (await this.ctx.store.listIncidents(s.centreId, { sittingId: id, limit: 100_000 })).map(
@@ -77,10 +87,66 @@ export class RecordService {
     };
   }
 
-  /** The record as CSV, with the file name a person would expect. */
+  /**
+   * The records of every sitting that started in a range of days: one site's (`siteId`) or every site
+   * the session sees (the whole centre, for the centre coordinator), oldest first.
+   */
+  async records(
+    s: Session,
+    q: { from: string; to: string; siteId?: string | undefined },
+  ): Promise<RecordsExport> {
+    const scope = listScope(s, q.siteId);
+    const range = dayRange(q.from, q.to);
+    const rows = await this.ctx.store.listSittings(s.centreId, {
+      ...(scope ? { siteIds: scope } : {}),
+      since: range.since,
+      until: range.until,
+    });
+    const records: InvigilationRecord[] = [];
+    for (const row of [...rows].sort((a, b) => a.startsAt.localeCompare(b.startsAt)))
+      records.push(await this.record(s, row.id));
+    const centre = await this.ctx.store.getCentre(s.centreId);
+    const oneSite = q.siteId ?? (scope?.length === 1 ? scope[0] : undefined);
+    return {
+      centre: { id: s.centreId, name: centre?.name ?? '' },
+      site: await new SiteService(this.ctx).ref(oneSite),
+      from: q.from,
+      to: q.to,
+      records,
+      generatedAt: new Date().toISOString(),
+      generatedBy: s.name,
+    };
+  }
+
+  async recordsCsv(
+    s: Session,
+    q: { from: string; to: string; siteId?: string | undefined },
+  ): Promise<{ name: string; text: string }> {
+    const x = await this.records(s, q);
+    return { name: recordsFileName(x), text: recordsCsv(x) };
+  }
+
+  /** The record as CSV, with the file name a person would expect (naming the site and the room). */
   async csv(s: Session, id: string): Promise<{ name: string; text: string }> {
     const record = await this.record(s, id);
-    const name = `invigilation-record-${record.sitting.startsAt.slice(0, 10)}-${record.sitting.room.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 40)}.csv`;
+    const where = [record.site?.name ?? '', record.sitting.room]
+      .map((x) =>
+        x
+          .replace(/[^A-Za-z0-9]+/g, '-')
+          .replace(/^-|-$/g, '')
+          .slice(0, 40),
+      )
+      .filter(Boolean)
+      .join('-');
+    const name = `invigilation-record-${record.sitting.startsAt.slice(0, 10)}-${where}.csv`;
     return { name, text: recordCsv(record) };
   }
+}
+
+/** Sittings of a range of days are those starting from `from` 00:00 UTC up to the end of `to` (UTC). */
+export function dayRange(from: string, to: string): { since: string; until: string } {
+  return {
+    since: `${from}T00:00:00.000Z`,
+    until: new Date(Date.parse(`${to}T00:00:00.000Z`) + 86_400_000).toISOString(),
+  };
 }

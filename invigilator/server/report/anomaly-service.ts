@@ -2,7 +2,10 @@
  * The quality assurer's anomaly report (issue 13; seeds/000 and 003): the centre sees what the
  * awarding body and the EQA will see. The rules are shared/rules/anomalies.ts; this reads the centre's
  * whole history (medians, earlier fails and attempts need it) and flags what happened in the range.
- * The centre's hours are a coordinator's setting. There are no sites yet, so a report is the centre's.
+ * The centre's hours are the centre coordinator's setting. A report may be narrowed to one site (issue
+ * 12; one's own site is the only one for a site's people): the rules still read the whole centre's
+ * history (a retake at another site is still a retake), and the flags kept are those of the site's
+ * sittings and seats.
  */
 import { incidentKindLabel, NOT_SEAT_TROUBLE_KINDS } from '../../../shared/catalogs/incidents.ts';
 import { type AnomalyInput, anomalyReport, localTime } from '../../../shared/rules/anomalies.ts';
@@ -17,6 +20,7 @@ import type { CandidateAttempt } from '../../../shared/schemas/attempts.ts';
 import type { AnomalyReport } from '../../../shared/schemas/attempts-api.ts';
 import { actorOf, type ConsoleContext, type Session } from '../context.ts';
 import { csvCell } from '../record/record-csv.ts';
+import { siteRef } from '../sites/site-service.ts';
 
 export const CENTRE_HOURS_KEY = 'centre-hours';
 const DAY_MS = 86_400_000;
@@ -44,6 +48,7 @@ export async function buildAnomalyReport(
   ctx: ConsoleContext,
   centreId: string,
   range: { from: string; to: string },
+  sites?: readonly string[],
 ): Promise<AnomalyReport> {
   const { hours } = await centreHours(ctx, centreId);
   const centre = await ctx.store.getCentre(centreId);
@@ -104,15 +109,27 @@ export async function buildAnomalyReport(
     const day = localTime(iso, hours.timeZone).day;
     return day >= range.from && day <= range.to;
   };
-  const looked = sittings.filter((s) => inRange(s.startsAt));
+  const ofSites = (siteId: string | null | undefined) =>
+    sites === undefined || (siteId != null && sites.includes(siteId));
+  const looked = sittings.filter((s) => inRange(s.startsAt) && ofSites(s.siteId));
+  const siteOfSitting = new Map(sittings.map((s) => [s.id, s.siteId]));
+  const flags = anomalyReport(input).filter((f) =>
+    f.sittingId
+      ? ofSites(siteOfSitting.get(f.sittingId))
+      : f.seatId
+        ? ofSites(ctx.hub.seatRow(f.seatId)?.siteId)
+        : sites === undefined,
+  );
+  const one = sites?.length === 1 ? await ctx.store.getSite(sites[0] as string) : undefined;
   return {
     centreName: centre?.name ?? '',
-    range,
+    site: one ? siteRef(one) : null,
+    range: { from: range.from, to: range.to },
     hours,
     generatedAt: new Date().toISOString(),
     sittings: looked.length,
     attempts: looked.reduce((n, s) => n + s.entries.filter((e) => e.outcome !== 'absent').length, 0),
-    flags: anomalyReport(input),
+    flags,
   };
 }
 

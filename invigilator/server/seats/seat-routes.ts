@@ -44,7 +44,7 @@ export function seatRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     { config: { rateLimit: enrolLimit } },
   );
 
-  serve(app, 'listSeats', async ({ session }) => ({ seats: seats.list(session) }));
+  serve(app, 'listSeats', async ({ session, query }) => ({ seats: seats.list(session, query.siteId) }));
   serve(app, 'updateSeat', async ({ session, params, body }) => ({
     seat: await seats.setPlace(session, params.id, body.place),
   }));

@@ -16,6 +16,8 @@ import { newEnrolmentCode, newToken, normaliseEnrolmentCode, sha256 } from '../a
 import { actorOf, type ConsoleContext, type Session, sameCentre } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { MAX_PENDING_REPLACEMENTS } from '../seat-hub.ts';
+import { listScope, siteScope } from '../sites/site-scope.ts';
+import { SiteService } from '../sites/site-service.ts';
 import type { NoticeRow, ReplacementRow } from '../store/store.ts';
 
 export function replacementView(r: ReplacementRow): ReplacementView {
@@ -47,14 +49,31 @@ function refusalView(n: NoticeRow): RefusalNoticeView {
 export class SeatService {
   constructor(private readonly ctx: ConsoleContext) {}
 
+  /** The code's site decides its seats' site: one's own site, or (the centre coordinator) the one named, or the lead site. */
   async createEnrolmentCode(
     s: Session,
-    body: { uses: number; validHours: number; behindNat: boolean },
+    body: { uses: number; validHours: number; behindNat: boolean; siteId?: string | undefined },
   ): Promise<EnrolmentCodeView> {
+    const sites = new SiteService(this.ctx);
+    const siteId = await sites.siteFor(s, body.siteId);
     const code = newEnrolmentCode();
     const expiresAt = new Date(Date.now() + body.validHours * 3_600_000).toISOString();
-    await this.ctx.store.createEnrolmentCode(actorOf(s), sha256(code), expiresAt, body.uses, body.behindNat);
-    return { code, expiresAt, usesLeft: body.uses, behindNat: body.behindNat };
+    await this.ctx.store.createEnrolmentCode(
+      actorOf(s),
+      sha256(code),
+      expiresAt,
+      body.uses,
+      body.behindNat,
+      siteId,
+    );
+    const site = siteId ? await sites.ref(siteId) : null;
+    return {
+      code,
+      expiresAt,
+      usesLeft: body.uses,
+      behindNat: body.behindNat,
+      ...(site ? { site } : {}),
+    };
   }
 
   /** Whether a code is a usable one made for a satellite site behind NAT (its own enrolment allowance). */
@@ -121,8 +140,11 @@ export class SeatService {
     return { seatId: seat.id, credential };
   }
 
-  list(s: Session): SeatView[] {
-    return this.ctx.hub.views(s.centreId);
+  /** The seats the session sees (every site's for the centre coordinator), or one site's. */
+  list(s: Session, siteId?: string): SeatView[] {
+    const scope = listScope(s, siteId);
+    const views = this.ctx.hub.views(s.centreId);
+    return scope ? views.filter((v) => v.siteId != null && scope.includes(v.siteId)) : views;
   }
 
   private async seatOf(s: Session, id: string) {
@@ -144,14 +166,19 @@ export class SeatService {
   }
 
   async notices(s: Session): Promise<NoticesResponse> {
-    const all = await this.ctx.store.listReplacements(s.centreId, { pendingOnly: false, limit: 200 });
+    const scope = siteScope(s);
+    const all = await this.ctx.store.listReplacements(s.centreId, {
+      pendingOnly: false,
+      limit: 200,
+      ...(scope ? { siteIds: scope } : {}),
+    });
     return {
       replacements: all.filter((r) => r.status === 'pending').map(replacementView),
       decided: all
         .filter((r) => r.status !== 'pending')
         .slice(0, 20)
         .map(replacementView),
-      refusals: (await this.ctx.store.listNotices(s.centreId)).map(refusalView),
+      refusals: (await this.ctx.store.listNotices(s.centreId, scope)).map(refusalView),
     };
   }
 
@@ -162,6 +189,10 @@ export class SeatService {
     decision: 'approved' | 'refused',
   ): Promise<ReplacementView> {
     const request = sameCentre(s, await this.ctx.store.getReplacement(id), 'replacement request');
+    // A site's own coordinator decides only for that site's seats.
+    await this.seatOf(s, request.seatId).catch(() => {
+      throw new HttpError(404, 'No such replacement request.');
+    });
     if (request.status !== 'pending')
       throw new HttpError(409, `This request has already been ${request.status}.`);
     const done = await this.ctx.store.decideReplacement(
@@ -183,6 +214,9 @@ export class SeatService {
   }
 
   async dismissNotice(s: Session, id: string): Promise<void> {
+    const scope = siteScope(s);
+    if (scope && !(await this.ctx.store.listNotices(s.centreId, scope)).some((n) => n.id === id))
+      throw new HttpError(404, 'No such notice.');
     if (!(await this.ctx.store.dismissNotice(actorOf(s), id))) throw new HttpError(404, 'No such notice.');
     this.ctx.live.noticesChanged(s.centreId);
   }

@@ -171,6 +171,52 @@ export class SiteRepository {
     });
   }
 
+  /** Renames a site, audited. */
+  async renameSite(actor: Actor, siteId: string, name: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx
+        .updateTable('sites')
+        .set({ name })
+        .where('id', '=', siteId)
+        .where('centre_id', '=', actor.centreId)
+        .execute();
+      await writeAudit(trx, actor, 'site.rename', siteId, { name });
+    });
+  }
+
+  async addRoom(actor: Actor, siteId: string, name: string): Promise<string> {
+    return this.db.transaction(async (trx) => {
+      const id = await insertRoom(trx, siteId, name);
+      await writeAudit(trx, actor, 'room.create', id, { siteId, name });
+      return id;
+    });
+  }
+
+  /**
+   * Renames a room; the site's sittings not yet closed that use the old name follow it (a closed
+   * sitting's record keeps the name it was sat under).
+   */
+  async renameRoom(actor: Actor, roomId: string, name: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const room = await trx.selectFrom('rooms').selectAll().where('id', '=', roomId).executeTakeFirst();
+      if (!room) return;
+      await trx.updateTable('rooms').set({ name }).where('id', '=', roomId).execute();
+      await trx
+        .updateTable('sittings')
+        .set({ room: name })
+        .where('site_id', '=', room.site_id)
+        .where('room', '=', room.name)
+        .where('closed_at', 'is', null)
+        .execute();
+      await writeAudit(trx, actor, 'room.rename', roomId, { siteId: room.site_id, from: room.name, name });
+    });
+  }
+
+  async getRoom(id: string): Promise<RoomRow | undefined> {
+    const r = await this.db.kysely.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && { id: r.id, siteId: r.site_id, name: r.name };
+  }
+
   /** How many seats, sittings and invigilators a site has (a site in use is not removed). */
   async siteUsage(siteId: string): Promise<{ seats: number; sittings: number; invigilators: number }> {
     const count = async (table: 'seats' | 'sittings' | 'invigilators') =>
@@ -201,9 +247,8 @@ async function insertSite(q: Queryable, actor: Actor, name: string, kind: SiteKi
   return id;
 }
 
-async function insertRoom(q: Queryable, siteId: string, name: string): Promise<void> {
-  await q
-    .insertInto('rooms')
-    .values({ id: randomUUID(), site_id: siteId, name, created_at: nowIso() })
-    .execute();
+async function insertRoom(q: Queryable, siteId: string, name: string): Promise<string> {
+  const id = randomUUID();
+  await q.insertInto('rooms').values({ id, site_id: siteId, name, created_at: nowIso() }).execute();
+  return id;
 }

@@ -6,7 +6,9 @@ import { SittingService } from './sitting-service.ts';
 
 export function sittingRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   const sittings = new SittingService(ctx);
-  serve(app, 'listSittings', async ({ session }) => ({ sittings: await sittings.list(session) }));
+  serve(app, 'listSittings', async ({ session, query }) => ({
+    sittings: await sittings.list(session, query.siteId),
+  }));
   serve(app, 'createSitting', async ({ session, body }) => ({
     sitting: await sittings.create(session, body),
   }));

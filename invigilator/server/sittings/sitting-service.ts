@@ -11,6 +11,8 @@ import type {
 import { actorOf, type ConsoleContext, type Session, sameCentre } from '../context.ts';
 import { endPausesOfSitting } from '../hands-and-pauses/hands-and-pauses-service.ts';
 import { HttpError } from '../http-error.ts';
+import { listScope } from '../sites/site-scope.ts';
+import { SiteService } from '../sites/site-service.ts';
 import type { SittingRow } from '../store/store.ts';
 
 type RuleWarning = z.infer<typeof RuleWarningSchema>;
@@ -34,6 +36,7 @@ export class SittingService {
   async view(row: SittingRow): Promise<SittingView> {
     return {
       id: row.id,
+      siteId: row.siteId,
       room: row.room,
       startsAt: row.startsAt,
       closedAt: row.closedAt,
@@ -66,7 +69,7 @@ export class SittingService {
     };
   }
 
-  /** The sitting, or 404 (403 when it is another centre's). */
+  /** The sitting, or 404 (also when it is another site's than the session sees; 403 when another centre's). */
   async load(s: Session, id: string): Promise<SittingRow> {
     return sameCentre(s, await this.ctx.store.getSitting(id), 'sitting');
   }
@@ -75,14 +78,16 @@ export class SittingService {
     return this.view(await this.load(s, id));
   }
 
-  async list(s: Session): Promise<SittingView[]> {
-    const rows = await this.ctx.store.listSittings(s.centreId);
+  async list(s: Session, siteId?: string): Promise<SittingView[]> {
+    const scope = listScope(s, siteId);
+    const rows = await this.ctx.store.listSittings(s.centreId, scope ? { siteIds: scope } : {});
     return Promise.all(rows.map((r) => this.view(r)));
   }
 
   async create(s: Session, input: SittingInput): Promise<SittingView> {
-    await this.checkReferences(s, input);
-    const id = await this.ctx.store.createSitting(actorOf(s), input);
+    const siteId = await new SiteService(this.ctx).siteFor(s, input.siteId);
+    await this.checkReferences(s, input, siteId ?? (await this.leadSiteId(s)));
+    const id = await this.ctx.store.createSitting(actorOf(s), input, siteId);
     await this.changed(s, id, true);
     return this.get(s, id);
   }
@@ -115,7 +120,9 @@ export class SittingService {
     const existing = await this.load(s, id);
     if (existing.closedAt)
       throw new HttpError(409, 'This sitting is closed; its record can no longer change.');
-    await this.checkReferences(s, input);
+    if (input.siteId && input.siteId !== existing.siteId)
+      throw new HttpError(400, 'siteId: a sitting keeps the site it was planned at', 'siteId');
+    await this.checkReferences(s, input, existing.siteId);
     await this.ctx.store.updateSitting(actorOf(s), id, input);
     await this.changed(s, id, true);
     return this.get(s, id);
@@ -186,14 +193,26 @@ export class SittingService {
     this.ctx.live.sittingsChanged(s.centreId, [id]);
   }
 
-  /** Invigilators and seats named in a sitting must be this centre's; a seat holds one candidate. */
-  private async checkReferences(s: Session, input: SittingInput): Promise<void> {
-    const invigilators = new Set((await this.ctx.store.listInvigilators(s.centreId)).map((i) => i.id));
+  private async leadSiteId(s: Session): Promise<string | null> {
+    return (await this.ctx.store.listSites(s.centreId)).find((x) => x.kind === 'lead')?.id ?? null;
+  }
+
+  /**
+   * Invigilators named in a sitting must be of its site (or the centre coordinators), and its seats of
+   * its site: a seat elsewhere cannot be given a candidate here, nor released from here. A seat holds
+   * one candidate.
+   */
+  private async checkReferences(s: Session, input: SittingInput, siteId: string | null): Promise<void> {
+    const invigilators = new Set(
+      (await this.ctx.store.listInvigilators(s.centreId))
+        .filter((i) => i.siteId === null || i.siteId === siteId)
+        .map((i) => i.id),
+    );
     input.invigilatorIds.forEach((id, i) => {
       if (!invigilators.has(id)) {
         throw new HttpError(
           400,
-          `invigilatorIds.${i}: not an invigilator of this centre`,
+          `invigilatorIds.${i}: not an invigilator of this sitting's site`,
           `invigilatorIds.${i}`,
         );
       }
@@ -202,8 +221,12 @@ export class SittingService {
     for (const [i, e] of input.entries.entries()) {
       if (!e.seatId) continue;
       const seat = this.ctx.hub.seatRow(e.seatId);
-      if (!seat || seat.centreId !== s.centreId) {
-        throw new HttpError(400, `entries.${i}.seatId: not a seat of this centre`, `entries.${i}.seatId`);
+      if (!seat || seat.centreId !== s.centreId || seat.siteId !== siteId) {
+        throw new HttpError(
+          400,
+          `entries.${i}.seatId: not a seat of this sitting's site`,
+          `entries.${i}.seatId`,
+        );
       }
       const other = seen.get(e.seatId);
       if (other !== undefined) {

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { HelpReason } from '../../../shared/catalogs/help-reasons.ts';
+import type { SiteKind } from '../../../shared/catalogs/sites.ts';
 import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
 import type { FinishKind } from '../../../shared/schemas/attempts.ts';
 import type { SittingInput } from '../../../shared/schemas/console-api.ts';
@@ -22,13 +23,16 @@ import type {
   IncomingSeatEvent,
   InstructionRow,
   InvigilatorRow,
+  NewAccount,
   NewIncident,
   NoticeRow,
   ReplacementRow,
+  RoomRow,
   SeatRow,
   SeatStatusRow,
   SessionRow,
   SignInLinkRefusal,
+  SiteRow,
   SittingOf,
   SittingRow,
   Store,
@@ -84,11 +88,7 @@ export class DatabaseStore implements Store {
   setSetupToken(centreId: string, tokenHash: string): Promise<void> {
     return this.repos.auth.setSetupToken(centreId, tokenHash);
   }
-  completeSetup(
-    tokenHash: string,
-    centreName: string,
-    first: Omit<InvigilatorRow, 'id' | 'centreId' | 'createdAt'>,
-  ): Promise<InvigilatorRow | null> {
+  completeSetup(tokenHash: string, centreName: string, first: NewAccount): Promise<InvigilatorRow | null> {
     return this.repos.auth.completeSetup(tokenHash, centreName, first);
   }
   countInvigilators(centreId: string): Promise<number> {
@@ -96,12 +96,10 @@ export class DatabaseStore implements Store {
   }
 
   // ---- invigilators and sessions ----
-  async createInvigilator(
-    actor: Actor,
-    inv: Omit<InvigilatorRow, 'id' | 'centreId' | 'createdAt'>,
-  ): Promise<InvigilatorRow> {
-    // Invigilators work at a site; coordinators answer for the whole centre.
-    const siteId = inv.role === 'invigilator' ? await this.leadSite(actor.centreId) : null;
+  async createInvigilator(actor: Actor, inv: NewAccount): Promise<InvigilatorRow> {
+    // Invigilators work at a site (the lead site unless told); coordinators answer for the whole
+    // centre unless limited to a site.
+    const siteId = inv.siteId ?? (inv.role === 'invigilator' ? await this.leadSite(actor.centreId) : null);
     return this.repos.auth.createInvigilator(actor, { ...inv, siteId });
   }
   findInvigilators(name: string, pin: string): Promise<InvigilatorRow[]> {
@@ -110,8 +108,11 @@ export class DatabaseStore implements Store {
   getInvigilator(id: string): Promise<InvigilatorRow | undefined> {
     return this.repos.auth.getInvigilator(id);
   }
-  listInvigilators(centreId: string): Promise<InvigilatorRow[]> {
-    return this.repos.auth.listInvigilators(centreId);
+  listInvigilators(centreId: string, siteIds?: readonly string[]): Promise<InvigilatorRow[]> {
+    return this.repos.auth.listInvigilators(centreId, siteIds);
+  }
+  moveInvigilator(actor: Actor, invigilatorId: string, siteId: string | null): Promise<void> {
+    return this.repos.auth.moveInvigilator(actor, invigilatorId, siteId);
   }
   createSession(tokenHash: string, invigilatorId: string, expiresAt: string): Promise<void> {
     return this.repos.auth.createSession(tokenHash, invigilatorId, expiresAt);
@@ -144,8 +145,9 @@ export class DatabaseStore implements Store {
     expiresAt: string,
     uses: number,
     behindNat = false,
+    site?: string,
   ): Promise<void> {
-    const siteId = await this.leadSite(actor.centreId);
+    const siteId = site ?? (await this.leadSite(actor.centreId));
     await this.repos.seats.createEnrolmentCode(actor, { codeHash, expiresAt, uses, siteId, behindNat });
   }
   enrolmentCodeBehindNat(codeHash: string, now: string): Promise<boolean> {
@@ -193,8 +195,8 @@ export class DatabaseStore implements Store {
   ): Promise<NoticeRow> {
     return this.repos.seats.noteRefusedConnections(centreId, seatId, refusals);
   }
-  listNotices(centreId: string): Promise<NoticeRow[]> {
-    return this.repos.seats.listNotices(centreId);
+  listNotices(centreId: string, siteIds?: readonly string[]): Promise<NoticeRow[]> {
+    return this.repos.seats.listNotices(centreId, siteIds);
   }
   dismissNotice(actor: Actor, id: string): Promise<boolean> {
     return this.repos.seats.dismissNotice(actor, id);
@@ -205,8 +207,11 @@ export class DatabaseStore implements Store {
   getSeat(id: string): Promise<SeatRow | undefined> {
     return this.repos.seats.getSeat(id);
   }
-  listSeats(centreId?: string): Promise<SeatRow[]> {
-    return this.repos.seats.listSeats(centreId);
+  listSeats(centreId?: string, siteIds?: readonly string[]): Promise<SeatRow[]> {
+    return this.repos.seats.listSeats(centreId, siteIds);
+  }
+  moveSeat(actor: Actor, seatId: string, siteId: string): Promise<void> {
+    return this.repos.seats.moveSeat(actor, seatId, siteId);
   }
   updateSeatPlace(actor: Actor, seatId: string, place: string): Promise<void> {
     return this.repos.seats.updateSeatPlace(actor, seatId, place);
@@ -244,13 +249,16 @@ export class DatabaseStore implements Store {
   addAutomaticIncidents(incidents: readonly (NewIncident & { centreId: string })[]): Promise<IncidentRow[]> {
     return this.repos.incidents.addAutomaticIncidents(incidents);
   }
-  listIncidents(centreId: string, query: { sittingId?: string; limit: number }): Promise<IncidentRow[]> {
+  listIncidents(
+    centreId: string,
+    query: { sittingId?: string; siteIds?: readonly string[]; since?: string; until?: string; limit: number },
+  ): Promise<IncidentRow[]> {
     return this.repos.incidents.listIncidents(centreId, query);
   }
 
   // ---- sittings ----
-  async createSitting(actor: Actor, input: SittingInput): Promise<string> {
-    return this.repos.sittings.createSitting(actor, await this.leadSite(actor.centreId), input);
+  async createSitting(actor: Actor, input: SittingInput, siteId?: string): Promise<string> {
+    return this.repos.sittings.createSitting(actor, siteId ?? (await this.leadSite(actor.centreId)), input);
   }
   async updateSitting(actor: Actor, sittingId: string, input: SittingInput): Promise<void> {
     const existing = await this.repos.sittings.getSitting(sittingId);
@@ -260,8 +268,37 @@ export class DatabaseStore implements Store {
   getSitting(id: string): Promise<SittingRow | undefined> {
     return this.repos.sittings.getSitting(id);
   }
-  listSittings(centreId: string): Promise<SittingRow[]> {
-    return this.repos.sittings.listSittings(centreId);
+  listSittings(
+    centreId: string,
+    query: { siteIds?: readonly string[]; since?: string; until?: string } = {},
+  ): Promise<SittingRow[]> {
+    return this.repos.sittings.listSittings(centreId, query);
+  }
+
+  // ---- sites and rooms ----
+  listSites(centreId: string, only?: readonly string[]): Promise<SiteRow[]> {
+    return this.repos.sites.listSites(centreId, only);
+  }
+  getSite(id: string): Promise<SiteRow | undefined> {
+    return this.repos.sites.getSite(id);
+  }
+  createSite(
+    actor: Actor,
+    input: { name: string; kind: SiteKind; rooms: readonly string[] },
+  ): Promise<string> {
+    return this.repos.sites.createSite(actor, input);
+  }
+  renameSite(actor: Actor, siteId: string, name: string): Promise<void> {
+    return this.repos.sites.renameSite(actor, siteId, name);
+  }
+  addRoom(actor: Actor, siteId: string, name: string): Promise<string> {
+    return this.repos.sites.addRoom(actor, siteId, name);
+  }
+  renameRoom(actor: Actor, roomId: string, name: string): Promise<void> {
+    return this.repos.sites.renameRoom(actor, roomId, name);
+  }
+  getRoom(id: string): Promise<RoomRow | undefined> {
+    return this.repos.sites.getRoom(id);
   }
   closeSitting(actor: Actor, sittingId: string, at: string): Promise<void> {
     return this.repos.sittings.closeSitting(actor, sittingId, at);

@@ -7,6 +7,7 @@
 
 import type { z } from 'zod';
 import type { HelpReason } from '../../../shared/catalogs/help-reasons.ts';
+import type { SiteKind } from '../../../shared/catalogs/sites.ts';
 import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
 import type { FinishKind } from '../../../shared/schemas/attempts.ts';
 import type {
@@ -16,8 +17,10 @@ import type {
 } from '../../../shared/schemas/console-api.ts';
 import type { SeatEvent } from '../../../shared/schemas/events.ts';
 import type { HandsAndPausesStore } from '../hands-and-pauses/rows.ts';
+import type { RoomRow, SiteRow } from '../sites/site-repository.ts';
 
 export type Role = 'coordinator' | 'invigilator';
+export type { RoomRow, SiteRow };
 
 export interface Actor {
   centreId: string;
@@ -34,6 +37,8 @@ export interface CentreRow {
 export interface InvigilatorRow {
   id: string;
   centreId: string;
+  /** The site they work at, or a coordinator is limited to; null: the whole centre. */
+  siteId: string | null;
   name: string;
   pin: string;
   passwordHash: string;
@@ -47,9 +52,16 @@ export interface SessionRow {
   expiresAt: string;
 }
 
+/** An account to create: its site is the lead site's for an invigilator when not given. */
+export type NewAccount = Omit<InvigilatorRow, 'id' | 'centreId' | 'createdAt' | 'siteId'> & {
+  siteId?: string | null;
+};
+
 export interface SeatRow {
   id: string;
   centreId: string;
+  /** The site the seat belongs to (its enrolment code's). */
+  siteId: string | null;
   pcName: string;
   place: string;
   credentialHash: string;
@@ -85,6 +97,8 @@ export interface EntryRow extends Omit<SittingEntryInput, 'id'> {
 export interface SittingRow {
   id: string;
   centreId: string;
+  /** The site it is sat at. */
+  siteId: string | null;
   room: string;
   startsAt: string;
   closedAt: string | null;
@@ -108,6 +122,8 @@ export interface Assignment {
 export interface IncidentRow {
   id: string;
   centreId: string;
+  /** The site of its seat, or else of its sitting. */
+  siteId: string | null;
   at: string;
   kind: string;
   source: 'automatic' | 'manual';
@@ -235,22 +251,17 @@ export interface Store extends HandsAndPausesStore {
   /** Replaces the one-time setup token (stored as a hash). */
   setSetupToken(centreId: string, tokenHash: string): Promise<void>;
   /** Consumes the setup token and creates the first coordinator, in one transaction. Null when the token is wrong or used. */
-  completeSetup(
-    tokenHash: string,
-    centreName: string,
-    first: Omit<InvigilatorRow, 'id' | 'centreId' | 'createdAt'>,
-  ): Promise<InvigilatorRow | null>;
+  completeSetup(tokenHash: string, centreName: string, first: NewAccount): Promise<InvigilatorRow | null>;
   countInvigilators(centreId: string): Promise<number>;
 
   // ---- invigilators and sessions ----
-  createInvigilator(
-    actor: Actor,
-    inv: Omit<InvigilatorRow, 'id' | 'centreId' | 'createdAt'>,
-  ): Promise<InvigilatorRow>;
+  createInvigilator(actor: Actor, inv: NewAccount): Promise<InvigilatorRow>;
   /** Accounts matching a sign-in's name and PIN (name compared case-insensitively). */
   findInvigilators(name: string, pin: string): Promise<InvigilatorRow[]>;
   getInvigilator(id: string): Promise<InvigilatorRow | undefined>;
-  listInvigilators(centreId: string): Promise<InvigilatorRow[]>;
+  /** With `siteIds`, only the accounts of those sites (not the centre-wide coordinators). */
+  listInvigilators(centreId: string, siteIds?: readonly string[]): Promise<InvigilatorRow[]>;
+  moveInvigilator(actor: Actor, invigilatorId: string, siteId: string | null): Promise<void>;
   createSession(tokenHash: string, invigilatorId: string, expiresAt: string): Promise<void>;
   getSession(tokenHash: string): Promise<SessionRow | undefined>;
   deleteSession(tokenHash: string): Promise<void>;
@@ -278,6 +289,8 @@ export interface Store extends HandsAndPausesStore {
     expiresAt: string,
     uses: number,
     behindNat?: boolean,
+    /** The site its seats will belong to (the lead site when not given). */
+    siteId?: string,
   ): Promise<void>;
   /** Whether this is a usable code marked for a satellite site behind NAT. */
   enrolmentCodeBehindNat(codeHash: string, now: string): Promise<boolean>;
@@ -303,7 +316,7 @@ export interface Store extends HandsAndPausesStore {
   replacementByCredential(credentialHash: string): Promise<ReplacementRow | undefined>;
   listReplacements(
     centreId: string,
-    query: { pendingOnly: boolean; limit: number },
+    query: { pendingOnly: boolean; limit: number; siteIds?: readonly string[] },
   ): Promise<ReplacementRow[]>;
   getReplacement(id: string): Promise<ReplacementRow | undefined>;
   /**
@@ -324,13 +337,14 @@ export interface Store extends HandsAndPausesStore {
     seatId: string,
     refusals: { firstAt: string; lastAt: string; count: number; addresses: string[] },
   ): Promise<NoticeRow>;
-  listNotices(centreId: string): Promise<NoticeRow[]>;
+  listNotices(centreId: string, siteIds?: readonly string[]): Promise<NoticeRow[]>;
   /** False when there is no such open notice in the actor's centre. */
   dismissNotice(actor: Actor, id: string): Promise<boolean>;
   /** Bytes of events stored for a seat in a sitting (or, with no sitting, since `since`). */
   storedEventBytes(seatId: string, sittingId: string | null, since: string): Promise<number>;
   getSeat(id: string): Promise<SeatRow | undefined>;
-  listSeats(centreId?: string): Promise<SeatRow[]>;
+  listSeats(centreId?: string, siteIds?: readonly string[]): Promise<SeatRow[]>;
+  moveSeat(actor: Actor, seatId: string, siteId: string): Promise<void>;
   updateSeatPlace(actor: Actor, seatId: string, place: string): Promise<void>;
   /** Batched: the console writes statuses at most once a second, all in one transaction. */
   saveSeatStatuses(rows: readonly SeatStatusRow[]): Promise<void>;
@@ -363,14 +377,33 @@ export interface Store extends HandsAndPausesStore {
    * repeats within a minute count on the earlier incident. Returns the incidents created or counted on.
    */
   addAutomaticIncidents(incidents: readonly (NewIncident & { centreId: string })[]): Promise<IncidentRow[]>;
-  listIncidents(centreId: string, query: { sittingId?: string; limit: number }): Promise<IncidentRow[]>;
+  listIncidents(
+    centreId: string,
+    query: { sittingId?: string; siteIds?: readonly string[]; since?: string; until?: string; limit: number },
+  ): Promise<IncidentRow[]>;
 
   // ---- sittings ----
-  createSitting(actor: Actor, input: SittingInput): Promise<string>;
+  /** At `siteId`, or the lead site when not given. */
+  createSitting(actor: Actor, input: SittingInput, siteId?: string): Promise<string>;
   /** Replaces room, time, invigilators and entries; entries keep their id, identity check and outcome when `id` is given. */
   updateSitting(actor: Actor, sittingId: string, input: SittingInput): Promise<void>;
   getSitting(id: string): Promise<SittingRow | undefined>;
-  listSittings(centreId: string): Promise<SittingRow[]>;
+  listSittings(
+    centreId: string,
+    query?: { siteIds?: readonly string[]; since?: string; until?: string },
+  ): Promise<SittingRow[]>;
+
+  // ---- sites and rooms ----
+  listSites(centreId: string, only?: readonly string[]): Promise<SiteRow[]>;
+  getSite(id: string): Promise<SiteRow | undefined>;
+  createSite(
+    actor: Actor,
+    input: { name: string; kind: SiteKind; rooms: readonly string[] },
+  ): Promise<string>;
+  renameSite(actor: Actor, siteId: string, name: string): Promise<void>;
+  addRoom(actor: Actor, siteId: string, name: string): Promise<string>;
+  renameRoom(actor: Actor, roomId: string, name: string): Promise<void>;
+  getRoom(id: string): Promise<RoomRow | undefined>;
   closeSitting(actor: Actor, sittingId: string, at: string): Promise<void>;
   setOutcome(actor: Actor, entryId: string, outcome: AttemptOutcome): Promise<void>;
   confirmIdentity(
