@@ -499,6 +499,13 @@ export class SeatHub {
    * offline (the first whose conditional UPDATE claims the episode).
    */
   private async takeOverAbandoned(): Promise<void> {
+    if (this.bus.shared) {
+      const dead = await this.store.presence.disconnectDeadHolders();
+      if (dead.length > 0) {
+        this.bus.publish({ k: 'seats', ids: dead });
+        await this.refreshPresence(dead);
+      }
+    }
     const now = Date.now();
     if (now < this.takeoverFrom) return;
     const claimed = await this.store.presence.claimAbandoned(

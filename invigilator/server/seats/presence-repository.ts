@@ -10,7 +10,8 @@
  *   the seat is stale (`claimAbandoned`). Whoever's UPDATE changes the row records the incident; the
  *   others' find `offline_since` set and record nothing. A seat back on any process clears it (`take`).
  */
-import type { Db } from '../db/database.ts';
+import { sql } from 'kysely';
+import { CONSOLE_APPLICATION_NAME, type Db } from '../db/database.ts';
 import { chunks } from '../db/rows.ts';
 
 export interface PresenceRow {
@@ -193,6 +194,22 @@ export class PresenceRepository {
       }
     });
     return claimed;
+  }
+
+  /**
+   * PostgreSQL: seats shown connected to a process that has no connection to the database any more
+   * (killed: the server closed its connections) are shown disconnected at once. Their offline episode
+   * is still recorded only after the grace (`claimAbandoned`), so that they can reconnect elsewhere.
+   */
+  async disconnectDeadHolders(): Promise<string[]> {
+    if (this.db.engine !== 'postgres') return [];
+    const r = await sql<{ seat_id: string }>`UPDATE seat_presence SET connected = 0
+      WHERE connected = 1 AND offline_since IS NULL AND instance_id <> ${this.me}
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+          AND application_name IN (${`${CONSOLE_APPLICATION_NAME} `} || seat_presence.instance_id,
+                                   ${`${CONSOLE_APPLICATION_NAME} `} || seat_presence.instance_id || ' listen'))
+      RETURNING seat_id`.execute(this.db.kysely);
+    return r.rows.map((x) => x.seat_id);
   }
 
   /** The presence of these seats (or of every seat). */

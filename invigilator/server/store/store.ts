@@ -22,7 +22,7 @@ import type { PresenceRepository } from '../seats/presence-repository.ts';
 
 export type PresenceStore = Pick<
   PresenceRepository,
-  'take' | 'touch' | 'claimOwnOffline' | 'claimAbandoned' | 'claimNotBack' | 'read'
+  'take' | 'touch' | 'claimOwnOffline' | 'claimAbandoned' | 'claimNotBack' | 'read' | 'disconnectDeadHolders'
 >;
 
 export type Role = 'coordinator' | 'invigilator';
