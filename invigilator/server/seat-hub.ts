@@ -486,11 +486,12 @@ export class SeatHub {
     if (gone.length > 0) await this.refreshPresence(gone);
   }
 
-  /** Every 2 s: this process's heartbeat for each seat it holds (when it last heard from it). */
+  /**
+   * Every 2 s, when other processes share the database: this process's heartbeat for the seats it holds.
+   * (On SQLite nobody else reads it: the restart grace covers a console that stopped.)
+   */
   private async heartbeatPresence(): Promise<void> {
-    const rows: PresenceWrite[] = [];
-    for (const s of this.seats.values()) if (s.socket && !s.offline) rows.push(this.presenceOf(s));
-    if (rows.length > 0) await this.store.presence.touch(rows);
+    if (this.bus.shared) await this.store.presence.heartbeat(new Date().toISOString());
   }
 
   /**
@@ -1222,7 +1223,9 @@ export class SeatHub {
     s.remote = remote;
     s.rxMs = now;
     s.pingedMs = now;
-    this.presenceChanged(s, true);
+    // Announced as here once it speaks (heard): a connection that says nothing is not a seat online.
+    // One that was online moments ago (it reconnected at once) is taken back now.
+    if (!s.offline) this.presenceChanged(s, true);
     this.log.info({ seatId: seat.id, pcName: seat.pcName, remote }, 'seat connected');
     ws.on('pong', () => {
       if (s.socket === ws) s.rxMs = Date.now();

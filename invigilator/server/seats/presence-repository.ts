@@ -100,6 +100,21 @@ export class PresenceRepository {
     return mine;
   }
 
+  /**
+   * This process's heartbeat for every seat it holds that is connected and not offline: one statement,
+   * however many seats (the holder records a seat silent for 3 s offline itself, so `now` is within a
+   * heartbeat of when it last heard from each).
+   */
+  async heartbeat(at: string): Promise<void> {
+    await this.db.kysely
+      .updateTable('seat_presence')
+      .set({ seen_at: at })
+      .where('instance_id', '=', this.me)
+      .where('connected', '=', 1)
+      .where('offline_since', 'is', null)
+      .execute();
+  }
+
   private values(r: PresenceWrite) {
     return {
       seat_id: r.seatId,

@@ -22,7 +22,14 @@ import type { PresenceRepository } from '../seats/presence-repository.ts';
 
 export type PresenceStore = Pick<
   PresenceRepository,
-  'take' | 'touch' | 'claimOwnOffline' | 'claimAbandoned' | 'claimNotBack' | 'read' | 'disconnectDeadHolders'
+  | 'take'
+  | 'touch'
+  | 'claimOwnOffline'
+  | 'claimAbandoned'
+  | 'claimNotBack'
+  | 'read'
+  | 'disconnectDeadHolders'
+  | 'heartbeat'
 >;
 
 export type Role = 'coordinator' | 'invigilator';

@@ -6,7 +6,8 @@
  * - a hand raised on a seat on A is answered on B, and A's seat map shows it answered;
  * - a pause started on B holds the seat on A (its gate), and resuming on B releases it;
  * - help summoned on A alerts a dashboard on B, and B's acknowledgement reaches A;
- * - a seat that stops on A is recorded offline exactly once, though both processes watch it;
+ * - a seat that stops on A is recorded offline exactly once, though both processes watch it; one that
+ *   moves from A to B at once is not recorded offline at all;
  * - A killed with kill -9: its seat reconnects to B, B's dashboard shows it, and nothing is recorded
  *   offline for it; a seat that does not come back is recorded offline once, by B, after the grace.
  */
@@ -255,6 +256,23 @@ test('a seat that stops on A is recorded offline once, though both processes wat
   expect(await offlineIncidents(s.seatId)).toHaveLength(1);
   expect((await seatView(onA, s.seatId))?.state).toBe('offline');
   expect((await seatView(onB, s.seatId))?.state).toBe('offline');
+});
+
+test('a seat whose connection to A drops and that reconnects to B at once is not recorded offline by either', async () => {
+  const m1 = mark(feedB);
+  const s = await seatOnA('LIVE-HOP');
+  await liveSeat(feedB, s.seatId, (v) => v.connected && v.state === 'ready', m1);
+  await s.stop();
+  const m2 = mark(feedA);
+  const again = startSimulatedSeat(b.url, s);
+  seats.push(again);
+  await again.waitFor(() => again.link.connected, 15_000);
+  // A's own sweep sees the seat silent on A after 3 s: it must find the seat is B's now.
+  await new Promise((r) => setTimeout(r, 6000));
+  expect(await offlineIncidents(s.seatId)).toEqual([]);
+  // A's dashboard shows it as B has it: connected and Ready.
+  await liveSeat(feedA, s.seatId, (v) => v.connected && v.state === 'ready', m2);
+  expect(await seatView(onA, s.seatId)).toMatchObject({ connected: true, state: 'ready' });
 });
 
 test('A killed with kill -9: a seat that moves to B is not offline; one that does not come back is recorded once, by B', async () => {
