@@ -762,7 +762,9 @@ export class SeatHub {
     // Held by another process (issue 12): shown as that process last wrote it.
     const away = !s.socket ? s.elsewhere : null;
     const now = Date.now();
-    const offline = away ? away.offlineSince !== null : s.offline;
+    // Fail closed: a seat no process holds a live connection for is shown Offline at once (its incident
+    // waits: the holder records it after 3 s of silence, or another process after the grace).
+    const offline = away ? away.offlineSince !== null || !away.connected : s.offline;
     const pausedUntil = away ? untilMs(away.floodingUntil, now) : s.pausedUntil;
     const sharedUntil = away ? untilMs(away.sharedUntil, now) : s.sharedUntil;
     let state: SeatView['state'];
@@ -773,9 +775,13 @@ export class SeatHub {
         {
           code: 'seat-offline',
           severity: 'block',
-          message: s.lastSeenAt
-            ? 'The seat has stopped reporting: check the PC is on and the Invigil agent is running.'
-            : 'The seat has not connected since the console started.',
+          message: away
+            ? away.offlineSince !== null
+              ? 'The seat has stopped reporting: check the PC is on and the Invigil agent is running.'
+              : 'The seat’s connection to another console process has ended; waiting for it to reconnect.'
+            : s.lastSeenAt
+              ? 'The seat has stopped reporting: check the PC is on and the Invigil agent is running.'
+              : 'The seat has not connected since the console started.',
         },
       ];
     } else if (pausedUntil > 0) {

@@ -290,10 +290,12 @@ test('A killed with kill -9: a seat that moves to B is not offline; one that doe
   const killedAt = Date.now();
   a.child.kill('SIGKILL');
   await new Promise((r) => a.child.once('exit', r));
-  // B sees A's connections gone from the database: A's seats are shown disconnected at once (not yet
-  // offline: they have the grace to reconnect elsewhere).
+  // B sees A's connections gone from the database: A's seats are shown Offline at once (fail closed),
+  // but no incident is recorded yet: they have the grace to reconnect elsewhere.
   const gone = await liveSeat(feedB, lost.seatId, (v) => !v.connected, m0);
-  expect(gone.state).not.toBe('offline');
+  expect(gone.state).toBe('offline');
+  expect(gone.reasons[0]?.message).toContain('waiting for it to reconnect');
+  expect(await offlineIncidents(lost.seatId)).toEqual([]);
   console.log(`B showed A's seat disconnected ${Date.now() - killedAt} ms after kill -9`);
   // The lost seat's PC is gone too; the moving one reconnects to B (as through a load balancer).
   await lost.stop();
