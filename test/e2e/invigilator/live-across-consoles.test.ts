@@ -8,6 +8,8 @@
  * - help summoned on A alerts a dashboard on B, and B's acknowledgement reaches A;
  * - a seat that stops on A is recorded offline exactly once, though both processes watch it; one that
  *   moves from A to B at once is not recorded offline at all;
+ * - attack: two agents with one credential, on A and on B, are one credential-shared incident, Not ready
+ *   on every dashboard, and the older connection closed;
  * - A killed with kill -9: its seat reconnects to B, B's dashboard shows it, and nothing is recorded
  *   offline for it; a seat that does not come back is recorded offline once (B and C both look for
  *   A's seats), after the grace.
@@ -125,6 +127,13 @@ async function liveSeat(
 
 /** Where a feed is now: what it receives from here on. */
 const mark = (feed: LiveFeed) => feed.messages.length;
+
+async function incidentsOf(seatId: string, kind: string): Promise<{ description: string; count: number }[]> {
+  const r = await onB.get<{
+    incidents: { kind: string; seatId: string | null; description: string; count: number }[];
+  }>('/api/incidents?limit=1000');
+  return r.body.incidents.filter((i) => i.seatId === seatId && i.kind === kind);
+}
 
 /** The seat's Seat offline incidents (a repeat within a minute would count on one: `count`). */
 async function offlineIncidents(
@@ -271,6 +280,8 @@ test('a seat whose connection to A drops and that reconnects to B at once is not
   const s = await seatOnA('LIVE-HOP');
   await liveSeat(feedB, s.seatId, (v) => v.connected && v.state === 'ready', m1);
   await s.stop();
+  // The agent's first reconnection backoff (500 ms less its jitter).
+  await new Promise((r) => setTimeout(r, 400));
   const m2 = mark(feedA);
   const again = startSimulatedSeat(b.url, s);
   seats.push(again);
@@ -281,6 +292,33 @@ test('a seat whose connection to A drops and that reconnects to B at once is not
   // A's dashboard shows it as B has it: connected and Ready.
   await liveSeat(feedA, s.seatId, (v) => v.connected && v.state === 'ready', m2);
   expect(await seatView(onA, s.seatId)).toMatchObject({ connected: true, state: 'ready' });
+  expect(await incidentsOf(s.seatId, 'seat-credential-shared')).toEqual([]);
+});
+
+test('attack: two agents with one seat credential, one on A and one on B, are caught as on one process', async () => {
+  const m1 = mark(feedB);
+  const first = await seatOnA('LIVE-COPY');
+  await liveSeat(feedB, first.seatId, (v) => v.connected && v.state === 'ready', m1);
+  // A copied PC (same credential) connects through the balancer to B while the first is live on A.
+  const copy = startSimulatedSeat(b.url, first);
+  seats.push(copy);
+  await copy.waitFor(() => copy.link.connected, 15_000);
+  // One Seat credential shared incident, and every dashboard shows the seat Not ready.
+  const incident = await until(
+    async () => (await incidentsOf(first.seatId, 'seat-credential-shared'))[0],
+    'a credential-shared incident',
+  );
+  expect(incident.description).toContain('LIVE-COPY');
+  await liveSeat(feedB, first.seatId, (v) => v.reasons.some((r) => r.code === 'credential-shared'), m1);
+  await until(
+    async () => (await seatView(onA, first.seatId))?.reasons.some((r) => r.code === 'credential-shared'),
+    'A showing the shared credential',
+  );
+  // The older connection (on A) is closed, as one process closes the older of two.
+  await first.waitFor(() => !first.link.connected, 15_000);
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(await incidentsOf(first.seatId, 'seat-credential-shared')).toHaveLength(1);
+  await first.stop();
 });
 
 test('A killed with kill -9: a seat that moves to B is not offline; one that does not come back is recorded once, by B or C', async () => {
