@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { SCHEMA_VERSION } from '../../../invigilator/server/db/migrations/index.ts';
+import { TABLES_IN_ORDER } from '../../../invigilator/server/db/tables.ts';
 import { ConsoleClient, setupFirstInvigilator } from '../../helpers/console-client.ts';
 import { CLI, startConsoleProcess } from '../../helpers/console-process.ts';
 import { type PostgresServer, startPostgres } from '../../helpers/postgres-server.ts';
@@ -162,14 +163,18 @@ test('a centre used on SQLite is exported, imported into PostgreSQL and served f
   const exported = invigil(['console', 'export', '--data', first.dataDir, '--out', file]);
   expect(exported.status).toBe(0);
   expect(exported.stderr).toMatch(
-    /^Exported \d+ rows of 21 tables from .*console\.sqlite to .*centre\.jsonl\.\n$/,
+    new RegExp(
+      `^Exported \\d+ rows of ${TABLES_IN_ORDER.length} tables from .*console\\.sqlite to .*centre\\.jsonl\\.\\n$`,
+    ),
   );
   expect(statSync(file).mode & 0o777).toBe(0o600);
   const url = await pgServer.createDatabase();
   const imported = invigil(['console', 'import', '--database', url, '--in', file]);
   expect(imported.stderr).toBe('');
   expect(imported.stdout).toMatch(
-    /^Imported \d+ rows of 21 tables into postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+\.\n$/,
+    new RegExp(
+      `^Imported \\d+ rows of ${TABLES_IN_ORDER.length} tables into postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+\\.\\n$`,
+    ),
   );
   // Importing twice is refused: the database has a centre now.
   const twice = invigil(['console', 'import', '--database', url, '--in', file]);
