@@ -45,7 +45,6 @@ import {
   procStat,
   type SeatCredentials,
   type Session,
-  sentAt,
   setUp,
   signIn,
   sqliteSizeMb,
@@ -53,12 +52,12 @@ import {
   timedDashboard,
 } from './client.ts';
 import {
-  type FromWorker,
   runSeatWorker,
   type SeatWorker,
   SITTING_EVENTS_PER_HOUR,
   splitSeats,
   startSeatWorker,
+  timings,
 } from './seat-sim.ts';
 
 type Setup = 'sqlite' | 'postgres' | 'postgres-2';
@@ -187,36 +186,6 @@ async function connectSeats(
 async function stopWorkers(workers: SeatWorker[]): Promise<void> {
   for (const w of workers) w.send({ type: 'stop' });
   await Promise.all(workers.map((w) => w.exited));
-}
-
-/** Latencies of the marked status changes to the dashboard on the other console (own console when one). */
-export function timings(
-  done: readonly FromWorker[],
-  consoleOf: ReadonlyMap<string, number>,
-  received: readonly ReadonlyMap<string, number>[],
-): { other: number[]; own: number[]; sent: number; notSeenOther: number; notSeenOwn: number } {
-  const k = received.length;
-  const other: number[] = [];
-  const own: number[] = [];
-  let sent = 0;
-  let notSeenOther = 0;
-  let notSeenOwn = 0;
-  for (const d of done) {
-    if (d.type !== 'done') continue;
-    for (const key of d.sent) {
-      sent++;
-      const [seatId = '', subject = ''] = key.split('|');
-      const at = sentAt(subject);
-      const c = consoleOf.get(seatId) ?? 0;
-      const seenOwn = received[c]?.get(key);
-      const seenOther = received[(c + 1) % k]?.get(key);
-      if (seenOwn === undefined) notSeenOwn++;
-      else own.push(seenOwn - at);
-      if (seenOther === undefined) notSeenOther++;
-      else other.push(seenOther - at);
-    }
-  }
-  return { other, own, sent, notSeenOther, notSeenOwn };
 }
 
 /** A percentile, or null (an empty cell) when nothing was seen. */

@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import type { Finding } from '../../shared/schemas/common.ts';
 import type { SeatEvent } from '../../shared/schemas/events.ts';
 import { SEAT_PROTOCOL_VERSION } from '../../shared/schemas/protocol.ts';
-import { MARK, type SeatCredentials } from './client.ts';
+import { MARK, type SeatCredentials, sentAt } from './client.ts';
 
 /** A seat and the console (its index in `urls`) it connects to. */
 export interface SeatAssignment extends SeatCredentials {
@@ -279,7 +279,6 @@ async function phase(seats: Seat[], go: Extract<ToWorker, { type: 'go' }>): Prom
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const tickMs = 100;
-  const perTick = (go.changesPerSecond * tickMs) / 1000;
   const simulated = (go.simulatedSeconds ?? go.seconds) * 1000;
   // Each seat's events at random moments of the phase, in time order.
   const schedule: { at: number; seat: number; i: number }[] = [];
@@ -288,24 +287,12 @@ async function phase(seats: Seat[], go: Extract<ToWorker, { type: 'go' }>): Prom
       schedule.push({ at: Math.random() * go.seconds * 1000, seat: s, i });
   });
   schedule.sort((a, b) => a.at - b.at);
-  let carry = 0;
+  let made = 0;
   let next = 0;
   let due = 0;
   const t0 = Date.now();
   const simStart = t0 - simulated;
-  while (Date.now() - t0 < go.seconds * 1000) {
-    carry += perTick;
-    for (; carry >= 1; carry--) {
-      const seat = seats[next++ % seats.length];
-      if (!seat) continue;
-      const subject = `${MARK}${Date.now()}:${randomUUID().slice(0, 8)}`;
-      seat.findings = [
-        { code: 'other-browser', severity: 'warn', message: 'Another browser is running', subject },
-      ];
-      seat.sendStatus();
-      if (seat.welcomed) sent.push(`${seat.creds.seatId}|${subject}`);
-    }
-    const elapsed = Date.now() - t0;
+  const sendDue = (elapsed: number) => {
     for (; due < schedule.length && (schedule[due]?.at ?? Number.POSITIVE_INFINITY) <= elapsed; due++) {
       const e = schedule[due];
       const seat = e ? seats[e.seat] : undefined;
@@ -316,8 +303,27 @@ async function phase(seats: Seat[], go: Extract<ToWorker, { type: 'go' }>): Prom
       );
       eventsSent++;
     }
+  };
+  while (Date.now() - t0 < go.seconds * 1000) {
+    // As many changes as the rate asks for by now (timers run late on a busy machine: catch up).
+    const target = Math.min(
+      Math.round(go.changesPerSecond * go.seconds),
+      Math.floor((go.changesPerSecond * (Date.now() - t0 + tickMs)) / 1000),
+    );
+    for (; made < target; made++) {
+      const seat = seats[next++ % seats.length];
+      if (!seat) continue;
+      const subject = `${MARK}${Date.now()}:${randomUUID().slice(0, 8)}`;
+      seat.findings = [
+        { code: 'other-browser', severity: 'warn', message: 'Another browser is running', subject },
+      ];
+      seat.sendStatus();
+      if (seat.welcomed) sent.push(`${seat.creds.seatId}|${subject}`);
+    }
+    sendDue(Date.now() - t0);
     await new Promise((r) => setTimeout(r, tickMs));
   }
+  sendDue(Number.POSITIVE_INFINITY);
   // An event counts as delivered only once the console acknowledged it.
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && seats.some((s) => s.outbox.size > 0))
@@ -383,4 +389,34 @@ export function splitSeats(seats: readonly SeatAssignment[], workers: number): S
     out[i % workers]?.push(s);
   });
   return out;
+}
+
+/** Latencies of the marked status changes to the dashboard on the other console (own console when one). */
+export function timings(
+  done: readonly FromWorker[],
+  consoleOf: ReadonlyMap<string, number>,
+  received: readonly ReadonlyMap<string, number>[],
+): { other: number[]; own: number[]; sent: number; notSeenOther: number; notSeenOwn: number } {
+  const k = received.length;
+  const other: number[] = [];
+  const own: number[] = [];
+  let sent = 0;
+  let notSeenOther = 0;
+  let notSeenOwn = 0;
+  for (const d of done) {
+    if (d.type !== 'done') continue;
+    for (const key of d.sent) {
+      sent++;
+      const [seatId = '', subject = ''] = key.split('|');
+      const at = sentAt(subject);
+      const c = consoleOf.get(seatId) ?? 0;
+      const seenOwn = received[c]?.get(key);
+      const seenOther = received[(c + 1) % k]?.get(key);
+      if (seenOwn === undefined) notSeenOwn++;
+      else own.push(seenOwn - at);
+      if (seenOther === undefined) notSeenOther++;
+      else other.push(seenOther - at);
+    }
+  }
+  return { other, own, sent, notSeenOther, notSeenOwn };
 }
