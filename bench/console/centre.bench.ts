@@ -210,8 +210,13 @@ async function runSetup(setup: Setup, o: Options, dir: string): Promise<Row> {
     await sleep(3000); // settle after the connect storm
 
     const pids = centre.consoles.map((p) => p.pid);
-    await Promise.all(centre.sessions.map((s) => s.api.call('resetHealth')));
-    const h0 = await Promise.all(centre.sessions.map((s) => s.health()));
+    const errors: string[] = [];
+    await Promise.all(
+      centre.sessions.map((s, i) =>
+        s.api.call('resetHealth').catch((e: Error) => errors.push(`console ${i + 1}: reset: ${e.message}`)),
+      ),
+    );
+    const h0 = (await Promise.all(centre.sessions.map((s) => s.tryHealth()))).map((h) => h.health);
     const cpu0 = pids.map((p) => procStat(p).cpuTicks);
     const pgData = pgServer && setup !== 'sqlite' ? join(pgServer.dir, 'data') : null;
     const pg0 = pgData ? postgresTicks(pgData) : 0;
@@ -230,7 +235,11 @@ async function runSetup(setup: Setup, o: Options, dir: string): Promise<Row> {
     const elapsed = (Date.now() - t0) / 1000;
     const cpu1 = pids.map((p) => procStat(p).cpuTicks);
     const pg1 = pgData ? postgresTicks(pgData) : 0;
-    const h1 = await Promise.all(centre.sessions.map((s) => s.health()));
+    const h1r = await Promise.all(centre.sessions.map((s) => s.tryHealth()));
+    h1r.forEach((h, i) => {
+      if (h.error) errors.push(`console ${i + 1}: ${h.error}`);
+    });
+    const h1 = h1r.map((h) => h.health);
     const peak = pids.map((p) => procStat(p).peakRssMb);
     const load1 = loadAvg1m();
     // Changes made in the last moments of the phase still on their way.
@@ -240,7 +249,10 @@ async function runSetup(setup: Setup, o: Options, dir: string): Promise<Row> {
       c.consoleOf,
       dashboards.map((d) => d.received),
     );
-    const msgs = h1.map((h, i) => (h.seatMessages - (h0[i]?.seatMessages ?? 0)) / elapsed);
+    const msgs = h1.map((h, i) => {
+      const before = h0[i];
+      return h && before ? (h.seatMessages - before.seatMessages) / elapsed : Number.NaN;
+    });
     const d = done.filter((x) => x.type === 'done');
     const two = centre.consoles.length > 1;
     const row: Row = {
@@ -271,16 +283,24 @@ async function runSetup(setup: Setup, o: Options, dir: string): Promise<Row> {
       cpuPctPerConsole: each(cpu1.map((x, i) => ((x - (cpu0[i] ?? 0)) / HZ / elapsed) * 100)),
       postgresCpuPct: pgData ? Math.round(((pg1 - pg0) / HZ / elapsed) * 100) : null,
       peakRssMbPerConsole: each(peak),
-      loopDelayP99MsPerConsole: each(h1.map((h) => h.eventLoopDelayP99Ms)),
-      loopDelayMaxMsPerConsole: each(h1.map((h) => h.eventLoopDelayMaxMs)),
+      loopDelayP99MsPerConsole: each(h1.map((h) => h?.eventLoopDelayP99Ms ?? Number.NaN)),
+      loopDelayMaxMsPerConsole: each(h1.map((h) => h?.eventLoopDelayMaxMs ?? Number.NaN)),
       eventsSent: d.reduce((a, x) => a + x.eventsSent, 0),
       eventsUnacked: d.reduce((a, x) => a + x.eventsLeft, 0),
       seatReconnects: d.reduce((a, x) => a + x.reconnects, 0),
       seatWorkerLoopP99Ms: Math.max(...d.map((x) => x.loopDelayP99Ms)),
       loadAvg1m: `${load0} → ${load1}`,
+      errors: errors.join('; ') || null,
     };
+    if (errors.length > 0)
+      for (const p of centre.consoles) log(`  console ${p.pid} printed:\n${p.logTail()}`);
     log(`  ${JSON.stringify(row)}`);
     return row;
+  } catch (error) {
+    // One set-up failing does not lose the others' numbers: say what failed and what the consoles printed.
+    log(`  ${setup} failed: ${(error as Error).message}`);
+    for (const p of centre.consoles) log(`  console ${p.pid} printed:\n${p.logTail()}`);
+    return { setup, seats: n, errors: (error as Error).message };
   } finally {
     await stopWorkers(workers);
     for (const d of dashboards) d.ws.close();

@@ -30,6 +30,8 @@ export interface ConsoleProcess {
   pid: number;
   url: string;
   setupUrl: string | null;
+  /** The last lines it printed (stdout and stderr), to show when something failed. */
+  logTail(): string;
   stop(): Promise<void>;
 }
 
@@ -54,11 +56,17 @@ export async function startConsole(options: {
   );
   let out = '';
   let err = '';
+  let tail = '';
+  const keep = (d: unknown) => {
+    tail = (tail + String(d)).slice(-6000);
+  };
   child.stdout?.on('data', (d) => {
-    out += String(d);
+    if (out.length < 100_000) out += String(d);
+    keep(d);
   });
   child.stderr?.on('data', (d) => {
-    err += String(d);
+    if (err.length < 100_000) err += String(d);
+    keep(d);
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + 30_000;
@@ -77,6 +85,7 @@ export async function startConsole(options: {
     pid: child.pid ?? 0,
     url,
     setupUrl: out.match(/Setup link: (\S+)/)?.[1] ?? null,
+    logTail: () => tail,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -140,6 +149,19 @@ export class Session {
   }
   health(): Promise<Health> {
     return this.api.call('health');
+  }
+  /** /api/health, tried three times a couple of seconds apart; null (and why) when the console kept failing. */
+  async tryHealth(): Promise<{ health: Health | null; error: string | null }> {
+    let error = '';
+    for (let i = 0; i < 3; i++) {
+      try {
+        return { health: await this.health(), error: null };
+      } catch (e) {
+        error = (e as Error).message;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+    return { health: null, error: `GET /api/health failed 3 times: ${error}` };
   }
 }
 
