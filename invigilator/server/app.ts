@@ -26,6 +26,7 @@ import { helpRoutes } from './help/help-routes.ts';
 import { HttpError } from './http-error.ts';
 import { boundedJsonBodies } from './json-body.ts';
 import { LiveHub } from './live.ts';
+import { connectLiveNotices } from './live-notices.ts';
 import type { Logger } from './logger.ts';
 import { recordRoutes } from './record/record-routes.ts';
 import { anomalyRoutes } from './report/anomaly-routes.ts';
@@ -97,12 +98,24 @@ function sameOrigin(
 export async function buildConsoleApp(options: ConsoleAppOptions): Promise<ConsoleApp> {
   const { store, log } = options;
   const proxies = new TrustedProxies(options.trustProxy ?? []);
-  const hub = new SeatHub(store, log.child({ part: 'seats' }), {
-    ...options.seats,
-    clientAddress: (req) => proxies.clientAddress(req),
-  });
-  await hub.init();
-  const live = new LiveHub(hub, log.child({ part: 'live' }), options.livePushMs);
+  // Listening for the other console processes on the database starts before anything is read, so
+  // that no change made meanwhile goes unnoticed (issue 12; a loopback on SQLite).
+  const bus = options.seats?.bus ?? (await store.openLiveBus(log.child({ part: 'live-bus' })));
+  let hub: SeatHub;
+  let live: LiveHub;
+  try {
+    hub = new SeatHub(store, log.child({ part: 'seats' }), {
+      ...options.seats,
+      bus,
+      clientAddress: (req) => proxies.clientAddress(req),
+    });
+    live = new LiveHub(hub, log.child({ part: 'live' }), options.livePushMs);
+    connectLiveNotices(bus, hub, live, store, log.child({ part: 'live-bus' }));
+    await hub.init();
+  } catch (error) {
+    await bus.close();
+    throw error;
+  }
   // One centre per database: refusals that nobody signed in caused are audited against it.
   const { centre } = await store.ensureCentre();
   const system = { centreId: centre.id, invigilatorId: null };
@@ -322,6 +335,7 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
       loopDelay.disable();
       live.close();
       await hub.close();
+      await bus.close();
       await app.close();
       await refusals.close();
     },

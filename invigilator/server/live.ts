@@ -10,6 +10,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { incidentKindLabel } from '../../shared/catalogs/incidents.ts';
 import type { IncidentView, LiveToDashboard, SeatView } from '../../shared/schemas/console-api.ts';
 import type { HelpRequestView } from '../../shared/schemas/help.ts';
+import type { LiveBus } from './live-bus.ts';
 import type { Logger } from './logger.ts';
 import type { SeatHub } from './seat-hub.ts';
 import type { IncidentRow } from './store/store.ts';
@@ -55,11 +56,15 @@ export class LiveHub {
   private timer: NodeJS.Timeout | null = null;
   readonly stats = { pushes: 0, dropped: 0 };
 
+  /** Changes made here are announced to the other console processes on the same database (issue 12). */
+  private readonly bus: LiveBus;
+
   constructor(
     private readonly hub: SeatHub,
     private readonly log: Logger,
     private readonly pushMs = 25,
   ) {
+    this.bus = hub.bus;
     hub.onChange({
       seatsChanged: (ids) => {
         if (this.clients.size === 0) return;
@@ -130,13 +135,24 @@ export class LiveHub {
     ws.send(payload);
   }
 
-  /** Replacement requests or refused-connection notices changed: dashboards refetch them. */
+  /** Replacement requests or refused-connection notices changed: dashboards refetch them (on every process). */
   noticesChanged(centreId: string): void {
+    this.pushNotices(centreId);
+    this.bus.publish({ k: 'notices', centre: centreId });
+  }
+
+  pushNotices(centreId: string): void {
     const payload = JSON.stringify({ type: 'live/notices' } satisfies LiveToDashboard);
     for (const [ws, session] of this.clients) if (session.centreId === centreId) this.sendRaw(ws, payload);
   }
 
+  /** Incidents recorded or counted again here: to this process's dashboards and, by id, to the others. */
   incidents(rows: readonly IncidentRow[]): void {
+    this.pushIncidents(rows);
+    if (rows.length > 0) this.bus.publish({ k: 'incidents', ids: [...new Set(rows.map((r) => r.id))] });
+  }
+
+  pushIncidents(rows: readonly IncidentRow[]): void {
     const byCentre = new Map<string, IncidentView[]>();
     for (const r of rows) {
       const list = byCentre.get(r.centreId) ?? [];
@@ -154,12 +170,22 @@ export class LiveHub {
   }
 
   sittingsChanged(centreId: string, sittingIds: string[]): void {
+    this.pushSittings(centreId, sittingIds);
+    this.bus.publish({ k: 'sittings', centre: centreId, ids: sittingIds });
+  }
+
+  pushSittings(centreId: string, sittingIds: string[]): void {
     const payload = JSON.stringify({ type: 'live/sittings', sittingIds } satisfies LiveToDashboard);
     for (const [ws, session] of this.clients) if (session.centreId === centreId) this.sendRaw(ws, payload);
   }
 
   /** Issue 13: help summoned or acknowledged, to every dashboard signed in at the centre. */
   help(centreId: string, request: HelpRequestView): void {
+    this.pushHelp(centreId, request);
+    this.bus.publish({ k: 'help', centre: centreId, id: request.id });
+  }
+
+  pushHelp(centreId: string, request: HelpRequestView): void {
     const payload = JSON.stringify({ type: 'live/help', request } satisfies LiveToDashboard);
     for (const [ws, session] of this.clients) if (session.centreId === centreId) this.sendRaw(ws, payload);
   }
@@ -183,6 +209,14 @@ export class LiveHub {
       this.allowance.set(ws, MAX_UNSENT_BYTES + snapshot.length);
       ws.send(snapshot);
     });
+  }
+
+  /**
+   * Notices from other processes may have been missed (the live channel was lost): every dashboard is
+   * closed so that it reconnects for a fresh snapshot and fetches its lists again.
+   */
+  refreshDashboards(): void {
+    for (const ws of this.clients.keys()) ws.close(4012, 'reconnect for a fresh snapshot');
   }
 
   /** Signing out ends the session's live connections at once. */

@@ -47,6 +47,7 @@ import { endPageFinishes } from './attempts/end-page.ts';
 import { sameHash, sha256 } from './auth.ts';
 import { Batcher } from './batcher.ts';
 import { HandsAndPausesState } from './hands-and-pauses/live-state.ts';
+import { type LiveBus, LoopbackBus } from './live-bus.ts';
 import type { Logger } from './logger.ts';
 import {
   type BudgetExceeded,
@@ -57,6 +58,7 @@ import {
 } from './seat-budget.ts';
 import { arrayElementSpans, readSeatFrame, SEAT_FRAME_LIMITS } from './seat-frame.ts';
 import { RefusalTracker, type RefusalTrackerOptions } from './seat-refusals.ts';
+import type { PresenceRow, PresenceWrite } from './seats/presence-repository.ts';
 import type {
   Actor,
   Assignment,
@@ -83,6 +85,13 @@ export interface SeatHubOptions {
   refusals?: RefusalTrackerOptions;
   /** The client's address (behind a trusted proxy, the one it forwarded). */
   clientAddress?: (req: IncomingMessage) => string;
+  /** The live channel to other console processes on the same database (default: none, a loopback). */
+  bus?: LiveBus;
+  /**
+   * A seat whose holding process has not written about it for this long is taken for abandoned (that
+   * process is gone) and recorded offline by another process (default SEAT_RESTART_GRACE_MS).
+   */
+  abandonedAfterMs?: number;
 }
 
 /** A socket with this much waiting to be sent is not reading: it is closed (it reconnects and resumes from its outbox). */
@@ -110,6 +119,8 @@ export const ALIVE_NOTE_MS = 2000;
 export const CREDENTIAL_SHARED_MS = 10 * 60_000;
 /** At most this many replacement requests may wait for one seat. */
 export const MAX_PENDING_REPLACEMENTS = 5;
+/** How often a process sharing its database with others re-reads every seat's live state anyway (a notice may be lost). */
+export const RESYNC_MS = 60_000;
 
 export interface SeatChangeListener {
   seatsChanged(seatIds: Iterable<string>): void;
@@ -154,6 +165,12 @@ interface LiveSeat {
   sharedUntil: number;
   /** When the last Seat credential shared incident was recorded for the seat. */
   sharedIncidentMs: number;
+  /**
+   * Issue 12: the seat's presence as another console process wrote it (the seat is connected there, or
+   * was last), read when that process announces a change. Used while this process holds no connection
+   * for the seat.
+   */
+  elsewhere: PresenceRow | null;
 }
 
 function rawLength(data: RawData): number {
@@ -179,6 +196,11 @@ interface QueuedAck {
   at: string;
   ws: WebSocket;
 }
+/** A seat's presence to write: `take` when it connected here (whoever held it), else only if still this process's. */
+interface QueuedPresence {
+  seatId: string;
+  take: boolean;
+}
 
 export class SeatHub {
   readonly wss: WebSocketServer;
@@ -196,6 +218,15 @@ export class SeatHub {
   /** Gate instructions and acknowledgements, written in batches (a room of seats connecting at once). */
   private readonly gateWrites: Batcher<QueuedGate>;
   private readonly ackWrites: Batcher<QueuedAck>;
+  /** Presence changes (a seat connected, left, flooded...), written in batches and announced to other processes. */
+  private readonly presenceWrites: Batcher<QueuedPresence>;
+  /** The live channel to other console processes on the same database. */
+  readonly bus: LiveBus;
+  /** This process's database instance id. */
+  private readonly me: string;
+  private readonly abandonedAfterMs: number;
+  /** Not before this time does this process record seats abandoned by another (its own restart grace first). */
+  private takeoverFrom = Number.POSITIVE_INFINITY;
   private readonly heartbeatMs: number;
   private readonly sweepMs: number;
   private lastSweep = Date.now();
@@ -231,6 +262,9 @@ export class SeatHub {
     options: SeatHubOptions = {},
   ) {
     this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.me = store.instanceId;
+    this.bus = options.bus ?? new LoopbackBus(this.me);
+    this.abandonedAfterMs = options.abandonedAfterMs ?? SEAT_RESTART_GRACE_MS;
     this.handsAndPauses = new HandsAndPausesState(store);
     this.offlineAfterMs = options.offlineAfterMs ?? SEAT_OFFLINE_AFTER_MS;
     // Writes wait this long to gather company: a burst (a room connecting, a thousand seats reporting)
@@ -259,6 +293,13 @@ export class SeatHub {
       onError: (error, batch) =>
         this.log.error({ err: error, acks: batch.length }, 'could not store instruction acknowledgements'),
     });
+    this.presenceWrites = new Batcher({
+      windowMs,
+      maxItems: 2000,
+      write: (batch) => this.writePresence(batch),
+      onError: (error, batch) =>
+        this.log.error({ err: error, seats: batch.length }, 'could not note where seats are connected'),
+    });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_READ_FRAME_BYTES });
     this.sweepMs = options.sweepMs ?? 250;
     this.budgetLimits = { ...DEFAULT_SEAT_BUDGET, ...options.budget };
@@ -276,6 +317,9 @@ export class SeatHub {
     this.timers.push(
       setInterval(() => this.guard('assignments', () => this.refreshAssignments(null)), 60_000),
     );
+    // Shared with other processes: a lost notice is made good within a minute.
+    if (this.bus.shared)
+      this.timers.push(setInterval(() => this.guard('resync', () => this.resync()), RESYNC_MS));
     for (const t of this.timers) t.unref();
     this.refusals = new RefusalTracker((summaries) => this.reportRefusals(summaries), {
       ...options.refusals,
@@ -311,8 +355,12 @@ export class SeatHub {
     await this.handsAndPauses.refreshHands();
     await this.handsAndPauses.refreshPauses();
     await this.refreshAssignments(null);
+    // Seats held by other processes sharing the database (issue 12).
+    this.applyPresence(await this.store.presence.read(), []);
     const alive = await this.store.lastConsoleAlive();
     const upMs = Date.now();
+    // Seats another process held are recorded offline by this one only after its own restart grace.
+    this.takeoverFrom = upMs + SEAT_RESTART_GRACE_MS + ALIVE_NOTE_MS;
     // Another console process serving this database wrote the note: its seats are online there, not
     // waiting for this one (several processes on one PostgreSQL database).
     if (alive?.writerAlive)
@@ -368,11 +416,21 @@ export class SeatHub {
       });
     }
     if (incidents.length === 0) return;
-    this.log.warn({ seats: incidents.length }, 'seats did not come back after the console restarted');
-    this.store.addAutomaticIncidents(incidents).then(
-      (rows) => this.incidentsAdded(rows),
-      (error: unknown) => this.log.error({ err: error }, 'could not record offline incidents'),
-    );
+    // Once per seat, whichever process records it (several processes may restart together).
+    void this.store.presence
+      .claimNotBack(
+        incidents.map((i) => i.seatId as string),
+        new Date().toISOString(),
+      )
+      .then(async (claimed) => {
+        const mine = incidents.filter((i) => i.seatId && claimed.has(i.seatId));
+        if (mine.length === 0) return;
+        this.log.warn({ seats: mine.length }, 'seats did not come back after the console restarted');
+        this.incidentsAdded(await this.store.addAutomaticIncidents(mine));
+        this.bus.publish({ k: 'seats', ids: [...claimed] });
+        await this.refreshPresence([...claimed]);
+      })
+      .catch((error: unknown) => this.log.error({ err: error }, 'could not record offline incidents'));
   }
 
   /** Notes that the console is alive, and which seats are online (those waiting after a restart count). */
@@ -386,6 +444,204 @@ export class SeatHub {
     const changed = note !== this.lastOnlineNote;
     await this.store.noteConsoleAlive(new Date().toISOString(), changed ? online : null);
     this.lastOnlineNote = note;
+    await this.heartbeatPresence();
+    await this.takeOverAbandoned();
+  }
+
+  // ---- several processes on one database (issue 12) ----
+
+  private presenceOf(s: LiveSeat): PresenceWrite {
+    const now = Date.now();
+    return {
+      seatId: s.seat.id,
+      connected: s.socket !== null,
+      seenAt: s.lastSeenAt ?? new Date(now).toISOString(),
+      floodingUntil: s.pausedUntil > now ? new Date(s.pausedUntil).toISOString() : null,
+      sharedUntil: s.sharedUntil > now ? new Date(s.sharedUntil).toISOString() : null,
+    };
+  }
+
+  /** A seat's presence changed here (it connected, left, flooded...): written soon, then announced. */
+  private presenceChanged(s: LiveSeat, take = false): void {
+    void this.presenceWrites.add({ seatId: s.seat.id, take });
+  }
+
+  private async writePresence(batch: QueuedPresence[]): Promise<void> {
+    const take = new Map<string, PresenceWrite>();
+    const touch = new Map<string, PresenceWrite>();
+    for (const b of batch) {
+      const s = this.seats.get(b.seatId);
+      if (!s) continue;
+      if (s.socket && (b.take || take.has(b.seatId))) {
+        take.set(b.seatId, this.presenceOf(s));
+        touch.delete(b.seatId);
+      } else if (!take.has(b.seatId)) touch.set(b.seatId, this.presenceOf(s));
+    }
+    await this.store.presence.take([...take.values()]);
+    const mine = await this.store.presence.touch([...touch.values()]);
+    const ids = [...take.keys(), ...touch.keys()];
+    if (ids.length > 0) this.bus.publish({ k: 'seats', ids });
+    // A seat that left this process and is now another's: show it as that process says.
+    const gone = [...touch.keys()].filter((id) => !mine.has(id));
+    if (gone.length > 0) await this.refreshPresence(gone);
+  }
+
+  /**
+   * Every 2 s, when other processes share the database: this process's heartbeat for the seats it holds.
+   * (On SQLite nobody else reads it: the restart grace covers a console that stopped.)
+   */
+  private async heartbeatPresence(): Promise<void> {
+    if (this.bus.shared) await this.store.presence.heartbeat(new Date().toISOString());
+  }
+
+  /**
+   * Seats whose holder has written nothing about them for `abandonedAfterMs`: that process is gone
+   * (killed, or its machine). If they have not reconnected anywhere since, one process records them
+   * offline (the first whose conditional UPDATE claims the episode).
+   */
+  private async takeOverAbandoned(): Promise<void> {
+    if (this.bus.shared) {
+      const dead = await this.store.presence.disconnectDeadHolders();
+      if (dead.length > 0) {
+        this.bus.publish({ k: 'seats', ids: dead });
+        await this.refreshPresence(dead);
+      }
+    }
+    const now = Date.now();
+    if (now < this.takeoverFrom) return;
+    const claimed = await this.store.presence.claimAbandoned(
+      new Date(now - this.abandonedAfterMs).toISOString(),
+      new Date(now).toISOString(),
+      this.restart?.waiting ?? new Set(),
+    );
+    if (claimed.length === 0) return;
+    const incidents: (NewIncident & { centreId: string })[] = [];
+    for (const c of claimed) {
+      const s = this.seats.get(c.seatId) ?? (await this.loadSeat(c.seatId));
+      if (!s) continue;
+      const where = this.sittingOf(c.seatId);
+      incidents.push({
+        centreId: s.seat.centreId,
+        kind: 'seat-offline',
+        description: `${s.seat.pcName} stopped reporting (last heard from at ${clockTime(Date.parse(c.seenAt))}); the console process it was connected to stopped answering, and it did not reconnect to another.`,
+        at: new Date(now).toISOString(),
+        seatId: c.seatId,
+        sittingId: where?.sittingId ?? null,
+        entryId: where?.entryId ?? null,
+      });
+    }
+    this.log.warn(
+      { seats: claimed.length },
+      'seats left by a console process that stopped: recorded offline',
+    );
+    await this.refreshPresence(claimed.map((c) => c.seatId));
+    this.bus.publish({ k: 'seats', ids: claimed.map((c) => c.seatId) });
+    if (incidents.length > 0) this.incidentsAdded(await this.store.addAutomaticIncidents(incidents));
+  }
+
+  private async loadSeat(seatId: string): Promise<LiveSeat | undefined> {
+    const seat = await this.store.getSeat(seatId);
+    if (seat) this.addSeat(seat);
+    return this.seats.get(seatId);
+  }
+
+  /**
+   * Another process announced that these seats changed: their presence and status are read again
+   * (for seats this process does not hold), and dashboards are told.
+   */
+  async refreshPresence(seatIds: readonly string[]): Promise<void> {
+    if (seatIds.length === 0) return;
+    for (const id of seatIds) if (!this.seats.has(id)) await this.loadSeat(id);
+    const known = seatIds.filter((id) => this.seats.has(id));
+    const presence = await this.store.presence.read(known);
+    const statuses = await this.store.loadSeatStatuses(known);
+    this.applyPresence(presence, statuses, known);
+  }
+
+  /** Applies presence and status rows written by other processes to the seats this process does not hold. */
+  private applyPresence(
+    presence: readonly PresenceRow[],
+    statuses: readonly SeatStatusRow[],
+    ids?: readonly string[],
+  ): void {
+    const touched = new Set<string>(ids ?? []);
+    const now = Date.now();
+    for (const p of presence) {
+      const s = this.seats.get(p.seatId);
+      if (!s || s.socket) continue;
+      // Only another live process's word counts: on SQLite there is none (rows are this process's
+      // predecessors'), and a row its holder stopped writing is a dead process's (takeOverAbandoned).
+      const fresh = p.offlineSince !== null || now - Date.parse(p.seenAt) <= this.abandonedAfterMs;
+      s.elsewhere = this.bus.shared && p.instanceId !== this.me && fresh ? p : null;
+      touched.add(p.seatId);
+    }
+    for (const row of statuses) {
+      const s = this.seats.get(row.seatId);
+      if (!s || s.socket || row.statusJson === s.statusJson) continue;
+      const parsed = safeStatus(row.statusJson);
+      if (!parsed) continue;
+      s.status = parsed;
+      s.statusJson = row.statusJson;
+      s.statusAt = row.at;
+      s.lastSeenAt = row.lastSeenAt;
+    }
+    if (touched.size > 0) this.changed(touched);
+  }
+
+  /** Instructions written by another process for these seats: read again; a seat held here is sent them. */
+  async refreshInstructions(seatIds: readonly string[]): Promise<void> {
+    const known = seatIds.filter((id) => this.seats.has(id));
+    if (known.length === 0) return;
+    for (const gate of await this.store.latestGates(known)) {
+      const before = this.gates.get(gate.seatId);
+      this.gates.set(gate.seatId, gate);
+      if (before?.id !== gate.id) this.sendInstruction(gate);
+    }
+    for (const message of await this.store.latestMessages(known)) {
+      const before = this.messages.get(message.seatId);
+      this.messages.set(message.seatId, message);
+      if (before?.id !== message.id && !message.ackedAt) this.sendInstruction(message);
+    }
+    this.changed(known);
+  }
+
+  /** Another process answered a hand or started or ended a pause: read them again, and hold or release seats held here. */
+  async refreshHandsAndPauses(): Promise<void> {
+    const hands = await this.handsAndPauses.refreshHands();
+    await this.handsAndPauses.refreshPauses();
+    await this.refreshAssignments(null);
+    this.changed(hands);
+  }
+
+  /** Seats enrolled, replaced or moved on another process: read again (a replaced credential closes the old PC's connection here). */
+  async refreshSeatRows(seatIds: readonly string[]): Promise<void> {
+    for (const id of seatIds) {
+      const seat = await this.store.getSeat(id);
+      if (!seat) continue;
+      const s = this.seats.get(id);
+      if (s && !sameHash(s.seat.credentialHash, seat.credentialHash)) this.credentialReplaced(seat, false);
+      else this.addSeat(seat);
+    }
+    this.changed(seatIds.filter((id) => this.seats.has(id)));
+  }
+
+  /**
+   * Everything that other processes change is read again: after the live channel was lost (notices
+   * were missed) and every RESYNC_MS.
+   */
+  async resync(): Promise<void> {
+    for (const seat of await this.store.listSeats()) {
+      const s = this.seats.get(seat.id);
+      if (s && !sameHash(s.seat.credentialHash, seat.credentialHash)) this.credentialReplaced(seat, false);
+      else this.addSeat(seat);
+    }
+    for (const gate of await this.store.latestGates()) this.gates.set(gate.seatId, gate);
+    await this.handsAndPauses.refreshHands();
+    await this.handsAndPauses.refreshPauses();
+    await this.refreshAssignments(null);
+    this.applyPresence(await this.store.presence.read(), await this.store.loadSeatStatuses(), [
+      ...this.seats.keys(),
+    ]);
   }
 
   /** Pings each seat every SEAT_PING_MS; cuts a connection nothing has arrived on for SEAT_READ_TIMEOUT_MS. */
@@ -460,6 +716,7 @@ export class SeatHub {
       pingedMs: 0,
       sharedUntil: 0,
       sharedIncidentMs: 0,
+      elsewhere: null,
     });
   }
 
@@ -478,7 +735,14 @@ export class SeatHub {
     if (s) {
       s.seat = { ...s.seat, place };
       this.changed([seatId]);
+      this.bus.publish({ k: 'seat-rows', ids: [seatId] });
     }
+  }
+
+  /** A seat was enrolled (or changed) by a route: other processes read it too. */
+  seatEnrolled(seat: SeatRow): void {
+    this.addSeat(seat);
+    this.bus.publish({ k: 'seat-rows', ids: [seat.id] });
   }
 
   connectedCount(): number {
@@ -495,9 +759,15 @@ export class SeatHub {
     const a = this.assignments.get(id);
     const gate = this.gates.get(id);
     const message = this.messages.get(id);
+    // Held by another process (issue 12): shown as that process last wrote it.
+    const away = !s.socket ? s.elsewhere : null;
+    const now = Date.now();
+    const offline = away ? away.offlineSince !== null : s.offline;
+    const pausedUntil = away ? untilMs(away.floodingUntil, now) : s.pausedUntil;
+    const sharedUntil = away ? untilMs(away.sharedUntil, now) : s.sharedUntil;
     let state: SeatView['state'];
     let reasons: SeatView['reasons'];
-    if (s.offline) {
+    if (offline) {
       state = 'offline';
       reasons = [
         {
@@ -508,14 +778,14 @@ export class SeatHub {
             : 'The seat has not connected since the console started.',
         },
       ];
-    } else if (s.pausedUntil > 0) {
+    } else if (pausedUntil > 0) {
       // Fail closed: the console is not reading this seat's reports, so it cannot say it is Ready.
       state = 'not-ready';
       reasons = [
         {
           code: 'seat-flooding',
           severity: 'block',
-          message: `This PC sent more than the console accepts from one PC; the console is not reading its reports until ${clockTime(s.pausedUntil)}.`,
+          message: `This PC sent more than the console accepts from one PC; the console is not reading its reports until ${clockTime(pausedUntil)}.`,
         },
       ];
     } else if (!s.status) {
@@ -540,12 +810,12 @@ export class SeatHub {
           message: `${FINDINGS['extension-not-linked'].title}.`,
         });
     }
-    if (state !== 'offline' && s.sharedUntil > Date.now()) {
+    if (state !== 'offline' && sharedUntil > now) {
       state = 'not-ready';
       reasons.unshift({
         code: 'credential-shared',
         severity: 'block',
-        message: `${FINDINGS['credential-shared'].title} (until ${clockTime(s.sharedUntil)}; see the incident).`,
+        message: `${FINDINGS['credential-shared'].title} (until ${clockTime(sharedUntil)}; see the incident).`,
       });
     }
     return {
@@ -554,7 +824,7 @@ export class SeatHub {
       place: s.seat.place,
       state,
       reasons,
-      connected: s.socket !== null,
+      connected: s.socket !== null || (away?.connected ?? false),
       extensionLinked: s.status ? s.status.extension.linked : null,
       statusAt: s.statusAt,
       lastSeenAt: s.lastSeenAt,
@@ -630,6 +900,7 @@ export class SeatHub {
     await this.handsAndPauses.refreshPauses();
     await this.refreshAssignments(actor);
     this.changed(hands);
+    this.bus.publish({ k: 'hands-pauses' });
   }
 
   private desiredGate(seatId: string): Record<string, unknown> {
@@ -651,6 +922,8 @@ export class SeatHub {
   private async ensureGate(seatId: string, actor: Actor | null): Promise<boolean> {
     const s = this.seats.get(seatId);
     if (!s) return false;
+    // A seat connected to another process gets its gates from that process (which reads the same change).
+    if (!s.socket && s.elsewhere?.connected && s.elsewhere.offlineSince === null) return false;
     const desired = this.desiredGate(seatId);
     const current = this.gates.get(seatId);
     if (
@@ -685,6 +958,8 @@ export class SeatHub {
       this.gates.set(row.seatId, row);
       this.sendInstruction(row);
     }
+    if (rows.length > 0)
+      this.bus.publish({ k: 'instructions', ids: [...new Set(rows.map((r) => r.seatId))] });
   }
 
   /** One transaction for every acknowledgement of an instruction queued meanwhile. */
@@ -715,6 +990,7 @@ export class SeatHub {
       }
     });
     this.changed(changed);
+    if (changed.length > 0) this.bus.publish({ k: 'instructions', ids: [...new Set(changed)] });
     await this.noteReleases(released, new Date().toISOString());
   }
 
@@ -762,6 +1038,7 @@ export class SeatHub {
     this.messages.set(seatId, row);
     this.sendInstruction(row);
     this.changed([seatId]);
+    this.bus.publish({ k: 'instructions', ids: [seatId] });
     return row;
   }
 
@@ -910,11 +1187,12 @@ export class SeatHub {
     return { kind: 'refused', seat };
   }
 
-  /** A seat's credential changed (its replacement was approved): the PC using the old one is disconnected. */
-  credentialReplaced(seat: SeatRow): void {
+  /** A seat's credential changed (its replacement was approved): the PC using the old one is disconnected, on every process. */
+  credentialReplaced(seat: SeatRow, announce = true): void {
     this.addSeat(seat);
     const s = this.seats.get(seat.id);
     if (s?.socket) s.socket.close(CLOSE_REVOKED, 'this seat was given to another PC');
+    if (announce) this.bus.publish({ k: 'seat-rows', ids: [seat.id] });
   }
 
   private accept(seat: SeatRow, ws: WebSocket, req: IncomingMessage): void {
@@ -939,11 +1217,15 @@ export class SeatHub {
     }
     this.endPause(s);
     s.socket = ws;
+    s.elsewhere = null;
     s.helloDone = false;
     s.seq = 0;
     s.remote = remote;
     s.rxMs = now;
     s.pingedMs = now;
+    // Announced as here once it speaks (heard): a connection that says nothing is not a seat online.
+    // One that was online moments ago (it reconnected at once) is taken back now.
+    if (!s.offline) this.presenceChanged(s, true);
     this.log.info({ seatId: seat.id, pcName: seat.pcName, remote }, 'seat connected');
     ws.on('pong', () => {
       if (s.socket === ws) s.rxMs = Date.now();
@@ -961,6 +1243,7 @@ export class SeatHub {
         s.helloDone = false;
         this.endPause(s);
         this.changed([seat.id]);
+        this.presenceChanged(s);
       }
     });
     ws.on('error', (error) => this.log.warn({ seatId: seat.id, err: error.message }, 'seat socket error'));
@@ -970,6 +1253,7 @@ export class SeatHub {
   private credentialShared(s: LiveSeat, older: string, newer: string, now: number): void {
     s.sharedUntil = now + CREDENTIAL_SHARED_MS;
     this.changed([s.seat.id]);
+    this.presenceChanged(s);
     this.log.warn(
       { seatId: s.seat.id, pcName: s.seat.pcName, older, newer },
       'two live connections with one seat credential',
@@ -1063,6 +1347,7 @@ export class SeatHub {
     s.resumeTimer.unref();
     this.heard(s, now);
     this.changed([s.seat.id]);
+    this.presenceChanged(s);
     this.log.warn({ seatId: s.seat.id, pcName: s.seat.pcName, over: what }, 'seat over budget: paused');
     this.floodIncident(s, now);
   }
@@ -1107,6 +1392,7 @@ export class SeatHub {
     }
     ws.resume();
     this.changed([s.seat.id]);
+    this.presenceChanged(s);
   }
 
   private endPause(s: LiveSeat): void {
@@ -1170,6 +1456,8 @@ export class SeatHub {
     if (s.offline) {
       s.offline = false;
       this.changed([s.seat.id]);
+      // Back: its offline episode (if one was recorded) is over, on every process.
+      this.presenceChanged(s, true);
     }
   }
 
@@ -1536,7 +1824,10 @@ export class SeatHub {
     this.incidentsAdded(incidents);
     if (batch.some((b) => b.item.event.type === 'event/hand-raised'))
       this.handsAndPauses.refreshHands().then(
-        (ids) => this.changed(ids),
+        (ids) => {
+          this.changed(ids);
+          this.bus.publish({ k: 'hands-pauses' });
+        },
         (error: unknown) => this.log.error({ err: error }, 'could not read the open hands'),
       );
   }
@@ -1573,6 +1864,7 @@ export class SeatHub {
     }
     try {
       await this.store.saveSeatStatuses(rows);
+      if (rows.length > 0) this.bus.publish({ k: 'seats', ids: rows.map((r) => r.seatId) });
     } catch (error) {
       for (const r of rows) {
         const s = this.seats.get(r.seatId);
@@ -1609,7 +1901,33 @@ export class SeatHub {
     if (wentOffline.length === 0) return;
     this.changed(wentOffline.map((s) => s.seat.id));
     const at = new Date(now).toISOString();
-    void this.store
+    void this.recordOffline(wentOffline, at);
+  }
+
+  /**
+   * Seats this process saw fall silent: each offline episode is claimed in the database first, so that
+   * it is recorded once, and not at all for a seat that has reconnected to another process meanwhile.
+   */
+  private async recordOffline(candidates: LiveSeat[], at: string): Promise<void> {
+    let claimed: Set<string>;
+    try {
+      claimed = await this.store.presence.claimOwnOffline(
+        candidates.map((s) => s.seat.id),
+        at,
+      );
+    } catch (error) {
+      this.log.error({ err: error }, 'could not record offline incidents');
+      return;
+    }
+    const wentOffline = candidates.filter((s) => claimed.has(s.seat.id));
+    const movedOn = candidates.filter((s) => !claimed.has(s.seat.id)).map((s) => s.seat.id);
+    if (movedOn.length > 0)
+      await this.refreshPresence(movedOn).catch((error: unknown) =>
+        this.log.error({ err: error }, 'could not read where seats went'),
+      );
+    if (wentOffline.length === 0) return;
+    this.bus.publish({ k: 'seats', ids: wentOffline.map((s) => s.seat.id) });
+    await this.store
       .addAutomaticIncidents(
         wentOffline.map((s) => {
           const a = this.assignments.get(s.seat.id);
@@ -1631,6 +1949,7 @@ export class SeatHub {
   }
 
   async close(): Promise<void> {
+    this.bus.setHandler({ notice: () => undefined, resync: () => undefined });
     // The last note before an orderly stop: the seats online now are expected back after the restart.
     await this.noteAlive().catch((error: unknown) =>
       this.log.error({ err: error }, 'could not note the seats online'),
@@ -1641,7 +1960,12 @@ export class SeatHub {
     for (const s of this.seats.values()) this.endPause(s);
     for (const s of this.seats.values()) s.socket?.close(1001, 'console stopping');
     // Whatever was received is written (and acknowledged where the socket is still open) before the end.
-    await Promise.all([this.events.drain(), this.gateWrites.drain(), this.ackWrites.drain()]);
+    await Promise.all([
+      this.events.drain(),
+      this.gateWrites.drain(),
+      this.ackWrites.drain(),
+      this.presenceWrites.drain(),
+    ]);
     await this.flushStatuses();
     this.wss.close();
   }
@@ -1659,6 +1983,22 @@ function unlinkedUnsaid(status: SeatStatus): boolean {
 function seatReadiness(status: SeatStatus): 'ready' | 'attention' | 'not-ready' {
   if (!status.extension.linked) return 'not-ready';
   return readiness(status.findings).state;
+}
+
+/** A status another process stored, or null when it is not one (never trusted blindly). */
+function safeStatus(json: string): SeatStatus | null {
+  try {
+    const parsed = SeatStatusSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An ISO time still to come, as ms since epoch; 0 when none or past. */
+function untilMs(iso: string | null, now: number): number {
+  const ms = iso ? Date.parse(iso) : 0;
+  return Number.isFinite(ms) && ms > now ? ms : 0;
 }
 
 /** A time as people read it in the record (the console runs in the centre, so its clock is the centre's). */

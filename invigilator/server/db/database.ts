@@ -66,6 +66,8 @@ export class Db {
     /** The PostgreSQL pool (null on SQLite), for LISTEN/NOTIFY. */
     readonly pool: pg.Pool | null = null,
     instanceId: string = randomUUID(),
+    /** How a dedicated PostgreSQL connection connects (LISTEN, live-bus.ts); null on SQLite. */
+    readonly pgClientConfig: pg.ClientConfig | null = null,
   ) {
     this.instanceId = instanceId;
   }
@@ -179,14 +181,14 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
   if (!/^postgres(ql)?:\/\//.test(url))
     throw new DatabaseError(`--database takes a postgres:// address, not ${where}`);
   const instanceId = randomUUID();
-  const pool = new pg.Pool({
+  const clientConfig: pg.ClientConfig = {
     connectionString: url,
-    max: options.poolSize ?? 10,
     types: pgTypes,
     connectionTimeoutMillis: 10_000,
     // Names the process's connections, so that another console can tell whether it is alive.
     application_name: `${CONSOLE_APPLICATION_NAME} ${instanceId}`,
-  });
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 10 });
   // An idle connection the server drops (a restart, a network blip) is an error on the pool: logged by
   // whoever uses the pool, never an unhandled 'error' that ends the process.
   pool.on('error', () => undefined);
@@ -198,7 +200,7 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
     throw new DatabaseError(`cannot use the PostgreSQL database ${where}: ${describePgError(error)}`);
   }
   const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
-  return new Db('postgres', kysely, where, async () => undefined, pool, instanceId);
+  return new Db('postgres', kysely, where, async () => undefined, pool, instanceId, clientConfig);
 }
 
 export function describePgError(error: unknown): string {

@@ -10,6 +10,7 @@ import { AuditRepository } from '../record/audit-repository.ts';
 import { IncidentRepository } from '../record/incident-repository.ts';
 import { EventRepository } from '../seats/event-repository.ts';
 import { InstructionRepository } from '../seats/instruction-repository.ts';
+import { PresenceRepository } from '../seats/presence-repository.ts';
 import { SeatRepository } from '../seats/seat-repository.ts';
 import { SiteRepository } from '../sites/site-repository.ts';
 import { SittingRepository } from '../sittings/sitting-repository.ts';
@@ -28,6 +29,7 @@ export interface Repositories {
   hands: HandsRepository;
   help: HelpRepository;
   attempts: AttemptRepository;
+  presence: PresenceRepository;
 }
 
 export function createRepositories(db: Db): Repositories {
@@ -44,5 +46,6 @@ export function createRepositories(db: Db): Repositories {
     hands: new HandsRepository(db),
     help: new HelpRepository(db),
     attempts: new AttemptRepository(db),
+    presence: new PresenceRepository(db),
   };
 }

@@ -229,6 +229,20 @@ export interface ConsoleAliveTable {
   instance_id: string | null;
 }
 
+/** Issue 12: which console process holds each seat's connection (migration 9). */
+export interface SeatPresenceTable {
+  seat_id: string;
+  /** The holding process's database instance id. */
+  instance_id: string;
+  connected: number;
+  /** When the holder last heard from the seat (written every 2 s while it holds it). */
+  seen_at: string;
+  /** Set once per offline episode, by the one process that records it; cleared when the seat is back. */
+  offline_since: string | null;
+  flooding_until: string | null;
+  shared_until: string | null;
+}
+
 export interface AuditTable {
   id: Generated<number>;
   centre_id: string;
@@ -323,6 +337,7 @@ export interface Tables {
   pauses: PausesTable;
   help_requests: HelpRequestsTable;
   centre_settings: CentreSettingsTable;
+  seat_presence: SeatPresenceTable;
 }
 
 /**
@@ -355,4 +370,5 @@ export const TABLES_IN_ORDER = [
   'pauses',
   'help_requests',
   'centre_settings',
+  'seat_presence',
 ] as const satisfies readonly Exclude<keyof Tables, 'schema_migrations'>[];

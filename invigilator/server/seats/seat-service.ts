@@ -116,7 +116,7 @@ export class SeatService {
       this.ctx.live.noticesChanged(seat.centreId);
       return { seatId: seat.id, credential, pending: true };
     }
-    this.ctx.hub.addSeat(seat);
+    this.ctx.hub.seatEnrolled(seat);
     this.ctx.log.info({ seatId: seat.id, pcName: seat.pcName }, 'seat enrolled');
     return { seatId: seat.id, credential };
   }

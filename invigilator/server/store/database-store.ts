@@ -12,6 +12,9 @@ import { type DatabaseTarget, type Db, openDatabase } from '../db/database.ts';
 import { type MigrationResult, migrate } from '../db/migrate.ts';
 import { createRepositories, type Repositories } from '../db/repositories.ts';
 import type { HandRow, PauseRow } from '../hands-and-pauses/rows.ts';
+import { type LiveBus, LoopbackBus, PgLiveBus } from '../live-bus.ts';
+import type { Logger } from '../logger.ts';
+import type { PresenceRepository } from '../seats/presence-repository.ts';
 import type {
   Actor,
   Assignment,
@@ -214,8 +217,20 @@ export class DatabaseStore implements Store {
   saveSeatStatuses(rows: readonly SeatStatusRow[]): Promise<void> {
     return this.repos.seats.saveSeatStatuses(rows);
   }
-  loadSeatStatuses(): Promise<SeatStatusRow[]> {
-    return this.repos.seats.loadSeatStatuses();
+  loadSeatStatuses(seatIds?: readonly string[]): Promise<SeatStatusRow[]> {
+    return this.repos.seats.loadSeatStatuses(seatIds);
+  }
+  get presence(): PresenceRepository {
+    return this.repos.presence;
+  }
+  get instanceId(): string {
+    return this.db.instanceId;
+  }
+  async openLiveBus(log: Logger): Promise<LiveBus> {
+    const db = this.db;
+    if (db.engine === 'postgres' && db.pool && db.pgClientConfig)
+      return PgLiveBus.start({ client: db.pgClientConfig, pool: db.pool, instanceId: db.instanceId, log });
+    return new LoopbackBus(db.instanceId);
   }
   noteConsoleAlive(at: string, onlineSeatIds: readonly string[] | null): Promise<void> {
     return this.repos.seats.noteConsoleAlive(at, onlineSeatIds);
@@ -316,8 +331,11 @@ export class DatabaseStore implements Store {
   instructionsToResend(seatId: string): Promise<InstructionRow[]> {
     return this.repos.instructions.instructionsToResend(seatId);
   }
-  latestGates(): Promise<InstructionRow[]> {
-    return this.repos.instructions.latestGates();
+  latestGates(seatIds?: readonly string[]): Promise<InstructionRow[]> {
+    return this.repos.instructions.latestGates(seatIds);
+  }
+  latestMessages(seatIds: readonly string[]): Promise<InstructionRow[]> {
+    return this.repos.instructions.latestMessages(seatIds);
   }
 
   // ---- raised hands and pauses (issue 13; hands-and-pauses/hands-repository.ts) ----
@@ -408,6 +426,9 @@ export class DatabaseStore implements Store {
     return this.repos.audit.write(actor, action, subject, details);
   }
 
+  incidentsByIds(ids: readonly string[]): Promise<IncidentRow[]> {
+    return this.repos.incidents.byIds(ids);
+  }
   close(): Promise<void> {
     return this.db.close();
   }

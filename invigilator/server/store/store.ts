@@ -16,6 +16,21 @@ import type {
 } from '../../../shared/schemas/console-api.ts';
 import type { SeatEvent } from '../../../shared/schemas/events.ts';
 import type { HandsAndPausesStore } from '../hands-and-pauses/rows.ts';
+import type { LiveBus } from '../live-bus.ts';
+import type { Logger } from '../logger.ts';
+import type { PresenceRepository } from '../seats/presence-repository.ts';
+
+export type PresenceStore = Pick<
+  PresenceRepository,
+  | 'take'
+  | 'touch'
+  | 'claimOwnOffline'
+  | 'claimAbandoned'
+  | 'claimNotBack'
+  | 'read'
+  | 'disconnectDeadHolders'
+  | 'heartbeat'
+>;
 
 export type Role = 'coordinator' | 'invigilator';
 
@@ -334,7 +349,13 @@ export interface Store extends HandsAndPausesStore {
   updateSeatPlace(actor: Actor, seatId: string, place: string): Promise<void>;
   /** Batched: the console writes statuses at most once a second, all in one transaction. */
   saveSeatStatuses(rows: readonly SeatStatusRow[]): Promise<void>;
-  loadSeatStatuses(): Promise<SeatStatusRow[]>;
+  loadSeatStatuses(seatIds?: readonly string[]): Promise<SeatStatusRow[]>;
+  /** Issue 12: which console process holds each seat (seats/presence-repository.ts). */
+  readonly presence: PresenceStore;
+  /** This process's database instance id (names its presence rows and its live notices). */
+  readonly instanceId: string;
+  /** The live channel to the other console processes on this database (a loopback on SQLite). */
+  openLiveBus(log: Logger): Promise<LiveBus>;
   /**
    * The console is alive at `at`, with these seats online (null: the same seats as last noted). Read
    * after a restart to record Seat offline incidents for seats that do not come back.
@@ -408,7 +429,10 @@ export interface Store extends HandsAndPausesStore {
   ackInstructions(acks: readonly { seatId: string; instructionId: string; at: string }[]): Promise<boolean[]>;
   /** The latest gate instruction and the unacknowledged messages, in order: what a reconnecting seat is sent. */
   instructionsToResend(seatId: string): Promise<InstructionRow[]>;
-  latestGates(): Promise<InstructionRow[]>;
+  /** Every seat's current gate (or those of these seats). */
+  latestGates(seatIds?: readonly string[]): Promise<InstructionRow[]>;
+  /** The latest message to each of these seats' candidates. */
+  latestMessages(seatIds: readonly string[]): Promise<InstructionRow[]>;
 
   // ---- issue 13: summon help (invigilator/server/help) ----
   /** The request and its incident, in one transaction, audited. */
@@ -458,5 +482,6 @@ export interface Store extends HandsAndPausesStore {
   /** Things no signed-in person did (refused sign-ins, for one), for the audit trail. */
   audit(actor: Actor, action: string, subject: string | null, details?: unknown): Promise<void>;
 
+  incidentsByIds(ids: readonly string[]): Promise<IncidentRow[]>;
   close(): Promise<void>;
 }

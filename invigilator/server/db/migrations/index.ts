@@ -4,6 +4,7 @@ import { caseInsensitiveLookups } from './0005-case-insensitive-lookups.ts';
 import { consoleAliveInstance } from './0006-console-alive-instance.ts';
 import { handsAndPauses } from './0007-hands-and-pauses.ts';
 import { attemptsHelpSettings } from './0008-attempts-help-settings.ts';
+import { seatPresence } from './0009-seat-presence.ts';
 import type { Migration } from './migration.ts';
 
 /**
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   consoleAliveInstance,
   handsAndPauses,
   attemptsHelpSettings,
+  seatPresence,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

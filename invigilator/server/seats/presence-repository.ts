@@ -1,0 +1,251 @@
+/**
+ * Issue 12: which console process holds each seat (table `seat_presence`, migration 9), so that every
+ * process can show every seat, and a seat's going offline is recorded once.
+ *
+ * - The process a seat connects to takes its row (`take`), whoever held it before.
+ * - While it holds the seat it writes when it last heard from it every 2 s (`touch`, only its own rows):
+ *   that is its heartbeat for the seat. A process killed with kill -9 stops writing.
+ * - An offline episode is claimed by one conditional UPDATE (`offline_since IS NULL`): by the holder when
+ *   the seat falls silent (`claimOwnOffline`), or by any other process once the holder's heartbeat for
+ *   the seat is stale (`claimAbandoned`). Whoever's UPDATE changes the row records the incident; the
+ *   others' find `offline_since` set and record nothing. A seat back on any process clears it (`take`).
+ */
+import { sql } from 'kysely';
+import { CONSOLE_APPLICATION_NAME, type Db } from '../db/database.ts';
+import { chunks } from '../db/rows.ts';
+
+export interface PresenceRow {
+  seatId: string;
+  instanceId: string;
+  connected: boolean;
+  seenAt: string;
+  offlineSince: string | null;
+  floodingUntil: string | null;
+  sharedUntil: string | null;
+}
+
+/** What the holder writes about a seat it holds. */
+export interface PresenceWrite {
+  seatId: string;
+  connected: boolean;
+  seenAt: string;
+  floodingUntil: string | null;
+  sharedUntil: string | null;
+}
+
+export class PresenceRepository {
+  constructor(private readonly db: Db) {}
+
+  private get me(): string {
+    return this.db.instanceId;
+  }
+
+  /** This process holds these seats now (they connected to it): their rows are its, back online. */
+  async take(rows: readonly PresenceWrite[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction(
+      async (trx) => {
+        for (const slice of chunks(rows, 500)) {
+          await trx
+            .insertInto('seat_presence')
+            .values(slice.map((r) => this.values(r)))
+            .onConflict((oc) =>
+              oc.column('seat_id').doUpdateSet((eb) => ({
+                instance_id: eb.ref('excluded.instance_id'),
+                connected: eb.ref('excluded.connected'),
+                seen_at: eb.ref('excluded.seen_at'),
+                offline_since: null,
+                flooding_until: eb.ref('excluded.flooding_until'),
+                shared_until: eb.ref('excluded.shared_until'),
+              })),
+            )
+            .execute();
+        }
+      },
+      { relaxed: true },
+    );
+  }
+
+  /**
+   * Updates the rows this process holds (its heartbeat, a disconnection, flags); a row another process
+   * has taken since is left alone. Returns the seats whose row is still this process's.
+   */
+  async touch(rows: readonly PresenceWrite[]): Promise<Set<string>> {
+    const mine = new Set<string>();
+    if (rows.length === 0) return mine;
+    await this.db.transaction(
+      async (trx) => {
+        for (const slice of chunks(rows, 500)) {
+          const r = await trx
+            .insertInto('seat_presence')
+            .values(slice.map((w) => this.values(w)))
+            .onConflict((oc) =>
+              oc
+                .column('seat_id')
+                .doUpdateSet((eb) => ({
+                  connected: eb.ref('excluded.connected'),
+                  seen_at: eb.ref('excluded.seen_at'),
+                  flooding_until: eb.ref('excluded.flooding_until'),
+                  shared_until: eb.ref('excluded.shared_until'),
+                }))
+                .where('seat_presence.instance_id', '=', this.me),
+            )
+            .returning('seat_id')
+            .execute();
+          for (const x of r) mine.add(x.seat_id);
+        }
+      },
+      { relaxed: true },
+    );
+    return mine;
+  }
+
+  /**
+   * This process's heartbeat for every seat it holds that is connected and not offline: one statement,
+   * however many seats (the holder records a seat silent for 3 s offline itself, so `now` is within a
+   * heartbeat of when it last heard from each).
+   */
+  async heartbeat(at: string): Promise<void> {
+    await this.db.kysely
+      .updateTable('seat_presence')
+      .set({ seen_at: at })
+      .where('instance_id', '=', this.me)
+      .where('connected', '=', 1)
+      .where('offline_since', 'is', null)
+      .execute();
+  }
+
+  private values(r: PresenceWrite) {
+    return {
+      seat_id: r.seatId,
+      instance_id: this.me,
+      connected: r.connected ? 1 : 0,
+      seen_at: r.seenAt,
+      offline_since: null,
+      flooding_until: r.floodingUntil,
+      shared_until: r.sharedUntil,
+    };
+  }
+
+  /**
+   * The holder saw these seats fall silent: claims their offline episode. Returns the seats it claimed
+   * (those it still held and not already offline); only those get an incident.
+   */
+  async claimOwnOffline(seatIds: readonly string[], at: string): Promise<Set<string>> {
+    const claimed = new Set<string>();
+    for (const slice of chunks(seatIds, 500)) {
+      const rows = await this.db.kysely
+        .updateTable('seat_presence')
+        .set({ offline_since: at, connected: 0 })
+        .where('seat_id', 'in', [...slice])
+        .where('instance_id', '=', this.me)
+        .where('offline_since', 'is', null)
+        .returning('seat_id')
+        .execute();
+      for (const r of rows) claimed.add(r.seat_id);
+    }
+    return claimed;
+  }
+
+  /**
+   * Seats whose holder (another process, or this one before a restart) has not written about them
+   * since `staleBefore`: that process is gone. Claims their offline episode; returns what it claimed,
+   * with when the seat was last heard from.
+   */
+  async claimAbandoned(
+    staleBefore: string,
+    at: string,
+    except: ReadonlySet<string>,
+  ): Promise<{ seatId: string; seenAt: string }[]> {
+    const rows = await this.db.kysely
+      .updateTable('seat_presence')
+      .set({ offline_since: at, connected: 0 })
+      .where('instance_id', '<>', this.me)
+      .where('offline_since', 'is', null)
+      .where('seen_at', '<', staleBefore)
+      .$if(except.size > 0, (q) => q.where('seat_id', 'not in', [...except]))
+      .returning(['seat_id', 'seen_at'])
+      .execute();
+    return rows.map((r) => ({ seatId: r.seat_id, seenAt: r.seen_at }));
+  }
+
+  /**
+   * After a restart: the seats that were online and did not come back. Claims those that no process has
+   * taken since (and that are not offline already); seats with no row yet are claimed by inserting one.
+   */
+  async claimNotBack(seatIds: readonly string[], at: string): Promise<Set<string>> {
+    const claimed = new Set<string>();
+    if (seatIds.length === 0) return claimed;
+    await this.db.transaction(async (trx) => {
+      for (const slice of chunks(seatIds, 500)) {
+        const rows = await trx
+          .insertInto('seat_presence')
+          .values(
+            slice.map((seatId) => ({
+              seat_id: seatId,
+              instance_id: this.me,
+              connected: 0,
+              seen_at: at,
+              offline_since: at,
+              flooding_until: null,
+              shared_until: null,
+            })),
+          )
+          .onConflict((oc) =>
+            oc
+              .column('seat_id')
+              .doUpdateSet({ offline_since: at, connected: 0 })
+              .where('seat_presence.offline_since', 'is', null)
+              .where((eb) =>
+                eb.or([
+                  eb('seat_presence.instance_id', '<>', this.me),
+                  eb('seat_presence.connected', '=', 0),
+                ]),
+              ),
+          )
+          .returning('seat_id')
+          .execute();
+        for (const r of rows) claimed.add(r.seat_id);
+      }
+    });
+    return claimed;
+  }
+
+  /**
+   * PostgreSQL: seats shown connected to a process that has no connection to the database any more
+   * (killed: the server closed its connections) are shown disconnected at once. Their offline episode
+   * is still recorded only after the grace (`claimAbandoned`), so that they can reconnect elsewhere.
+   */
+  async disconnectDeadHolders(): Promise<string[]> {
+    if (this.db.engine !== 'postgres') return [];
+    const r = await sql<{ seat_id: string }>`UPDATE seat_presence SET connected = 0
+      WHERE connected = 1 AND offline_since IS NULL AND instance_id <> ${this.me}
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+          AND application_name IN (${`${CONSOLE_APPLICATION_NAME} `} || seat_presence.instance_id,
+                                   ${`${CONSOLE_APPLICATION_NAME} `} || seat_presence.instance_id || ' listen'))
+      RETURNING seat_id`.execute(this.db.kysely);
+    return r.rows.map((x) => x.seat_id);
+  }
+
+  /** The presence of these seats (or of every seat). */
+  async read(seatIds?: readonly string[]): Promise<PresenceRow[]> {
+    const out: PresenceRow[] = [];
+    const slices = seatIds ? chunks(seatIds, 500) : [null];
+    for (const slice of slices) {
+      if (slice && slice.length === 0) continue;
+      let q = this.db.kysely.selectFrom('seat_presence').selectAll();
+      if (slice) q = q.where('seat_id', 'in', [...slice]);
+      for (const r of await q.execute())
+        out.push({
+          seatId: r.seat_id,
+          instanceId: r.instance_id,
+          connected: Number(r.connected) === 1,
+          seenAt: r.seen_at,
+          offlineSince: r.offline_since,
+          floodingUntil: r.flooding_until,
+          sharedUntil: r.shared_until,
+        });
+    }
+    return out;
+  }
+}
