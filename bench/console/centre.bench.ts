@@ -142,15 +142,16 @@ async function startCentre(setup: Setup, n: number, dataDir: string): Promise<Ce
   const fresh = sharedPg === null || sharedPg.seats.length !== n;
   const database = fresh ? await pgServer.createDatabase() : (sharedPg?.database ?? '');
   const count = setup === 'postgres-2' ? 2 : 1;
-  const consoles: ConsoleProcess[] = [];
-  // One after the other: the first applies the migrations.
-  for (let i = 0; i < count; i++) consoles.push(await startConsole({ database }));
-  const first = consoles[0] as ConsoleProcess;
+  // The first applies the migrations and, on a fresh database, offers the setup link; the others start
+  // once the centre is set up (a later console's link would replace the first's).
+  const first = await startConsole({ database });
   const admin = fresh ? await setUp(first) : await signIn(first.url);
   const seats = fresh
     ? await enrolSeats(admin, n, 'PC-', (d) => log(`  enrolled ${d}`))
     : (sharedPg?.seats ?? []);
   sharedPg = { database, seats };
+  const consoles: ConsoleProcess[] = [first];
+  for (let i = 1; i < count; i++) consoles.push(await startConsole({ database }));
   const sessions = [admin];
   // The same coordinator on the other console: a session made there, from the shared database.
   for (const c of consoles.slice(1)) sessions.push(await signIn(c.url));
