@@ -279,6 +279,7 @@ async function runSetup(setup: Setup, o: Options, dir: string): Promise<Row> {
             sameConsoleP50Ms: pct(tm.own, 50),
             sameConsoleP99Ms: pct(tm.own, 99),
             sameConsoleNotSeen: tm.notSeenOwn,
+            notSeenBySeatsConsole: each(tm.notSeenOtherFrom),
           }
         : {}),
       cpuPctPerConsole: each(cpu1.map((x, i) => ((x - (cpu0[i] ?? 0)) / HZ / elapsed) * 100)),

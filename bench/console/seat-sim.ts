@@ -396,13 +396,22 @@ export function timings(
   done: readonly FromWorker[],
   consoleOf: ReadonlyMap<string, number>,
   received: readonly ReadonlyMap<string, number>[],
-): { other: number[]; own: number[]; sent: number; notSeenOther: number; notSeenOwn: number } {
+): {
+  other: number[];
+  own: number[];
+  sent: number;
+  notSeenOther: number;
+  notSeenOwn: number;
+  /** Changes not seen on the other console, by the console the changing seat was on. */
+  notSeenOtherFrom: number[];
+} {
   const k = received.length;
   const other: number[] = [];
   const own: number[] = [];
   let sent = 0;
   let notSeenOther = 0;
   let notSeenOwn = 0;
+  const notSeenOtherFrom = received.map(() => 0);
   for (const d of done) {
     if (d.type !== 'done') continue;
     for (const key of d.sent) {
@@ -414,9 +423,11 @@ export function timings(
       const seenOther = received[(c + 1) % k]?.get(key);
       if (seenOwn === undefined) notSeenOwn++;
       else own.push(seenOwn - at);
-      if (seenOther === undefined) notSeenOther++;
-      else other.push(seenOther - at);
+      if (seenOther === undefined) {
+        notSeenOther++;
+        notSeenOtherFrom[c] = (notSeenOtherFrom[c] ?? 0) + 1;
+      } else other.push(seenOther - at);
     }
   }
-  return { other, own, sent, notSeenOther, notSeenOwn };
+  return { other, own, sent, notSeenOther, notSeenOwn, notSeenOtherFrom };
 }

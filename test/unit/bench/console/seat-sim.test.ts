@@ -68,5 +68,6 @@ describe('timings', () => {
     const t = timings([done(['a|bench:1000:1'])], consoleOf, [new Map(), new Map()]);
     expect(t.other).toEqual([]);
     expect(t.notSeenOther).toBe(1);
+    expect(t.notSeenOtherFrom).toEqual([1, 0]);
   });
 });
