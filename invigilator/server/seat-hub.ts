@@ -477,7 +477,16 @@ export class SeatHub {
         touch.delete(b.seatId);
       } else if (!take.has(b.seatId)) touch.set(b.seatId, this.presenceOf(s));
     }
-    await this.store.presence.take([...take.values()]);
+    const displaced = await this.store.presence.take([...take.values()]);
+    // One live connection per seat across the centre: a seat another process was still hearing from
+    // moments ago has two agents on its credential (as accept() finds within one process). The other
+    // process closes its older connection when it reads that the seat is this process's now.
+    const now = Date.now();
+    for (const [seatId, seenAt] of displaced) {
+      const s = this.seats.get(seatId);
+      if (s?.socket && now - Date.parse(seenAt) <= this.offlineAfterMs)
+        this.credentialShared(s, 'a connection to another console process', s.remote, now);
+    }
     const mine = await this.store.presence.touch([...touch.values()]);
     const ids = [...take.keys(), ...touch.keys()];
     if (ids.length > 0) this.bus.publish({ k: 'seats', ids });
@@ -568,7 +577,17 @@ export class SeatHub {
     const now = Date.now();
     for (const p of presence) {
       const s = this.seats.get(p.seatId);
-      if (!s || s.socket) continue;
+      if (!s) continue;
+      if (s.socket && this.bus.shared && p.instanceId !== this.me && p.connected && p.offlineSince === null) {
+        // Another process took this seat after this one did: its connection is the newer one.
+        this.log.warn(
+          { seatId: s.seat.id, pcName: s.seat.pcName },
+          'seat connected to another console process',
+        );
+        s.socket.close(4000, 'replaced by a newer connection');
+        continue;
+      }
+      if (s.socket) continue;
       // Only another live process's word counts: on SQLite there is none (rows are this process's
       // predecessors'), and a row its holder stopped writing is a dead process's (takeOverAbandoned).
       const fresh = p.offlineSince !== null || now - Date.parse(p.seenAt) <= this.abandonedAfterMs;
@@ -762,7 +781,9 @@ export class SeatHub {
     // Held by another process (issue 12): shown as that process last wrote it.
     const away = !s.socket ? s.elsewhere : null;
     const now = Date.now();
-    const offline = away ? away.offlineSince !== null : s.offline;
+    // Fail closed: a seat no process holds a live connection for is shown Offline at once (its incident
+    // waits: the holder records it after 3 s of silence, or another process after the grace).
+    const offline = away ? away.offlineSince !== null || !away.connected : s.offline;
     const pausedUntil = away ? untilMs(away.floodingUntil, now) : s.pausedUntil;
     const sharedUntil = away ? untilMs(away.sharedUntil, now) : s.sharedUntil;
     let state: SeatView['state'];
@@ -773,9 +794,13 @@ export class SeatHub {
         {
           code: 'seat-offline',
           severity: 'block',
-          message: s.lastSeenAt
-            ? 'The seat has stopped reporting: check the PC is on and the Invigil agent is running.'
-            : 'The seat has not connected since the console started.',
+          message: away
+            ? away.offlineSince !== null
+              ? 'The seat has stopped reporting: check the PC is on and the Invigil agent is running.'
+              : 'The seat’s connection to another console process has ended; waiting for it to reconnect.'
+            : s.lastSeenAt
+              ? 'The seat has stopped reporting: check the PC is on and the Invigil agent is running.'
+              : 'The seat has not connected since the console started.',
         },
       ];
     } else if (pausedUntil > 0) {

@@ -40,12 +40,33 @@ export class PresenceRepository {
     return this.db.instanceId;
   }
 
-  /** This process holds these seats now (they connected to it): their rows are its, back online. */
-  async take(rows: readonly PresenceWrite[]): Promise<void> {
-    if (rows.length === 0) return;
+  /**
+   * This process holds these seats now (they connected to it): their rows are its, back online. Returns
+   * the seats that another live process held with a live connection until now (PostgreSQL: a process
+   * still connected to the database), with when it last heard from them: a second agent with the same
+   * credential, unless the seat has just moved.
+   */
+  async take(rows: readonly PresenceWrite[]): Promise<Map<string, string>> {
+    const displaced = new Map<string, string>();
+    if (rows.length === 0) return displaced;
     await this.db.transaction(
       async (trx) => {
         for (const slice of chunks(rows, 500)) {
+          if (this.db.engine === 'postgres') {
+            const ids = slice.map((r) => r.seatId);
+            const before = await sql<{
+              seat_id: string;
+              seen_at: string;
+            }>`SELECT seat_id, seen_at FROM seat_presence
+              WHERE seat_id IN (${sql.join(ids)}) AND instance_id <> ${this.me} AND connected = 1
+                AND offline_since IS NULL
+                AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+                  AND application_name IN (${`${CONSOLE_APPLICATION_NAME} `} || seat_presence.instance_id,
+                                           ${`${CONSOLE_APPLICATION_NAME} `} || seat_presence.instance_id || ' listen'))`.execute(
+              trx,
+            );
+            for (const r of before.rows) displaced.set(r.seat_id, r.seen_at);
+          }
           await trx
             .insertInto('seat_presence')
             .values(slice.map((r) => this.values(r)))
@@ -64,6 +85,7 @@ export class PresenceRepository {
       },
       { relaxed: true },
     );
+    return displaced;
   }
 
   /**

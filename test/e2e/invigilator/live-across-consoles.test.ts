@@ -8,8 +8,11 @@
  * - help summoned on A alerts a dashboard on B, and B's acknowledgement reaches A;
  * - a seat that stops on A is recorded offline exactly once, though both processes watch it; one that
  *   moves from A to B at once is not recorded offline at all;
+ * - attack: two agents with one credential, on A and on B, are one credential-shared incident, Not ready
+ *   on every dashboard, and the older connection closed;
  * - A killed with kill -9: its seat reconnects to B, B's dashboard shows it, and nothing is recorded
- *   offline for it; a seat that does not come back is recorded offline once, by B, after the grace.
+ *   offline for it; a seat that does not come back is recorded offline once (B and C both look for
+ *   A's seats), after the grace.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { SeatView, SittingView } from '../../../shared/schemas/console-api.ts';
@@ -29,6 +32,8 @@ let pgServer: PostgresServer;
 let database: string;
 let a: ConsoleProcess;
 let b: ConsoleProcess;
+/** A third process: after A is killed, B and C both look for A's seats; one records each. */
+let c: ConsoleProcess;
 /** The coordinator, signed in on A; the same session works on B. */
 let onA: ConsoleClient;
 let onB: ConsoleClient;
@@ -48,6 +53,8 @@ beforeAll(async () => {
   onA = await setupFirstInvigilator(a.url, a.setupUrl);
   b = await startConsoleProcess({ database });
   procs.push(b);
+  c = await startConsoleProcess({ database });
+  procs.push(c);
   onB = new ConsoleClient(b.url);
   onB.cookie = onA.cookie;
   const sam = await onB.post<{ invigilator: { id: string } }>('/api/invigilators', {
@@ -121,10 +128,20 @@ async function liveSeat(
 /** Where a feed is now: what it receives from here on. */
 const mark = (feed: LiveFeed) => feed.messages.length;
 
-async function offlineIncidents(seatId: string): Promise<{ kind: string; description: string }[]> {
-  const r = await onB.get<{ incidents: { kind: string; seatId: string | null; description: string }[] }>(
-    '/api/incidents?limit=1000',
-  );
+async function incidentsOf(seatId: string, kind: string): Promise<{ description: string; count: number }[]> {
+  const r = await onB.get<{
+    incidents: { kind: string; seatId: string | null; description: string; count: number }[];
+  }>('/api/incidents?limit=1000');
+  return r.body.incidents.filter((i) => i.seatId === seatId && i.kind === kind);
+}
+
+/** The seat's Seat offline incidents (a repeat within a minute would count on one: `count`). */
+async function offlineIncidents(
+  seatId: string,
+): Promise<{ kind: string; description: string; count: number }[]> {
+  const r = await onB.get<{
+    incidents: { kind: string; seatId: string | null; description: string; count: number }[];
+  }>('/api/incidents?limit=1000');
   return r.body.incidents.filter((i) => i.seatId === seatId && i.kind === 'seat-offline');
 }
 
@@ -253,7 +270,7 @@ test('a seat that stops on A is recorded offline once, though both processes wat
   await liveSeat(feedB, s.seatId, (v) => v.state === 'offline', m2);
   // Both processes have swept it many times over by now (every 250 ms; offline after 3 s).
   await new Promise((r) => setTimeout(r, 6000));
-  expect(await offlineIncidents(s.seatId)).toHaveLength(1);
+  expect((await offlineIncidents(s.seatId)).map((i) => i.count)).toEqual([1]);
   expect((await seatView(onA, s.seatId))?.state).toBe('offline');
   expect((await seatView(onB, s.seatId))?.state).toBe('offline');
 });
@@ -263,6 +280,8 @@ test('a seat whose connection to A drops and that reconnects to B at once is not
   const s = await seatOnA('LIVE-HOP');
   await liveSeat(feedB, s.seatId, (v) => v.connected && v.state === 'ready', m1);
   await s.stop();
+  // The agent's first reconnection backoff (500 ms less its jitter).
+  await new Promise((r) => setTimeout(r, 400));
   const m2 = mark(feedA);
   const again = startSimulatedSeat(b.url, s);
   seats.push(again);
@@ -273,9 +292,36 @@ test('a seat whose connection to A drops and that reconnects to B at once is not
   // A's dashboard shows it as B has it: connected and Ready.
   await liveSeat(feedA, s.seatId, (v) => v.connected && v.state === 'ready', m2);
   expect(await seatView(onA, s.seatId)).toMatchObject({ connected: true, state: 'ready' });
+  expect(await incidentsOf(s.seatId, 'seat-credential-shared')).toEqual([]);
 });
 
-test('A killed with kill -9: a seat that moves to B is not offline; one that does not come back is recorded once, by B', async () => {
+test('attack: two agents with one seat credential, one on A and one on B, are caught as on one process', async () => {
+  const m1 = mark(feedB);
+  const first = await seatOnA('LIVE-COPY');
+  await liveSeat(feedB, first.seatId, (v) => v.connected && v.state === 'ready', m1);
+  // A copied PC (same credential) connects through the balancer to B while the first is live on A.
+  const copy = startSimulatedSeat(b.url, first);
+  seats.push(copy);
+  await copy.waitFor(() => copy.link.connected, 15_000);
+  // One Seat credential shared incident, and every dashboard shows the seat Not ready.
+  const incident = await until(
+    async () => (await incidentsOf(first.seatId, 'seat-credential-shared'))[0],
+    'a credential-shared incident',
+  );
+  expect(incident.description).toContain('LIVE-COPY');
+  await liveSeat(feedB, first.seatId, (v) => v.reasons.some((r) => r.code === 'credential-shared'), m1);
+  await until(
+    async () => (await seatView(onA, first.seatId))?.reasons.some((r) => r.code === 'credential-shared'),
+    'A showing the shared credential',
+  );
+  // The older connection (on A) is closed, as one process closes the older of two.
+  await first.waitFor(() => !first.link.connected, 15_000);
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(await incidentsOf(first.seatId, 'seat-credential-shared')).toHaveLength(1);
+  await first.stop();
+});
+
+test('A killed with kill -9: a seat that moves to B is not offline; one that does not come back is recorded once, by B or C', async () => {
   const m1 = mark(feedB);
   const moving = await seatOnA('LIVE-MOVE');
   const lost = await seatOnA('LIVE-LOST');
@@ -285,10 +331,12 @@ test('A killed with kill -9: a seat that moves to B is not offline; one that doe
   const killedAt = Date.now();
   a.child.kill('SIGKILL');
   await new Promise((r) => a.child.once('exit', r));
-  // B sees A's connections gone from the database: A's seats are shown disconnected at once (not yet
-  // offline: they have the grace to reconnect elsewhere).
+  // B sees A's connections gone from the database: A's seats are shown Offline at once (fail closed),
+  // but no incident is recorded yet: they have the grace to reconnect elsewhere.
   const gone = await liveSeat(feedB, lost.seatId, (v) => !v.connected, m0);
-  expect(gone.state).not.toBe('offline');
+  expect(gone.state).toBe('offline');
+  expect(gone.reasons[0]?.message).toContain('waiting for it to reconnect');
+  expect(await offlineIncidents(lost.seatId)).toEqual([]);
   console.log(`B showed A's seat disconnected ${Date.now() - killedAt} ms after kill -9`);
   // The lost seat's PC is gone too; the moving one reconnects to B (as through a load balancer).
   await lost.stop();
@@ -298,7 +346,7 @@ test('A killed with kill -9: a seat that moves to B is not offline; one that doe
   seats.push(again);
   await again.waitFor(() => again.link.connected, 15_000);
   await liveSeat(feedB, moving.seatId, (v) => v.connected && v.state === 'ready', m2);
-  // Past A's silence grace (20 s without its heartbeat for the seat), B takes over what A left.
+  // Past A's silence grace (20 s without its heartbeat for the seat), B or C takes over what A left.
   const incident = await until(
     async () => (await offlineIncidents(lost.seatId))[0],
     'the lost seat offline',
@@ -306,9 +354,10 @@ test('A killed with kill -9: a seat that moves to B is not offline; one that doe
   );
   expect(incident.description).toContain('LIVE-LOST');
   await liveSeat(feedB, lost.seatId, (v) => v.state === 'offline', m2);
-  // Once more around B's takeover sweep: still one, and none for the seat that moved.
-  await new Promise((r) => setTimeout(r, 5000));
-  expect(await offlineIncidents(lost.seatId)).toHaveLength(1);
+  // Several more rounds of B's and C's takeover sweeps (every 2 s): still one, none for the seat that moved.
+  await new Promise((r) => setTimeout(r, 6000));
+  expect((await offlineIncidents(lost.seatId)).map((i) => i.count)).toEqual([1]);
+  expect(c.child.exitCode).toBeNull();
   expect(await offlineIncidents(moving.seatId)).toHaveLength(0);
   expect(await seatView(onB, moving.seatId)).toMatchObject({ connected: true, state: 'ready' });
 }, 120_000);
