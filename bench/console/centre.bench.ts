@@ -132,8 +132,29 @@ let pgServer: PostgresServer | null = null;
 let sharedPg: { database: string; seats: SeatCredentials[] } | null = null;
 
 async function startCentre(setup: Setup, n: number, dataDir: string): Promise<Centre> {
+  // What was started before a failure is stopped, not left running.
+  const started: ConsoleProcess[] = [];
+  const launch = async (o: { dataDir?: string; database?: string }): Promise<ConsoleProcess> => {
+    const p = await startConsole(o);
+    started.push(p);
+    return p;
+  };
+  try {
+    return await centreOf(setup, n, dataDir, launch);
+  } catch (error) {
+    await Promise.all(started.map((p) => p.stop()));
+    throw error;
+  }
+}
+
+async function centreOf(
+  setup: Setup,
+  n: number,
+  dataDir: string,
+  launch: (o: { dataDir?: string; database?: string }) => Promise<ConsoleProcess>,
+): Promise<Centre> {
   if (setup === 'sqlite') {
-    const proc = await startConsole({ dataDir });
+    const proc = await launch({ dataDir });
     const admin = await setUp(proc);
     const seats = await enrolSeats(admin, n, 'PC-', (d) => log(`  enrolled ${d}`));
     return { consoles: [proc], sessions: [admin], seats, stop: () => proc.stop() };
@@ -144,14 +165,14 @@ async function startCentre(setup: Setup, n: number, dataDir: string): Promise<Ce
   const count = setup === 'postgres-2' ? 2 : 1;
   // The first applies the migrations and, on a fresh database, offers the setup link; the others start
   // once the centre is set up (a later console's link would replace the first's).
-  const first = await startConsole({ database });
+  const first = await launch({ database });
   const admin = fresh ? await setUp(first) : await signIn(first.url);
   const seats = fresh
     ? await enrolSeats(admin, n, 'PC-', (d) => log(`  enrolled ${d}`))
     : (sharedPg?.seats ?? []);
   sharedPg = { database, seats };
   const consoles: ConsoleProcess[] = [first];
-  for (let i = 1; i < count; i++) consoles.push(await startConsole({ database }));
+  for (let i = 1; i < count; i++) consoles.push(await launch({ database }));
   const sessions = [admin];
   // The same coordinator on the other console: a session made there, from the shared database.
   for (const c of consoles.slice(1)) sessions.push(await signIn(c.url));

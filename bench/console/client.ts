@@ -39,6 +39,24 @@ export interface ConsoleProcess {
  * `invigil console` on 127.0.0.1 and a free port, on SQLite in `dataDir` or on the PostgreSQL `database`.
  * CONSOLE_NODE_ARGS passes flags to node itself (for profiling: "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
+/** Consoles still running: ended with the benchmark, however it ends (a failure, Ctrl-C). */
+const running = new Set<ChildProcess>();
+let cleanupInstalled = false;
+function endWithUs(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      for (const c of running) c.kill('SIGTERM');
+      process.exit(130);
+    });
+}
+
 export async function startConsole(options: {
   dataDir?: string;
   database?: string;
@@ -68,6 +86,7 @@ export async function startConsole(options: {
     if (err.length < 100_000) err += String(d);
     keep(d);
   });
+  endWithUs(child);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + 30_000;
   while (!/Seats connect to/.test(out)) {

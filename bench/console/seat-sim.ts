@@ -242,6 +242,8 @@ class Seat {
 // ---------------------------------------------------------------- the worker (child process)
 
 export async function runSeatWorker(file: string): Promise<void> {
+  // The benchmark gone (it failed or was stopped): so are its seats.
+  process.once('disconnect', () => process.exit(0));
   const input = JSON.parse(readFileSync(file, 'utf8')) as WorkerInput;
   const seats = input.seats.map((c) => new Seat(c, input.urls[c.console] ?? ''));
   const started = performance.now();
