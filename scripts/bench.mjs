@@ -8,7 +8,10 @@ import { ensureNodeModules, ensureSystemPackages, nodeVersionOk, ROOT, step } fr
 nodeVersionOk();
 ensureNodeModules();
 ensureSystemPackages(['chromium', 'xorg', 'openssl', 'firefox', 'postgresql']);
-const filters = process.argv.slice(2);
+// `npm run bench -- FILTER -- --flag value`: what follows a second `--` goes to each benchmark.
+const dashdash = process.argv.indexOf('--', 2);
+const filters = process.argv.slice(2, dashdash === -1 ? undefined : dashdash);
+const benchArgs = dashdash === -1 ? [] : process.argv.slice(dashdash + 1);
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -49,7 +52,7 @@ for (const bench of benches) {
     define: { 'import.meta.dirname': JSON.stringify(join(ROOT, relative(ROOT, bench), '..')) },
   });
   // Run from the repo root so that node_modules resolves for the external packages.
-  const r = spawnSync(process.execPath, ['--expose-gc', outfile], {
+  const r = spawnSync(process.execPath, ['--expose-gc', outfile, ...benchArgs], {
     stdio: 'inherit',
     cwd: ROOT,
   });

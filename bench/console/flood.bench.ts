@@ -2,7 +2,7 @@
  * One seat flooding the console while 1,000 others report normally (issue 9, part C): measured from
  * outside, against `invigil console` as its own process.
  *
- * The 1,000 seats run in a generator process (the agent's own console link; one heartbeat a second,
+ * The 1,000 seats run in a worker process (seat-sim.ts, one socket each; one heartbeat a second,
  * a tenth of them changing status every second), and a real dashboard live connection times each
  * status change's arrival. First a quiet phase, then the same load while one more seat, in its own
  * process, sends 200-event `seat/events` batches as fast as its socket takes them. For each phase:
@@ -18,28 +18,26 @@
 
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
 import WebSocket from 'ws';
-import { openStore, sqliteFileIn } from '../../invigilator/server/store/database-store.ts';
 import type { ConsoleToSeat } from '../../shared/schemas/protocol.ts';
 import { SEAT_PROTOCOL_VERSION } from '../../shared/schemas/protocol.ts';
-import { setupFirstInvigilator } from '../../test/helpers/console-client.ts';
-import { startConsoleProcess } from '../../test/helpers/console-process.ts';
-import type { SeatCredentials } from '../../test/helpers/console-seat.ts';
 import { percentile, type Row, report } from '../report.ts';
 import {
-  type FromGenerator,
-  latencies as measured,
+  enrolSeats,
+  loadAvg1m,
   procStat,
-  runGenerator,
-  seed,
-  startGenerator,
+  type SeatCredentials,
+  sentAt,
+  setUp,
+  sqliteSizeMb,
+  startConsole,
   timedDashboard,
-} from './harness.ts';
+} from './client.ts';
+import { type FromWorker, runSeatWorker, startSeatWorker } from './seat-sim.ts';
 
 interface FloodResult {
   type: 'flood-done';
@@ -138,48 +136,53 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.PHASE_S ?? 10);
   const rounds = Number(process.env.ROUNDS ?? 3);
   const dataDir = mkdtempSync(join(tmpdir(), 'invigil-bench-flood-'));
-  const creds = await seed(dataDir, n);
-  const [flooder] = await seed(dataDir, 1, 'FLOOD-');
-  const consoleProc = await startConsoleProcess({
-    dataDir,
-    env: { INVIGIL_LOG_LEVEL: 'warn' },
-    // For profiling: CONSOLE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
-    nodeArgs: (process.env.CONSOLE_NODE_ARGS ?? '').split(' ').filter(Boolean),
-  });
+  const consoleProc = await startConsole({ dataDir });
   const self = fileURLToPath(import.meta.url);
   const rows: Row[] = [];
   try {
-    const admin = await setupFirstInvigilator(consoleProc.url, consoleProc.setupUrl ?? '');
-    const { ws, received } = await timedDashboard(consoleProc.url, admin);
-    const gen = startGenerator(self, creds, consoleProc.url, dataDir, 0);
+    const admin = await setUp(consoleProc);
+    const creds = await enrolSeats(admin, n);
+    const [flooder] = await enrolSeats(admin, 1, 'FLOOD-');
+    const { ws, received } = await timedDashboard(admin);
+    const gen = startSeatWorker(
+      self,
+      { urls: [consoleProc.url], seats: creds.map((c) => ({ ...c, console: 0 })), connectPerSecond: n * 20 },
+      dataDir,
+      0,
+    );
     const connected = await gen.next();
     process.stdout.write(
       `  ${n} seats connected in ${connected.type === 'connected' ? connected.seconds.toFixed(1) : '?'} s\n`,
     );
     await new Promise((r) => setTimeout(r, 2000));
+    const events0 = (await admin.health()).seatEventsStored;
 
     const quietLatencies: number[] = [];
     const floodLatencies: number[] = [];
     const measurePhase = async (name: string, pool: number[], during?: () => Promise<void>): Promise<Row> => {
-      await admin.post('/api/health/reset');
+      await admin.api.call('resetHealth');
       const cpu0 = procStat(consoleProc.pid);
       let rssMax = cpu0.rssMb;
       const sampler = setInterval(() => {
         rssMax = Math.max(rssMax, procStat(consoleProc.pid).rssMb);
       }, 250);
-      const load0 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+      const load0 = loadAvg1m();
       const t0 = Date.now();
       // Only status changes, so that the phases differ by the flood alone.
-      gen.send({ type: 'go', changesPerSecond: Math.max(20, n / 10), seconds, events: false });
+      gen.send({
+        type: 'go',
+        changesPerSecond: Math.max(20, n / 10),
+        seconds,
+        eventsPerSeat: 0,
+        mix: 'focus',
+      });
       const [done] = await Promise.all([gen.next(), during?.()]);
       const elapsed = (Date.now() - t0) / 1000;
       clearInterval(sampler);
       const cpu1 = procStat(consoleProc.pid);
-      const health = (
-        await admin.get<{ eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number }>('/api/health')
-      ).body;
+      const health = await admin.health();
       await new Promise((r) => setTimeout(r, 500));
-      const m = measured([done as FromGenerator], received);
+      const m = measured(done as FromWorker, received);
       pool.push(...m.latencies);
       const row: Row = {
         phase: name,
@@ -194,7 +197,7 @@ async function main(): Promise<void> {
         loopDelayP99Ms: health.eventLoopDelayP99Ms,
         loopDelayMaxMs: health.eventLoopDelayMaxMs,
         // The machine is shared: how busy it was (the 1-minute load average, before and after).
-        loadAvg1m: `${load0} → ${Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0])}`,
+        loadAvg1m: `${load0} → ${loadAvg1m()}`,
       };
       process.stdout.write(`  ${JSON.stringify(row)}\n`);
       return row;
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
     const floodFile = join(dataDir, 'flooder.json');
     writeFileSync(floodFile, JSON.stringify(flooder));
     const floods: FloodResult[] = [];
-    const dbBefore = statSync(join(dataDir, 'console.sqlite')).size;
+    const dbBefore = sqliteSizeMb(dataDir);
     // Quiet and flooded phases alternate, so that the machine's other load falls on both alike.
     for (let round = 1; round <= rounds; round++) {
       rows.push(await measurePhase(`quiet ${round}`, quietLatencies));
@@ -232,18 +235,18 @@ async function main(): Promise<void> {
       await exited;
     }
     gen.send({ type: 'stop' });
-    await new Promise((r) => gen.child.once('exit', r));
+    await gen.exited;
     ws.close();
+    // What the flood left in the record (the incidents list, newest first) and in the database.
+    const { incidents: all } = await admin.api.call('listIncidents', { query: { limit: 1000 } });
+    const byKind = new Map<string, { n: number; times: number }>();
+    for (const i of all.filter((x) => x.pcName?.startsWith('FLOOD-'))) {
+      const k = byKind.get(i.kind) ?? { n: 0, times: 0 };
+      byKind.set(i.kind, { n: k.n + 1, times: k.times + i.count });
+    }
+    const incidents = [...byKind].map(([kind, v]) => ({ kind, ...v }));
+    const stored = (await admin.health()).seatEventsStored - events0;
     await consoleProc.stop();
-    const store = await openStore({ sqlite: sqliteFileIn(dataDir) });
-    const incidents = (
-      await sql<{ kind: string; n: number; times: number }>`SELECT kind, COUNT(*) AS n, SUM(count) AS times
-        FROM incidents i JOIN seats s ON s.id = i.seat_id WHERE s.pc_name LIKE 'FLOOD-%' GROUP BY kind`.execute(
-        store.db.kysely,
-      )
-    ).rows;
-    const stored = await store.countSeatEvents(flooder?.seatId);
-    await store.close();
     const quietP99 = percentile(quietLatencies, 99);
     const floodP99 = percentile(floodLatencies, 99);
     rows.push({
@@ -275,7 +278,7 @@ async function main(): Promise<void> {
       overBudgetErrors: sum((x) => x.overBudgetErrors),
       eventsStored: stored,
       incidents: incidents.map((i) => `${i.kind}: ${i.n} (${i.times} times)`).join('; '),
-      dbGrowthMb: Number(((statSync(join(dataDir, 'console.sqlite')).size - dbBefore) / 1e6).toFixed(1)),
+      dbGrowthMb: Number((sqliteSizeMb(dataDir) - dbBefore).toFixed(1)),
     });
   } finally {
     await consoleProc.stop();
@@ -288,10 +291,26 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv[2] === 'generator') {
-  await runGenerator(process.argv[3] ?? '', process.argv[4] ?? '');
+if (process.argv[2] === 'seats') {
+  await runSeatWorker(process.argv[3] ?? '');
 } else if (process.argv[2] === 'flooder') {
   await runFlooder(process.argv[3] ?? '', process.argv[4] ?? '', Number(process.argv[5] ?? 10));
 } else {
   await main();
+}
+
+/** Latencies of one phase's marked status changes to the dashboard. */
+function measured(
+  done: FromWorker,
+  received: Map<string, number>,
+): { latencies: number[]; sent: number; lost: number } {
+  const latencies: number[] = [];
+  let lost = 0;
+  const sent = done.type === 'done' ? done.sent : [];
+  for (const key of sent) {
+    const at = received.get(key);
+    if (at === undefined) lost++;
+    else latencies.push(at - sentAt(key.split('|')[1] ?? ''));
+  }
+  return { latencies, sent: sent.length, lost };
 }

@@ -1,42 +1,43 @@
 /**
- * The console under load: simulated seats speaking the real seat protocol (the agent's own client,
- * kiosk-agent/seat/console-link.ts) to `invigil console` running as its own process, and a real
- * dashboard live connection measuring how long a seat's status change takes to reach it.
+ * The console under load at several sizes: simulated seats speaking the real seat protocol (seat-sim.ts,
+ * one WebSocket per seat) to `invigil console` running as its own process, and a real dashboard live
+ * connection measuring how long a seat's status change takes to reach it.
  *
  * For 100, 1,000 and 10,000 seats (one heartbeat a second each, a tenth of the seats changing status
  * every second, one event per seat): messages per second, p50/p99 status-change-to-dashboard latency,
- * the console's CPU and memory, connection time, and whether anything was lost. Then 2,000 seats
- * connecting at once. Seats are seeded straight into the console's SQLite file (enrolment is not
- * what is measured); everything else goes over real sockets.
+ * the console's CPU and memory, connection time (every seat connecting at once), whether anything was
+ * lost, and seats wrongly shown Offline. Then 2,000 seats connecting at once. Seats are enrolled through
+ * the public enrolment route; everything is reached only as a centre would (client.ts).
  *
- *   npm run bench -- console        (SEATS=100,1000 STEADY_S=10 to shorten)
+ *   npm run bench -- seats.bench        (SEATS=100,1000 STEADY_S=10 to shorten)
  *
  * ENGINES=sqlite,postgres runs each size on SQLite and then on one console on a real PostgreSQL server
  * (test/helpers/postgres-server.ts, one for the run, a new database per scenario); default: sqlite.
+ * centre.bench.ts compares the engines, and two consoles on one database, at 10,000 seats.
  */
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
-import { openStore, sqliteFileIn } from '../../invigilator/server/store/database-store.ts';
-import { setupFirstInvigilator } from '../../test/helpers/console-client.ts';
-import { startConsoleProcess } from '../../test/helpers/console-process.ts';
-import type { SeatCredentials } from '../../test/helpers/console-seat.ts';
 import { type PostgresServer, startPostgres } from '../../test/helpers/postgres-server.ts';
 import { percentile, type Row, report } from '../report.ts';
 import {
-  latencies as measured,
+  enrolSeats,
+  loadAvg1m,
   openFilesLimit,
+  postgresSizeMb,
   procStat,
-  runGenerator,
-  seed,
-  startGenerator,
+  sentAt,
+  setUp,
+  sqliteSizeMb,
+  startConsole,
   timedDashboard,
-} from './harness.ts';
+} from './client.ts';
+import { runSeatWorker, type SeatWorker, splitSeats, startSeatWorker } from './seat-sim.ts';
 
 let pgServer: PostgresServer | null = null;
+const self = fileURLToPath(import.meta.url);
 
 async function scenario(
   n: number,
@@ -47,129 +48,96 @@ async function scenario(
   const dataDir = mkdtempSync(join(tmpdir(), 'invigil-bench-'));
   if (engine === 'postgres') pgServer ??= await startPostgres();
   const database = engine === 'postgres' ? await pgServer?.createDatabase() : undefined;
-  const creds = await seed(dataDir, n, 'PC-', database);
-  const consoleProc = await startConsoleProcess({
-    dataDir,
-    ...(database ? { database } : {}),
-    env: { INVIGIL_LOG_LEVEL: 'warn' },
-    // For profiling: CONSOLE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
-    nodeArgs: (process.env.CONSOLE_NODE_ARGS ?? '').split(' ').filter(Boolean),
-  });
+  const proc = await startConsole(database ? { database } : { dataDir });
+  let workers: SeatWorker[] = [];
   try {
-    const admin = await setupFirstInvigilator(consoleProc.url, consoleProc.setupUrl ?? '');
-    // A real dashboard live connection, timing what reaches it.
-    const { ws, received } = await timedDashboard(consoleProc.url, admin);
-
-    const perGenerator = n > 2500 ? Math.ceil(n / 2) : n;
-    const groups: SeatCredentials[][] = [];
-    for (let i = 0; i < n; i += perGenerator) groups.push(creds.slice(i, i + perGenerator));
-    const self = fileURLToPath(import.meta.url);
-    const gens = groups.map((g, i) => startGenerator(self, g, consoleProc.url, dataDir, i));
-    const connected = await Promise.all(gens.map((g) => g.next()));
+    const admin = await setUp(proc);
+    const creds = await enrolSeats(admin, n);
+    const { ws, received } = await timedDashboard(admin);
+    const groups = splitSeats(
+      creds.map((c) => ({ ...c, console: 0 })),
+      n > 2500 ? 2 : 1,
+    );
+    // Every seat at once (as after a power cut or the console's restart).
+    workers = groups.map((seats, i) =>
+      startSeatWorker(self, { urls: [proc.url], seats, connectPerSecond: n * 20 }, dataDir, i),
+    );
+    const connected = await Promise.all(workers.map((g) => g.next()));
     const connectSeconds = Math.max(
       ...connected.map((m) => (m.type === 'connected' ? m.seconds : Number.NaN)),
     );
     const row: Row = {
       engine,
       seats: n,
-      generators: gens.length,
+      generators: workers.length,
       connectAllSeconds: Number(connectSeconds.toFixed(2)),
       // The machine is shared: the 1-minute load average says how much else was running.
-      loadAvg1m: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
+      loadAvg1m: loadAvg1m(),
     };
     if (!measure) {
-      for (const g of gens) g.send({ type: 'stop' });
-      await Promise.all(gens.map((g) => new Promise((r) => g.child.once('exit', r))));
       ws.close();
       return row;
     }
 
     await new Promise((r) => setTimeout(r, 2000)); // settle after the connect storm
     const changesPerSecond = Math.max(20, n / 10);
-    await admin.post('/api/health/reset');
-    const health0 = (await admin.get<{ seatMessages: number }>('/api/health')).body;
-    const cpu0 = procStat(consoleProc.pid);
+    await admin.api.call('resetHealth');
+    const health0 = await admin.health();
+    const cpu0 = procStat(proc.pid);
     const t0 = Date.now();
-    let rssMax = cpu0.rssMb;
-    const sampler = setInterval(() => {
-      rssMax = Math.max(rssMax, procStat(consoleProc.pid).rssMb);
-    }, 500);
-    for (const g of gens)
-      g.send({ type: 'go', changesPerSecond: changesPerSecond / gens.length, seconds: steadySeconds });
-    const done = await Promise.all(gens.map((g) => g.next()));
-    const cpu1 = procStat(consoleProc.pid);
-    const health1 = (
-      await admin.get<{ seatMessages: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number }>(
-        '/api/health',
-      )
-    ).body;
+    for (const g of workers)
+      g.send({
+        type: 'go',
+        changesPerSecond: changesPerSecond / workers.length,
+        seconds: steadySeconds,
+        eventsPerSeat: 1,
+        mix: 'focus',
+      });
+    const done = (await Promise.all(workers.map((g) => g.next()))).filter((d) => d.type === 'done');
+    const cpu1 = procStat(proc.pid);
+    const health1 = await admin.health();
     const elapsed = (Date.now() - t0) / 1000;
-    clearInterval(sampler);
     await new Promise((r) => setTimeout(r, 500)); // last pushes in flight
-
-    const { latencies, sent, lost, eventsSent, eventsLeft } = measured(done, received);
-    for (const g of gens) g.send({ type: 'stop' });
-    await Promise.all(gens.map((g) => new Promise((r) => g.child.once('exit', r))));
+    const latencies: number[] = [];
+    let lost = 0;
+    for (const key of done.flatMap((d) => d.sent)) {
+      const at = received.get(key);
+      if (at === undefined) lost++;
+      else latencies.push(at - sentAt(key.split('|')[1] ?? ''));
+    }
+    // Seats wrongly shown Offline (no message for more than 3 s): the incidents say when.
+    const { incidents } = await admin.api.call('listIncidents', { query: { limit: 1000 } });
+    const offline = incidents.filter((i) => i.kind === 'seat-offline').map((i) => Date.parse(i.at));
     ws.close();
-    await consoleProc.stop();
-    const store = await openStore(database ? { postgres: database } : { sqlite: sqliteFileIn(dataDir) });
-    const eventsStored = await store.countSeatEvents();
-    // Seats wrongly shown Offline (no message for more than 3 s) while the seats were running steadily.
-    const steadyEnd = new Date(t0 + elapsed * 1000).toISOString();
-    const offlineIncidents = Number(
-      (
-        await sql<{ n: number }>`SELECT COUNT(*) AS n FROM incidents WHERE kind = 'seat-offline'
-          AND at >= ${new Date(t0).toISOString()} AND at <= ${steadyEnd}`.execute(store.db.kysely)
-      ).rows[0]?.n,
-    );
-    const offlineDuringConnect = Number(
-      (
-        await sql<{ n: number }>`SELECT COUNT(*) AS n FROM incidents WHERE kind = 'seat-offline'
-          AND at < ${new Date(t0).toISOString()}`.execute(store.db.kysely)
-      ).rows[0]?.n,
-    );
-    await store.close();
     Object.assign(row, {
       steadySeconds: Number(elapsed.toFixed(1)),
       seatMsgsPerSec: Math.round((health1.seatMessages - health0.seatMessages) / elapsed),
-      statusChangesPerSec: Math.round(sent / elapsed),
+      statusChangesPerSec: Math.round(done.reduce((a, d) => a + d.sent.length, 0) / elapsed),
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       maxMs: percentile(latencies, 100),
       statusChangesLost: lost,
-      eventsSent,
-      eventsStored,
-      eventsUnacked: eventsLeft,
+      eventsSent: done.reduce((a, d) => a + d.eventsSent, 0),
+      eventsStored: health1.seatEventsStored - health0.seatEventsStored,
+      eventsUnacked: done.reduce((a, d) => a + d.eventsLeft, 0),
       consoleCpuPct: Math.round(((cpu1.cpuTicks - cpu0.cpuTicks) / 100 / elapsed) * 100),
       consoleLoopDelayP99Ms: health1.eventLoopDelayP99Ms,
-      generatorLoopDelayP99Ms: Math.max(...done.map((d) => (d.type === 'done' ? d.loopDelayP99Ms : 0))),
-      falseOfflineSteady: offlineIncidents,
-      falseOfflineConnecting: offlineDuringConnect,
-      consoleRssMbMax: Math.round(rssMax),
-      dbSizeMb: await databaseSizeMb(dataDir, database),
+      generatorLoopDelayP99Ms: Math.max(...done.map((d) => d.loopDelayP99Ms)),
+      falseOfflineSteady: offline.filter((at) => at >= t0 && at <= t0 + elapsed * 1000).length,
+      falseOfflineConnecting: offline.filter((at) => at < t0).length,
+      consoleRssMbMax: Math.round(cpu1.peakRssMb),
     });
+    for (const g of workers) g.send({ type: 'stop' });
+    await Promise.all(workers.map((g) => g.exited));
+    workers = [];
+    await proc.stop();
+    row.dbSizeMb = database ? await postgresSizeMb(database) : sqliteSizeMb(dataDir);
     return row;
   } finally {
-    await consoleProc.stop();
+    for (const g of workers) g.send({ type: 'stop' });
+    await Promise.all(workers.map((g) => g.exited));
+    await proc.stop();
     rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-/** The database's size after the run: the SQLite file (and its WAL), or pg_database_size. */
-async function databaseSizeMb(dataDir: string, database: string | undefined): Promise<number> {
-  if (!database) {
-    const file = sqliteFileIn(dataDir);
-    const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
-    return Number(((size(file) + size(`${file}-wal`)) / 1048576).toFixed(1));
-  }
-  const store = await openStore({ postgres: database });
-  try {
-    const r = await sql<{ n: number }>`SELECT pg_database_size(current_database()) AS n`.execute(
-      store.db.kysely,
-    );
-    return Number((Number(r.rows[0]?.n ?? 0) / 1048576).toFixed(1));
-  } finally {
-    await store.close();
   }
 }
 
@@ -203,8 +171,8 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv[2] === 'generator') {
-  await runGenerator(process.argv[3] ?? '', process.argv[4] ?? '');
+if (process.argv[2] === 'seats') {
+  await runSeatWorker(process.argv[3] ?? '');
 } else {
   await main();
 }

@@ -6,7 +6,7 @@
  * The bare server accepts every seat on `/seat`, parses each frame with JSON.parse, answers the hello
  * with a welcome and each batch of events with an ack, and sends each status change to every dashboard
  * on `/api/live` at once. Both servers run as their own process and get the same simulated seats (the
- * reference client, kiosk-agent/seat/console-link.ts, in two generator processes), the same heartbeats,
+ * seat simulator, seat-sim.ts: one WebSocket per seat, in two worker processes), the same heartbeats,
  * the same status changes (a tenth of the seats a second) and events, one after the other in one run
  * (ROUNDS=2 alternates them twice, to see how much the shared machine moves the numbers).
  *
@@ -18,37 +18,31 @@
  *   npm run bench -- versus-bare            (SEATS=10000 STEADY_S=20 ROUNDS=1)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import WebSocket, { WebSocketServer } from 'ws';
-import { newToken } from '../../invigilator/server/auth.ts';
-import type { Finding } from '../../shared/schemas/common.ts';
-import { setupFirstInvigilator } from '../../test/helpers/console-client.ts';
-import { startConsoleProcess } from '../../test/helpers/console-process.ts';
-import {
-  event,
-  type SeatCredentials,
-  type SimulatedSeat,
-  startSimulatedSeat,
-} from '../../test/helpers/console-seat.ts';
+import { WebSocketServer } from 'ws';
 import { percentile, type Row, report } from '../report.ts';
-import { seedSeats } from './harness.ts';
+import {
+  enrolSeats,
+  loadAvg1m,
+  procStat,
+  type SeatCredentials,
+  Session,
+  sentAt,
+  setUp,
+  startConsole,
+  timedDashboard,
+} from './client.ts';
+import { runSeatWorker, splitSeats, startSeatWorker } from './seat-sim.ts';
 
-const MARK = 'vs:';
-type FromChild =
-  | { type: 'connected'; seconds: number }
-  | { type: 'done'; sent: string[]; eventsLeft: number }
-  | { type: 'listening'; port: number }
-  | { type: 'count'; messages: number };
-type ToChild =
-  | { type: 'go'; changesPerSecond: number; seconds: number }
-  | { type: 'stop' }
-  | { type: 'count' };
+const self = fileURLToPath(import.meta.url);
+type FromChild = { type: 'listening'; port: number } | { type: 'count'; messages: number };
+type ToChild = { type: 'stop' } | { type: 'count' };
 
 function send(m: FromChild): void {
   process.send?.(m);
@@ -121,55 +115,6 @@ function runBareServer(): void {
   });
 }
 
-// ---------------------------------------------------------------- seats (child process)
-
-async function runGenerator(file: string, url: string): Promise<void> {
-  const creds = JSON.parse(readFileSync(file, 'utf8')) as SeatCredentials[];
-  const started = performance.now();
-  const seats: SimulatedSeat[] = creds.map((c) => startSimulatedSeat(url, c));
-  while (seats.some((s) => !s.link.connected)) await new Promise((r) => setTimeout(r, 10));
-  send({ type: 'connected', seconds: (performance.now() - started) / 1000 });
-  const go = await new Promise<ToChild>((r) => process.once('message', (m) => r(m as ToChild)));
-  if (go.type !== 'go') process.exit(0);
-  const sent: string[] = [];
-  const tickMs = 100;
-  const perTick = (go.changesPerSecond * tickMs) / 1000;
-  let carry = 0;
-  let next = 0;
-  const eventAt = seats.map(() => Math.random() * go.seconds * 1000);
-  const t0 = Date.now();
-  while (Date.now() - t0 < go.seconds * 1000) {
-    carry += perTick;
-    for (; carry >= 1; carry--) {
-      const seat = seats[next++ % seats.length];
-      if (!seat) continue;
-      const subject = `${MARK}${Date.now()}:${randomUUID().slice(0, 8)}`;
-      const finding: Finding = {
-        code: 'other-browser',
-        severity: 'warn',
-        message: 'Another browser',
-        subject,
-      };
-      seat.setFindings([finding]);
-      sent.push(`${seat.seatId}|${subject}`);
-    }
-    const elapsed = Date.now() - t0;
-    seats.forEach((s, i) => {
-      if ((eventAt[i] ?? Number.POSITIVE_INFINITY) <= elapsed) {
-        eventAt[i] = Number.POSITIVE_INFINITY;
-        s.outbox.add(event('event/focus-lost'));
-      }
-    });
-    await new Promise((r) => setTimeout(r, tickMs));
-  }
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && seats.some((s) => s.outbox.events.length > 0))
-    await new Promise((r) => setTimeout(r, 50));
-  send({ type: 'done', sent, eventsLeft: seats.reduce((n, s) => n + s.outbox.events.length, 0) });
-  await new Promise<void>((r) => process.once('message', () => r()));
-  process.exit(0);
-}
-
 // ---------------------------------------------------------------- the run (parent)
 
 interface Child {
@@ -179,7 +124,7 @@ interface Child {
 }
 
 function child(args: string[]): Child {
-  const c = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], {
+  const c = spawn(process.execPath, [self, ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const queue: FromChild[] = [];
@@ -199,12 +144,6 @@ function child(args: string[]): Child {
   };
 }
 
-function procCpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-
 /** Busy and total jiffies of the whole machine (all CPUs). */
 function machineTicks(): { busy: number; total: number } {
   const cpu = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1).map(Number);
@@ -213,37 +152,37 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-const loadAvg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+const procCpuTicks = (pid: number) => procStat(pid).cpuTicks;
 
-function makeSeats(n: number): SeatCredentials[] {
+/** Seats for the bare server, which takes any credential. */
+function anySeats(n: number): SeatCredentials[] {
   return Array.from({ length: n }, (_, i) => ({
     seatId: randomUUID(),
-    credential: newToken(32),
+    credential: randomBytes(32).toString('base64url'),
     pcName: `PC-${String(i + 1).padStart(5, '0')}`,
   }));
-}
-
-async function seedConsole(dataDir: string, creds: SeatCredentials[]): Promise<void> {
-  await seedSeats(dataDir, creds);
 }
 
 interface Server {
   url: string;
   pid: number;
-  /** Dashboard socket headers. */
-  dashboard: Record<string, string>;
+  /** Seats it accepts. */
+  seats: SeatCredentials[];
+  /** Whom the dashboard's live socket connects as. */
+  session: Session;
   messages(): Promise<number>;
   stop(): Promise<void>;
 }
 
-async function startBare(): Promise<Server> {
+async function startBare(n: number): Promise<Server> {
   const c = child(['bare-server']);
   const m = await c.next();
   if (m.type !== 'listening') throw new Error('the bare server did not start');
   return {
     url: `http://127.0.0.1:${m.port}`,
     pid: c.child.pid ?? 0,
-    dashboard: {},
+    seats: anySeats(n),
+    session: new Session(`http://127.0.0.1:${m.port}`),
     async messages() {
       c.send({ type: 'count' });
       const r = await c.next();
@@ -257,27 +196,19 @@ async function startBare(): Promise<Server> {
   };
 }
 
-async function startConsole(dataDir: string, creds: SeatCredentials[]): Promise<Server> {
-  await seedConsole(dataDir, creds);
-  const proc = await startConsoleProcess({
-    dataDir,
-    keepData: true,
-    env: { INVIGIL_LOG_LEVEL: 'warn' },
-    // For profiling: CONSOLE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
-    nodeArgs: (process.env.CONSOLE_NODE_ARGS ?? '').split(' ').filter(Boolean),
-  });
-  const admin = await setupFirstInvigilator(proc.url, proc.setupUrl ?? '');
+async function startConsoleServer(dataDir: string, n: number): Promise<Server> {
+  const proc = await startConsole({ dataDir });
+  const admin = await setUp(proc);
+  const seats = await enrolSeats(admin, n);
   return {
     url: proc.url,
     pid: proc.pid,
-    dashboard: { cookie: admin.cookie ?? '', origin: proc.url },
+    seats,
+    session: admin,
     async messages() {
-      const r = await admin.get<{ seatMessages: number }>('/api/health');
-      return r.body.seatMessages;
+      return (await admin.health()).seatMessages;
     },
-    async stop() {
-      await proc.stop();
-    },
+    stop: () => proc.stop(),
   };
 }
 
@@ -288,39 +219,17 @@ async function measure(
   steadySeconds: number,
   dir: string,
 ): Promise<Row> {
-  const creds = makeSeats(n);
   const dataDir = mkdtempSync(join(dir, `${kind}-`));
-  const server = kind === 'bare' ? await startBare() : await startConsole(dataDir, creds);
+  const server = kind === 'bare' ? await startBare(n) : await startConsoleServer(dataDir, n);
   try {
-    const received = new Map<string, number>();
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/live`, { headers: server.dashboard });
-    ws.on('message', (data) => {
-      const at = Date.now();
-      const msg = JSON.parse(data.toString()) as {
-        type: string;
-        seats?: { id: string; reasons: { subject?: string }[] }[];
-      };
-      if (msg.type !== 'live/seats') return;
-      for (const seat of msg.seats ?? []) {
-        const subject = seat.reasons[0]?.subject;
-        if (subject?.startsWith(MARK)) {
-          const key = `${seat.id}|${subject}`;
-          if (!received.has(key)) received.set(key, at);
-        }
-      }
-    });
-    await new Promise((r, j) => {
-      ws.once('open', r);
-      ws.once('error', j);
-    });
-    const half = Math.ceil(n / 2);
-    const gens = [creds.slice(0, half), creds.slice(half)]
-      .filter((g) => g.length > 0)
-      .map((g, i) => {
-        const file = join(dir, `${kind}-${round}-seats-${i}.json`);
-        writeFileSync(file, JSON.stringify(g));
-        return child(['generator', file, server.url]);
-      });
+    const { ws, received } = await timedDashboard(server.session);
+    // Two worker processes, every seat connecting at once.
+    const gens = splitSeats(
+      server.seats.map((s) => ({ ...s, console: 0 })),
+      2,
+    ).map((seats, i) =>
+      startSeatWorker(self, { urls: [server.url], seats, connectPerSecond: n * 20 }, dataDir, i),
+    );
     const connected = await Promise.all(gens.map((g) => g.next()));
     const connectSeconds = Math.max(
       ...connected.map((m) => (m.type === 'connected' ? m.seconds : Number.NaN)),
@@ -328,21 +237,27 @@ async function measure(
     await new Promise((r) => setTimeout(r, 3000)); // settle after the connect storm
 
     const changesPerSecond = Math.max(20, n / 10);
-    const load0 = loadAvg();
+    const load0 = loadAvg1m();
     const m0 = machineTicks();
     const cpu0 = procCpuTicks(server.pid);
     const gen0 = gens.reduce((a, g) => a + procCpuTicks(g.child.pid ?? 0), 0);
     const msgs0 = await server.messages();
     const t0 = Date.now();
     for (const g of gens)
-      g.send({ type: 'go', changesPerSecond: changesPerSecond / gens.length, seconds: steadySeconds });
+      g.send({
+        type: 'go',
+        changesPerSecond: changesPerSecond / gens.length,
+        seconds: steadySeconds,
+        eventsPerSeat: 1,
+        mix: 'focus',
+      });
     const done = await Promise.all(gens.map((g) => g.next()));
     const elapsed = (Date.now() - t0) / 1000;
     const msgs1 = await server.messages();
     const cpu1 = procCpuTicks(server.pid);
     const gen1 = gens.reduce((a, g) => a + procCpuTicks(g.child.pid ?? 0), 0);
     const m1 = machineTicks();
-    const load1 = loadAvg();
+    const load1 = loadAvg1m();
     await new Promise((r) => setTimeout(r, 500));
 
     const latencies: number[] = [];
@@ -355,13 +270,12 @@ async function measure(
       for (const key of d.sent) {
         sent++;
         const at = received.get(key);
-        const sentAt = Number(key.split('|')[1]?.slice(MARK.length).split(':')[0]);
         if (at === undefined) lost++;
-        else latencies.push(at - sentAt);
+        else latencies.push(at - sentAt(key.split('|')[1] ?? ''));
       }
     }
     for (const g of gens) g.send({ type: 'stop' });
-    await Promise.all(gens.map((g) => new Promise((r) => g.child.once('exit', r))));
+    await Promise.all(gens.map((g) => g.exited));
     ws.close();
     const hz = 100;
     const serverCpuS = (cpu1 - cpu0) / hz;
@@ -431,13 +345,13 @@ async function main(): Promise<void> {
     });
   report(
     'console-versus-bare',
-    `invigil console beside a bare ws server (JSON.parse each frame, welcome, ack, each status change sent to the dashboard at once), same seats (the reference client, 1 heartbeat/s, a tenth changing status each second, one event each), same run, ${steady} s steady each. CPU per seat message; latency from a seat's status change to a dashboard receiving it; the machine's load meanwhile (othersBusyPct: the CPUs busy with neither server nor seats).`,
+    `invigil console beside a bare ws server (JSON.parse each frame, welcome, ack, each status change sent to the dashboard at once), same seats (seat-sim.ts, one socket each, 1 heartbeat/s, a tenth changing status each second, one event each), same run, ${steady} s steady each. CPU per seat message; latency from a seat's status change to a dashboard receiving it; the machine's load meanwhile (othersBusyPct: the CPUs busy with neither server nor seats).`,
     rows,
   );
 }
 
-if (process.argv[2] === 'generator') {
-  await runGenerator(process.argv[3] ?? '', process.argv[4] ?? '');
+if (process.argv[2] === 'seats') {
+  await runSeatWorker(process.argv[3] ?? '');
 } else if (process.argv[2] === 'bare-server') {
   runBareServer();
 } else {

@@ -112,6 +112,26 @@ const cases: { rule: string; path: string; source: string; message: RegExp }[] =
     source: "import { loadConfig } from '../kiosk-agent/config.ts';\nexport const x = loadConfig;\n",
     message: /deploy\/ imports shared\/ and Node modules/,
   },
+  {
+    rule: "bench/ does not open the console's database (store.db)",
+    path: 'bench/console/m.ts',
+    source:
+      "import { openStore } from '../../invigilator/server/store/database-store.ts';\nexport const x = openStore;\n",
+    message: /bench\/ uses the console's public entry points/,
+  },
+  {
+    rule: 'bench/ does not start an in-process console through the test helpers',
+    path: 'bench/console/n.ts',
+    source:
+      "import { startTestConsole } from '../../test/helpers/console-client.ts';\nexport const x = startTestConsole;\n",
+    message: /bench\/ uses the console's public entry points/,
+  },
+  {
+    rule: "bench/ does not query the database with the console's query layer",
+    path: 'bench/console/o.ts',
+    source: "import { Kysely } from 'kysely';\nexport const x = Kysely;\n",
+    message: /bench\/ uses the console's public entry points/,
+  },
 ];
 
 describe('each import rule refuses a file that breaks it', () => {
@@ -141,6 +161,10 @@ test('a file that keeps the rules passes (so the rules are not refusing everythi
     [
       'invigilator/server/ok.ts',
       "import Fastify from 'fastify';\nimport { apiRoutes } from '../../shared/api/routes.ts';\nexport const x = [Fastify, apiRoutes];\n",
+    ],
+    [
+      'bench/console/ok.ts',
+      "import pg from 'pg';\nimport { createApiClient } from '../../shared/api/client.ts';\nimport { startPostgres } from '../../test/helpers/postgres-server.ts';\nexport const x = [pg, createApiClient, startPostgres];\n",
     ],
     [
       'deploy/ok.ts',
