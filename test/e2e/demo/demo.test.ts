@@ -88,9 +88,7 @@ test('the sign-in link works once: opened again, it says it has been used', asyn
     await page.setViewport({ width: 1440, height: 900 });
     await page.goto(demo.link);
     await page.waitForSelector('#sign-in-link-refused', { timeout: 30_000 });
-    expect(await page.$eval('#sign-in-link-refused', (e) => e.textContent)).toContain(
-      'already been used',
-    );
+    expect(await page.$eval('#sign-in-link-refused', (e) => e.textContent)).toContain('already been used');
     expect(page.url()).not.toContain('/link/');
     await screenshot(page, 'demo-link-used');
   } finally {
