@@ -81,7 +81,10 @@ export function connectLiveNotices(
           return;
         case 'help': {
           const request = await store.getHelpRequest(n.id);
-          if (request && request.centreId === n.centre) live.pushHelp(request.centreId, helpView(request));
+          // The site is read from the database, never taken from the notice: the same rule as on the
+          // process where it was asked (live.ts pushHelp).
+          if (request && request.centreId === n.centre)
+            live.pushHelp(request.centreId, request.siteId, helpView(request));
           return;
         }
         case 'seat-rows':

@@ -242,15 +242,21 @@ export class LiveHub {
     return out;
   }
 
-  /** Issue 13: help summoned or acknowledged, to every dashboard signed in at the centre. */
-  help(centreId: string, request: HelpRequestView): void {
-    this.pushHelp(centreId, request);
+  /**
+   * Issue 13: help summoned or acknowledged, to every dashboard signed in at the centre that sees its
+   * site (issue 12), on this process and (through the bus) on the others. Help of no site is
+   * centre-wide: every dashboard at the centre hears it.
+   */
+  help(centreId: string, siteId: string | null, request: HelpRequestView): void {
+    this.pushHelp(centreId, siteId, request);
     this.bus.publish({ k: 'help', centre: centreId, id: request.id });
   }
 
-  pushHelp(centreId: string, request: HelpRequestView): void {
+  pushHelp(centreId: string, siteId: string | null, request: HelpRequestView): void {
     const payload = JSON.stringify({ type: 'live/help', request } satisfies LiveToDashboard);
-    for (const [ws, session] of this.clients) if (session.centreId === centreId) this.sendRaw(ws, payload);
+    for (const [ws, session] of this.clients)
+      if (session.centreId === centreId && (siteId === null || sees(session, siteId)))
+        this.sendRaw(ws, payload);
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, session: LiveSession): void {

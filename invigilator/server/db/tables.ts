@@ -299,6 +299,8 @@ export interface HelpRequestsTable {
   acknowledged_at: string | null;
   acknowledged_by: string | null;
   incident_id: string;
+  /** Migration 10: the site it belongs to; null for centre-wide help. */
+  site_id: string | null;
 }
 
 /** A centre's settings (migration 8): JSON text per key (the centre's hours, for one). */

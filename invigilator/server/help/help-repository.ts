@@ -17,6 +17,8 @@ export interface HelpRequestRow {
   reason: HelpReason;
   note: string | null;
   sittingId: string | null;
+  /** The site it belongs to (migration 10): null for centre-wide help, which everyone at the centre hears. */
+  siteId: string | null;
   askedAt: string;
   askedBy: { id: string; name: string };
   acknowledgedAt: string | null;
@@ -43,6 +45,7 @@ function helpRow(r: Selected): HelpRequestRow {
     reason: r.reason as HelpReason,
     note: r.note,
     sittingId: r.sitting_id,
+    siteId: r.site_id,
     askedAt: r.asked_at,
     askedBy: { id: r.asked_by, name: r.asked_by_name },
     acknowledgedAt: r.acknowledged_at,
@@ -62,7 +65,14 @@ export class HelpRepository {
   /** The request and its incident, in one transaction, audited. */
   async createHelpRequest(
     actor: Actor & { invigilatorId: string },
-    request: { room: string; reason: HelpReason; note: string | null; sittingId: string | null; at: string },
+    request: {
+      room: string;
+      reason: HelpReason;
+      note: string | null;
+      sittingId: string | null;
+      siteId: string | null;
+      at: string;
+    },
     incidentDescription: string,
   ): Promise<{ request: HelpRequestRow; incident: IncidentRow }> {
     const id = randomUUID();
@@ -91,6 +101,7 @@ export class HelpRepository {
           reason: request.reason,
           note: request.note,
           sitting_id: request.sittingId,
+          site_id: request.siteId,
           asked_at: request.at,
           asked_by: actor.invigilatorId,
           incident_id: incidentId,
@@ -147,10 +158,23 @@ export class HelpRepository {
     return helpById(this.db.kysely, id);
   }
 
-  /** Unacknowledged requests, and any asked since `since`, oldest first (200 at most). */
-  async listHelpRequests(centreId: string, since: string): Promise<HelpRequestRow[]> {
-    const rows = await select(this.db.kysely)
-      .where('h.centre_id', '=', centreId)
+  /**
+   * Unacknowledged requests, and any asked since `since`, oldest first (200 at most). With `siteIds`,
+   * only those sites' requests and the centre-wide ones (of no site).
+   */
+  async listHelpRequests(
+    centreId: string,
+    since: string,
+    siteIds?: readonly string[],
+  ): Promise<HelpRequestRow[]> {
+    let q = select(this.db.kysely).where('h.centre_id', '=', centreId);
+    if (siteIds)
+      q = q.where((eb) =>
+        siteIds.length > 0
+          ? eb.or([eb('h.site_id', 'is', null), eb('h.site_id', 'in', siteIds)])
+          : eb('h.site_id', 'is', null),
+      );
+    const rows = await q
       .where((eb) => eb.or([eb('h.acknowledged_at', 'is', null), eb('h.asked_at', '>=', since)]))
       .orderBy('h.asked_at')
       .limit(200)

@@ -1,8 +1,16 @@
 /**
  * Summon help (issue 13): an invigilator asks from the dashboard without leaving the room; every
- * member of staff signed in at the centre hears it at once on the live channel (`live/help`), and
+ * other member of staff signed in at that site hears it at once on the live channel (`live/help`), and
  * whoever responds acknowledges it. Each request is an incident (*Help summoned*) whose description
- * says who asked, when, and who acknowledged it when. The centre is the scope: there are no sites yet.
+ * says who asked, when, and who acknowledged it when.
+ *
+ * Sites (issue 12): a request belongs to the asker's site when they work at one (an invigilator, or a
+ * site's own coordinator), and is recorded in an open sitting of that room at that site only. When the
+ * centre coordinator asks, it belongs to the site of the sitting found in that room, else to no site:
+ * centre-wide. A site's request reaches that site's dashboards and the centre coordinator's, on every
+ * console process (live.ts, live-notices.ts); a centre-wide one reaches everyone at the centre. The
+ * list and acknowledging follow the same rule: another site's request is answered 404, as if it did
+ * not exist (sites/site-scope.ts).
  */
 import { HELP_REASONS } from '../../../shared/catalogs/help-reasons.ts';
 import {
@@ -12,9 +20,15 @@ import {
 } from '../../../shared/schemas/help.ts';
 import { actorOf, type ConsoleContext, type Session } from '../context.ts';
 import { HttpError } from '../http-error.ts';
+import { centreWide, inScope, siteScope } from '../sites/site-scope.ts';
 import type { HelpRequestRow, SittingRow } from '../store/store.ts';
 
 const SITTING_WINDOW_MS = 12 * 3_600_000;
+
+/** Whether the session hears and sees this request: its site's, or a centre-wide one (of no site). */
+export function seesHelp(s: Session, r: Pick<HelpRequestRow, 'siteId'>): boolean {
+  return r.siteId === null || inScope(s, r.siteId);
+}
 
 export function helpView(r: HelpRequestRow): HelpRequestView {
   return {
@@ -72,16 +86,20 @@ export class HelpService {
 
   async recent(s: Session): Promise<HelpRequestView[]> {
     const since = new Date(Date.now() - HELP_RECENT_HOURS * 3_600_000).toISOString();
-    return (await this.ctx.store.listHelpRequests(s.centreId, since)).map(helpView);
+    return (await this.ctx.store.listHelpRequests(s.centreId, since, siteScope(s))).map(helpView);
   }
 
   async summon(s: Session, body: HelpRequestCreate): Promise<HelpRequestView> {
     const at = new Date().toISOString();
-    const sitting = sittingInRoom(await this.ctx.store.listSittings(s.centreId), body.room, Date.parse(at));
+    // Only the sittings the asker sees: help from one site is never recorded in another's sitting.
+    const scope = siteScope(s);
+    const sittings = await this.ctx.store.listSittings(s.centreId, scope ? { siteIds: scope } : undefined);
+    const sitting = sittingInRoom(sittings, body.room, Date.parse(at));
+    const siteId = centreWide(s) ? (sitting?.siteId ?? null) : s.siteId;
     const note = body.note ? body.note : null;
     const { request, incident } = await this.ctx.store.createHelpRequest(
       { centreId: s.centreId, invigilatorId: s.invigilatorId },
-      { room: body.room, reason: body.reason, note, sittingId: sitting?.id ?? null, at },
+      { room: body.room, reason: body.reason, note, sittingId: sitting?.id ?? null, siteId, at },
       helpDescription({
         ...body,
         note,
@@ -92,14 +110,15 @@ export class HelpService {
       }),
     );
     const view = helpView(request);
-    this.ctx.live.help(s.centreId, view);
+    this.ctx.live.help(s.centreId, request.siteId, view);
     this.ctx.hub.announceIncidents([incident]);
     return view;
   }
 
   async acknowledge(s: Session, id: string): Promise<{ request: HelpRequestView; already: boolean }> {
     const existing = await this.ctx.store.getHelpRequest(id);
-    if (!existing || existing.centreId !== s.centreId) throw new HttpError(404, 'No such request for help.');
+    if (!existing || existing.centreId !== s.centreId || !seesHelp(s, existing))
+      throw new HttpError(404, 'No such request for help.');
     if (existing.askedBy.id === s.invigilatorId && !existing.acknowledgedAt) {
       throw new HttpError(
         409,
@@ -115,7 +134,7 @@ export class HelpService {
     if (!done) throw new HttpError(404, 'No such request for help.');
     const view = helpView(done.request);
     if (!done.already) {
-      this.ctx.live.help(s.centreId, view);
+      this.ctx.live.help(s.centreId, done.request.siteId, view);
       this.ctx.hub.announceIncidents([done.incident]);
     }
     return { request: view, already: done.already };

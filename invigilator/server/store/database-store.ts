@@ -408,7 +408,14 @@ export class DatabaseStore implements Store {
   // ---- summoned help (issue 13; help/help-repository.ts) ----
   createHelpRequest(
     actor: Actor & { invigilatorId: string },
-    request: { room: string; reason: HelpReason; note: string | null; sittingId: string | null; at: string },
+    request: {
+      room: string;
+      reason: HelpReason;
+      note: string | null;
+      sittingId: string | null;
+      siteId: string | null;
+      at: string;
+    },
     incidentDescription: string,
   ): Promise<{ request: HelpRequestRow; incident: IncidentRow }> {
     return this.repos.help.createHelpRequest(actor, request, incidentDescription);
@@ -424,8 +431,8 @@ export class DatabaseStore implements Store {
   getHelpRequest(id: string): Promise<HelpRequestRow | undefined> {
     return this.repos.help.getHelpRequest(id);
   }
-  listHelpRequests(centreId: string, since: string): Promise<HelpRequestRow[]> {
-    return this.repos.help.listHelpRequests(centreId, since);
+  listHelpRequests(centreId: string, since: string, siteIds?: readonly string[]): Promise<HelpRequestRow[]> {
+    return this.repos.help.listHelpRequests(centreId, since, siteIds);
   }
 
   // ---- attempts, results import, centre settings (issue 13; attempts/attempt-repository.ts) ----

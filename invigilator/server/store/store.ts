@@ -244,6 +244,8 @@ export interface HelpRequestRow {
   reason: HelpReason;
   note: string | null;
   sittingId: string | null;
+  /** The site it belongs to (migration 10): null for centre-wide help, which everyone at the centre hears. */
+  siteId: string | null;
   askedAt: string;
   askedBy: { id: string; name: string };
   acknowledgedAt: string | null;
@@ -471,7 +473,14 @@ export interface Store extends HandsAndPausesStore {
   /** The request and its incident, in one transaction, audited. */
   createHelpRequest(
     actor: Actor & { invigilatorId: string },
-    request: { room: string; reason: HelpReason; note: string | null; sittingId: string | null; at: string },
+    request: {
+      room: string;
+      reason: HelpReason;
+      note: string | null;
+      sittingId: string | null;
+      siteId: string | null;
+      at: string;
+    },
     incidentDescription: string,
   ): Promise<{ request: HelpRequestRow; incident: IncidentRow }>;
   /**
@@ -486,7 +495,7 @@ export interface Store extends HandsAndPausesStore {
   ): Promise<{ request: HelpRequestRow; incident: IncidentRow; already: boolean } | undefined>;
   getHelpRequest(id: string): Promise<HelpRequestRow | undefined>;
   /** Unacknowledged requests, and any asked since `since`, oldest first. */
-  listHelpRequests(centreId: string, since: string): Promise<HelpRequestRow[]>;
+  listHelpRequests(centreId: string, since: string, siteIds?: readonly string[]): Promise<HelpRequestRow[]>;
 
   // ---- issue 13: attempts (invigilator/server/attempts) ----
   /** The seat acknowledged its release: the entry's first release time (later ones change nothing). */

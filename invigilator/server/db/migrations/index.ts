@@ -5,6 +5,7 @@ import { consoleAliveInstance } from './0006-console-alive-instance.ts';
 import { handsAndPauses } from './0007-hands-and-pauses.ts';
 import { attemptsHelpSettings } from './0008-attempts-help-settings.ts';
 import { seatPresence } from './0009-seat-presence.ts';
+import { helpRequestSites } from './0010-help-request-sites.ts';
 import type { Migration } from './migration.ts';
 
 /**
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   handsAndPauses,
   attemptsHelpSettings,
   seatPresence,
+  helpRequestSites,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -199,12 +199,22 @@ test('help: asked is an incident; the first acknowledgement wins and rewrites th
   store = await openTestStore();
   const { centreId, sittingId, coordinator, helper } = await withSitting(store);
   const asker = { centreId, invigilatorId: coordinator.id };
+  const siteId = (await store.getSitting(sittingId))?.siteId ?? null;
+  expect(siteId).not.toBeNull();
   const { request, incident } = await store.createHelpRequest(
     asker,
-    { room: 'Room 2', reason: 'it-failure', note: 'PC-01 froze', sittingId, at: '2026-03-03T10:00:00.000Z' },
+    {
+      room: 'Room 2',
+      reason: 'it-failure',
+      note: 'PC-01 froze',
+      sittingId,
+      siteId,
+      at: '2026-03-03T10:00:00.000Z',
+    },
     'asked',
   );
   expect(request).toMatchObject({
+    siteId,
     room: 'Room 2',
     reason: 'it-failure',
     askedBy: { id: coordinator.id, name: 'Cora Ordinator' },
@@ -247,6 +257,28 @@ test('help: asked is an incident; the first acknowledgement wins and rewrites th
   // Open ones are listed whatever their age; acknowledged ones only when recent.
   expect(await store.listHelpRequests(centreId, '2026-03-03T00:00:00.000Z')).toHaveLength(1);
   expect(await store.listHelpRequests(centreId, '2026-03-04T00:00:00.000Z')).toHaveLength(0);
+  // Narrowed to sites: that site's, and centre-wide ones (of no site), which every site lists.
+  const since = '2026-03-03T00:00:00.000Z';
+  expect(await store.listHelpRequests(centreId, since, [siteId as string])).toHaveLength(1);
+  expect(await store.listHelpRequests(centreId, since, [randomUUID()])).toHaveLength(0);
+  expect(await store.listHelpRequests(centreId, since, [])).toHaveLength(0);
+  const wide = await store.createHelpRequest(
+    asker,
+    {
+      room: 'Hall',
+      reason: 'fire-alarm',
+      note: null,
+      sittingId: null,
+      siteId: null,
+      at: '2026-03-03T11:00:00.000Z',
+    },
+    'asked',
+  );
+  expect(wide.request.siteId).toBeNull();
+  for (const sites of [[randomUUID()], [], [siteId as string]])
+    expect((await store.listHelpRequests(centreId, since, sites)).map((r) => r.id)).toContain(
+      wide.request.id,
+    );
   const audit = await store.listAudit(centreId, 50);
   expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['help.summon', 'help.acknowledge']));
   expect(audit.filter((a) => a.action === 'help.acknowledge')).toHaveLength(1);
