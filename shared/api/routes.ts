@@ -531,7 +531,7 @@ export const apiRoutes = {
     method: 'GET',
     path: '/api/help',
     tag: 'help',
-    summary: 'Requests for help of the last 12 hours.',
+    summary: 'Requests for help of the last 12 hours, at the sites I see (and centre-wide ones).',
     access: 'signed-in',
     responses: { 200: z.object({ requests: z.array(HelpRequestViewSchema) }) },
   }),
@@ -539,7 +539,8 @@ export const apiRoutes = {
     method: 'POST',
     path: '/api/help',
     tag: 'help',
-    summary: 'Summon help to a room: every dashboard signed in at the centre hears it (live/help).',
+    summary:
+      'Summon help to a room: every dashboard signed in at its site, and the centre coordinator’s, hears it (live/help).',
     access: 'signed-in',
     body: HelpRequestCreateSchema,
     responses: { 201: z.object({ request: HelpRequestViewSchema }) },

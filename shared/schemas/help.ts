@@ -4,8 +4,8 @@ import { IsoDateTimeSchema } from './common.ts';
 
 /**
  * Summoning help from the room: an invigilator asks from the dashboard, every other member of staff
- * signed in at the centre sees it live (`live/help`), and whoever responds acknowledges it. The centre
- * is the scope: the console has no sites yet.
+ * signed in at that site (and the centre coordinator) sees it live (`live/help`), and whoever responds
+ * acknowledges it. Help the centre coordinator summons to a room with no sitting is centre-wide.
  */
 
 export const HelpRequestCreateSchema = z.strictObject({
