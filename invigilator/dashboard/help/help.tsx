@@ -1,6 +1,7 @@
 /**
  * Summon help (issue 13): the topbar's button asks for help from a room; every other member of staff
- * signed in at the centre gets a banner and a sound at once, and whoever responds acknowledges it; the
+ * signed in at that site, and the centre coordinator, gets a banner and a sound at once (the server
+ * decides the site: help/help-service.ts), and whoever responds acknowledges it; the
  * invigilator who asked sees who is coming. Live over the dashboard's channel (`live/help`); the list
  * is fetched again on every (re)connection so nothing asked while a dashboard was away is missed.
  */
@@ -104,7 +105,8 @@ export function HelpDialog({ onClose }: { onClose: () => void }) {
         }}
       >
         <p class="muted">
-          Everyone signed in at this centre is alerted at once, with a sound. Stay with your candidates.
+          Staff signed in at the room’s site, and the centre coordinator, are alerted at once, with a sound.
+          Stay with your candidates.
         </p>
         <Field label="Room">
           <input
