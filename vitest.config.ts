@@ -31,6 +31,10 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],
           environment: 'node',
+          // Projects run one group after another (unit ones together, then e2e, then e2e-pg): unset,
+          // vitest runs all projects at once, and the PostgreSQL console tests then competed with the
+          // real browsers and X displays for this machine's two cores (lost keystrokes, late windows).
+          sequence: { groupOrder: 0 },
           // The extension's modules load against an extension-shaped global (see the file).
           setupFiles: ['test/helpers/extension-context.ts'],
         },
@@ -40,6 +44,7 @@ export default defineConfig({
           name: 'unit-pg',
           include: CONSOLE_UNIT_TESTS,
           environment: 'node',
+          sequence: { groupOrder: 0 },
           setupFiles: ['test/helpers/extension-context.ts'],
           ...POSTGRES,
         },
@@ -49,6 +54,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
+          sequence: { groupOrder: 1 },
           // Real browsers, real processes and machine-wide policy files: one file at a time.
           fileParallelism: false,
           testTimeout: 60_000,
@@ -60,6 +66,7 @@ export default defineConfig({
           name: 'e2e-pg',
           include: CONSOLE_E2E_TESTS,
           environment: 'node',
+          sequence: { groupOrder: 2 },
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
