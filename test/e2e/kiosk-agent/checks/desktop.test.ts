@@ -18,7 +18,7 @@ import {
   waitFor,
 } from '../../../helpers/agent-cli.ts';
 import { killAllNamedProcesses, startNamedProcess } from '../../../helpers/agent-processes.ts';
-import { copyProgram, killAllDesktopChildren, startXDesktop, type XDesktopRig } from './x-desktop.ts';
+import { copyProgram, ended, killAllDesktopChildren, startXDesktop, type XDesktopRig } from './x-desktop.ts';
 
 let x: XDesktopRig;
 beforeAll(async () => {
@@ -53,9 +53,7 @@ const subjects = (line: CheckResult) => line.findings.map((f) => f.subject).sort
 
 async function windowOf(file: string, args: string[] = ['an exam answer'], name?: string) {
   const child = await x.window(file, args, name ? { name } : {});
-  cleanups.push(() => {
-    child.kill('SIGKILL');
-  });
+  cleanups.push(() => ended(child));
   return child;
 }
 
@@ -145,9 +143,7 @@ x11.createClient({ display: process.env.DISPLAY }, (err, d) => {
 });`,
     );
     const overlay = x.start(process.execPath, [script]);
-    cleanups.push(() => {
-      overlay.kill('SIGKILL');
-    });
+    cleanups.push(() => ended(overlay));
     const line = await waitFor(
       'the overlay to be reported',
       () => {

@@ -95,9 +95,10 @@ export async function startXDesktop(
     const out = execFileSync('xprop', ['-root', '_NET_CLIENT_LIST'], { env, encoding: 'utf8' });
     return [...out.matchAll(/0x[0-9a-f]+/g)].map((m) => Number(m[0]));
   };
+  /** Ids of the root window's children (top-level windows and the window manager's frames). */
   const windowIds = () => {
     const out = execFileSync('xwininfo', ['-root', '-children'], { env, encoding: 'utf8' });
-    return out.split('\n').filter((l) => /^\s+0x[0-9a-f]+/.test(l));
+    return new Set([...out.matchAll(/^\s+(0x[0-9a-f]+)/gm)].map((m) => m[1] as string));
   };
   if (options.wm !== false) {
     start('openbox', ['--sm-disable']);
@@ -124,28 +125,37 @@ export async function startXDesktop(
     start,
     clientList,
     async window(file, a, o = {}) {
-      const before = windowIds().length;
+      // A window that was not there before, by id: counting windows is wrong while an earlier test's
+      // window (or its frame, which the window manager destroys a moment after the client) is still
+      // going away, since the count can stay the same as one window leaves and this one arrives.
+      const before = windowIds();
       const child = start(file, o.name ? ['-name', o.name, ...a] : a);
       const deadline = Date.now() + 10_000;
-      while (windowIds().length <= before) {
+      while (![...windowIds()].some((id) => !before.has(id))) {
         if (child.exitCode !== null) throw new Error(`${file} exited before it showed a window`);
-        if (Date.now() > deadline) throw new Error(`${file} showed no window in 10 s`);
+        if (Date.now() > deadline) {
+          await ended(child);
+          throw new Error(`${file} showed no window in 10 s`);
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
       return child;
     },
     async stop() {
-      for (const c of [...children].reverse()) {
-        if (c.exitCode === null && c.signalCode === null) {
-          const gone = new Promise((r) => c.once('exit', r));
-          c.kill('SIGKILL');
-          await gone;
-        }
-        children.delete(c);
-      }
+      for (const c of [...children].reverse()) await ended(c);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Kills a child started here and resolves once it has exited (its X connection, and so its windows, gone). */
+export async function ended(c: ChildProcess): Promise<void> {
+  if (c.exitCode === null && c.signalCode === null) {
+    const gone = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await gone;
+  }
+  children.delete(c);
 }
 
 function u16(n: number): Buffer {
