@@ -1,8 +1,8 @@
 /**
- * Everything the console keeps, behind one interface so that a PostgreSQL implementation can serve
- * a multi-site centre later. Methods are async for that reason, even though SQLite answers at once.
- * Every change made by a person takes an `Actor` and is written to the audit trail in the same
- * transaction as the change itself.
+ * Everything the console keeps, behind one interface (implemented by database-store.ts over the
+ * domains' repositories, on SQLite or PostgreSQL). The row types are the repositories' own, re-exported
+ * here for the code that uses the store. Every change made by a person takes an `Actor` and is written
+ * to the audit trail in the same transaction as the change itself.
  */
 
 import type { z } from 'zod';
@@ -16,11 +16,25 @@ import type {
   SittingInput,
 } from '../../../shared/schemas/console-api.ts';
 import type { SeatEvent } from '../../../shared/schemas/events.ts';
+import type { InvigilatorRow, SessionRow, SignInLinkRefusal } from '../auth/auth-repository.ts';
 import type { HandsAndPausesStore } from '../hands-and-pauses/rows.ts';
+import type { HelpRequestRow } from '../help/help-repository.ts';
 import type { LiveBus } from '../live-bus.ts';
 import type { Logger } from '../logger.ts';
+import type { AuditRow } from '../record/audit-repository.ts';
+import type { IncidentRow, NewIncident } from '../record/incident-repository.ts';
+import type { IncomingSeatEvent } from '../seats/event-repository.ts';
+import type { InstructionRow } from '../seats/instruction-repository.ts';
 import type { PresenceRepository } from '../seats/presence-repository.ts';
-import type { RoomRow, SiteRow } from '../sites/site-repository.ts';
+import type {
+  NoticeRow,
+  ReplacementRow,
+  SeatRow,
+  SeatStatusRow,
+  SittingOf,
+} from '../seats/seat-repository.ts';
+import type { CentreRow, RoomRow, SiteRow } from '../sites/site-repository.ts';
+import type { Assignment, EntryRow, SittingRow } from '../sittings/sitting-repository.ts';
 
 export type PresenceStore = Pick<
   PresenceRepository,
@@ -35,7 +49,28 @@ export type PresenceStore = Pick<
 >;
 
 export type Role = 'coordinator' | 'invigilator';
-export type { RoomRow, SiteRow };
+export type {
+  Assignment,
+  AuditRow,
+  CentreRow,
+  EntryRow,
+  HelpRequestRow,
+  IncidentRow,
+  IncomingSeatEvent,
+  InstructionRow,
+  InvigilatorRow,
+  NewIncident,
+  NoticeRow,
+  ReplacementRow,
+  RoomRow,
+  SeatRow,
+  SeatStatusRow,
+  SessionRow,
+  SignInLinkRefusal,
+  SiteRow,
+  SittingOf,
+  SittingRow,
+};
 
 export interface Actor {
   centreId: string;
@@ -43,218 +78,13 @@ export interface Actor {
   invigilatorId: string | null;
 }
 
-export interface CentreRow {
-  id: string;
-  name: string;
-  createdAt: string;
-}
-
-export interface InvigilatorRow {
-  id: string;
-  centreId: string;
-  /** The site they work at, or a coordinator is limited to; null: the whole centre. */
-  siteId: string | null;
-  name: string;
-  pin: string;
-  passwordHash: string;
-  role: Role;
-  createdAt: string;
-}
-
-export interface SessionRow {
-  invigilatorId: string;
-  centreId: string;
-  expiresAt: string;
-}
-
 /** An account to create: its site is the lead site's for an invigilator when not given. */
 export type NewAccount = Omit<InvigilatorRow, 'id' | 'centreId' | 'createdAt' | 'siteId'> & {
   siteId?: string | null;
 };
 
-export interface SeatRow {
-  id: string;
-  centreId: string;
-  /** The site the seat belongs to (its enrolment code's). */
-  siteId: string | null;
-  pcName: string;
-  place: string;
-  credentialHash: string;
-  enrolledAt: string;
-}
-
-export interface SeatStatusRow {
-  seatId: string;
-  state: string;
-  /** The seat's last `SeatStatus`, as JSON. */
-  statusJson: string;
-  seq: number;
-  at: string;
-  lastSeenAt: string;
-}
-
-export interface EntryRow extends Omit<SittingEntryInput, 'id'> {
-  id: string;
-  sittingId: string;
-  position: number;
-  qualificationType: NonNullable<SittingEntryInput['qualificationType']>;
-  extraMinutes: number;
-  reasonableAdjustment: string | null;
-  seatId: string | null;
-  outcome: AttemptOutcome;
-  identity: z.infer<typeof IdentityCheckViewSchema> | null;
-  /** The attempt (issue 13): first release to the assessment, and the finish. */
-  releasedAt: string | null;
-  finishedAt: string | null;
-  finishedHow: FinishKind | null;
-}
-
-export interface SittingRow {
-  id: string;
-  centreId: string;
-  /** The site it is sat at. */
-  siteId: string | null;
-  room: string;
-  startsAt: string;
-  closedAt: string | null;
-  invigilators: { id: string; name: string; pin: string }[];
-  entries: EntryRow[];
-  createdBy: string;
-  createdAt: string;
-}
-
-/** A seat's place in an open sitting: who should be sitting there. */
-export interface Assignment {
-  sittingId: string;
-  startsAt: string;
-  entryId: string;
-  seatId: string;
-  candidateName: string;
-  registrationNumber: string;
-  identityConfirmed: boolean;
-}
-
-export interface IncidentRow {
-  id: string;
-  centreId: string;
-  /** The site of its seat, or else of its sitting. */
-  siteId: string | null;
-  at: string;
-  kind: string;
-  source: 'automatic' | 'manual';
-  description: string;
-  sittingId: string | null;
-  entryId: string | null;
-  seatId: string | null;
-  pcName: string | null;
-  candidateName: string | null;
-  registrationNumber: string | null;
-  recordedBy: string | null;
-  /** How many times it happened: repeats at one seat less than a minute apart are one incident. */
-  count: number;
-  /** When it last happened (equal to `at` when once). */
-  lastAt: string;
-}
-
-/** The sitting (and candidate entry) a seat is in now, for incidents about it; the console knows, the store does not. */
-export type SittingOf = (seatId: string) => { sittingId: string; entryId: string } | null;
-
 /** Repeats of an automatic incident (same kind and description, same seat and sitting) closer than this are one incident. */
 export const INCIDENT_COALESCE_MS = 60_000;
-
-export interface NewIncident {
-  kind: string;
-  description: string;
-  at: string;
-  /** How many times it happened (default once): a batch of refused connections is one incident of many. */
-  count?: number;
-  /** When it last happened, when `count` repeats are recorded at once (default: `at`). */
-  lastAt?: string;
-  sittingId: string | null;
-  entryId: string | null;
-  seatId: string | null;
-}
-
-export interface InstructionRow {
-  id: string;
-  seatId: string;
-  type: 'instruction/gate' | 'instruction/show-message';
-  /** The message body sent to the seat, minus `type` and `instructionId`. */
-  payload: Record<string, unknown>;
-  createdAt: string;
-  createdBy: string | null;
-  ackedAt: string | null;
-}
-
-/** One seat event to store, with the incident it becomes (if any). */
-export interface IncomingSeatEvent {
-  seatId: string;
-  centreId: string;
-  event: SeatEvent;
-  /** What is stored for it: the event as JSON, or a stub once the seat is over its budget. */
-  json: string;
-  /** The sitting the seat was in when the event arrived, if any. */
-  sittingId: string | null;
-  receivedAt: string;
-  incident: NewIncident | null;
-}
-
-/** Another PC enrolled an enrolled PC's name: it may report as that seat only once a coordinator approves. */
-export interface ReplacementRow {
-  id: string;
-  centreId: string;
-  seatId: string;
-  pcName: string;
-  /** Where the enrolment came from: the address, and the user agent if it sent one. */
-  address: string;
-  userAgent: string | null;
-  requestedAt: string;
-  status: 'pending' | 'approved' | 'refused' | 'superseded';
-  decidedAt: string | null;
-  decidedBy: string | null;
-}
-
-/** Something on the dashboard that wants a person's attention until dismissed. */
-export interface NoticeRow {
-  id: string;
-  centreId: string;
-  seatId: string;
-  pcName: string;
-  kind: 'refused-connections';
-  firstAt: string;
-  lastAt: string;
-  count: number;
-  /** The addresses the refused connections came from (at most a few). */
-  addresses: string[];
-}
-
-export interface AuditRow {
-  at: string;
-  invigilator: string | null;
-  action: string;
-  subject: string | null;
-  details: string | null;
-}
-
-/** Help summoned from a room (issue 13): who asked, and who acknowledged it. */
-export interface HelpRequestRow {
-  id: string;
-  centreId: string;
-  room: string;
-  reason: HelpReason;
-  note: string | null;
-  sittingId: string | null;
-  /** The site it belongs to (migration 10): null for centre-wide help, which everyone at the centre hears. */
-  siteId: string | null;
-  askedAt: string;
-  askedBy: { id: string; name: string };
-  acknowledgedAt: string | null;
-  acknowledgedBy: { id: string; name: string } | null;
-  incidentId: string;
-}
-
-/** Why a one-time sign-in link did not sign anyone in. */
-export type SignInLinkRefusal = 'unknown' | 'used' | 'expired';
 
 /** A unique constraint refused the change (a PIN already used, for example): one class for both engines. */
 export { ConflictError } from '../db/database.ts';
