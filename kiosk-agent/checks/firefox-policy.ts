@@ -405,37 +405,20 @@ export function evaluateFirefoxPolicy(
     ),
   );
   const json = fromFile(file);
+  // No policy Firefox takes (the account's own files count only once Firefox takes macOS policy).
+  const none = (message: string) =>
+    checkResult(POLICY_CHECK.id, POLICY_CHECK.title, [...macProblems, ...ignored, missing(message)], '');
   if (!platform && json === null) {
     const looked = registry
       ? `${FIREFOX_REGISTRY_KEY} and ${file.where}`
       : mac
         ? `${FIREFOX_MAC_MANAGED_PLIST}, ${FIREFOX_MAC_LIBRARY_PLIST} and ${file.where}`
         : file.where;
-    return checkResult(
-      POLICY_CHECK.id,
-      POLICY_CHECK.title,
-      [
-        ...macProblems,
-        ...fromUser,
-        ...ignored,
-        missing(`No enterprise policy for Firefox is installed (looked for ${looked}).`),
-      ],
-      '',
-    );
+    return none(`No enterprise policy for Firefox is installed (looked for ${looked}).`);
   }
   if (!platform && json !== null && 'problem' in json) {
-    return checkResult(
-      POLICY_CHECK.id,
-      POLICY_CHECK.title,
-      [
-        ...macProblems,
-        ...fromUser,
-        ...ignored,
-        missing(
-          `${file.where} is not a Firefox policy file Firefox can use (${json.problem}), so Firefox ignores it.`,
-        ),
-      ],
-      '',
+    return none(
+      `${file.where} is not a Firefox policy file Firefox can use (${json.problem}), so Firefox ignores it.`,
     );
   }
   // Firefox's merge: the file's policies, then the platform's, each platform policy replacing the file's.
