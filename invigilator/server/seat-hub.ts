@@ -58,7 +58,12 @@ import {
 } from './seat-budget.ts';
 import { arrayElementSpans, readSeatFrame, SEAT_FRAME_LIMITS } from './seat-frame.ts';
 import { RefusalTracker, type RefusalTrackerOptions } from './seat-refusals.ts';
-import type { PresenceRow, PresenceWrite } from './seats/presence-repository.ts';
+import type {
+  OfflineClaim,
+  OfflineIncident,
+  PresenceRow,
+  PresenceWrite,
+} from './seats/presence-repository.ts';
 import type {
   Actor,
   Assignment,
@@ -243,6 +248,8 @@ export class SeatHub {
   private closing = false;
   /** The online seats as last noted (so that an unchanged list is not written again). */
   private lastOnlineNote = '';
+  /** Seats that went offline whose claim and incident could not be written (tried again). */
+  private unrecordedOffline: { seats: LiveSeat[]; at: string }[] = [];
   /** Refusals of unknown seats are logged at most once a second, with how many were not. */
   private unknownRefusals = { loggedAt: 0, unlogged: 0 };
   /** Counters for the logs and benchmarks. */
@@ -400,7 +407,7 @@ export class SeatHub {
     if (!r || r.waiting.size === 0) return;
     const downFor = Math.max(1, Math.round((r.upMs - r.downMs) / 1000));
     const at = new Date(r.downMs).toISOString();
-    const incidents: (NewIncident & { centreId: string })[] = [];
+    const incidents: OfflineIncident[] = [];
     for (const id of r.waiting) {
       const s = this.seats.get(id);
       if (!s || s.helloDone) continue;
@@ -416,17 +423,14 @@ export class SeatHub {
       });
     }
     if (incidents.length === 0) return;
-    // Once per seat, whichever process records it (several processes may restart together).
+    // Once per seat, whichever process records it (several processes may restart together); the claim
+    // and the incidents are one transaction.
     void this.store.presence
-      .claimNotBack(
-        incidents.map((i) => i.seatId as string),
-        new Date().toISOString(),
-      )
-      .then(async (claimed) => {
-        const mine = incidents.filter((i) => i.seatId && claimed.has(i.seatId));
-        if (mine.length === 0) return;
-        this.log.warn({ seats: mine.length }, 'seats did not come back after the console restarted');
-        this.incidentsAdded(await this.store.addAutomaticIncidents(mine));
+      .claimNotBack(incidents, new Date().toISOString())
+      .then(async ({ claimed, incidents: rows }) => {
+        if (claimed.size === 0) return;
+        this.log.warn({ seats: claimed.size }, 'seats did not come back after the console restarted');
+        this.incidentsAdded(rows);
         this.bus.publish({ k: 'seats', ids: [...claimed] });
         await this.refreshPresence([...claimed]);
       })
@@ -446,6 +450,7 @@ export class SeatHub {
     this.lastOnlineNote = note;
     await this.heartbeatPresence();
     await this.takeOverAbandoned();
+    await this.retryUnrecordedOffline();
   }
 
   // ---- several processes on one database (issue 12) ----
@@ -518,34 +523,30 @@ export class SeatHub {
     }
     const now = Date.now();
     if (now < this.takeoverFrom) return;
-    const claimed = await this.store.presence.claimAbandoned(
+    // The claim and the incidents are one transaction (a process dying between them loses neither).
+    const at = new Date(now).toISOString();
+    const { claimed, incidents } = await this.store.presence.claimAbandoned(
       new Date(now - this.abandonedAfterMs).toISOString(),
-      new Date(now).toISOString(),
+      at,
       this.restart?.waiting ?? new Set(),
+      (c) => {
+        const where = this.sittingOf(c.seatId);
+        return {
+          centreId: c.centreId,
+          kind: 'seat-offline',
+          description: `${c.pcName} stopped reporting (last heard from at ${clockTime(Date.parse(c.seenAt))}); the console process it was connected to stopped answering, and it did not reconnect to another.`,
+          at,
+          seatId: c.seatId,
+          sittingId: where?.sittingId ?? null,
+          entryId: where?.entryId ?? null,
+        };
+      },
     );
-    if (claimed.length === 0) return;
-    const incidents: (NewIncident & { centreId: string })[] = [];
-    for (const c of claimed) {
-      const s = this.seats.get(c.seatId) ?? (await this.loadSeat(c.seatId));
-      if (!s) continue;
-      const where = this.sittingOf(c.seatId);
-      incidents.push({
-        centreId: s.seat.centreId,
-        kind: 'seat-offline',
-        description: `${s.seat.pcName} stopped reporting (last heard from at ${clockTime(Date.parse(c.seenAt))}); the console process it was connected to stopped answering, and it did not reconnect to another.`,
-        at: new Date(now).toISOString(),
-        seatId: c.seatId,
-        sittingId: where?.sittingId ?? null,
-        entryId: where?.entryId ?? null,
-      });
-    }
-    this.log.warn(
-      { seats: claimed.length },
-      'seats left by a console process that stopped: recorded offline',
-    );
-    await this.refreshPresence(claimed.map((c) => c.seatId));
-    this.bus.publish({ k: 'seats', ids: claimed.map((c) => c.seatId) });
-    if (incidents.length > 0) this.incidentsAdded(await this.store.addAutomaticIncidents(incidents));
+    if (claimed.size === 0) return;
+    this.log.warn({ seats: claimed.size }, 'seats left by a console process that stopped: recorded offline');
+    await this.refreshPresence([...claimed]);
+    this.bus.publish({ k: 'seats', ids: [...claimed] });
+    this.incidentsAdded(incidents);
   }
 
   private async loadSeat(seatId: string): Promise<LiveSeat | undefined> {
@@ -1945,27 +1946,11 @@ export class SeatHub {
    * it is recorded once, and not at all for a seat that has reconnected to another process meanwhile.
    */
   private async recordOffline(candidates: LiveSeat[], at: string): Promise<void> {
-    let claimed: Set<string>;
+    let claim: OfflineClaim;
     try {
-      claimed = await this.store.presence.claimOwnOffline(
-        candidates.map((s) => s.seat.id),
-        at,
-      );
-    } catch (error) {
-      this.log.error({ err: error }, 'could not record offline incidents');
-      return;
-    }
-    const wentOffline = candidates.filter((s) => claimed.has(s.seat.id));
-    const movedOn = candidates.filter((s) => !claimed.has(s.seat.id)).map((s) => s.seat.id);
-    if (movedOn.length > 0)
-      await this.refreshPresence(movedOn).catch((error: unknown) =>
-        this.log.error({ err: error }, 'could not read where seats went'),
-      );
-    if (wentOffline.length === 0) return;
-    this.bus.publish({ k: 'seats', ids: wentOffline.map((s) => s.seat.id) });
-    await this.store
-      .addAutomaticIncidents(
-        wentOffline.map((s) => {
+      // The claim and the incidents are one transaction: both are kept, or neither (then retried).
+      claim = await this.store.presence.claimOwnOffline(
+        candidates.map((s) => {
           const a = this.assignments.get(s.seat.id);
           return {
             centreId: s.seat.centreId,
@@ -1977,11 +1962,36 @@ export class SeatHub {
             entryId: a?.entryId ?? null,
           };
         }),
-      )
-      .then(
-        (rows) => this.incidentsAdded(rows),
-        (error: unknown) => this.log.error({ err: error }, 'could not record offline incidents'),
+        at,
       );
+    } catch (error) {
+      this.log.error({ err: error }, 'could not record offline incidents: trying again');
+      this.unrecordedOffline.push({ seats: candidates, at });
+      return;
+    }
+    const claimed = claim.claimed;
+    const wentOffline = candidates.filter((s) => claimed.has(s.seat.id));
+    const movedOn = candidates.filter((s) => !claimed.has(s.seat.id)).map((s) => s.seat.id);
+    if (movedOn.length > 0)
+      await this.refreshPresence(movedOn).catch((error: unknown) =>
+        this.log.error({ err: error }, 'could not read where seats went'),
+      );
+    if (wentOffline.length === 0) return;
+    this.bus.publish({ k: 'seats', ids: wentOffline.map((s) => s.seat.id) });
+    this.incidentsAdded(claim.incidents);
+  }
+
+  /**
+   * Offline episodes whose claim (and incident) could not be written: tried again every ALIVE_NOTE_MS
+   * for the seats still offline (one that spoke since is back, and its episode is over).
+   */
+  private async retryUnrecordedOffline(): Promise<void> {
+    const failed = this.unrecordedOffline;
+    this.unrecordedOffline = [];
+    for (const f of failed) {
+      const still = f.seats.filter((s) => s.offline && this.seats.get(s.seat.id) === s);
+      if (still.length > 0) await this.recordOffline(still, f.at);
+    }
   }
 
   async close(): Promise<void> {

@@ -106,3 +106,38 @@ test('a paused seat is shown Not ready (not Offline); what it sent meanwhile is 
   expect(flooding).toHaveLength(1);
   seat.close();
 }, 20_000);
+
+test('a seat that fell silent while its offline incident could not be written is recorded later, once', async () => {
+  const creds = await enrolTestSeat(c.admin, 'PC-SILENT');
+  const seat = await openRawSeat(c.url, creds);
+  await seat.hello();
+  const offlineSince = async () =>
+    (
+      await sql<{
+        offline_since: string | null;
+      }>`SELECT offline_since FROM seat_presence WHERE seat_id = ${creds.seatId}`.execute(c.db)
+    ).rows[0]?.offline_since ?? null;
+  const offlineIncidents = async () =>
+    (
+      await c.admin.get<{ incidents: { kind: string; seatId: string }[] }>('/api/incidents')
+    ).body.incidents.filter((i) => i.kind === 'seat-offline' && i.seatId === creds.seatId);
+  await sql`ALTER TABLE incidents RENAME TO incidents_away`.execute(c.db);
+  try {
+    // Silent past the offline threshold (3 s), its connection still open: shown Offline at once (fail
+    // closed), but the episode's claim is not kept without its incident.
+    await new Promise((r) => setTimeout(r, 4500));
+    expect((await view(creds.seatId))?.state).toBe('offline');
+    expect(await offlineSince()).toBeNull();
+  } finally {
+    await sql`ALTER TABLE incidents_away RENAME TO incidents`.execute(c.db);
+  }
+  // Tried again (every 2 s) once the database takes it: claimed and recorded, once.
+  const deadline = Date.now() + 8000;
+  while ((await offlineIncidents()).length === 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
+  expect(await offlineIncidents()).toHaveLength(1);
+  expect(await offlineSince()).not.toBeNull();
+  await new Promise((r) => setTimeout(r, 2500));
+  expect(await offlineIncidents()).toHaveLength(1);
+  seat.close();
+}, 25_000);
