@@ -8,7 +8,7 @@ const CONSOLE_UNIT_TESTS = [
   'test/unit/invigilator/api.test.ts',
   'test/unit/invigilator/seats.test.ts',
   'test/unit/invigilator/sign-in-links.test.ts',
-  'test/unit/invigilator/server/seat-hub.test.ts',
+  'test/unit/invigilator/server/seats/seat-hub.test.ts',
   'test/unit/invigilator/server/seats/presence-repository.test.ts',
   'test/unit/invigilator/server/live-bus.test.ts',
   'test/unit/invigilator/server/live-notices.test.ts',

@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { SeatView } from '../../../../shared/schemas/console-api.ts';
-import { startTestConsole, type TestConsole } from '../../../helpers/console-client.ts';
-import { openRawSeat } from '../../../helpers/console-raw-seat.ts';
-import { enrolTestSeat } from '../../../helpers/console-seat.ts';
+import WebSocket from 'ws';
+import type { SeatView } from '../../../../../shared/schemas/console-api.ts';
+import { startTestConsole, type TestConsole } from '../../../../helpers/console-client.ts';
+import { openRawSeat, seatUrl } from '../../../../helpers/console-raw-seat.ts';
+import { enrolTestSeat } from '../../../../helpers/console-seat.ts';
 
 let c: TestConsole;
 beforeAll(async () => {
@@ -141,3 +142,62 @@ test('a seat that fell silent while its offline incident could not be written is
   expect(await offlineIncidents()).toHaveLength(1);
   seat.close();
 }, 25_000);
+
+/** The HTTP status a seat upgrade with these headers is refused with. */
+function refusedWith(headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(seatUrl(c.url), { headers });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      ws.close();
+      reject(new Error('the connection was accepted'));
+    });
+    ws.on('error', () => undefined);
+  });
+}
+
+test('/api/health counts refused seat connections by reason, and the live channel’s notices', async () => {
+  const health = () => c.admin.api.call('health', {});
+  const before = await health();
+  const creds = await enrolTestSeat(c.admin, 'PC-REFUSED');
+  // The same PC name enrolled again: a replacement request, whose credential waits for a coordinator.
+  const replacement = await enrolTestSeat(c.admin, 'PC-REFUSED');
+  expect(replacement.seatId).toBe(creds.seatId);
+  const someCredential = `Bearer ${'x'.repeat(43)}`;
+  expect(await refusedWith({})).toBe(401);
+  expect(await refusedWith({ authorization: someCredential, 'x-invigil-seat': 'no-such-seat-00' })).toBe(401);
+  expect(await refusedWith({ authorization: someCredential, 'x-invigil-seat': creds.seatId })).toBe(401);
+  expect(
+    await refusedWith({ authorization: `Bearer ${replacement.credential}`, 'x-invigil-seat': creds.seatId }),
+  ).toBe(403);
+  const seat = await openRawSeat(c.url, creds);
+  await seat.hello(); // announced to the other processes (or, on SQLite, to nobody)
+  const shared = process.env.INVIGIL_TEST_ENGINE === 'postgres';
+  let after = await health();
+  // On PostgreSQL the process hears its own notices back on the channel (and ignores them).
+  const deadline = Date.now() + 5000;
+  while (shared && after.liveChannel.own === before.liveChannel.own && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    after = await health();
+  }
+  const b = before.refusedConnectionsByReason;
+  expect(after.refusedConnectionsByReason).toEqual({
+    noCredential: b.noCredential + 1,
+    unknownSeat: b.unknownSeat + 1,
+    wrongCredential: b.wrongCredential + 1,
+    pendingReplacement: b.pendingReplacement + 1,
+  });
+  expect(after.refusedConnections).toBe(before.refusedConnections + 4);
+  expect(after.liveChannel.shared).toBe(shared);
+  expect(after.liveChannel.sent).toBeGreaterThan(before.liveChannel.sent);
+  expect(after.liveChannel.bad).toBe(0);
+  if (shared) {
+    expect(after.liveChannel.own).toBeGreaterThan(before.liveChannel.own);
+    expect(after.liveChannel.received).toBeGreaterThanOrEqual(after.liveChannel.own);
+  } else expect(after.liveChannel.received).toBe(0);
+  seat.close();
+});
