@@ -425,9 +425,10 @@ export const HealthSchema = z.object({
   refusedConnectionsByReason: z.object({
     /** No `Authorization: Bearer` or no seat id header. */
     noCredential: z.number().int(),
-    /** No enrolled seat has that id. */
-    unknownSeat: z.number().int(),
-    /** An enrolled seat, with a wrong or revoked credential. */
+    /**
+     * An unknown seat, or a wrong or revoked credential: one count, as the seat gets one answer (this
+     * route is public: two would tell anyone whether a seat id exists).
+     */
     wrongCredential: z.number().int(),
     /** A PC whose replacement request waits for a coordinator. */
     pendingReplacement: z.number().int(),

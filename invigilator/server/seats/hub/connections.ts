@@ -69,11 +69,10 @@ export class SeatConnections {
       (result) => {
         if (socket.destroyed) return;
         if (result.kind === 'refused') {
-          // The seat is told the same either way; the health counts tell them apart.
           this.refused.refuse(
             socket,
             req,
-            result.seat ? 'wrongCredential' : 'unknownSeat',
+            'wrongCredential',
             401,
             'unknown seat or wrong credential',
             result.seat,

@@ -48,7 +48,7 @@ export class HubState {
     messages: 0,
     refused: 0,
     /** Seat connections refused before they opened, by reason (refused-connections.ts). */
-    refusedByReason: { noCredential: 0, unknownSeat: 0, wrongCredential: 0, pendingReplacement: 0 },
+    refusedByReason: { noCredential: 0, wrongCredential: 0, pendingReplacement: 0 },
     badMessages: 0,
     eventsStored: 0,
     lateSweeps: 0,

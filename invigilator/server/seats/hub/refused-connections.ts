@@ -12,8 +12,12 @@ import type { NewIncident, SeatRow } from '../../store/store.ts';
 import { RefusalTracker, type RefusalTrackerOptions } from '../seat-refusals.ts';
 import type { HubState } from './hub-state.ts';
 
-/** Why a seat connection was refused (counted per reason for /api/health; the seat is told in words). */
-export type RefusalReason = 'noCredential' | 'unknownSeat' | 'wrongCredential' | 'pendingReplacement';
+/**
+ * Why a seat connection was refused (counted per reason for /api/health; the seat is told in words). An
+ * unknown seat and a wrong credential are one reason, as they are one answer to the seat: /api/health is
+ * public, and two counts would tell anyone whether a seat id they tried exists.
+ */
+export type RefusalReason = 'noCredential' | 'wrongCredential' | 'pendingReplacement';
 
 export class RefusedConnections {
   private readonly refusals: RefusalTracker;
