@@ -30,7 +30,7 @@ if (start < 0) throw new Error('docs/api.md has no route table header to replace
 const end = md.indexOf('\n\n', start);
 writeFileSync(
   apiMd,
-  `${md.slice(0, start)}${HEADER}${routeTableMarkdown()}${end < 0 ? '\n' : md.slice(end)}`,
+  `${md.slice(0, start)}${HEADER}${routeTableMarkdown()}${end < 0 ? '' : md.slice(end + 1)}`,
 );
 step('wrote the route table in docs/api.md');
 rmSync(out, { force: true });

@@ -15,7 +15,7 @@
  *    and on PostgreSQL: two sittings planned through the API, then an hour of sitting traffic sent in
  *    `--hour-seconds` (60 by default): every event and status change an hour produces, with the events'
  *    times spread over the hour. Heartbeats are sent at one a second for the compressed time only: the
- *    console keeps them in memory (seat-hub.ts: "heartbeats only touch memory"), so an hour of them stores
+ *    console keeps them in memory (seats/seat-hub.ts: "heartbeats only touch memory"), so an hour of them stores
  *    what a minute does.
  *
  * Seats are enrolled through the public enrolment route, the coordinator is set up and signs in through

@@ -31,8 +31,8 @@ import type { Logger } from './logger.ts';
 import { recordRoutes } from './record/record-routes.ts';
 import { anomalyRoutes } from './report/anomaly-routes.ts';
 import { serve, zodRouteSchemas } from './route-table.ts';
-import { SeatHub, type SeatHubOptions } from './seat-hub.ts';
 import { noticeRoutes } from './seats/notice-routes.ts';
+import { SeatHub, type SeatHubOptions } from './seats/seat-hub.ts';
 import { seatRoutes } from './seats/seat-routes.ts';
 import { RefusalAuditor, SignInThrottle } from './sign-in-throttle.ts';
 import { siteRoutes } from './sites/site-routes.ts';
@@ -276,6 +276,16 @@ export async function buildConsoleApp(options: ConsoleAppOptions): Promise<Conso
     seatMessages: hub.stats.messages,
     seatEventsStored: hub.stats.eventsStored,
     refusedConnections: hub.stats.refused,
+    refusedConnectionsByReason: { ...hub.stats.refusedByReason },
+    liveChannel: {
+      shared: bus.shared,
+      sent: bus.stats.sent,
+      received: bus.stats.received,
+      own: bus.stats.own,
+      bad: bus.stats.refused,
+      reconnects: bus.stats.reconnects,
+      sendFailures: bus.stats.sendFailures,
+    },
     seatsPausedOverBudget: hub.stats.pauses,
     socketsDroppedNotReading: hub.stats.dropped + live.stats.dropped,
     eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6),

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './http-error.ts';
 import type { LiveHub } from './live.ts';
 import type { Logger } from './logger.ts';
-import type { SeatHub } from './seat-hub.ts';
+import type { SeatHub } from './seats/seat-hub.ts';
 import type { RefusalAuditor, SignInThrottle } from './sign-in-throttle.ts';
 import { inScope } from './sites/site-scope.ts';
 import type { Actor, Role, Store } from './store/store.ts';

@@ -10,7 +10,7 @@ import { helpView } from './help/help-service.ts';
 import type { LiveHub } from './live.ts';
 import type { LiveBus } from './live-bus.ts';
 import type { Logger } from './logger.ts';
-import type { SeatHub } from './seat-hub.ts';
+import type { SeatHub } from './seats/seat-hub.ts';
 import type { Store } from './store/store.ts';
 
 /** Runs `fn` once at a time; calls made while it runs make it run once more afterwards. */

@@ -12,7 +12,7 @@ import type { IncidentView, LiveToDashboard, SeatView } from '../../shared/schem
 import type { HelpRequestView } from '../../shared/schemas/help.ts';
 import type { LiveBus } from './live-bus.ts';
 import type { Logger } from './logger.ts';
-import type { SeatHub } from './seat-hub.ts';
+import type { SeatHub } from './seats/seat-hub.ts';
 import type { IncidentRow } from './store/store.ts';
 
 export interface LiveSession {

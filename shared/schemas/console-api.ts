@@ -421,6 +421,36 @@ export const HealthSchema = z.object({
   seatMessages: z.number().int(),
   seatEventsStored: z.number().int(),
   refusedConnections: z.number().int(),
+  /** The same seat connections, by why they were refused (the seat itself is told in words). */
+  refusedConnectionsByReason: z.object({
+    /** No `Authorization: Bearer` or no seat id header. */
+    noCredential: z.number().int(),
+    /**
+     * An unknown seat, or a wrong or revoked credential: one count, as the seat gets one answer (this
+     * route is public: two would tell anyone whether a seat id exists).
+     */
+    wrongCredential: z.number().int(),
+    /** A PC whose replacement request waits for a coordinator. */
+    pendingReplacement: z.number().int(),
+  }),
+  /**
+   * The live channel between console processes on one PostgreSQL database (LISTEN/NOTIFY, live-bus.ts),
+   * counted since this process started. On SQLite (`shared: false`) it is a loopback: `sent` counts the
+   * notices that would be sent, and nothing is received.
+   */
+  liveChannel: z.object({
+    shared: z.boolean(),
+    sent: z.number().int(),
+    /** Every notice heard on the channel, this process's own and refused ones included. */
+    received: z.number().int(),
+    /** This process's own notices, heard back and ignored. */
+    own: z.number().int(),
+    /** Refused: too long, too deep, not JSON or not of the schema. */
+    bad: z.number().int(),
+    /** Times the listening connection was lost and opened again. */
+    reconnects: z.number().int(),
+    sendFailures: z.number().int(),
+  }),
   seatsPausedOverBudget: z.number().int(),
   socketsDroppedNotReading: z.number().int(),
   eventLoopDelayP99Ms: z.number(),

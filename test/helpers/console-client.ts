@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import pino from 'pino';
 import WebSocket from 'ws';
 import type { Tables } from '../../invigilator/server/db/tables.ts';
-import type { SeatHubOptions } from '../../invigilator/server/seat-hub.ts';
+import type { SeatHubOptions } from '../../invigilator/server/seats/seat-hub.ts';
 import { type RunningConsole, startConsole } from '../../invigilator/server/start.ts';
 import type { DatabaseStore } from '../../invigilator/server/store/database-store.ts';
 import { type ApiClient, createApiClient } from '../../shared/api/client.ts';

@@ -1,6 +1,6 @@
 /**
  * Attempts (issue 13): each candidate entry records when its seat was released to the assessment (the
- * seat acknowledged its release: seat-hub's noteReleases) and when the candidate finished (the
+ * seat acknowledged its release: seats/hub/instructions.ts, noteReleases) and when the candidate finished (the
  * invigilator marks it finished or submitted early), and the outcome once known: a coordinator enters
  * it on the sitting page or imports the awarding body's results as CSV. The retake, attempt-limit and
  * daily rules read these real attempts (store.attemptsFor).

@@ -9,10 +9,20 @@
  *   the seat falls silent (`claimOwnOffline`), or by any other process once the holder's heartbeat for
  *   the seat is stale (`claimAbandoned`). Whoever's UPDATE changes the row records the incident; the
  *   others' find `offline_since` set and record nothing. A seat back on any process clears it (`take`).
+ * - The claim and its *Seat offline* incident are one transaction: a process that dies (or whose
+ *   incident cannot be written) between the two leaves the episode unclaimed, so that it is recorded
+ *   later (by another process, or after the restart grace), never claimed and lost.
  */
 import { sql } from 'kysely';
-import { CONSOLE_APPLICATION_NAME, type Db } from '../db/database.ts';
+import { CONSOLE_APPLICATION_NAME, type Db, type Trx } from '../db/database.ts';
 import { chunks } from '../db/rows.ts';
+import {
+  type IncidentRow,
+  incidentsById,
+  lockSeats,
+  type NewIncident,
+  recordIncident,
+} from '../record/incident-repository.ts';
 
 export interface PresenceRow {
   seatId: string;
@@ -31,6 +41,23 @@ export interface PresenceWrite {
   seenAt: string;
   floodingUntil: string | null;
   sharedUntil: string | null;
+}
+
+/** A seat's *Seat offline* incident, recorded only if its offline episode is claimed. */
+export type OfflineIncident = NewIncident & { centreId: string; seatId: string };
+
+/** The offline episodes claimed, and the incidents recorded for them in the same transaction. */
+export interface OfflineClaim {
+  claimed: Set<string>;
+  incidents: IncidentRow[];
+}
+
+/** A seat whose holder stopped writing about it, as claimed (for its incident's words). */
+export interface AbandonedSeat {
+  seatId: string;
+  seenAt: string;
+  centreId: string;
+  pcName: string;
 }
 
 export class PresenceRepository {
@@ -150,56 +177,83 @@ export class PresenceRepository {
   }
 
   /**
-   * The holder saw these seats fall silent: claims their offline episode. Returns the seats it claimed
-   * (those it still held and not already offline); only those get an incident.
+   * The holder saw these seats fall silent: claims their offline episode and records the incident of
+   * each seat it claimed (those it still held and not already offline), in one transaction.
    */
-  async claimOwnOffline(seatIds: readonly string[], at: string): Promise<Set<string>> {
-    const claimed = new Set<string>();
-    for (const slice of chunks(seatIds, 500)) {
-      const rows = await this.db.kysely
-        .updateTable('seat_presence')
-        .set({ offline_since: at, connected: 0 })
-        .where('seat_id', 'in', [...slice])
-        .where('instance_id', '=', this.me)
-        .where('offline_since', 'is', null)
-        .returning('seat_id')
-        .execute();
-      for (const r of rows) claimed.add(r.seat_id);
-    }
-    return claimed;
+  async claimOwnOffline(incidents: readonly OfflineIncident[], at: string): Promise<OfflineClaim> {
+    return this.claimWithIncidents(async (trx) => {
+      const claimed = new Set<string>();
+      for (const slice of chunks(
+        incidents.map((i) => i.seatId),
+        500,
+      )) {
+        const rows = await trx
+          .updateTable('seat_presence')
+          .set({ offline_since: at, connected: 0 })
+          .where('seat_id', 'in', [...slice])
+          .where('instance_id', '=', this.me)
+          .where('offline_since', 'is', null)
+          .returning('seat_id')
+          .execute();
+        for (const r of rows) claimed.add(r.seat_id);
+      }
+      return { claimed, incidents: incidents.filter((i) => claimed.has(i.seatId)) };
+    });
   }
 
   /**
    * Seats whose holder (another process, or this one before a restart) has not written about them
-   * since `staleBefore`: that process is gone. Claims their offline episode; returns what it claimed,
-   * with when the seat was last heard from.
+   * since `staleBefore`: that process is gone. Claims their offline episode and records the incident
+   * `describe` words for each (from when the seat was last heard from), in one transaction.
    */
   async claimAbandoned(
     staleBefore: string,
     at: string,
     except: ReadonlySet<string>,
-  ): Promise<{ seatId: string; seenAt: string }[]> {
-    const rows = await this.db.kysely
-      .updateTable('seat_presence')
-      .set({ offline_since: at, connected: 0 })
-      .where('instance_id', '<>', this.me)
-      .where('offline_since', 'is', null)
-      .where('seen_at', '<', staleBefore)
-      .$if(except.size > 0, (q) => q.where('seat_id', 'not in', [...except]))
-      .returning(['seat_id', 'seen_at'])
-      .execute();
-    return rows.map((r) => ({ seatId: r.seat_id, seenAt: r.seen_at }));
+    describe: (seat: AbandonedSeat) => OfflineIncident,
+  ): Promise<OfflineClaim & { seats: AbandonedSeat[] }> {
+    let seats: AbandonedSeat[] = [];
+    const result = await this.claimWithIncidents(async (trx) => {
+      const rows = await trx
+        .updateTable('seat_presence')
+        .set({ offline_since: at, connected: 0 })
+        .where('instance_id', '<>', this.me)
+        .where('offline_since', 'is', null)
+        .where('seen_at', '<', staleBefore)
+        .$if(except.size > 0, (q) => q.where('seat_id', 'not in', [...except]))
+        .returning(['seat_id', 'seen_at'])
+        .execute();
+      const seenAt = new Map(rows.map((r) => [r.seat_id, r.seen_at]));
+      seats = [];
+      for (const slice of chunks([...seenAt.keys()], 500))
+        for (const seat of await trx
+          .selectFrom('seats')
+          .select(['id', 'centre_id', 'pc_name'])
+          .where('id', 'in', slice)
+          .execute())
+          seats.push({
+            seatId: seat.id,
+            seenAt: seenAt.get(seat.id) ?? at,
+            centreId: seat.centre_id,
+            pcName: seat.pc_name,
+          });
+      return { claimed: new Set(seenAt.keys()), incidents: seats.map(describe) };
+    });
+    return { ...result, seats };
   }
 
   /**
    * After a restart: the seats that were online and did not come back. Claims those that no process has
-   * taken since (and that are not offline already); seats with no row yet are claimed by inserting one.
+   * taken since (and that are not offline already; seats with no row yet are claimed by inserting one),
+   * and records the incident of each it claimed, in one transaction.
    */
-  async claimNotBack(seatIds: readonly string[], at: string): Promise<Set<string>> {
-    const claimed = new Set<string>();
-    if (seatIds.length === 0) return claimed;
-    await this.db.transaction(async (trx) => {
-      for (const slice of chunks(seatIds, 500)) {
+  async claimNotBack(incidents: readonly OfflineIncident[], at: string): Promise<OfflineClaim> {
+    return this.claimWithIncidents(async (trx) => {
+      const claimed = new Set<string>();
+      for (const slice of chunks(
+        incidents.map((i) => i.seatId),
+        500,
+      )) {
         const rows = await trx
           .insertInto('seat_presence')
           .values(
@@ -229,8 +283,32 @@ export class PresenceRepository {
           .execute();
         for (const r of rows) claimed.add(r.seat_id);
       }
+      return { claimed, incidents: incidents.filter((i) => claimed.has(i.seatId)) };
     });
-    return claimed;
+  }
+
+  /**
+   * One transaction: `claim` marks the episodes (returning the incidents of those it claimed), then the
+   * incidents are recorded (repeats coalesced, as every automatic incident). If either fails, neither
+   * is kept. Returns the incidents as rows once committed.
+   */
+  private async claimWithIncidents(
+    claim: (trx: Trx) => Promise<{ claimed: Set<string>; incidents: readonly OfflineIncident[] }>,
+  ): Promise<OfflineClaim> {
+    const { claimed, ids } = await this.db.transaction(async (trx) => {
+      const c = await claim(trx);
+      if (c.incidents.length === 0) return { claimed: c.claimed, ids: [] };
+      // The seats' rows locked (PostgreSQL) as every automatic incident does: repeats coalesce once.
+      await lockSeats(
+        trx,
+        this.db,
+        c.incidents.map((i) => i.seatId),
+      );
+      const touched = new Set<string>();
+      for (const i of c.incidents) touched.add(await recordIncident(trx, i.centreId, i, null));
+      return { claimed: c.claimed, ids: [...touched] };
+    });
+    return { claimed, incidents: ids.length > 0 ? await incidentsById(this.db.kysely, ids) : [] };
   }
 
   /**

@@ -15,10 +15,10 @@ import type { EnrolRequest, EnrolResponse } from '../../../shared/schemas/protoc
 import { newEnrolmentCode, newToken, normaliseEnrolmentCode, sha256 } from '../auth.ts';
 import { actorOf, type ConsoleContext, type Session, sameCentre } from '../context.ts';
 import { HttpError } from '../http-error.ts';
-import { MAX_PENDING_REPLACEMENTS } from '../seat-hub.ts';
 import { listScope, siteScope } from '../sites/site-scope.ts';
 import { SiteService } from '../sites/site-service.ts';
 import type { NoticeRow, ReplacementRow } from '../store/store.ts';
+import { MAX_PENDING_REPLACEMENTS } from './seat-hub.ts';
 
 export function replacementView(r: ReplacementRow): ReplacementView {
   return {

@@ -3,8 +3,8 @@
  * for `seat/events`, where each event's own text lies, so that an event the console refuses is kept
  * as a bounded slice of what the seat sent, never as a re-serialised copy of the parsed value.
  */
-import { type BoundedJson, type JsonLimits, parseBoundedJson } from '../../shared/schemas/bounded-json.ts';
-import { MAX_SEAT_MESSAGE_BYTES } from '../../shared/schemas/protocol.ts';
+import { type BoundedJson, type JsonLimits, parseBoundedJson } from '../../../shared/schemas/bounded-json.ts';
+import { MAX_SEAT_MESSAGE_BYTES } from '../../../shared/schemas/protocol.ts';
 
 /** The deepest any seat message nests is about 6 (a status's finding's details); 32 leaves room. */
 export const SEAT_FRAME_LIMITS: JsonLimits = { maxLength: MAX_SEAT_MESSAGE_BYTES, maxDepth: 32 };

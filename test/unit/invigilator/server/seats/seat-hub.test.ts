@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { SeatView } from '../../../../shared/schemas/console-api.ts';
-import { startTestConsole, type TestConsole } from '../../../helpers/console-client.ts';
-import { openRawSeat } from '../../../helpers/console-raw-seat.ts';
-import { enrolTestSeat } from '../../../helpers/console-seat.ts';
+import WebSocket from 'ws';
+import type { SeatView } from '../../../../../shared/schemas/console-api.ts';
+import { startTestConsole, type TestConsole } from '../../../../helpers/console-client.ts';
+import { openRawSeat, seatUrl } from '../../../../helpers/console-raw-seat.ts';
+import { enrolTestSeat } from '../../../../helpers/console-seat.ts';
 
 let c: TestConsole;
 beforeAll(async () => {
@@ -106,3 +107,98 @@ test('a paused seat is shown Not ready (not Offline); what it sent meanwhile is 
   expect(flooding).toHaveLength(1);
   seat.close();
 }, 20_000);
+
+test('a seat that fell silent while its offline incident could not be written is recorded later, once', async () => {
+  const creds = await enrolTestSeat(c.admin, 'PC-SILENT');
+  const seat = await openRawSeat(c.url, creds);
+  await seat.hello();
+  const offlineSince = async () =>
+    (
+      await sql<{
+        offline_since: string | null;
+      }>`SELECT offline_since FROM seat_presence WHERE seat_id = ${creds.seatId}`.execute(c.db)
+    ).rows[0]?.offline_since ?? null;
+  const offlineIncidents = async () =>
+    (
+      await c.admin.get<{ incidents: { kind: string; seatId: string }[] }>('/api/incidents')
+    ).body.incidents.filter((i) => i.kind === 'seat-offline' && i.seatId === creds.seatId);
+  await sql`ALTER TABLE incidents RENAME TO incidents_away`.execute(c.db);
+  try {
+    // Silent past the offline threshold (3 s), its connection still open: shown Offline at once (fail
+    // closed), but the episode's claim is not kept without its incident.
+    await new Promise((r) => setTimeout(r, 4500));
+    expect((await view(creds.seatId))?.state).toBe('offline');
+    expect(await offlineSince()).toBeNull();
+  } finally {
+    await sql`ALTER TABLE incidents_away RENAME TO incidents`.execute(c.db);
+  }
+  // Tried again (every 2 s) once the database takes it: claimed and recorded, once.
+  const deadline = Date.now() + 8000;
+  while ((await offlineIncidents()).length === 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
+  expect(await offlineIncidents()).toHaveLength(1);
+  expect(await offlineSince()).not.toBeNull();
+  await new Promise((r) => setTimeout(r, 2500));
+  expect(await offlineIncidents()).toHaveLength(1);
+  seat.close();
+}, 25_000);
+
+/** The HTTP status a seat upgrade with these headers is refused with. */
+function refusedWith(headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(seatUrl(c.url), { headers });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      ws.close();
+      reject(new Error('the connection was accepted'));
+    });
+    ws.on('error', () => undefined);
+  });
+}
+
+test('/api/health counts refused seat connections by reason, and the live channel’s notices', async () => {
+  const health = () => c.admin.api.call('health', {});
+  const before = await health();
+  const creds = await enrolTestSeat(c.admin, 'PC-REFUSED');
+  // The same PC name enrolled again: a replacement request, whose credential waits for a coordinator.
+  const replacement = await enrolTestSeat(c.admin, 'PC-REFUSED');
+  expect(replacement.seatId).toBe(creds.seatId);
+  const someCredential = `Bearer ${'x'.repeat(43)}`;
+  expect(await refusedWith({})).toBe(401);
+  expect(await refusedWith({ authorization: someCredential, 'x-invigil-seat': 'no-such-seat-00' })).toBe(401);
+  expect(await refusedWith({ authorization: someCredential, 'x-invigil-seat': creds.seatId })).toBe(401);
+  expect(
+    await refusedWith({ authorization: `Bearer ${replacement.credential}`, 'x-invigil-seat': creds.seatId }),
+  ).toBe(403);
+  const seat = await openRawSeat(c.url, creds);
+  await seat.hello(); // announced to the other processes (or, on SQLite, to nobody)
+  const shared = process.env.INVIGIL_TEST_ENGINE === 'postgres';
+  let after = await health();
+  // On PostgreSQL the process hears its own notices back on the channel (and ignores them).
+  const deadline = Date.now() + 5000;
+  while (shared && after.liveChannel.own === before.liveChannel.own && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    after = await health();
+  }
+  const b = before.refusedConnectionsByReason;
+  // An unknown seat and a wrong credential are one count, as they are one answer: the route is public,
+  // and it must not tell anyone whether the seat id they tried exists.
+  expect(after.refusedConnectionsByReason).toEqual({
+    noCredential: b.noCredential + 1,
+    wrongCredential: b.wrongCredential + 2,
+    pendingReplacement: b.pendingReplacement + 1,
+  });
+  expect(after.refusedConnections).toBe(before.refusedConnections + 4);
+  expect(after.liveChannel.shared).toBe(shared);
+  expect(after.liveChannel.sent).toBeGreaterThan(before.liveChannel.sent);
+  expect(after.liveChannel.bad).toBe(0);
+  if (shared) {
+    expect(after.liveChannel.own).toBeGreaterThan(before.liveChannel.own);
+    expect(after.liveChannel.received).toBeGreaterThanOrEqual(after.liveChannel.own);
+  } else expect(after.liveChannel.received).toBe(0);
+  seat.close();
+});

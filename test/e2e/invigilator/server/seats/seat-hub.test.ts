@@ -6,15 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { LiveFeed } from '../../../helpers/console-client.ts';
-import { type ReadyConsole, startReadyConsole } from '../../../helpers/console-process.ts';
-import { deepArrayText, openRawSeat } from '../../../helpers/console-raw-seat.ts';
+import type { LiveFeed } from '../../../../helpers/console-client.ts';
+import { type ReadyConsole, startReadyConsole } from '../../../../helpers/console-process.ts';
+import { deepArrayText, openRawSeat } from '../../../../helpers/console-raw-seat.ts';
 import {
   enrolTestSeat,
   PASSWORD_MANAGER_FINDING,
   type SeatCredentials,
   startSimulatedSeat,
-} from '../../../helpers/console-seat.ts';
+} from '../../../../helpers/console-seat.ts';
 
 let ready: ReadyConsole;
 let live: LiveFeed;

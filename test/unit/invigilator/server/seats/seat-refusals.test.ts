@@ -1,5 +1,8 @@
 import { afterEach, expect, test } from 'vitest';
-import { type RefusalSummary, RefusalTracker } from '../../../../invigilator/server/seat-refusals.ts';
+import {
+  type RefusalSummary,
+  RefusalTracker,
+} from '../../../../../invigilator/server/seats/seat-refusals.ts';
 
 let tracker: RefusalTracker | undefined;
 afterEach(() => tracker?.close());

@@ -4,7 +4,7 @@ import {
   describeBudget,
   SeatBudget,
   TokenBucket,
-} from '../../../../invigilator/server/seat-budget.ts';
+} from '../../../../../invigilator/server/seats/seat-budget.ts';
 
 test('a token bucket allows its burst, then its rate; what was taken in debt must be earned back', () => {
   const b = new TokenBucket(10 / 1000, 20, 0); // 10 a second, 20 at once

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { arrayElementSpans, readSeatFrame } from '../../../../invigilator/server/seat-frame.ts';
+import { arrayElementSpans, readSeatFrame } from '../../../../../invigilator/server/seats/seat-frame.ts';
 
 function check(text: string): void {
   const parsed = JSON.parse(text) as { events: unknown[] };
