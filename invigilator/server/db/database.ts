@@ -49,6 +49,19 @@ export interface TransactionOptions {
   relaxed?: boolean;
 }
 
+/** What the database has been asked, for tests and health: statements and transactions since opening. */
+export interface DbStats {
+  statements: number;
+  transactions: number;
+}
+
+/** Counts every statement Kysely runs (its log hook sees each one, inside transactions too). */
+function counting(stats: DbStats): (event: unknown) => void {
+  return () => {
+    stats.statements++;
+  };
+}
+
 /** PostgreSQL's application_name for a console: the prefix, then this process's instance id. */
 export const CONSOLE_APPLICATION_NAME = 'invigil-console';
 
@@ -68,12 +81,15 @@ export class Db {
     instanceId: string = randomUUID(),
     /** How a dedicated PostgreSQL connection connects (LISTEN, live-bus.ts); null on SQLite. */
     readonly pgClientConfig: pg.ClientConfig | null = null,
+    /** Counted by the Kysely instance's log hook (`counting`). */
+    readonly stats: DbStats = { statements: 0, transactions: 0 },
   ) {
     this.instanceId = instanceId;
   }
 
   /** Runs `fn` in one transaction; a unique-constraint failure becomes a `ConflictError`. */
   async transaction<T>(fn: (trx: Trx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    this.stats.transactions++;
     try {
       if (!options.relaxed) return await this.kysely.transaction().execute(fn);
       if (this.engine === 'postgres') {
@@ -150,10 +166,23 @@ export function openSqlite(file: string): Db {
   } catch (error) {
     throw new DatabaseError(`cannot open the database ${file}: ${(error as Error).message}`);
   }
-  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cachingSqlite(raw) }) });
-  return new Db('sqlite', kysely, file, async () => {
-    if (raw.open) raw.close();
+  const stats: DbStats = { statements: 0, transactions: 0 };
+  const kysely = new Kysely<Tables>({
+    dialect: new SqliteDialect({ database: cachingSqlite(raw) }),
+    log: counting(stats),
   });
+  return new Db(
+    'sqlite',
+    kysely,
+    file,
+    async () => {
+      if (raw.open) raw.close();
+    },
+    null,
+    randomUUID(),
+    null,
+    stats,
+  );
 }
 
 /** The connection string without its password, for messages. */
@@ -199,8 +228,9 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
     await pool.end().catch(() => undefined);
     throw new DatabaseError(`cannot use the PostgreSQL database ${where}: ${describePgError(error)}`);
   }
-  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
-  return new Db('postgres', kysely, where, async () => undefined, pool, instanceId, clientConfig);
+  const stats: DbStats = { statements: 0, transactions: 0 };
+  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log: counting(stats) });
+  return new Db('postgres', kysely, where, async () => undefined, pool, instanceId, clientConfig, stats);
 }
 
 export function describePgError(error: unknown): string {

@@ -11,10 +11,11 @@ import { noteHandRaised } from '../hands-and-pauses/hands-repository.ts';
 import {
   INCIDENT_COALESCE_MS,
   type IncidentRow,
+  type IncidentToRecord,
   incidentsById,
   lockSeats,
   type NewIncident,
-  recordIncident,
+  recordIncidents,
 } from '../record/incident-repository.ts';
 
 /** One seat event to store, with the incident it becomes (if any). */
@@ -106,35 +107,34 @@ export class EventRepository {
         groups.set(group, list);
       }
       if (groups.size === 0) return [];
-      const touched = new Set<string>();
+      // Each run of repeats (no gap over a minute) is one incident with its count, all recorded in a
+      // few statements (recordIncidents), not a round trip or two per incident.
+      const runs: IncidentToRecord[] = [];
       for (const list of groups.values()) {
         list.sort((a, b) => a.ms - b.ms);
         let run: typeof list = [];
-        const record = async () => {
+        const record = () => {
           const first = run[0];
           const last = run[run.length - 1];
           if (!first?.e.incident || !last?.e.incident) return;
-          touched.add(
-            await recordIncident(
-              trx,
-              first.e.centreId,
-              { ...first.e.incident, count: run.length, lastAt: last.e.incident.at },
-              // Event ids are per seat: the incident names the seat's event as (seat, id).
-              `${first.e.seatId}:${first.e.event.id}`,
-            ),
-          );
+          runs.push({
+            centreId: first.e.centreId,
+            incident: { ...first.e.incident, count: run.length, lastAt: last.e.incident.at },
+            // Event ids are per seat: the incident names the seat's event as (seat, id).
+            eventId: `${first.e.seatId}:${first.e.event.id}`,
+          });
         };
         for (const item of list) {
           const prev = run[run.length - 1];
           if (prev && item.ms - prev.ms > INCIDENT_COALESCE_MS) {
-            await record();
+            record();
             run = [];
           }
           run.push(item);
         }
-        await record();
+        record();
       }
-      return [...touched];
+      return [...new Set(await recordIncidents(trx, runs))];
     });
     return incidentsById(this.db.kysely, ids);
   }
