@@ -28,8 +28,17 @@ import type { Tables } from './tables.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
-/** Where the console's database is: an SQLite file, or a PostgreSQL connection string. */
-export type DatabaseTarget = { sqlite: string } | { postgres: string };
+/** Where the console's database is: an SQLite file, or a PostgreSQL connection string (and its pool's size). */
+export type DatabaseTarget = { sqlite: string } | { postgres: string; poolSize?: number };
+
+/**
+ * PostgreSQL connections one console process keeps by default (`--db-pool`). Writes are batched (a
+ * transaction per batch, a few statements each), so a few connections carry 10,000 seats; more only
+ * helps many dashboards reading at once. Several processes share the server's max_connections (100 by
+ * default): each takes this many plus one listening connection.
+ */
+export const DEFAULT_POOL_SIZE = 10;
+export const MAX_POOL_SIZE = 100;
 
 /** A unique constraint refused the change (a PIN already used, for example). */
 export class ConflictError extends Error {
@@ -217,7 +226,7 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
     // Names the process's connections, so that another console can tell whether it is alive.
     application_name: `${CONSOLE_APPLICATION_NAME} ${instanceId}`,
   };
-  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? DEFAULT_POOL_SIZE });
   // An idle connection the server drops (a restart, a network blip) is an error on the pool: logged by
   // whoever uses the pool, never an unhandled 'error' that ends the process.
   pool.on('error', () => undefined);
@@ -251,5 +260,7 @@ export function describePgError(error: unknown): string {
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Db> {
-  return 'sqlite' in target ? openSqlite(target.sqlite) : openPostgres(target.postgres);
+  return 'sqlite' in target
+    ? openSqlite(target.sqlite)
+    : openPostgres(target.postgres, target.poolSize ? { poolSize: target.poolSize } : {});
 }
