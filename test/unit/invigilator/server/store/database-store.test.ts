@@ -163,6 +163,30 @@ test('storing a batch takes as many statements for 60 new incidents as for 2 (no
   expect(again.statements).toBeLessThanOrEqual(few.statements + 1);
 });
 
+test('stored bytes asked for many seats at once are read in one query per sitting (or day)', async () => {
+  store = await openTestStore();
+  const { seat: one } = await withSeat(store);
+  const r = await store.enrolSeat('code-hash', 'PC-02', 'cred-PC-02', new Date().toISOString(), FROM);
+  if (!r || !('seat' in r)) throw new Error('not enrolled');
+  const two = r.seat;
+  const at = '2026-11-30T09:00:00.000Z';
+  const a = focusLost(one, at);
+  const b = focusLost(two, at, 'sitting-1');
+  const c = focusLost(two, at);
+  await store.storeSeatEvents([a, b, c, focusLost(one, at)]);
+  const day = '2026-11-30T00:00:00.000Z';
+  const before = store.db.stats.statements;
+  const answers = await Promise.all([
+    store.storedEventBytes(one.id, null, day),
+    store.storedEventBytes(two.id, null, day),
+    store.storedEventBytes(two.id, 'sitting-1', day),
+    store.storedEventBytes(one.id, 'sitting-1', day),
+    store.storedEventBytes(one.id, null, '2026-12-01T00:00:00.000Z'),
+  ]);
+  expect(answers).toEqual([a.json.length * 2, c.json.length, b.json.length, 0, 0]);
+  expect(store.db.stats.statements - before).toBe(3);
+});
+
 test('an enrolled name becomes a pending request without using up the seat; approving swaps the credential', async () => {
   store = await openTestStore();
   const { seat, centreId } = await withSeat(store);
