@@ -187,6 +187,43 @@ test('stored bytes asked for many seats at once are read in one query per sittin
   expect(store.db.stats.statements - before).toBe(3);
 });
 
+test('acknowledgements in one batch: each only for its own seat, the first time kept, in one UPDATE', async () => {
+  store = await openTestStore();
+  const { seat: one, centreId } = await withSeat(store);
+  const r = await store.enrolSeat('code-hash', 'PC-02', 'cred-PC-02', new Date().toISOString(), FROM);
+  if (!r || !('seat' in r)) throw new Error('not enrolled');
+  const two = r.seat;
+  const actor = { centreId, invigilatorId: null };
+  const [g1, g2] = await store.createInstructions(
+    [one, two].map((s) => ({
+      actor,
+      seatId: s.id,
+      type: 'instruction/gate' as const,
+      payload: { state: 'held' },
+    })),
+  );
+  if (!g1 || !g2) throw new Error('no gates');
+  const before = store.db.stats.statements;
+  const answers = await store.ackInstructions([
+    { seatId: one.id, instructionId: g1.id, at: '2026-11-30T09:00:01.000Z' },
+    { seatId: one.id, instructionId: g2.id, at: '2026-11-30T09:00:02.000Z' }, // another seat's
+    { seatId: two.id, instructionId: 'no-such-instruction', at: '2026-11-30T09:00:03.000Z' },
+    { seatId: one.id, instructionId: g1.id, at: '2026-11-30T09:00:04.000Z' }, // again, later
+  ]);
+  expect(answers).toEqual([true, false, false, true]);
+  const forFour = store.db.stats.statements - before;
+  const gate = async (seatId: string) => (await store?.latestGates([seatId]))?.[0]?.ackedAt;
+  expect(await gate(one.id)).toBe('2026-11-30T09:00:01.000Z');
+  expect(await gate(two.id)).toBeNull();
+  const beforeOne = store.db.stats.statements;
+  expect(
+    await store.ackInstructions([{ seatId: two.id, instructionId: g2.id, at: '2026-11-30T09:00:05.000Z' }]),
+  ).toEqual([true]);
+  // Four acknowledgements cost what one does: not a statement each.
+  expect(forFour).toBe(store.db.stats.statements - beforeOne);
+  expect(await gate(two.id)).toBe('2026-11-30T09:00:05.000Z');
+});
+
 test('an enrolled name becomes a pending request without using up the seat; approving swaps the credential', async () => {
   store = await openTestStore();
   const { seat, centreId } = await withSeat(store);
