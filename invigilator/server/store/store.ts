@@ -5,17 +5,11 @@
  * to the audit trail in the same transaction as the change itself.
  */
 
-import type { z } from 'zod';
 import type { HelpReason } from '../../../shared/catalogs/help-reasons.ts';
 import type { SiteKind } from '../../../shared/catalogs/sites.ts';
 import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
 import type { FinishKind } from '../../../shared/schemas/attempts.ts';
-import type {
-  IdentityCheckViewSchema,
-  SittingEntryInput,
-  SittingInput,
-} from '../../../shared/schemas/console-api.ts';
-import type { SeatEvent } from '../../../shared/schemas/events.ts';
+import type { SittingInput } from '../../../shared/schemas/console-api.ts';
 import type { InvigilatorRow, SessionRow, SignInLinkRefusal } from '../auth/auth-repository.ts';
 import type { HandsAndPausesStore } from '../hands-and-pauses/rows.ts';
 import type { HelpRequestRow } from '../help/help-repository.ts';
