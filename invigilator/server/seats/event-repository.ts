@@ -198,7 +198,7 @@ export class EventRepository {
   private async readStoredBytes(reads: readonly BytesRead[]): Promise<void> {
     const groups = new Map<string, BytesRead[]>();
     for (const r of reads) {
-      const key = r.sittingId === null ? `day\u0000${r.since}` : `sitting\u0000${r.sittingId}`;
+      const key = r.sittingId ? `sitting\u0000${r.sittingId}` : `day\u0000${r.since}`;
       const list = groups.get(key) ?? [];
       list.push(r);
       groups.set(key, list);
@@ -213,10 +213,9 @@ export class EventRepository {
           .select(['seat_id', sql<number>`COALESCE(SUM(LENGTH(json)), 0)`.as('n')])
           .where('seat_id', 'in', slice)
           .groupBy('seat_id');
-        q =
-          first.sittingId !== null
-            ? q.where('sitting_id', '=', first.sittingId)
-            : q.where('sitting_id', 'is', null).where('received_at', '>=', first.since);
+        q = first.sittingId
+          ? q.where('sitting_id', '=', first.sittingId)
+          : q.where('sitting_id', 'is', null).where('received_at', '>=', first.since);
         for (const row of await q.execute()) bytes.set(row.seat_id, Number(row.n));
       }
       for (const r of list) answers.push([r, bytes.get(r.seatId) ?? 0]);
