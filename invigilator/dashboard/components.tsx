@@ -90,3 +90,34 @@ export function PageHeader({ title, children }: { title: string; children?: Comp
     </div>
   );
 }
+
+/**
+ * A dialog form's buttons: Cancel (a plain button that closes the dialog without sending), then the
+ * form's submit button, named by what it does.
+ */
+export function DialogActions({
+  onCancel,
+  submit,
+  id,
+  tone = 'primary',
+  disabled,
+}: {
+  onCancel: () => void;
+  /** The submit button's words ("Save", "Send the alert"). */
+  submit: string;
+  /** The submit button's id, for tests and labels that point at it. */
+  id?: string;
+  tone?: 'primary' | 'danger';
+  disabled?: boolean;
+}) {
+  return (
+    <div class="dialog-actions">
+      <button type="button" class="button ghost" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" class={`button ${tone}`} id={id} disabled={disabled}>
+        {submit}
+      </button>
+    </div>
+  );
+}

@@ -207,7 +207,8 @@ export function macExtensionPlist(browser: ChromiumBrowser, extensionId = EXTENS
   return BROWSER_POLICY_LOCATIONS[browser].macos.replace(/\.plist$/, `.extensions.${extensionId}.plist`);
 }
 
-function run(file: string, args: readonly string[]): Promise<string> {
+/** Runs a system tool with a small, fixed environment; its standard output, or an error naming it. */
+export function runTool(file: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
@@ -224,7 +225,7 @@ function run(file: string, args: readonly string[]): Promise<string> {
 
 export function plutilJson(file: string): Promise<string | null> {
   if (!existsSync(file)) return Promise.resolve(null);
-  return run('plutil', ['-convert', 'json', '-o', '-', file]).catch((e: Error) => {
+  return runTool('plutil', ['-convert', 'json', '-o', '-', file]).catch((e: Error) => {
     throw new Error(`plutil could not read ${file}: ${e.message}`);
   });
 }
@@ -307,7 +308,7 @@ export async function readBrowserVersion(
         continue;
       }
       try {
-        const v = parseBrowserVersion(await run(file, ['--version']), `${file} --version`);
+        const v = parseBrowserVersion(await runTool(file, ['--version']), `${file} --version`);
         if (v) return v;
         tried.push(`${file} --version gave no version`);
       } catch (error) {
@@ -320,7 +321,14 @@ export async function readBrowserVersion(
     const plist = MAC_BROWSER_PLISTS[browser];
     if (!existsSync(plist)) return { unknown: `${plist} does not exist` };
     try {
-      const out = await run('plutil', ['-extract', 'CFBundleShortVersionString', 'raw', '-o', '-', plist]);
+      const out = await runTool('plutil', [
+        '-extract',
+        'CFBundleShortVersionString',
+        'raw',
+        '-o',
+        '-',
+        plist,
+      ]);
       return (
         parseBrowserVersion(out, `${plist} CFBundleShortVersionString`) ?? {
           unknown: `${plist} holds no version`,

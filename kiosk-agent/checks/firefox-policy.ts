@@ -14,27 +14,33 @@
  * normalising values as Firefox's policy validator does (PolicySchemaValidator: 0/1 and "true"/"false"
  * for booleans, JSON text where the schema takes it).
  *
- * On macOS Firefox reads its preference domain too (`org.mozilla.firefox`: a configuration profile's
- * `/Library/Managed Preferences/org.mozilla.firefox.plist` over `/Library/Preferences/org.mozilla.firefox.plist`,
- * read here with `plutil -convert json`), but only when `EnterprisePoliciesEnabled` is true there; its
+ * On macOS Firefox reads its preference domain too (`org.mozilla.firefox`, through NSUserDefaults: a
+ * configuration profile's `/Library/Managed Preferences/org.mozilla.firefox.plist` (and a user-scope
+ * profile's, per account) over the signed-in account's own files over `/Library/Preferences`, read here
+ * with `plutil -convert json`), but only when `EnterprisePoliciesEnabled` is true there; its
  * `__`-flattened keys are unflattened as macOSPoliciesParser does, and each policy found there replaces
- * policies.json's (the macOS provider is merged after the JSON one).
+ * policies.json's (the macOS provider is merged after the JSON one). The account's own files are the
+ * candidate's to write: a policy key Firefox takes from one is a finding of its own.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { PolicyOs } from '../../shared/catalogs/browser-policy.ts';
 import {
+  FIREFOX_153_POLICY_NAMES,
   FIREFOX_JSON_TEXT_POLICIES,
+  FIREFOX_MAC_DOMAIN,
   FIREFOX_MAC_ENABLE_KEY,
   FIREFOX_MAC_LIBRARY_PLIST,
   FIREFOX_MAC_MANAGED_PLIST,
   FIREFOX_POLICIES,
   FIREFOX_POLICY_LOCATIONS,
   FIREFOX_REGISTRY_KEY,
+  firefoxMacManagedUserPlist,
+  firefoxMacUserPlists,
 } from '../../shared/catalogs/firefox-policy.ts';
 import { parseBoundedJson } from '../../shared/schemas/bounded-json.ts';
 import type { CheckResult, Finding } from '../../shared/schemas/common.ts';
 import { POLICY_DEFAULTS } from '../../shared/schemas/policy.ts';
-import { POLICY_CHECK, plutilJson } from './browser-policy.ts';
+import { POLICY_CHECK, plutilJson, runTool } from './browser-policy.ts';
 import { agentFinding, checkResult } from './results.ts';
 import { type RegKey, type RegValue, regQuery } from './windows-registry.ts';
 
@@ -92,6 +98,12 @@ function sameJson(a: unknown, b: unknown): boolean {
     return [...keys].every((k) => sameJson(ra[k], rb[k]));
   }
   return a === b;
+}
+
+/** "A, B and C"; past eight names, how many more. */
+function listed(names: readonly string[]): string {
+  const shown = names.length > 8 ? [...names.slice(0, 7), `${names.length - 7} more`] : [...names];
+  return shown.length <= 1 ? (shown[0] ?? '') : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
 }
 
 const show = (v: unknown) => {
@@ -160,6 +172,19 @@ export interface FirefoxMacPlist {
   json: string | null;
 }
 
+/** The preference files beyond the device's managed one and /Library/Preferences. */
+export interface FirefoxMacMoreSources {
+  /** A user-scope configuration profile's payload for the signed-in account (an administrator's). */
+  managedUser?: FirefoxMacPlist;
+  /**
+   * The signed-in account's own files of Firefox's domain, which the account itself can write: its
+   * domain (any host), then its ByHost files, lowest first.
+   */
+  user?: readonly FirefoxMacPlist[];
+  /** The account's global domain (`defaults write -g`): below every file of Firefox's own domain. */
+  userGlobal?: FirefoxMacPlist;
+}
+
 export interface FirefoxMacPolicies {
   /** The policies Firefox takes from its preference domain; null when it takes none. */
   policies: Record<string, unknown> | null;
@@ -169,6 +194,11 @@ export interface FirefoxMacPolicies {
   problems: string[];
   /** Why Firefox takes none of the settings there (no `EnterprisePoliciesEnabled`): told when the check fails. */
   ignored?: string;
+  /**
+   * The account's own files whose settings Firefox takes (no file above sets the same key): each with
+   * those keys, as the file spells them. Empty when Firefox takes no macOS policy at all.
+   */
+  fromUser: { where: string; keys: string[] }[];
 }
 
 /** What NSUserDefaults' boolForKey takes as YES: a non-zero number, or text starting Y/y/T/t or a non-zero digit. */
@@ -178,19 +208,35 @@ function macBool(v: unknown): boolean {
   return typeof v === 'string' && /^\s*([yYtT]|[+-]?0*[1-9])/.test(v);
 }
 
+/** Whether Firefox 153 takes `key` of its preference domain as policy (or as the switch that turns them on). */
+const isPolicyKey = (key: string) =>
+  key === FIREFOX_MAC_ENABLE_KEY || FIREFOX_153_POLICY_NAMES.has(key.split('__')[0] ?? '');
+
 /**
  * Firefox's policies from its macOS preference domain, as nsMacPreferencesReader and macOSPoliciesParser
- * read them: the device's managed preferences over the machine-wide domain key by key, nothing unless
- * `EnterprisePoliciesEnabled` is true, and `A__B__C` keys unflattened into `A.B.C` (numbers make lists;
- * indexes above 50 are passed over, as Firefox passes over them). Firefox unflattens in the dictionary's own order,
- * which nobody controls: a flattened key that reaches into a policy also set whole is applied on top of
- * it here (the weaker of Firefox's two possible outcomes), and one that reaches into a value that is not
- * an object (Firefox then throws and takes no macOS policy at all) is a problem.
+ * read them (through NSUserDefaults' search list): key by key, the account's global domain, then
+ * /Library/Preferences, then the account's own files of the domain, then the managed preferences of a
+ * user-scope profile and of the device above all; nothing unless `EnterprisePoliciesEnabled` is true, and
+ * `A__B__C` keys unflattened into `A.B.C` (numbers make lists; indexes above 50 are passed over, as
+ * Firefox passes over them). Of the account's own files only the keys Firefox takes as policy count
+ * (`FIREFOX_153_POLICY_NAMES`): the rest are the account's other settings, which Firefox drops. Firefox
+ * unflattens in the dictionary's own order, which nobody controls: a flattened key that reaches into a
+ * policy also set whole is applied on top of it here (the weaker of Firefox's two possible outcomes), and
+ * one that reaches into a value that is not an object (Firefox then throws and takes no macOS policy at
+ * all) is a problem.
  */
-export function firefoxMacPolicies(managed: FirefoxMacPlist, library?: FirefoxMacPlist): FirefoxMacPolicies {
-  const out: FirefoxMacPolicies = { policies: null, source: new Map(), problems: [] };
+export function firefoxMacPolicies(
+  managed: FirefoxMacPlist,
+  library?: FirefoxMacPlist,
+  more: FirefoxMacMoreSources = {},
+): FirefoxMacPolicies {
+  const out: FirefoxMacPolicies = { policies: null, source: new Map(), problems: [], fromUser: [] };
   const merged: Record<string, unknown> = {};
-  for (const plist of [library, managed]) {
+  const userFiles = new Set(
+    [more.userGlobal, ...(more.user ?? [])].filter((p) => p !== undefined).map((p) => p.where),
+  );
+  const layers = [more.userGlobal, library, ...(more.user ?? []), more.managedUser, managed];
+  for (const plist of layers) {
     if (!plist || plist.json === null) continue;
     const parsed = boundedJson(plist.json);
     const dict = parsed.ok ? record(parsed.value) : undefined;
@@ -200,7 +246,9 @@ export function firefoxMacPolicies(managed: FirefoxMacPlist, library?: FirefoxMa
       );
       continue;
     }
+    const ownedByUser = userFiles.has(plist.where);
     for (const [k, v] of Object.entries(dict)) {
+      if (ownedByUser && !isPolicyKey(k)) continue;
       merged[k] = v;
       out.source.set(k, plist.where);
     }
@@ -213,6 +261,11 @@ export function firefoxMacPolicies(managed: FirefoxMacPlist, library?: FirefoxMa
     out.source.clear();
     return out;
   }
+  const byUserFile = new Map<string, string[]>();
+  for (const [k, where] of out.source) {
+    if (userFiles.has(where)) byUserFile.set(where, [...(byUserFile.get(where) ?? []), k]);
+  }
+  out.fromUser = [...byUserFile].map(([where, keys]) => ({ where, keys }));
   const policies: Record<string, unknown> = {};
   const flat: [string, unknown][] = [];
   for (const [k, v] of Object.entries(merged)) {
@@ -249,8 +302,12 @@ export function firefoxMacPolicies(managed: FirefoxMacPlist, library?: FirefoxMa
       continue;
     }
     obj[last] = value;
-    if (!out.source.has(top) || out.source.get(key) === FIREFOX_MAC_MANAGED_PLIST)
-      out.source.set(top, out.source.get(key) ?? managed.where);
+    // The policy is named where what changed it comes from: the account's own file when a flattened key
+    // of it reached in (that is what to delete), else the file above the one that set the policy whole.
+    const at = out.source.get(key) ?? managed.where;
+    const rank = (where: string | undefined) => layers.findIndex((p) => p?.where === where);
+    if (!out.source.has(top) || userFiles.has(at) || rank(at) > rank(out.source.get(top)))
+      out.source.set(top, at);
   }
   out.policies = policies;
   return out;
@@ -338,36 +395,30 @@ export function evaluateFirefoxPolicy(
     });
   const macProblems = (mac?.problems ?? []).map((m) => missing(m));
   const ignored = mac?.ignored ? [missing(mac.ignored)] : [];
+  // Settings the candidate's own account gave Firefox: a block of their own, whatever their values
+  // (the account can change them at any moment, and Firefox reads them at each start).
+  const fromUser = (mac?.fromUser ?? []).map(({ where, keys }) =>
+    agentFinding(
+      'browser-policy',
+      `The candidate can change Firefox's policy on this Mac: ${where}, in the signed-in account's own preferences, sets ${listed(keys)}, and Firefox takes policy from there, over policies.json and /Library/Preferences. Delete that file, and install Firefox's policy as a configuration profile: only a profile's settings win over the account's own.`,
+      { subject: name, details: { where } },
+    ),
+  );
   const json = fromFile(file);
+  // No policy Firefox takes (the account's own files count only once Firefox takes macOS policy).
+  const none = (message: string) =>
+    checkResult(POLICY_CHECK.id, POLICY_CHECK.title, [...macProblems, ...ignored, missing(message)], '');
   if (!platform && json === null) {
     const looked = registry
       ? `${FIREFOX_REGISTRY_KEY} and ${file.where}`
       : mac
         ? `${FIREFOX_MAC_MANAGED_PLIST}, ${FIREFOX_MAC_LIBRARY_PLIST} and ${file.where}`
         : file.where;
-    return checkResult(
-      POLICY_CHECK.id,
-      POLICY_CHECK.title,
-      [
-        ...macProblems,
-        ...ignored,
-        missing(`No enterprise policy for Firefox is installed (looked for ${looked}).`),
-      ],
-      '',
-    );
+    return none(`No enterprise policy for Firefox is installed (looked for ${looked}).`);
   }
   if (!platform && json !== null && 'problem' in json) {
-    return checkResult(
-      POLICY_CHECK.id,
-      POLICY_CHECK.title,
-      [
-        ...macProblems,
-        ...ignored,
-        missing(
-          `${file.where} is not a Firefox policy file Firefox can use (${json.problem}), so Firefox ignores it.`,
-        ),
-      ],
-      '',
+    return none(
+      `${file.where} is not a Firefox policy file Firefox can use (${json.problem}), so Firefox ignores it.`,
     );
   }
   // Firefox's merge: the file's policies, then the platform's, each platform policy replacing the file's.
@@ -443,6 +494,7 @@ export function evaluateFirefoxPolicy(
     .filter(Boolean)
     .join(' and ');
   const summary = `Firefox's enterprise policy is in place (${sources}; ${FIREFOX_POLICIES.length} policies): the add-on force-installed and every other one blocked, other sites filtered, password saving and autofill off, developer tools, private windows, about:config, about:addons, about:profiles and safe mode off, its AI and translation features off.`;
+  findings.push(...fromUser);
   if (findings.length > 0) findings.push(...ignored);
   const failed = findings.map((f) => f.message).join(' ');
   return checkResult(
@@ -454,14 +506,85 @@ export function evaluateFirefoxPolicy(
   );
 }
 
+/** What reading macOS's preference files takes: the tools, and a folder's listing. */
+export interface MacPreferencesIo {
+  /** Runs a macOS tool (stat, dscl) and gives its standard output. */
+  run(file: string, args: readonly string[]): Promise<string>;
+  /** `plutil -convert json -o - <file>` (null when there is no such file). */
+  plutilJson(file: string): Promise<string | null>;
+  /** A folder's entries (none when it is not there). */
+  list(dir: string): string[];
+}
+
+const REAL_MAC_IO: MacPreferencesIo = {
+  run: runTool,
+  plutilJson,
+  list: (dir) => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  },
+};
+
+/**
+ * `dscl . -read /Users/<name> NFSHomeDirectory`: the account's home folder. dscl prints the value after
+ * the name, or on a line of its own (indented) when it has a space. Null when there is none.
+ */
+export function parseDsclHome(text: string): string | null {
+  const m = /^NFSHomeDirectory:[ \t]*(?:\r?\n[ \t]+)?(\S.*?)[ \t]*$/m.exec(text);
+  const home = m?.[1];
+  return home?.startsWith('/') ? home : null;
+}
+
+/** A macOS short name, as `stat -f %Su /dev/console` prints the console's owner. */
+const MAC_ACCOUNT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const BY_HOST_FILE = new RegExp(`^${FIREFOX_MAC_DOMAIN.replaceAll('.', '\\.')}\\.[0-9A-Fa-f-]+\\.plist$`);
+
+/**
+ * Every macOS preference file Firefox takes policy from, for the account signed in at the screen (the
+ * owner of /dev/console; the one whose Firefox the candidate uses): the device's managed preferences,
+ * /Library/Preferences, a user-scope profile's for that account, and the account's own files (its
+ * domain, ByHost files and global domain), which the account can write. At the login window (the
+ * console is root's) nobody's Firefox runs, and only the machine's files are read.
+ */
+export async function readFirefoxMacPolicies(
+  io: MacPreferencesIo = REAL_MAC_IO,
+): Promise<FirefoxMacPolicies> {
+  const read = async (where: string): Promise<FirefoxMacPlist> => ({
+    where,
+    json: await io.plutilJson(where),
+  });
+  const managed = await read(FIREFOX_MAC_MANAGED_PLIST);
+  const library = await read(FIREFOX_MAC_LIBRARY_PLIST);
+  const account = (await io.run('stat', ['-f', '%Su', '/dev/console'])).trim();
+  if (account === '' || account === 'root') return firefoxMacPolicies(managed, library);
+  if (!MAC_ACCOUNT.test(account)) {
+    throw new Error(
+      `the account signed in at the screen has a name no Mac account has: ${JSON.stringify(account)}`,
+    );
+  }
+  const home = parseDsclHome(await io.run('dscl', ['.', '-read', `/Users/${account}`, 'NFSHomeDirectory']));
+  if (!home)
+    throw new Error(`dscl gave no home folder for ${account}, so its Firefox settings could not be read`);
+  const files = firefoxMacUserPlists(home);
+  const byHost = io
+    .list(files.byHostDir)
+    .filter((n) => BY_HOST_FILE.test(n))
+    .sort()
+    .map((n) => `${files.byHostDir}/${n}`);
+  const user = [await read(files.app)];
+  for (const f of byHost) user.push(await read(f));
+  return firefoxMacPolicies(managed, library, {
+    managedUser: await read(firefoxMacManagedUserPlist(account)),
+    user,
+    userGlobal: await read(files.global),
+  });
+}
+
 export async function checkFirefoxPolicy(os: PolicyOs, extensionId: string): Promise<CheckResult> {
   const registry = os === 'windows' ? await regQuery(FIREFOX_REGISTRY_KEY) : undefined;
-  const mac =
-    os === 'macos'
-      ? firefoxMacPolicies(
-          { where: FIREFOX_MAC_MANAGED_PLIST, json: await plutilJson(FIREFOX_MAC_MANAGED_PLIST) },
-          { where: FIREFOX_MAC_LIBRARY_PLIST, json: await plutilJson(FIREFOX_MAC_LIBRARY_PLIST) },
-        )
-      : undefined;
+  const mac = os === 'macos' ? await readFirefoxMacPolicies() : undefined;
   return evaluateFirefoxPolicy(readFirefoxPolicyFile(os), extensionId, registry, mac);
 }

@@ -57,6 +57,165 @@ export const FIREFOX_MAC_LIBRARY_PLIST = `/Library/Preferences/${FIREFOX_MAC_DOM
 export const FIREFOX_MAC_ENABLE_KEY = 'EnterprisePoliciesEnabled';
 
 /**
+ * Firefox on macOS reads its preference domain through `[NSUserDefaults standardUserDefaults]`
+ * (nsMacPreferencesReader: both `EnterprisePoliciesEnabled` and the policies), and that search list
+ * holds the signed-in account's own preferences too, which the account can write without an
+ * administrator (`defaults write org.mozilla.firefox ...`; Mozilla's policy-templates `mac/README.md`
+ * documents it for "user specific policies"). Above `/Library/Preferences` and below a configuration
+ * profile: the account's ByHost file, then its own domain; its global domain (`defaults write -g`)
+ * below every file of Firefox's own domain. The per-user managed preferences a user-scope profile
+ * writes are an administrator's, like the device's. Firefox ESR 153's EnterprisePoliciesParent
+ * (omni.ja) still calls `policiesEnabled()` and `readPolicies(reader)` with no admin-only option, so
+ * it takes all of it.
+ */
+export const firefoxMacUserPlists = (home: string) =>
+  ({
+    /** The account's own domain, any host: `~/Library/Preferences/org.mozilla.firefox.plist`. */
+    app: `${home}/Library/Preferences/${FIREFOX_MAC_DOMAIN}.plist`,
+    /** Where the account's ByHost files are (`org.mozilla.firefox.<hardware UUID>.plist`). */
+    byHostDir: `${home}/Library/Preferences/ByHost`,
+    /** The account's global domain. */
+    global: `${home}/Library/Preferences/.GlobalPreferences.plist`,
+  }) as const;
+
+/** A user-scope configuration profile's payload for one account (an administrator's, not the account's). */
+export const firefoxMacManagedUserPlist = (user: string) =>
+  `/Library/Managed Preferences/${user}/${FIREFOX_MAC_DOMAIN}.plist`;
+
+/**
+ * Every policy Firefox ESR 153 knows: its policies-schema.json's properties (browser/omni.ja,
+ * test/fixtures/firefox/policies-schema-esr153.json). A key of a preference domain Firefox takes as
+ * policy is one of these (or `Name__...`, flattened); it logs and drops any other.
+ */
+export const FIREFOX_153_POLICY_NAMES: ReadonlySet<string> = new Set([
+  '3rdparty',
+  'AIControls',
+  'AllowedDomainsForApps',
+  'AllowFileSelectionDialogs',
+  'AppAutoUpdate',
+  'AppUpdatePin',
+  'AppUpdateURL',
+  'Authentication',
+  'AutofillAddressEnabled',
+  'AutofillCreditCardEnabled',
+  'AutoLaunchProtocolsFromOrigins',
+  'BackgroundAppUpdate',
+  'BlockAboutAddons',
+  'BlockAboutConfig',
+  'BlockAboutProfiles',
+  'BlockAboutSupport',
+  'Bookmarks',
+  'BrowserDataBackup',
+  'CaptivePortal',
+  'Certificates',
+  'ClearOnShutdown',
+  'Containers',
+  'ContentAnalysis',
+  'Cookies',
+  'DefaultBrowserSettingEnabled',
+  'DefaultDownloadDirectory',
+  'DefaultSerialGuardSetting',
+  'DisableAccounts',
+  'DisableAppUpdate',
+  'DisableBuiltinPDFViewer',
+  'DisabledCiphers',
+  'DisableDefaultBrowserAgent',
+  'DisableDeveloperTools',
+  'DisableEncryptedClientHello',
+  'DisableFeedbackCommands',
+  'DisableFirefoxAccounts',
+  'DisableFirefoxScreenshots',
+  'DisableFirefoxStudies',
+  'DisableForgetButton',
+  'DisableFormHistory',
+  'DisableMasterPasswordCreation',
+  'DisablePasswordReveal',
+  'DisablePocket',
+  'DisablePrivateBrowsing',
+  'DisableProfileImport',
+  'DisableProfileRefresh',
+  'DisableRemoteImprovements',
+  'DisableRemoteSettingsAndAcceptSecurityConsequences',
+  'DisableSafeMode',
+  'DisableSecurityBypass',
+  'DisableSetDesktopBackground',
+  'DisableSystemAddonUpdate',
+  'DisableTelemetry',
+  'DisableThirdPartyModuleBlocking',
+  'DisplayBookmarksToolbar',
+  'DisplayMenuBar',
+  'DNSOverHTTPS',
+  'DontCheckDefaultBrowser',
+  'DownloadDirectory',
+  'EnableTrackingProtection',
+  'EncryptedMediaExtensions',
+  'ExemptDomainFileTypePairsFromFileTypeDownloadWarnings',
+  'Extensions',
+  'ExtensionSettings',
+  'ExtensionUpdate',
+  'FirefoxHome',
+  'FirefoxSuggest',
+  'GenerativeAI',
+  'GoToIntranetSiteForSingleWordEntryInAddressBar',
+  'Handlers',
+  'HardwareAcceleration',
+  'Homepage',
+  'HttpAllowlist',
+  'HttpsOnlyMode',
+  'InstallAddonsPermission',
+  'IPProtectionAvailable',
+  'LegacyProfiles',
+  'LegacySameSiteCookieBehaviorEnabled',
+  'LegacySameSiteCookieBehaviorEnabledForDomainList',
+  'LocalFileLinks',
+  'LocalNetworkAccess',
+  'ManagedBookmarks',
+  'ManualAppUpdateOnly',
+  'MicrosoftEntraSSO',
+  'NetworkPrediction',
+  'NewTabPage',
+  'NoDefaultBookmarks',
+  'OfferToSaveLogins',
+  'OfferToSaveLoginsDefault',
+  'OverrideFirstRunPage',
+  'OverridePostUpdatePage',
+  'PasswordManagerEnabled',
+  'PasswordManagerExceptions',
+  'PDFjs',
+  'Permissions',
+  'PictureInPicture',
+  'PopupBlocking',
+  'PostQuantumKeyAgreementEnabled',
+  'Preferences',
+  'PrimaryPassword',
+  'PrintingEnabled',
+  'PrivateBrowsingModeAvailability',
+  'PromptForDownloadLocation',
+  'Proxy',
+  'RelaunchRequired',
+  'RequestedLocales',
+  'SanitizeOnShutdown',
+  'SearchBar',
+  'SearchEngines',
+  'SearchSuggestEnabled',
+  'SecurityDevices',
+  'ShowHomeButton',
+  'SitePolicies',
+  'SkipTermsOfUse',
+  'SSLVersionMax',
+  'SSLVersionMin',
+  'StartDownloadsInTempDirectory',
+  'SupportMenu',
+  'TranslateEnabled',
+  'UserMessaging',
+  'UseSystemPrintDialog',
+  'VisualSearchEnabled',
+  'WebsiteFilter',
+  'WindowsSSO',
+  'XSLTEnabled',
+]);
+
+/**
  * Policies whose value Firefox 153's schema also takes as JSON text (`"contentMediaType":
  * "application/json"` in policies-schema.json), as is each add-on's `3rdparty.Extensions.<id>`: in
  * the registry each is one REG_SZ (or REG_MULTI_SZ) holding JSON.

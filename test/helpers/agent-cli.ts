@@ -4,7 +4,7 @@
  * speaking real native-messaging frames on its stdin and stdout.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -38,6 +38,30 @@ export function runInvigil(args: string[], env: Record<string, string> = {}, inp
 }
 
 /** A private folder for one test: socket, data, config. */
+/**
+ * IT's first step on an exam PC: `invigil enrol` with a console's enrolment code, writing `configFile`.
+ * Returns the config it wrote (the seat's id, credential and console address).
+ */
+export function enrolPc(
+  console_: { proc: { url: string }; code: string },
+  configFile: string,
+  pcName: string,
+): Record<string, unknown> {
+  const enrol = runInvigil([
+    'enrol',
+    '--console',
+    console_.proc.url,
+    '--code',
+    console_.code,
+    '--config',
+    configFile,
+    '--pc-name',
+    pcName,
+  ]);
+  if (enrol.status !== 0) throw new Error(`invigil enrol exited ${enrol.status}: ${enrol.stderr}`);
+  return JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+}
+
 export function agentWorkspace(): {
   dir: string;
   socket: string;

@@ -7,13 +7,20 @@
  * place, and the browser's shape differ between the chain tests; `stop()` undoes all of it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { expect } from 'vitest';
 import type { SeatView } from '../../shared/schemas/console-api.ts';
-import { type AgentProcess, agentWorkspace, runInvigil, startAgentProcess, waitFor } from './agent-cli.ts';
+import {
+  type AgentProcess,
+  agentWorkspace,
+  enrolPc,
+  runInvigil,
+  startAgentProcess,
+  waitFor,
+} from './agent-cli.ts';
 import { TEST_RIG_BROWSER_FLAGS } from './agent-seat.ts';
 import { type LaunchedBrowser, launchDashboardBrowser, launchWithExtension } from './chromium.ts';
 import { type ReadyConsole, startReadyConsole } from './console-process.ts';
@@ -84,18 +91,7 @@ export async function startChainSeat(options: ChainSeatOptions): Promise<ChainSe
     const console_ = started.console;
 
     // IT's steps on the exam PC: enrol with the code from the console, register the native host.
-    const enrol = runInvigil([
-      'enrol',
-      '--console',
-      console_.proc.url,
-      '--code',
-      console_.code,
-      '--config',
-      ws.configFile,
-      '--pc-name',
-      options.pc,
-    ]);
-    expect(enrol.status, enrol.stderr).toBe(0);
+    const enrolled = enrolPc(console_, ws.configFile, options.pc);
     const host = runInvigil([
       'install-host',
       '--browser',
@@ -108,7 +104,6 @@ export async function startChainSeat(options: ChainSeatOptions): Promise<ChainSe
     expect(host.status, host.stderr).toBe(0);
 
     const windowFlags = options.windowed ? ['--window-size', '--window-position'] : [];
-    const enrolled = JSON.parse(readFileSync(ws.configFile, 'utf8')) as Record<string, unknown>;
     started.agent = await startAgentProcess(
       ws,
       {

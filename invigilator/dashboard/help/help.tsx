@@ -10,7 +10,7 @@ import { HELP_REASON_IDS, HELP_REASONS, type HelpReason } from '../../../shared/
 import type { MeResponse } from '../../../shared/schemas/console-api.ts';
 import type { HelpRequestView } from '../../../shared/schemas/help.ts';
 import { call } from '../api.ts';
-import { Dialog, ErrorLine, Field } from '../components.tsx';
+import { Dialog, DialogActions, ErrorLine, Field } from '../components.tsx';
 import { clock } from '../format.ts';
 import { useLive } from '../live.ts';
 
@@ -148,14 +148,7 @@ export function HelpDialog({ onClose }: { onClose: () => void }) {
           />
         </Field>
         <ErrorLine error={error} />
-        <div class="dialog-actions">
-          <button type="button" class="button ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="button danger" disabled={busy}>
-            Send the alert
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} submit="Send the alert" tone="danger" disabled={busy} />
       </form>
     </Dialog>
   );

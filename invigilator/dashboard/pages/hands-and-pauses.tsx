@@ -16,7 +16,7 @@ import {
 } from '../../../shared/catalogs/invigilation-day.ts';
 import type { SeatView } from '../../../shared/schemas/console-api.ts';
 import { call } from '../api.ts';
-import { Dialog, ErrorLine, Field } from '../components.tsx';
+import { Dialog, DialogActions, ErrorLine, Field } from '../components.tsx';
 import { clock } from '../format.ts';
 
 const SOUND_KEY = 'invigil.handSound';
@@ -205,14 +205,7 @@ export function AnswerHandDialog({ seat, onClose }: { seat: SeatView; onClose: (
         </Field>
         <p class="muted small">Your name, the time and the reason go into the invigilation record.</p>
         <ErrorLine error={error} />
-        <div class="dialog-actions">
-          <button type="button" class="button ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="button primary" id="answer-hand">
-            Mark answered
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} submit="Mark answered" id="answer-hand" />
       </form>
     </Dialog>
   );
@@ -272,14 +265,7 @@ export function PauseDialog({ target, onClose }: { target: PauseTarget; onClose:
           awarding body’s system too, so its time stops.
         </p>
         <ErrorLine error={error} />
-        <div class="dialog-actions">
-          <button type="button" class="button ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="button primary" id="start-pause">
-            Pause
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} submit="Pause" id="start-pause" />
       </form>
     </Dialog>
   );

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { MANUAL_INCIDENT_KINDS } from '../../../shared/catalogs/incidents.ts';
 import type { IncidentView, SittingView } from '../../../shared/schemas/console-api.ts';
 import { call } from '../api.ts';
-import { Dialog, ErrorLine, Field, PageHeader } from '../components.tsx';
+import { Dialog, DialogActions, ErrorLine, Field, PageHeader } from '../components.tsx';
 import { dateTime, repeats, sittingDate, sittingTime } from '../format.ts';
 import { useLive } from '../live.ts';
 import { SiteFilter, siteQuery, useSites } from '../sites/site-context.tsx';
@@ -170,14 +170,7 @@ export function IncidentForm({ sitting, onClose }: { sitting: SittingView | null
           />
         </Field>
         <ErrorLine error={error} />
-        <div class="dialog-actions">
-          <button type="button" class="button ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="button primary">
-            Record
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} submit="Record" />
       </form>
     </Dialog>
   );

@@ -1,7 +1,7 @@
 /** The identity check and the message to a candidate: dialogs opened from the seat map and the sitting page. */
 import { useState } from 'preact/hooks';
 import { call } from '../api.ts';
-import { Dialog, ErrorLine, Field } from '../components.tsx';
+import { Dialog, DialogActions, ErrorLine, Field } from '../components.tsx';
 
 export interface IdentityTarget {
   sittingId: string;
@@ -70,14 +70,7 @@ export function IdentityDialog({ target, onClose }: { target: IdentityTarget; on
           the assessment.
         </p>
         <ErrorLine error={error} />
-        <div class="dialog-actions">
-          <button type="button" class="button ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="button primary" id="confirm-identity">
-            Confirm and release the seat
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} submit="Confirm and release the seat" id="confirm-identity" />
       </form>
     </Dialog>
   );
@@ -118,14 +111,7 @@ export function MessageDialog({
           />
         </Field>
         <ErrorLine error={error} />
-        <div class="dialog-actions">
-          <button type="button" class="button ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="button primary">
-            Send
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} submit="Send" />
       </form>
     </Dialog>
   );

@@ -8,7 +8,7 @@ import { SITE_KINDS, type SiteKind } from '../../../shared/catalogs/sites.ts';
 import type { MeResponse } from '../../../shared/schemas/console-api.ts';
 import type { SiteView } from '../../../shared/schemas/sites.ts';
 import { call } from '../api.ts';
-import { Dialog, ErrorLine, Field, PageHeader } from '../components.tsx';
+import { Dialog, DialogActions, ErrorLine, Field, PageHeader } from '../components.tsx';
 import { useSites } from './site-context.tsx';
 
 const NEW_KINDS = (Object.keys(SITE_KINDS) as SiteKind[]).filter((k) => k !== 'lead');
@@ -156,14 +156,7 @@ function AddSiteDialog({ onClose, onDone }: { onClose: () => void; onDone: () =>
           <textarea id="site-rooms" rows={3} value={rooms} onInput={(e) => setRooms(e.currentTarget.value)} />
         </Field>
         <ErrorLine error={error} />
-        <div class="dialog-actions">
-          <button type="button" class="button ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="button primary" id="add-site-save">
-            Add site
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} submit="Add site" id="add-site-save" />
       </form>
     </Dialog>
   );
@@ -218,14 +211,7 @@ function NameDialog({
           <input id="name-input" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
         </Field>
         <ErrorLine error={error} />
-        <div class="dialog-actions">
-          <button type="button" class="button ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="button primary" id="name-save">
-            Save
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} submit="Save" id="name-save" />
       </form>
     </Dialog>
   );

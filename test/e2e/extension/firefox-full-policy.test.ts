@@ -15,53 +15,32 @@
  * (BlockAboutConfig and the rest) are refused by Firefox first; the extension hears of the refusal
  * (webNavigation.onErrorOccurred) and puts its blocked page, with the way back, in place of Firefox's.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { agentStatus, waitFor } from '../../helpers/agent-cli.ts';
+import { FIREFOX_POLICY_FILE, launchWindowedFirefox, type WindowedFirefox } from '../../helpers/firefox.ts';
 import {
-  type AgentProcess,
-  agentStatus,
-  agentWorkspace,
-  assertBuilt,
-  runInvigil,
-  startAgentProcess,
-  waitFor,
-} from '../../helpers/agent-cli.ts';
-import { type ReadyConsole, startReadyConsole } from '../../helpers/console-process.ts';
-import {
-  buildXpi,
-  FIREFOX_HOST_MANIFEST,
-  FIREFOX_POLICY_FILE,
-  type FirefoxMachineFiles,
-  installFirefoxMachineFiles,
-  launchWindowedFirefox,
-  type WindowedFirefox,
-} from '../../helpers/firefox.ts';
-import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
-import { startXDisplay, type XDisplay } from '../../helpers/x-displays.ts';
+  FIREFOX_ASSESSMENT as ASSESSMENT,
+  type FirefoxSeat,
+  startFirefoxSeat,
+} from '../../helpers/firefox-seat.ts';
 import { screenshotXWindow } from '../../helpers/x-screenshot.ts';
 
-const PC = 'FIREFOX-PC-02';
-const ASSESSMENT = 'http://exams.example.net/start';
 /** The blocked page's title for a browser page, as the window's title shows it. */
 const BLOCKED_TITLE = /^Browser settings are not available during your assessment/;
 
 /** The holding page's title (the seat waits for the identity check). */
 const HOLD_TITLE = /^Please wait for your invigilator/;
 
-let server: TestServer;
-let xpi: ReturnType<typeof buildXpi>;
-let x: XDisplay;
-let wm: ChildProcess;
-let console_: ReadyConsole;
-let agent: AgentProcess | undefined;
-let files: FirefoxMachineFiles | undefined;
+let rig: FirefoxSeat;
 let firefox: WindowedFirefox | undefined;
-let generated: { policies: Record<string, unknown> };
-const ws = agentWorkspace();
 
 const xdotool = (...args: string[]) =>
-  execFileSync('xdotool', args, { env: { ...process.env, DISPLAY: x.display }, encoding: 'utf8' }).trim();
+  execFileSync('xdotool', args, {
+    env: { ...process.env, DISPLAY: rig.x.display },
+    encoding: 'utf8',
+  }).trim();
 
 /** Firefox's window on the display, once it has one. */
 function firefoxWindow(): Promise<string> {
@@ -79,75 +58,24 @@ function firefoxWindow(): Promise<string> {
   );
 }
 
-async function incidents(): Promise<{ kind: string; description: string }[]> {
-  const r = await console_.admin.get<{ incidents: { kind: string; description: string }[] }>(
-    '/api/incidents?limit=500',
-  );
-  return r.body.incidents;
-}
-
 beforeAll(async () => {
-  assertBuilt();
-  xpi = buildXpi();
-  server = await startTestServer((req, res) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/invigil.xpi') return false;
-    res.writeHead(200, { 'content-type': 'application/x-xpinstall' });
-    res.end(xpi.bytes);
-    return true;
-  });
-  x = await startXDisplay(94);
-  wm = spawn('openbox', [], { env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore' });
-  console_ = await startReadyConsole();
-  const enrol = runInvigil([
-    'enrol',
-    '--console',
-    console_.proc.url,
-    '--code',
-    console_.code,
-    '--config',
-    ws.configFile,
-    '--pc-name',
-    PC,
-  ]);
-  expect(enrol.status, enrol.stderr).toBe(0);
-  const config = {
-    ...(JSON.parse(readFileSync(ws.configFile, 'utf8')) as Record<string, unknown>),
-    seat: { pcName: PC, place: 'Row B, seat 4' },
+  // Firefox's policy installed as generated, byte for byte: nothing left out for a harness.
+  rig = await startFirefoxSeat({
+    pc: 'FIREFOX-PC-02',
+    place: 'Row B, seat 4',
     // --profile is the one rig flag: a fresh profile for each run.
-    browser: { name: 'firefox', allowFlags: ['--profile'] },
-    policy: {
-      extension: { allowedHosts: ['exams.example.net'], assessmentUrl: ASSESSMENT },
-      firefox: { installUrl: `http://127.0.0.1:${server.port}/invigil.xpi` },
-    },
+    allowFlags: ['--profile'],
     // This test machine is a virtual machine, and other engineers' browsers may run on it.
     severity: { 'virtual-machine': 'info', 'other-browser': 'info' },
-  };
-  writeFileSync(ws.configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
-  const policy = runInvigil(['policy', '--browser', 'firefox', '--os', 'linux', '--config', ws.configFile]);
-  expect(policy.status, policy.stderr).toBe(0);
-  generated = JSON.parse(policy.stdout) as typeof generated;
-  // The file as generated, byte for byte: nothing left out for a harness.
-  files = await installFirefoxMachineFiles({ [FIREFOX_POLICY_FILE]: policy.stdout });
-  const host = runInvigil(['install-host', '--browser', 'firefox', '--socket', ws.socket]);
-  expect(host.status, host.stderr).toBe(0);
-  agent = await startAgentProcess(ws, config, { DISPLAY: x.display });
-  firefox = launchWindowedFirefox({ proxyPort: server.port, display: x.display, url: ASSESSMENT });
+    windowManager: true,
+  });
+  firefox = launchWindowedFirefox({ proxyPort: rig.server.port, display: rig.x.display, url: ASSESSMENT });
   xdotool('windowactivate', '--sync', await firefoxWindow());
 }, 600_000);
 
 afterAll(async () => {
   await firefox?.close();
-  for (const f of [FIREFOX_HOST_MANIFEST, FIREFOX_HOST_MANIFEST.replace(/\.json$/, '.sh')]) {
-    execFileSync('rm', ['-f', f]);
-  }
-  files?.remove();
-  await agent?.stop();
-  await console_?.stop();
-  wm?.kill();
-  await x?.stop();
-  await server?.close();
-  xpi?.remove();
-  ws.remove();
+  await rig?.stop();
 });
 
 /** Types an address into the address bar and presses Enter, as the candidate would. */
@@ -161,14 +89,15 @@ async function typeAddress(url: string): Promise<void> {
 }
 
 const title = async () => xdotool('getwindowname', await firefoxWindow());
+const incidents = () => rig.incidents();
 
 describe('Firefox ESR in a window, under the whole generated policy, no remote control', () => {
   test('Firefox takes the policy with no errors (its remote agent off), the add-on is force-installed and reports to the agent, and the policy reads back whole', async () => {
-    expect(generated.policies.DisableDeveloperTools).toBe(true);
-    expect(readFileSync(FIREFOX_POLICY_FILE, 'utf8')).toBe(`${JSON.stringify(generated, null, 2)}\n`);
+    expect(rig.generated.policies.DisableDeveloperTools).toBe(true);
+    expect(readFileSync(FIREFOX_POLICY_FILE, 'utf8')).toBe(`${JSON.stringify(rig.generated, null, 2)}\n`);
     await waitFor(
       'the agent to hear from the Firefox add-on',
-      async () => (await agentStatus(ws.socket)).extension.reportAgeSeconds !== null,
+      async () => (await agentStatus(rig.ws.socket)).extension.reportAgeSeconds !== null,
       120_000,
       500,
     ).catch((error: Error) => {
@@ -180,7 +109,7 @@ describe('Firefox ESR in a window, under the whole generated policy, no remote c
     const output = firefox?.output() ?? '';
     expect(output.match(/Enterprise Policies:\s*\n?.*/g) ?? []).toEqual([]);
     expect(output).toContain('Remote Agent is disabled by enterprise policy');
-    const status = await agentStatus(ws.socket);
+    const status = await agentStatus(rig.ws.socket);
     const line = status.checks.find((c) => c.id === 'browser-policy');
     expect(line?.findings ?? []).toEqual([]);
     expect(line?.status).toBe('pass');
@@ -219,13 +148,17 @@ describe('Firefox ESR in a window, under the whole generated policy, no remote c
       20_000,
       250,
     ).catch(async (error: Error) => {
-      screenshotXWindow(x.display, await firefoxWindow(), `firefox-window-${url.replace(':', '-')}-failed`);
+      screenshotXWindow(
+        rig.x.display,
+        await firefoxWindow(),
+        `firefox-window-${url.replace(':', '-')}-failed`,
+      );
       throw new Error(`${error.message}; the window's title is ${JSON.stringify(await title())}`);
     });
     // And it stays there: nothing (Firefox's own error page, a late load) takes its place.
     await new Promise((r) => setTimeout(r, 1500));
     expect(await title()).toMatch(BLOCKED_TITLE);
-    screenshotXWindow(x.display, await firefoxWindow(), `firefox-window-${url.replace(':', '-')}`);
+    screenshotXWindow(rig.x.display, await firefoxWindow(), `firefox-window-${url.replace(':', '-')}`);
   });
 
   test('each attempt reaches the console as an incident', async () => {

@@ -19,140 +19,66 @@
  * firefox-full-policy.test.ts runs the policy whole, in a window with no remote control, and types
  * the about: pages a candidate would try into the address bar.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SeatView } from '../../../shared/schemas/console-api.ts';
 import type { SeatStatus } from '../../../shared/schemas/protocol.ts';
-import {
-  type AgentProcess,
-  agentStatus,
-  agentWorkspace,
-  assertBuilt,
-  runInvigil,
-  startAgentProcess,
-  waitFor,
-} from '../../helpers/agent-cli.ts';
-import { type ReadyConsole, startReadyConsole } from '../../helpers/console-process.ts';
+import { agentStatus, waitFor } from '../../helpers/agent-cli.ts';
 import { screenshot } from '../../helpers/extension-state.ts';
+import { FIREFOX_POLICY_FILE, type LaunchedFirefox, launchFirefox } from '../../helpers/firefox.ts';
 import {
-  buildXpi,
-  FIREFOX_HOST_MANIFEST,
-  FIREFOX_POLICY_FILE,
-  type FirefoxMachineFiles,
-  installFirefoxMachineFiles,
-  type LaunchedFirefox,
-  launchFirefox,
-} from '../../helpers/firefox.ts';
-import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
-import { startXDisplay, type XDisplay } from '../../helpers/x-displays.ts';
+  FIREFOX_ASSESSMENT as ASSESSMENT,
+  type FirefoxSeat,
+  startFirefoxSeat,
+} from '../../helpers/firefox-seat.ts';
 
 const PC = 'FIREFOX-PC-01';
-const ASSESSMENT = 'http://exams.example.net/start';
 /** Flags puppeteer starts Firefox with that the launch audit refuses on a real seat (a test rig's own). */
 const FIREFOX_RIG_FLAGS = ['--remote-debugging-port', '--headless', '--profile'];
 
-let server: TestServer;
-let xpi: ReturnType<typeof buildXpi>;
-let x: XDisplay;
-let console_: ReadyConsole;
-let agent: AgentProcess | undefined;
-let files: FirefoxMachineFiles | undefined;
+let rig: FirefoxSeat;
 let firefox: LaunchedFirefox | undefined;
 let page: Page;
-let policiesJson: { policies: Record<string, unknown> };
 /** Why puppeteer could not drive Firefox under the policy as generated (null if it could). */
 let refusedUnderFullPolicy: string | null = null;
-const ws = agentWorkspace();
 
 async function seatView(): Promise<SeatView | undefined> {
-  const r = await console_.admin.get<{ seats: SeatView[] }>('/api/seats');
+  const r = await rig.console.admin.get<{ seats: SeatView[] }>('/api/seats');
   return r.body.seats.find((s) => s.pcName === PC);
 }
 
-async function incidents(): Promise<{ kind: string; description: string }[]> {
-  const r = await console_.admin.get<{ incidents: { kind: string; description: string }[] }>(
-    '/api/incidents?limit=500',
-  );
-  return r.body.incidents;
-}
-
+const incidents = () => rig.incidents();
 const checkOf = (s: SeatStatus, id: string) => s.checks.find((c) => c.id === id);
 
 beforeAll(async () => {
-  assertBuilt();
-  xpi = buildXpi();
-  server = await startTestServer((req, res) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/invigil.xpi') return false;
-    res.writeHead(200, { 'content-type': 'application/x-xpinstall' });
-    res.end(xpi.bytes);
-    return true;
-  });
-  x = await startXDisplay(94);
-  console_ = await startReadyConsole();
-  const enrol = runInvigil([
-    'enrol',
-    '--console',
-    console_.proc.url,
-    '--code',
-    console_.code,
-    '--config',
-    ws.configFile,
-    '--pc-name',
-    PC,
-  ]);
-  expect(enrol.status, enrol.stderr).toBe(0);
-  const enrolled = JSON.parse(readFileSync(ws.configFile, 'utf8')) as Record<string, unknown>;
-  const config = {
-    ...enrolled,
-    seat: { pcName: PC, place: 'Row A, seat 1' },
-    browser: { name: 'firefox', allowFlags: FIREFOX_RIG_FLAGS },
-    policy: {
-      extension: { allowedHosts: ['exams.example.net'], assessmentUrl: ASSESSMENT },
-      firefox: { installUrl: `http://127.0.0.1:${server.port}/invigil.xpi` },
-    },
+  rig = await startFirefoxSeat({
+    pc: PC,
+    place: 'Row A, seat 1',
+    allowFlags: FIREFOX_RIG_FLAGS,
     // This test machine is a virtual machine, and other engineers' browsers may run on it. The policy
     // lacks DisableDeveloperTools for the harness: its finding is asserted below, then taken as a note.
     severity: { 'virtual-machine': 'info', 'other-browser': 'info', 'browser-policy': 'info' },
-  };
-  // IT's steps: the policy from the seat's config, then the native host, both machine-wide.
-  writeFileSync(ws.configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
-  const policy = runInvigil(['policy', '--browser', 'firefox', '--os', 'linux', '--config', ws.configFile]);
-  expect(policy.status, policy.stderr).toBe(0);
-  policiesJson = JSON.parse(policy.stdout) as { policies: Record<string, unknown> };
-  files = await installFirefoxMachineFiles({ [FIREFOX_POLICY_FILE]: policy.stdout });
-  // As generated, the policy keeps every remote client out, puppeteer too.
-  try {
-    const attempt = await launchFirefox({ proxyPort: server.port, timeoutMs: 15_000 });
-    await attempt.close();
-  } catch (error) {
-    refusedUnderFullPolicy = (error as Error).message;
-  }
-  const { DisableDeveloperTools: _kept, ...forTheHarness } = policiesJson.policies;
-  files.update(FIREFOX_POLICY_FILE, JSON.stringify({ policies: forTheHarness }, null, 2));
-  const host = runInvigil(['install-host', '--browser', 'firefox', '--socket', ws.socket]);
-  expect(host.status, host.stderr).toBe(0);
-  expect(host.stdout).toContain(FIREFOX_HOST_MANIFEST);
-  agent = await startAgentProcess(ws, config, { DISPLAY: x.display });
-  firefox = await launchFirefox({ proxyPort: server.port });
+    afterPolicy: async (files, { server, generated }) => {
+      // As generated, the policy keeps every remote client out, puppeteer too.
+      try {
+        const attempt = await launchFirefox({ proxyPort: server.port, timeoutMs: 15_000 });
+        await attempt.close();
+      } catch (error) {
+        refusedUnderFullPolicy = (error as Error).message;
+      }
+      const { DisableDeveloperTools: _kept, ...forTheHarness } = generated.policies;
+      files.update(FIREFOX_POLICY_FILE, JSON.stringify({ policies: forTheHarness }, null, 2));
+    },
+  });
+  firefox = await launchFirefox({ proxyPort: rig.server.port });
   page = await firefox.browser.newPage();
   await page.setViewport({ width: 1100, height: 760 });
 }, 600_000);
 
 afterAll(async () => {
   await firefox?.close();
-  // The host manifest install-host wrote, and its launcher, are machine-wide too.
-  for (const f of [FIREFOX_HOST_MANIFEST, FIREFOX_HOST_MANIFEST.replace(/\.json$/, '.sh')]) {
-    execFileSync('rm', ['-f', f]);
-  }
-  files?.remove();
-  await agent?.stop();
-  await console_?.stop();
-  await x?.stop();
-  await server?.close();
-  xpi?.remove();
-  ws.remove();
+  await rig?.stop();
 });
 
 /** Navigates and waits until the tab shows the allowed page, or something else (returned). */
@@ -202,7 +128,7 @@ async function blockedPageShown(timeoutMs = 20_000): Promise<boolean> {
 
 describe('Firefox ESR with the generated policy', () => {
   test('as generated, the policy turns developer tools off, and with them every remote client', () => {
-    expect(policiesJson.policies.DisableDeveloperTools).toBe(true);
+    expect(rig.generated.policies.DisableDeveloperTools).toBe(true);
     expect(refusedUnderFullPolicy).toMatch(/WS endpoint|timed out|Timeout/i);
   });
 
@@ -210,11 +136,11 @@ describe('Firefox ESR with the generated policy', () => {
     // The add-on arrives a moment after start-up: wait until the agent hears from it.
     await waitFor(
       'the agent to hear from the Firefox add-on',
-      async () => (await agentStatus(ws.socket)).extension.reportAgeSeconds !== null,
+      async () => (await agentStatus(rig.ws.socket)).extension.reportAgeSeconds !== null,
       90_000,
       500,
     );
-    expect(server.requests.some((r) => r.url.endsWith('/invigil.xpi'))).toBe(true);
+    expect(rig.server.requests.some((r) => r.url.endsWith('/invigil.xpi'))).toBe(true);
     // Fail closed: no candidate confirmed at this PC yet, so the console holds the seat.
     await open(ASSESSMENT);
     await waitFor(
@@ -233,8 +159,8 @@ describe('Firefox ESR with the generated policy', () => {
     await screenshot(page, 'firefox-hold');
     // The invigilator seats a candidate here and confirms the identity: the seat is released.
     const seat = await seatView();
-    const invigilators = await console_.admin.get<{ invigilators: { id: string }[] }>('/api/invigilators');
-    const created = await console_.admin.post<{ sitting: { id: string; entries: { id: string }[] } }>(
+    const invigilators = await rig.console.admin.get<{ invigilators: { id: string }[] }>('/api/invigilators');
+    const created = await rig.console.admin.post<{ sitting: { id: string; entries: { id: string }[] } }>(
       '/api/sittings',
       {
         room: 'Room 2 (Linux suite)',
@@ -254,7 +180,7 @@ describe('Firefox ESR with the generated policy', () => {
     );
     expect(created.status, created.text).toBe(201);
     const sitting = created.body.sitting;
-    const confirmed = await console_.admin.post(
+    const confirmed = await rig.console.admin.post(
       `/api/sittings/${sitting.id}/entries/${sitting.entries[0]?.id}/identity`,
       { method: 'photo-id', note: 'Driving licence' },
     );
@@ -317,7 +243,7 @@ describe('Firefox ESR with the generated policy', () => {
     // Each attempt once: a frame refused by Firefox's policy and by our rules is one attempt.
     for (const f of frames) expect(logged.filter((d) => d.endsWith(f))).toHaveLength(1);
     // Refused before any request left the browser: the other hosts never heard from it.
-    const reached = server.requests.filter((r) => frames.some((f) => new URL(f).hostname === r.host));
+    const reached = rig.server.requests.filter((r) => frames.some((f) => new URL(f).hostname === r.host));
     expect(reached).toEqual([]);
   }, 120_000);
 
@@ -325,7 +251,7 @@ describe('Firefox ESR with the generated policy', () => {
     const status = await waitFor(
       'the extension report in the agent',
       async () => {
-        const s = await agentStatus(ws.socket);
+        const s = await agentStatus(rig.ws.socket);
         return checkOf(s, 'password-saving') ? s : null;
       },
       30_000,
@@ -351,7 +277,7 @@ describe('Firefox ESR with the generated policy', () => {
   });
 
   test('the agent takes Firefox as the managed browser, reads its policy back, and the seat turns Ready on the console', async () => {
-    const status = await agentStatus(ws.socket);
+    const status = await agentStatus(rig.ws.socket);
     expect(status.extension.linked).toBe(true);
     // The policy IT installed is the one the agent reads back, and it passes.
     // The policy installed is the one the agent reads back: only what the harness left out is missing.
@@ -363,7 +289,7 @@ describe('Firefox ESR with the generated policy', () => {
     expect(status.findings.filter((f) => f.code === 'other-browser').map((f) => f.subject)).not.toContain(
       'Firefox',
     );
-    expect(Object.keys((policiesJson.policies as Record<string, unknown>) ?? {})).toContain(
+    expect(Object.keys((rig.generated.policies as Record<string, unknown>) ?? {})).toContain(
       'ExtensionSettings',
     );
     const seat = await waitFor(
@@ -375,9 +301,9 @@ describe('Firefox ESR with the generated policy', () => {
       90_000,
       500,
     ).catch(async (error: Error) => {
-      const s = await agentStatus(ws.socket).catch(() => null);
+      const s = await agentStatus(rig.ws.socket).catch(() => null);
       throw new Error(
-        `${error.message}; the agent says ${s?.state}: ${JSON.stringify(s?.findings.map((f) => [f.code, f.message]))}; logs: ${agent?.logs().slice(-2000)}`,
+        `${error.message}; the agent says ${s?.state}: ${JSON.stringify(s?.findings.map((f) => [f.code, f.message]))}; logs: ${rig.agent.logs().slice(-2000)}`,
       );
     });
     expect(seat.extensionLinked).toBe(true);

@@ -10,8 +10,12 @@ import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   evaluateFirefoxPolicy,
+  type FirefoxMacPolicies,
   firefoxMacPolicies,
   firefoxRegistryPolicies,
+  type MacPreferencesIo,
+  parseDsclHome,
+  readFirefoxMacPolicies,
 } from '../../../../kiosk-agent/checks/firefox-policy.ts';
 import { parseRegQuery, type RegKey } from '../../../../kiosk-agent/checks/windows-registry.ts';
 import { FIREFOX_EXTENSION_ID } from '../../../../shared/catalogs/browser-policy.ts';
@@ -344,6 +348,209 @@ describe("Firefox's policy on macOS: managed preferences beside policies.json", 
     ]);
     expect(onMac(JSON.stringify(generated()), '[1,2').findings[0]?.message).toMatch(
       /could not be read as a property list of settings/,
+    );
+  });
+});
+
+describe("Firefox's policy on macOS: the candidate's own preferences", () => {
+  const MAC_FILE = '/Applications/Firefox.app/Contents/Resources/distribution/policies.json';
+  const USER_PLIST = '/Users/candidate/Library/Preferences/org.mozilla.firefox.plist';
+  const plutil = (name: string) =>
+    readFileSync(resolve(import.meta.dirname, '../../../../test/fixtures/macos', name), 'utf8');
+  const candidate = plutil('org.mozilla.firefox.candidate.plutil.json');
+
+  test("attack: with IT's policy in policies.json only, the candidate's ~/Library/Preferences/org.mozilla.firefox.plist (EnterprisePoliciesEnabled, about:config and developer tools back on, KeePassXC's add-on allowed) is what Firefox takes, and the check says so in words", () => {
+    const r = evaluateFirefoxPolicy(
+      { where: MAC_FILE, text: JSON.stringify(generated()) },
+      FIREFOX_EXTENSION_ID,
+      undefined,
+      firefoxMacPolicies(
+        { where: FIREFOX_MAC_MANAGED_PLIST, json: null },
+        { where: FIREFOX_MAC_LIBRARY_PLIST, json: null },
+        { user: [{ where: USER_PLIST, json: candidate }] },
+      ),
+    );
+    expect(r.status).toBe('fail');
+    // Firefox merges its sources policy by policy: the account's flattened ExtensionSettings key makes an
+    // ExtensionSettings of its own, which replaces policies.json's whole (Invigil's add-on and "*": blocked).
+    expect(r.findings.map((f) => [f.details?.policy ?? null, f.details?.where])).toEqual([
+      ['DisableDeveloperTools', USER_PLIST],
+      ['BlockAboutConfig', USER_PLIST],
+      ['ExtensionSettings', USER_PLIST],
+      ['ExtensionSettings', USER_PLIST],
+      ['ExtensionSettings', USER_PLIST],
+      [null, USER_PLIST],
+    ]);
+    expect(r.findings[4]?.message).toContain('"keepassxc-browser@keepassxc.org"');
+    expect(r.findings.at(-1)?.message).toBe(
+      `The candidate can change Firefox's policy on this Mac: ${USER_PLIST}, in the signed-in account's own preferences, sets EnterprisePoliciesEnabled, BlockAboutConfig, DisableDeveloperTools and ExtensionSettings__keepassxc-browser@keepassxc.org__installation_mode, and Firefox takes policy from there, over policies.json and /Library/Preferences. Delete that file, and install Firefox's policy as a configuration profile: only a profile's settings win over the account's own.`,
+    );
+  });
+  const MANAGED_USER = '/Library/Managed Preferences/candidate/org.mozilla.firefox.plist';
+  const BY_HOST =
+    '/Users/candidate/Library/Preferences/ByHost/org.mozilla.firefox.5D1F3A2C-7B44-4E0B-9C1A-2F6E8D9B0A11.plist';
+  const GLOBAL = '/Users/candidate/Library/Preferences/.GlobalPreferences.plist';
+  const onMac = (text: string | null, mac: FirefoxMacPolicies) =>
+    evaluateFirefoxPolicy({ where: MAC_FILE, text }, FIREFOX_EXTENSION_ID, undefined, mac);
+  const profile = () => ({
+    where: FIREFOX_MAC_MANAGED_PLIST,
+    json: plutil('org.mozilla.firefox.153.plutil.json'),
+  });
+
+  test("Firefox takes none of it while nothing turns EnterprisePoliciesEnabled on: policies.json decides, and the account's file is not a finding", () => {
+    const { EnterprisePoliciesEnabled: _on, ...rest } = JSON.parse(candidate) as Record<string, unknown>;
+    const mac = firefoxMacPolicies({ where: FIREFOX_MAC_MANAGED_PLIST, json: null }, undefined, {
+      user: [{ where: USER_PLIST, json: JSON.stringify(rest) }],
+    });
+    expect(mac.fromUser).toEqual([]);
+    expect(onMac(JSON.stringify(generated()), mac).findings).toEqual([]);
+  });
+
+  test("under the generated configuration profile the account's own values lose key by key, but a flattened key still reaches into the profile's ExtensionSettings: that key, and only it, is named at the account's file", () => {
+    const mac = firefoxMacPolicies(profile(), undefined, { user: [{ where: USER_PLIST, json: candidate }] });
+    expect(mac.fromUser).toEqual([
+      { where: USER_PLIST, keys: ['ExtensionSettings__keepassxc-browser@keepassxc.org__installation_mode'] },
+    ]);
+    const r = onMac(null, mac);
+    expect(r.findings.map((f) => [f.details?.policy ?? null, f.details?.where])).toEqual([
+      ['ExtensionSettings', USER_PLIST],
+      [null, USER_PLIST],
+    ]);
+    expect(r.findings[0]?.message).toContain('"keepassxc-browser@keepassxc.org"');
+  });
+
+  test("a policy Invigil does not set at all, from the account's global domain (defaults write -g), is still the candidate's to change: named at that file; the account's other settings are not policy and are passed over", () => {
+    const global = JSON.stringify({
+      AppleLanguages: ['en-GB'],
+      AppleLocale: 'en_GB',
+      Proxy__Mode: 'manual',
+      Proxy__HTTPProxy: '127.0.0.1:8080',
+    });
+    const mac = firefoxMacPolicies(profile(), undefined, { userGlobal: { where: GLOBAL, json: global } });
+    expect(mac.fromUser).toEqual([{ where: GLOBAL, keys: ['Proxy__Mode', 'Proxy__HTTPProxy'] }]);
+    expect(mac.policies).not.toHaveProperty('AppleLanguages');
+    const r = onMac(null, mac);
+    expect(r.status).toBe('fail');
+    expect(r.findings.map((f) => f.message)).toEqual([
+      `The candidate can change Firefox's policy on this Mac: ${GLOBAL}, in the signed-in account's own preferences, sets Proxy__Mode and Proxy__HTTPProxy, and Firefox takes policy from there, over policies.json and /Library/Preferences. Delete that file, and install Firefox's policy as a configuration profile: only a profile's settings win over the account's own.`,
+    ]);
+    // Only the account's own other settings: nothing Firefox takes, nothing to say.
+    const quiet = firefoxMacPolicies(profile(), undefined, {
+      user: [{ where: USER_PLIST, json: JSON.stringify({ NSNavLastRootDirectory: '~/Documents' }) }],
+      userGlobal: { where: GLOBAL, json: JSON.stringify({ AppleLocale: 'en_GB' }) },
+    });
+    expect(onMac(null, quiet).findings).toEqual([]);
+    expect(onMac(null, quiet).summary).not.toContain('/Users/candidate');
+  });
+
+  test("the ByHost file wins over the account's domain, which wins over /Library/Preferences; a user-scope profile is an administrator's and wins over the account", () => {
+    const mac = firefoxMacPolicies(
+      { where: FIREFOX_MAC_MANAGED_PLIST, json: null },
+      {
+        where: FIREFOX_MAC_LIBRARY_PLIST,
+        json: JSON.stringify({
+          EnterprisePoliciesEnabled: true,
+          BlockAboutConfig: true,
+          DisablePrivateBrowsing: true,
+        }),
+      },
+      {
+        user: [
+          { where: USER_PLIST, json: JSON.stringify({ BlockAboutConfig: 1 }) },
+          { where: BY_HOST, json: JSON.stringify({ BlockAboutConfig: 0, DisablePrivateBrowsing: 0 }) },
+        ],
+        managedUser: { where: MANAGED_USER, json: JSON.stringify({ DisablePrivateBrowsing: true }) },
+      },
+    );
+    expect(mac.policies).toMatchObject({ BlockAboutConfig: 0, DisablePrivateBrowsing: true });
+    expect(mac.fromUser).toEqual([{ where: BY_HOST, keys: ['BlockAboutConfig'] }]);
+    // The per-user managed profile, alone, is trusted like the device's.
+    const admin = firefoxMacPolicies({ where: FIREFOX_MAC_MANAGED_PLIST, json: null }, undefined, {
+      managedUser: { where: MANAGED_USER, json: plutil('org.mozilla.firefox.153.plutil.json') },
+    });
+    expect(onMac(null, admin).findings).toEqual([]);
+    expect(onMac(null, admin).summary).toContain(MANAGED_USER);
+  });
+
+  test("attack: a flattened key in the account's file that reaches into a setting that is not a dictionary (Firefox then takes no macOS policy at all) is a block naming that file", () => {
+    const mac = firefoxMacPolicies(profile(), undefined, {
+      user: [{ where: USER_PLIST, json: JSON.stringify({ BlockAboutConfig__x: 1 }) }],
+    });
+    expect(onMac(null, mac).findings.map((f) => f.message)).toContain(
+      `${USER_PLIST} has "BlockAboutConfig__x", which reaches into a setting that is not a dictionary: Firefox then fails to read its preference domain and may take no macOS policy at all.`,
+    );
+  });
+});
+
+describe("reading the Mac's preference files for the account at the screen", () => {
+  const fixture = (name: string) =>
+    readFileSync(resolve(import.meta.dirname, '../../../../test/fixtures/macos', name), 'utf8');
+  /** A Mac of files (path: plutil's JSON) and tool output; records what was read. */
+  function mac(o: { console: string; dscl?: string; files?: Record<string, string>; byHost?: string[] }) {
+    const read: string[] = [];
+    const io: MacPreferencesIo = {
+      run: async (file, args) => {
+        if (file === 'stat') return `${o.console}\n`;
+        if (file === 'dscl' && args[2] === '/Users/candidate' && o.dscl !== undefined) return o.dscl;
+        throw new Error(`${file} ${args.join(' ')}: eDSRecordNotFound`);
+      },
+      plutilJson: async (f) => {
+        read.push(f);
+        return o.files?.[f] ?? null;
+      },
+      list: (dir) => (dir === '/Users/candidate/Library/Preferences/ByHost' ? (o.byHost ?? []) : []),
+    };
+    return { io, read };
+  }
+
+  test('dscl prints the home folder after its name, or on a line of its own when the path has a space', () => {
+    expect(parseDsclHome(fixture('dscl-nfshomedirectory.txt'))).toBe('/Users/candidate');
+    expect(parseDsclHome(fixture('dscl-nfshomedirectory-wrapped.txt'))).toBe(
+      '/Volumes/Home Folders/exam candidate',
+    );
+    expect(parseDsclHome('No such key: NFSHomeDirectory\n')).toBeNull();
+  });
+
+  test("the candidate's account at the screen: a user-scope profile's file, the account's domain, its ByHost file for this domain (not another domain's) and its global domain are read", async () => {
+    const { io, read } = mac({
+      console: 'candidate',
+      dscl: fixture('dscl-nfshomedirectory.txt'),
+      byHost: [
+        'com.apple.screensaver.5D1F3A2C-7B44-4E0B-9C1A-2F6E8D9B0A11.plist',
+        'org.mozilla.firefox.5D1F3A2C-7B44-4E0B-9C1A-2F6E8D9B0A11.plist',
+      ],
+      files: {
+        '/Users/candidate/Library/Preferences/org.mozilla.firefox.plist': fixture(
+          'org.mozilla.firefox.candidate.plutil.json',
+        ),
+      },
+    });
+    const got = await readFirefoxMacPolicies(io);
+    expect(read).toEqual([
+      FIREFOX_MAC_MANAGED_PLIST,
+      FIREFOX_MAC_LIBRARY_PLIST,
+      '/Users/candidate/Library/Preferences/org.mozilla.firefox.plist',
+      '/Users/candidate/Library/Preferences/ByHost/org.mozilla.firefox.5D1F3A2C-7B44-4E0B-9C1A-2F6E8D9B0A11.plist',
+      '/Library/Managed Preferences/candidate/org.mozilla.firefox.plist',
+      '/Users/candidate/Library/Preferences/.GlobalPreferences.plist',
+    ]);
+    expect(got.fromUser.map((u) => u.where)).toEqual([
+      '/Users/candidate/Library/Preferences/org.mozilla.firefox.plist',
+    ]);
+  });
+
+  test("at the login window (the console is root's) only the machine's files are read", async () => {
+    const { io, read } = mac({ console: 'root' });
+    await readFirefoxMacPolicies(io);
+    expect(read).toEqual([FIREFOX_MAC_MANAGED_PLIST, FIREFOX_MAC_LIBRARY_PLIST]);
+  });
+
+  test('an account with no home folder, or a console owner that is no account name, fails the check (closed) with a reason', async () => {
+    await expect(
+      readFirefoxMacPolicies(mac({ console: 'candidate', dscl: 'No such key: NFSHomeDirectory\n' }).io),
+    ).rejects.toThrow('dscl gave no home folder for candidate');
+    await expect(readFirefoxMacPolicies(mac({ console: '../../etc' }).io)).rejects.toThrow(
+      /has a name no Mac account has/,
     );
   });
 });

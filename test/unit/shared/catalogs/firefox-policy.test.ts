@@ -6,7 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
-import { FIREFOX_POLICIES, firefoxPolicies } from '../../../../shared/catalogs/firefox-policy.ts';
+import {
+  FIREFOX_153_POLICY_NAMES,
+  FIREFOX_POLICIES,
+  firefoxPolicies,
+} from '../../../../shared/catalogs/firefox-policy.ts';
 import { POLICY_DEFAULTS } from '../../../../shared/schemas/policy.ts';
 
 interface Schema {
@@ -89,4 +93,8 @@ test('each Firefox policy says since when Firefox reads it and what it stops', (
     expect(p.since, p.key).toMatch(/^Firefox \d+/);
     expect(p.purpose.length, p.key).toBeGreaterThan(10);
   }
+});
+
+test("the names the agent takes as Firefox policy in a Mac's preference files are exactly ESR 153's", () => {
+  expect([...FIREFOX_153_POLICY_NAMES]).toEqual(Object.keys(schema.properties ?? {}));
 });

@@ -8,15 +8,11 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { SittingView } from '../../../../../shared/schemas/console-api.ts';
 import type { SeatEvent } from '../../../../../shared/schemas/events.ts';
 import { startTestConsole, type TestConsole } from '../../../../helpers/console-client.ts';
-import {
-  enrolTestSeat,
-  event,
-  type SimulatedSeat,
-  startSimulatedSeat,
-} from '../../../../helpers/console-seat.ts';
+import { event, type SimulatedSeat } from '../../../../helpers/console-seat.ts';
+import { lastGate, seatRoom, until } from '../../../../helpers/seat-room.ts';
 
 let c: TestConsole;
-const seats: SimulatedSeat[] = [];
+const room = seatRoom(() => c);
 const END = 'https://www.theimi.org.uk/awarding/finished';
 
 beforeAll(async () => {
@@ -24,34 +20,12 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  for (const s of seats) await s.stop();
+  await room.stop();
   await c?.close();
 });
 
-async function seat(pcName: string): Promise<SimulatedSeat> {
-  const s = startSimulatedSeat(c.url, await enrolTestSeat(c.admin, pcName));
-  seats.push(s);
-  await s.waitFor(() => s.link.connected);
-  return s;
-}
-
-async function sittingWith(...list: SimulatedSeat[]): Promise<SittingView> {
-  const r = await c.admin.post<{ sitting: SittingView }>('/api/sittings', {
-    room: 'Room 2 (IT suite)',
-    startsAt: new Date().toISOString(),
-    invigilatorIds: [],
-    entries: list.map((s, i) => ({
-      candidateName: `Candidate ${s.pcName}`,
-      registrationNumber: `IMI-3000${i}`,
-      qualificationNumber: '601/8928/9',
-      assessment: 'Light vehicle maintenance: online test',
-      durationMinutes: 60,
-      seatId: s.seatId,
-    })),
-  });
-  expect(r.status, r.text).toBe(201);
-  return r.body.sitting;
-}
+const seat = room.seat;
+const sittingWith = (...list: SimulatedSeat[]) => room.sittingWith(list, { registrationPrefix: 'IMI-3000' });
 
 async function confirm(sitting: SittingView, s: SimulatedSeat): Promise<void> {
   const e = sitting.entries.find((x) => x.seatId === s.seatId);
@@ -64,23 +38,11 @@ async function confirm(sitting: SittingView, s: SimulatedSeat): Promise<void> {
   await until(async () => (await entry(sitting.id, s.seatId)).releasedAt, 'the release');
 }
 
-const lastGate = (s: SimulatedSeat) => s.instructions.filter((i) => i.type === 'instruction/gate').at(-1);
-
 async function entry(sittingId: string, seatId: string): Promise<SittingView['entries'][number]> {
   const r = await c.admin.get<{ sitting: SittingView }>(`/api/sittings/${sittingId}`);
   const e = r.body.sitting.entries.find((x) => x.seatId === seatId);
   if (!e) throw new Error(`no entry at ${seatId}`);
   return e;
-}
-
-async function until<T>(fn: () => Promise<T | undefined | null | false>, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Sends the events and waits until the console has acknowledged every one. */

@@ -9,16 +9,12 @@ import type { InvigilationRecord, SeatView, SittingView } from '../../../../../s
 import type { SeatEvent } from '../../../../../shared/schemas/events.ts';
 import type { HandView, PauseView } from '../../../../../shared/schemas/invigilation-day.ts';
 import { type LiveFeed, startTestConsole, type TestConsole } from '../../../../helpers/console-client.ts';
-import {
-  enrolTestSeat,
-  event,
-  type SimulatedSeat,
-  startSimulatedSeat,
-} from '../../../../helpers/console-seat.ts';
+import { event, type SimulatedSeat } from '../../../../helpers/console-seat.ts';
+import { lastGate, seatRoom, until } from '../../../../helpers/seat-room.ts';
 
 let c: TestConsole;
 let live: LiveFeed;
-const seats: SimulatedSeat[] = [];
+const room = seatRoom(() => c);
 
 beforeAll(async () => {
   c = await startTestConsole({ livePushMs: 10 });
@@ -27,32 +23,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   live?.close();
-  for (const s of seats) await s.stop();
+  await room.stop();
   await c?.close();
 });
 
-async function seat(pcName: string): Promise<SimulatedSeat> {
-  const s = startSimulatedSeat(c.url, await enrolTestSeat(c.admin, pcName));
-  seats.push(s);
-  await s.waitFor(() => s.link.connected);
-  return s;
-}
+const seat = room.seat;
 
 async function view(seatId: string): Promise<SeatView> {
   const r = await c.admin.get<{ seats: SeatView[] }>('/api/seats');
   const v = r.body.seats.find((x) => x.id === seatId);
   if (!v) throw new Error(`no seat ${seatId}`);
   return v;
-}
-
-async function until<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function handIncidents(seatId: string): Promise<{ kind: string; count: number }[]> {
@@ -63,32 +44,8 @@ async function handIncidents(seatId: string): Promise<{ kind: string; count: num
 }
 
 /** A sitting starting now with one candidate per seat, each confirmed (so released). */
-async function sittingWith(...list: SimulatedSeat[]): Promise<SittingView> {
-  const r = await c.admin.post<{ sitting: SittingView }>('/api/sittings', {
-    room: 'Room 2 (IT suite)',
-    startsAt: new Date().toISOString(),
-    invigilatorIds: [],
-    entries: list.map((s, i) => ({
-      candidateName: `Candidate ${s.pcName}`,
-      registrationNumber: `IMI-2000${i}`,
-      qualificationNumber: '601/8928/9',
-      assessment: 'Light vehicle maintenance: online test',
-      durationMinutes: 60,
-      seatId: s.seatId,
-    })),
-  });
-  expect(r.status, r.text).toBe(201);
-  const sitting = r.body.sitting;
-  for (const e of sitting.entries) {
-    const ok = await c.admin.post(`/api/sittings/${sitting.id}/entries/${e.id}/identity`, {
-      method: 'photo-id',
-    });
-    expect(ok.status, ok.text).toBe(201);
-  }
-  return sitting;
-}
-
-const lastGate = (s: SimulatedSeat) => s.instructions.filter((i) => i.type === 'instruction/gate').at(-1);
+const sittingWith = (...list: SimulatedSeat[]) =>
+  room.sittingWith(list, { registrationPrefix: 'IMI-2000', confirmed: true });
 
 test('attack: a seat raising its hand 300 times, with its own clock spread over hours, is one open hand and one incident', async () => {
   const s = await seat('HAND-FLOOD');
