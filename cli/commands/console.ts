@@ -2,7 +2,12 @@ import { closeSync, createReadStream, existsSync, openSync, readFileSync, rmSync
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DatabaseError, redactUrl } from '../../invigilator/server/db/database.ts';
+import {
+  DatabaseError,
+  DEFAULT_POOL_SIZE,
+  MAX_POOL_SIZE,
+  redactUrl,
+} from '../../invigilator/server/db/database.ts';
 import { exportDatabase, importDatabase } from '../../invigilator/server/db/transfer.ts';
 import { createLogger } from '../../invigilator/server/logger.ts';
 import { startConsole } from '../../invigilator/server/start.ts';
@@ -14,7 +19,7 @@ import { type Command, intFlag, stringFlag, UserError } from '../command.ts';
 export const consoleCommand: Command = {
   name: 'console',
   summary: "Run the invigilator's console: live seat map, sittings, identity checks, incidents, the record",
-  help: `Usage: invigil console [--port N] [--host ADDRESS] [--data DIR | --database postgres://…]
+  help: `Usage: invigil console [--port N] [--host ADDRESS] [--data DIR | --database postgres://… [--db-pool N]]
                       [--tls-cert FILE --tls-key FILE] [--insecure-http] [--trust-proxy ADDRESS]
        invigil console migrate [--data DIR | --database postgres://…]
        invigil console export [--data DIR | --database postgres://…] [--out FILE]
@@ -44,6 +49,9 @@ Flags:
   --database URL        Use this PostgreSQL database instead (postgres://user:password@host:port/name;
                         default: DATABASE_URL when set and --data is not). It must exist; the console
                         makes its tables.
+  --db-pool N           PostgreSQL connections this console keeps open (default ${DEFAULT_POOL_SIZE}, at most
+                        ${MAX_POOL_SIZE}). Each console process takes N, plus one for live updates, of the
+                        server's max_connections.
   --tls-cert FILE       Serve HTTPS (and WSS for seats) with this certificate (PEM; a chain is fine)
   --tls-key FILE        ...and this private key (PEM)
   --insecure-http       Serve plain HTTP on a network address anyway: sign-in passwords, session cookies
@@ -71,6 +79,7 @@ Examples:
     host: { type: 'string' },
     data: { type: 'string' },
     database: { type: 'string' },
+    'db-pool': { type: 'string' },
     out: { type: 'string' },
     in: { type: 'string' },
     'tls-cert': { type: 'string' },
@@ -93,6 +102,9 @@ Examples:
     if (sub === 'migrate') return migrateOnly(args, database);
     if (sub === 'export') return exportCentre(args, database);
     if (sub === 'import') return importCentre(args, database);
+    const poolSize = intFlag(args, 'db-pool', 1, MAX_POOL_SIZE);
+    if (poolSize !== undefined && !database)
+      throw new UserError('--db-pool is for a PostgreSQL database (--database or DATABASE_URL)');
     const port = intFlag(args, 'port', 0, 65535) ?? 7420;
     const host = stringFlag(args, 'host') ?? '127.0.0.1';
     const dataDir = resolve(stringFlag(args, 'data') ?? join(homedir(), '.invigil', 'console'));
@@ -130,6 +142,7 @@ Examples:
       running = await startConsole({
         dataDir,
         ...(database ? { database } : {}),
+        ...(poolSize !== undefined ? { databasePoolSize: poolSize } : {}),
         port,
         host,
         log,

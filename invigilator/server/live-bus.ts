@@ -77,6 +77,35 @@ export function splitNotice(body: LiveNoticeBody): LiveNoticeBody[] {
   return out;
 }
 
+/** At most this many notices in one statement (each is a parameter of up to LIVE_NOTICE_MAX_BYTES). */
+const NOTICES_PER_STATEMENT = 50;
+
+/**
+ * Notices published in the same moment, merged: one list of ids per kind (per centre where the kind
+ * names one), each id once, in the order first published; the same notice without ids once. Then split
+ * so that no notice names more than LIVE_NOTICE_MAX_IDS ids. A notice only names what to re-read, so
+ * merging loses nothing.
+ */
+export function coalesceNotices(bodies: readonly LiveNoticeBody[]): LiveNoticeBody[] {
+  const merged = new Map<string, { body: LiveNoticeBody; ids: Set<string> | null }>();
+  for (const body of bodies) {
+    const key =
+      body.k === 'sittings' || body.k === 'notices'
+        ? `${body.k}\u0000${body.centre}`
+        : body.k === 'help'
+          ? `${body.k}\u0000${body.centre}\u0000${body.id}`
+          : body.k;
+    const ids = 'ids' in body ? body.ids : null;
+    const had = merged.get(key);
+    if (!had) merged.set(key, { body, ids: ids ? new Set(ids) : null });
+    else if (ids && had.ids) for (const id of ids) had.ids.add(id);
+  }
+  const out: LiveNoticeBody[] = [];
+  for (const { body, ids } of merged.values())
+    out.push(...splitNotice(ids ? ({ ...body, ids: [...ids] } as LiveNoticeBody) : body));
+  return out;
+}
+
 export interface PgLiveBusOptions {
   /** How the listening connection connects (the console's own connection settings). */
   client: pg.ClientConfig;
@@ -100,6 +129,10 @@ export class PgLiveBus implements LiveBus {
   private retryMs: number;
   /** Refusals are logged at most once a second. */
   private refusedLoggedAt = 0;
+  /** Notices published and not yet sent (`publish`). */
+  private queued: LiveNoticeBody[] = [];
+  /** The send under way, if any. */
+  private sending: Promise<void> | null = null;
 
   private constructor(private readonly options: PgLiveBusOptions) {
     this.instanceId = options.instanceId;
@@ -238,23 +271,50 @@ export class PgLiveBus implements LiveBus {
     }
   }
 
+  /**
+   * Notices wait for the end of the current turn of the event loop (and, while a send is under way, for
+   * it to finish), then go together: the same kind's ids merged into as few notices as the limits allow,
+   * all of them in one statement on one pooled connection. One `pg_notify` round trip per notice took a
+   * pool connection each, in competition with the writes the notices announce.
+   */
   publish(body: LiveNoticeBody): void {
     if (this.closed) return;
-    for (const part of splitNotice(body)) {
-      const payload = JSON.stringify({ v: 1, from: this.instanceId, ...part });
-      this.stats.sent++;
-      this.options.pool.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, payload]).catch((error: unknown) => {
-        // The others re-read everything periodically and after their own reconnections.
-        this.stats.sendFailures++;
-        this.options.log.warn(
-          { err: (error as Error).message, kind: part.k },
-          'could not notify other consoles',
-        );
-      });
+    this.queued.push(body);
+    if (this.sending) return;
+    this.sending = new Promise<void>((r) => setImmediate(r)).then(() => this.sendQueued());
+  }
+
+  private async sendQueued(): Promise<void> {
+    try {
+      while (this.queued.length > 0) {
+        const bodies = coalesceNotices(this.queued.splice(0));
+        const payloads = bodies.map((b) => JSON.stringify({ v: 1, from: this.instanceId, ...b }));
+        for (let i = 0; i < payloads.length; i += NOTICES_PER_STATEMENT) {
+          const slice = payloads.slice(i, i + NOTICES_PER_STATEMENT);
+          this.stats.sent += slice.length;
+          try {
+            await this.options.pool.query(
+              `SELECT ${slice.map((_, j) => `pg_notify($1, $${j + 2})`).join(', ')}`,
+              [LIVE_CHANNEL, ...slice],
+            );
+          } catch (error) {
+            // The others re-read everything periodically and after their own reconnections.
+            this.stats.sendFailures += slice.length;
+            this.options.log.warn(
+              { err: (error as Error).message, notices: slice.length },
+              'could not notify other consoles',
+            );
+          }
+        }
+      }
+    } finally {
+      this.sending = null;
     }
   }
 
   async close(): Promise<void> {
+    // What was published before the end is still sent (the last statuses, written at close).
+    while (this.sending) await this.sending;
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const c = this.client;

@@ -1,7 +1,7 @@
 /**
  * What a console process does with a notice from another process on the same database (issue 12,
  * live-bus.ts): it re-reads what the notice names and shows it on its own dashboards. Notices about
- * seats and instructions are gathered for a few milliseconds (a room's statuses come as many notices);
+ * seats, instructions and incidents are gathered for a few milliseconds (a room's statuses come as many notices);
  * re-reading hands, pauses and sittings runs once at a time, again if asked meanwhile.
  */
 import type { LiveNotice } from '../../shared/schemas/live-notice.ts';
@@ -55,6 +55,13 @@ export function connectLiveNotices(
     write: (ids) => hub.refreshInstructions([...new Set(ids)]),
     onError: failed('instructions written by another console'),
   });
+  // Incidents announced in the same few milliseconds (every event batch another process stores) are read
+  // in one query, not one per notice.
+  const incidents = new Batcher<string>({
+    windowMs: 10,
+    write: async (ids) => live.pushIncidents(await store.incidentsByIds([...new Set(ids)])),
+    onError: failed('incidents recorded by another console'),
+  });
   const handsAndPauses = coalesced(() => hub.refreshHandsAndPauses(), failed('hands and pauses'));
   const assignments = coalesced(() => hub.refreshAssignments(null), failed('sittings'));
   bus.setHandler({
@@ -67,7 +74,7 @@ export function connectLiveNotices(
           for (const id of n.ids) void instructions.add(id);
           return;
         case 'incidents':
-          live.pushIncidents(await store.incidentsByIds(n.ids));
+          for (const id of n.ids) void incidents.add(id);
           return;
         case 'hands-pauses':
           handsAndPauses();

@@ -14,6 +14,8 @@ export interface StartOptions extends Partial<Omit<ConsoleAppOptions, 'store' | 
   dataDir: string;
   /** A PostgreSQL connection string (postgres://…): the centre's database instead of SQLite in `dataDir`. */
   database?: string;
+  /** PostgreSQL connections this process keeps (default DEFAULT_POOL_SIZE). */
+  databasePoolSize?: number;
   port?: number;
   host?: string;
   log?: Logger;
@@ -35,7 +37,12 @@ export async function startConsole(options: StartOptions): Promise<RunningConsol
   const store =
     options.store ??
     (await openStore(
-      options.database ? { postgres: options.database } : { sqlite: sqliteFileIn(options.dataDir) },
+      options.database
+        ? {
+            postgres: options.database,
+            ...(options.databasePoolSize ? { poolSize: options.databasePoolSize } : {}),
+          }
+        : { sqlite: sqliteFileIn(options.dataDir) },
     ));
   try {
     return await serve(options, store, log);

@@ -28,8 +28,17 @@ import type { Tables } from './tables.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
-/** Where the console's database is: an SQLite file, or a PostgreSQL connection string. */
-export type DatabaseTarget = { sqlite: string } | { postgres: string };
+/** Where the console's database is: an SQLite file, or a PostgreSQL connection string (and its pool's size). */
+export type DatabaseTarget = { sqlite: string } | { postgres: string; poolSize?: number };
+
+/**
+ * PostgreSQL connections one console process keeps by default (`--db-pool`). Writes are batched (a
+ * transaction per batch, a few statements each), so a few connections carry 10,000 seats; more only
+ * helps many dashboards reading at once. Several processes share the server's max_connections (100 by
+ * default): each takes this many plus one listening connection.
+ */
+export const DEFAULT_POOL_SIZE = 10;
+export const MAX_POOL_SIZE = 100;
 
 /** A unique constraint refused the change (a PIN already used, for example). */
 export class ConflictError extends Error {
@@ -47,6 +56,19 @@ export type Queryable = Kysely<Tables>;
 export interface TransactionOptions {
   /** Skip the wait for the disk at commit (still atomic): only for what the console can rebuild. */
   relaxed?: boolean;
+}
+
+/** What the database has been asked, for tests and health: statements and transactions since opening. */
+export interface DbStats {
+  statements: number;
+  transactions: number;
+}
+
+/** Counts every statement Kysely runs (its log hook sees each one, inside transactions too). */
+function counting(stats: DbStats): (event: unknown) => void {
+  return () => {
+    stats.statements++;
+  };
 }
 
 /** PostgreSQL's application_name for a console: the prefix, then this process's instance id. */
@@ -68,12 +90,15 @@ export class Db {
     instanceId: string = randomUUID(),
     /** How a dedicated PostgreSQL connection connects (LISTEN, live-bus.ts); null on SQLite. */
     readonly pgClientConfig: pg.ClientConfig | null = null,
+    /** Counted by the Kysely instance's log hook (`counting`). */
+    readonly stats: DbStats = { statements: 0, transactions: 0 },
   ) {
     this.instanceId = instanceId;
   }
 
   /** Runs `fn` in one transaction; a unique-constraint failure becomes a `ConflictError`. */
   async transaction<T>(fn: (trx: Trx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    this.stats.transactions++;
     try {
       if (!options.relaxed) return await this.kysely.transaction().execute(fn);
       if (this.engine === 'postgres') {
@@ -150,10 +175,23 @@ export function openSqlite(file: string): Db {
   } catch (error) {
     throw new DatabaseError(`cannot open the database ${file}: ${(error as Error).message}`);
   }
-  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cachingSqlite(raw) }) });
-  return new Db('sqlite', kysely, file, async () => {
-    if (raw.open) raw.close();
+  const stats: DbStats = { statements: 0, transactions: 0 };
+  const kysely = new Kysely<Tables>({
+    dialect: new SqliteDialect({ database: cachingSqlite(raw) }),
+    log: counting(stats),
   });
+  return new Db(
+    'sqlite',
+    kysely,
+    file,
+    async () => {
+      if (raw.open) raw.close();
+    },
+    null,
+    randomUUID(),
+    null,
+    stats,
+  );
 }
 
 /** The connection string without its password, for messages. */
@@ -188,7 +226,7 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
     // Names the process's connections, so that another console can tell whether it is alive.
     application_name: `${CONSOLE_APPLICATION_NAME} ${instanceId}`,
   };
-  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? DEFAULT_POOL_SIZE });
   // An idle connection the server drops (a restart, a network blip) is an error on the pool: logged by
   // whoever uses the pool, never an unhandled 'error' that ends the process.
   pool.on('error', () => undefined);
@@ -199,8 +237,9 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
     await pool.end().catch(() => undefined);
     throw new DatabaseError(`cannot use the PostgreSQL database ${where}: ${describePgError(error)}`);
   }
-  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
-  return new Db('postgres', kysely, where, async () => undefined, pool, instanceId, clientConfig);
+  const stats: DbStats = { statements: 0, transactions: 0 };
+  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log: counting(stats) });
+  return new Db('postgres', kysely, where, async () => undefined, pool, instanceId, clientConfig, stats);
 }
 
 export function describePgError(error: unknown): string {
@@ -221,5 +260,7 @@ export function describePgError(error: unknown): string {
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Db> {
-  return 'sqlite' in target ? openSqlite(target.sqlite) : openPostgres(target.postgres);
+  return 'sqlite' in target
+    ? openSqlite(target.sqlite)
+    : openPostgres(target.postgres, target.poolSize ? { poolSize: target.poolSize } : {});
 }

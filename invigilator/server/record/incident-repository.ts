@@ -5,7 +5,7 @@
  * incident with a count, so a seat repeating itself makes one readable line in the record.
  */
 import { randomUUID } from 'node:crypto';
-import { type Expression, type SqlBool, sql } from 'kysely';
+import { type Expression, sql } from 'kysely';
 import type { Actor } from '../auth/actor.ts';
 import type { Db, Queryable } from '../db/database.ts';
 import { chunks, nowIso, utc } from '../db/rows.ts';
@@ -131,37 +131,187 @@ export async function recordIncident(
   incident: NewIncident,
   eventId: string | null,
 ): Promise<string> {
-  if (incident.seatId) {
-    const first = Date.parse(incident.at);
-    const last = utc(incident.lastAt ?? incident.at);
-    const prev = await q
-      .selectFrom('incidents')
-      .select(['id', 'at', 'last_at'])
-      .where('seat_id', '=', incident.seatId)
-      .where('kind', '=', incident.kind)
-      .where('last_at', '>=', new Date(first - INCIDENT_COALESCE_MS).toISOString())
-      .where('last_at', '<=', new Date(Date.parse(last) + INCIDENT_COALESCE_MS).toISOString())
-      .where('description', '=', incident.description)
-      .where('source', '=', 'automatic')
-      .where((eb) => eb('sitting_id', 'is not distinct from', incident.sittingId) as Expression<SqlBool>)
-      .orderBy('last_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (prev) {
-      const prevLast = prev.last_at ?? prev.at;
-      await q
-        .updateTable('incidents')
-        .set((eb) => ({
-          count: eb('count', '+', incident.count ?? 1),
-          at: Date.parse(prev.at) <= first ? prev.at : incident.at,
-          last_at: prevLast >= last ? prevLast : last,
-        }))
-        .where('id', '=', prev.id)
+  const [id] = await recordIncidents(q, [{ centreId, incident, eventId }]);
+  if (id === undefined) throw new Error('no incident recorded');
+  return id;
+}
+
+/** One automatic incident to record (`recordIncidents`). */
+export interface IncidentToRecord {
+  centreId: string;
+  incident: NewIncident;
+  eventId: string | null;
+}
+
+/** An incident that a new one may count on, as read (or as made earlier in the same batch). */
+interface Coalescible {
+  id: string;
+  seatId: string;
+  kind: string;
+  description: string;
+  sittingId: string | null;
+  at: string;
+  lastAt: string;
+  /** Made in this batch (inserted at the end), or read (updated at the end by `added`). */
+  item: IncidentToRecord | null;
+  count: number;
+  added: number;
+}
+
+/** Rows per statement when recording incidents: within both engines' parameter limits. */
+const INCIDENTS_PER_STATEMENT = 100;
+
+/**
+ * `recordIncident` for many incidents at once, in a few statements however many they are: the
+ * incidents they may count on are read in one query, matched here in the order given (an incident made
+ * earlier in the batch counts for later ones, as one by one), then the new ones are inserted in
+ * multi-row INSERTs and the counted-on ones updated in one UPDATE per slice. On PostgreSQL each
+ * statement is a round trip that waits for the console's event loop; one per incident held the
+ * transaction (and a pool connection) open for seconds under load. Returns each incident's id, in order.
+ */
+export async function recordIncidents(q: Queryable, items: readonly IncidentToRecord[]): Promise<string[]> {
+  if (items.length === 0) return [];
+  const window = (i: NewIncident) => {
+    const first = Date.parse(i.at);
+    const last = utc(i.lastAt ?? i.at);
+    return {
+      first,
+      last,
+      lo: new Date(first - INCIDENT_COALESCE_MS).toISOString(),
+      hi: new Date(Date.parse(last) + INCIDENT_COALESCE_MS).toISOString(),
+    };
+  };
+  const bySeat = new Map<string, Coalescible[]>();
+  const withSeat = items.filter((x) => x.incident.seatId);
+  if (withSeat.length > 0) {
+    const windows = withSeat.map((x) => window(x.incident));
+    const lo = windows.reduce((a, w) => (w.lo < a ? w.lo : a), windows[0]?.lo ?? '');
+    const hi = windows.reduce((a, w) => (w.hi > a ? w.hi : a), windows[0]?.hi ?? '');
+    const seats = [...new Set(withSeat.map((x) => x.incident.seatId as string))];
+    for (const slice of chunks(seats, 500)) {
+      const rows = await q
+        .selectFrom('incidents')
+        .select(['id', 'seat_id', 'kind', 'description', 'sitting_id', 'at', 'last_at', 'count'])
+        .where('seat_id', 'in', slice)
+        .where('source', '=', 'automatic')
+        .where('last_at', '>=', lo)
+        .where('last_at', '<=', hi)
         .execute();
-      return prev.id;
+      for (const r of rows) {
+        if (!r.seat_id || !r.last_at) continue;
+        const list = bySeat.get(r.seat_id) ?? [];
+        list.push({
+          id: r.id,
+          seatId: r.seat_id,
+          kind: r.kind,
+          description: r.description,
+          sittingId: r.sitting_id,
+          at: r.at,
+          lastAt: r.last_at,
+          item: null,
+          count: Number(r.count ?? 1),
+          added: 0,
+        });
+        bySeat.set(r.seat_id, list);
+      }
     }
   }
-  return insertIncident(q, centreId, incident, 'automatic', null, eventId);
+  const ids: string[] = [];
+  const made: Coalescible[] = [];
+  const counted = new Map<string, Coalescible>();
+  for (const item of items) {
+    const i = item.incident;
+    const n = i.count ?? 1;
+    const seatId = i.seatId;
+    if (seatId) {
+      const w = window(i);
+      // The latest one at this seat of the same kind, description and sitting, within a minute.
+      let prev: Coalescible | null = null;
+      for (const c of bySeat.get(seatId) ?? [])
+        if (
+          c.kind === i.kind &&
+          c.description === i.description &&
+          c.sittingId === i.sittingId &&
+          c.lastAt >= w.lo &&
+          c.lastAt <= w.hi &&
+          (!prev || c.lastAt > prev.lastAt)
+        )
+          prev = c;
+      if (prev) {
+        prev.count += n;
+        prev.added += n;
+        if (!(Date.parse(prev.at) <= w.first)) prev.at = i.at;
+        if (!(prev.lastAt >= w.last)) prev.lastAt = w.last;
+        if (!prev.item) counted.set(prev.id, prev);
+        ids.push(prev.id);
+        continue;
+      }
+    }
+    const c: Coalescible = {
+      id: randomUUID(),
+      seatId: seatId ?? '',
+      kind: i.kind,
+      description: i.description,
+      sittingId: i.sittingId,
+      at: i.at,
+      lastAt: utc(i.lastAt ?? i.at),
+      item,
+      count: n,
+      added: n,
+    };
+    made.push(c);
+    if (seatId) bySeat.set(seatId, [...(bySeat.get(seatId) ?? []), c]);
+    ids.push(c.id);
+  }
+  const createdAt = nowIso();
+  for (const slice of chunks(made, INCIDENTS_PER_STATEMENT)) {
+    await q
+      .insertInto('incidents')
+      .values(
+        slice.map((c) => {
+          const i = c.item?.incident as NewIncident;
+          return {
+            id: c.id,
+            centre_id: c.item?.centreId as string,
+            site_id: siteOf(i),
+            at: c.at,
+            kind: i.kind,
+            source: 'automatic',
+            description: i.description,
+            sitting_id: i.sittingId,
+            entry_id: i.entryId,
+            seat_id: i.seatId,
+            event_id: c.item?.eventId ?? null,
+            recorded_by: null,
+            created_at: createdAt,
+            count: c.count,
+            last_at: c.lastAt,
+          };
+        }),
+      )
+      .execute();
+  }
+  for (const slice of chunks([...counted.values()], INCIDENTS_PER_STATEMENT)) {
+    const when = (value: (c: Coalescible) => string | number, cast: 'INTEGER' | 'TEXT') =>
+      sql.join(
+        slice.map((c) => sql`WHEN ${c.id} THEN CAST(${value(c)} AS ${sql.raw(cast)})`),
+        sql` `,
+      );
+    await q
+      .updateTable('incidents')
+      .set({
+        count: sql<number>`count + CASE id ${when((c) => c.added, 'INTEGER')} END`,
+        at: sql<string>`CASE id ${when((c) => c.at, 'TEXT')} END`,
+        last_at: sql<string>`CASE id ${when((c) => c.lastAt, 'TEXT')} END`,
+      })
+      .where(
+        'id',
+        'in',
+        slice.map((c) => c.id),
+      )
+      .execute();
+  }
+  return ids;
 }
 
 /**
@@ -215,9 +365,11 @@ export class IncidentRepository {
         this.db,
         incidents.flatMap((i) => (i.seatId ? [i.seatId] : [])),
       );
-      const touched = new Set<string>();
-      for (const i of incidents) touched.add(await recordIncident(trx, i.centreId, i, null));
-      return [...touched];
+      const ids = await recordIncidents(
+        trx,
+        incidents.map((i) => ({ centreId: i.centreId, incident: i, eventId: null })),
+      );
+      return [...new Set(ids)];
     });
     return incidentsById(this.db.kysely, ids);
   }

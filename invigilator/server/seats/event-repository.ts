@@ -5,16 +5,18 @@
  */
 import { sql } from 'kysely';
 import type { SeatEvent } from '../../../shared/schemas/events.ts';
+import { Batcher } from '../batcher.ts';
 import type { Db } from '../db/database.ts';
 import { chunks, utc } from '../db/rows.ts';
 import { noteHandRaised } from '../hands-and-pauses/hands-repository.ts';
 import {
   INCIDENT_COALESCE_MS,
   type IncidentRow,
+  type IncidentToRecord,
   incidentsById,
   lockSeats,
   type NewIncident,
-  recordIncident,
+  recordIncidents,
 } from '../record/incident-repository.ts';
 
 /** One seat event to store, with the incident it becomes (if any). */
@@ -106,35 +108,34 @@ export class EventRepository {
         groups.set(group, list);
       }
       if (groups.size === 0) return [];
-      const touched = new Set<string>();
+      // Each run of repeats (no gap over a minute) is one incident with its count, all recorded in a
+      // few statements (recordIncidents), not a round trip or two per incident.
+      const runs: IncidentToRecord[] = [];
       for (const list of groups.values()) {
         list.sort((a, b) => a.ms - b.ms);
         let run: typeof list = [];
-        const record = async () => {
+        const record = () => {
           const first = run[0];
           const last = run[run.length - 1];
           if (!first?.e.incident || !last?.e.incident) return;
-          touched.add(
-            await recordIncident(
-              trx,
-              first.e.centreId,
-              { ...first.e.incident, count: run.length, lastAt: last.e.incident.at },
-              // Event ids are per seat: the incident names the seat's event as (seat, id).
-              `${first.e.seatId}:${first.e.event.id}`,
-            ),
-          );
+          runs.push({
+            centreId: first.e.centreId,
+            incident: { ...first.e.incident, count: run.length, lastAt: last.e.incident.at },
+            // Event ids are per seat: the incident names the seat's event as (seat, id).
+            eventId: `${first.e.seatId}:${first.e.event.id}`,
+          });
         };
         for (const item of list) {
           const prev = run[run.length - 1];
           if (prev && item.ms - prev.ms > INCIDENT_COALESCE_MS) {
-            await record();
+            record();
             run = [];
           }
           run.push(item);
         }
-        await record();
+        record();
       }
-      return [...touched];
+      return [...new Set(await recordIncidents(trx, runs))];
     });
     return incidentsById(this.db.kysely, ids);
   }
@@ -173,15 +174,62 @@ export class EventRepository {
     return Number((await q.executeTakeFirst())?.n ?? 0);
   }
 
-  /** Characters of events stored for a seat in a sitting (or, with no sitting, since `since`). */
-  async storedEventBytes(seatId: string, sittingId: string | null, since: string): Promise<number> {
-    let q = this.db.kysely
-      .selectFrom('seat_events')
-      .select(sql<number>`COALESCE(SUM(LENGTH(json)), 0)`.as('n'))
-      .where('seat_id', '=', seatId);
-    q = sittingId
-      ? q.where('sitting_id', '=', sittingId)
-      : q.where('sitting_id', 'is', null).where('received_at', '>=', since);
-    return Number((await q.executeTakeFirst())?.n ?? 0);
+  /**
+   * Characters of events stored for a seat in a sitting (or, with no sitting, since `since`). Asked once
+   * per seat and sitting (the seat hub keeps the running total), so 10,000 seats starting a sitting ask
+   * 10,000 times within seconds: the questions asked meanwhile are answered by one grouped query
+   * (`readStoredBytes`), not a pooled connection and a round trip each.
+   */
+  storedEventBytes(seatId: string, sittingId: string | null, since: string): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      void this.byteReads.add({ seatId, sittingId, since, resolve, reject });
+    });
   }
+
+  private readonly byteReads = new Batcher<BytesRead>({
+    windowMs: 0,
+    maxItems: 2000,
+    write: (reads) => this.readStoredBytes(reads),
+    onError: (error, reads) => {
+      for (const r of reads) r.reject(error);
+    },
+  });
+
+  private async readStoredBytes(reads: readonly BytesRead[]): Promise<void> {
+    const groups = new Map<string, BytesRead[]>();
+    for (const r of reads) {
+      const key = r.sittingId ? `sitting\u0000${r.sittingId}` : `day\u0000${r.since}`;
+      const list = groups.get(key) ?? [];
+      list.push(r);
+      groups.set(key, list);
+    }
+    const answers: [BytesRead, number][] = [];
+    for (const list of groups.values()) {
+      const first = list[0] as BytesRead;
+      const bytes = new Map<string, number>();
+      for (const slice of chunks([...new Set(list.map((r) => r.seatId))], 500)) {
+        let q = this.db.kysely
+          .selectFrom('seat_events')
+          .select(['seat_id', sql<number>`COALESCE(SUM(LENGTH(json)), 0)`.as('n')])
+          .where('seat_id', 'in', slice)
+          .groupBy('seat_id');
+        q = first.sittingId
+          ? q.where('sitting_id', '=', first.sittingId)
+          : q.where('sitting_id', 'is', null).where('received_at', '>=', first.since);
+        for (const row of await q.execute()) bytes.set(row.seat_id, Number(row.n));
+      }
+      for (const r of list) answers.push([r, bytes.get(r.seatId) ?? 0]);
+    }
+    // Answered only once every group is read: a failure rejects them all (onError), none twice.
+    for (const [r, n] of answers) r.resolve(n);
+  }
+}
+
+/** A question for `storedEventBytes`, waiting for the grouped query. */
+interface BytesRead {
+  seatId: string;
+  sittingId: string | null;
+  since: string;
+  resolve(bytes: number): void;
+  reject(error: unknown): void;
 }

@@ -4,6 +4,7 @@
  * Written in relaxed transactions: the console rebuilds gates after a power cut.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Actor } from '../auth/actor.ts';
 import type { Db } from '../db/database.ts';
 import { chunks, nowIso } from '../db/rows.ts';
@@ -136,22 +137,37 @@ export class InstructionRepository {
     acks: readonly { seatId: string; instructionId: string; at: string }[],
   ): Promise<boolean[]> {
     if (acks.length === 0) return [];
-    return this.db.transaction(
+    // One UPDATE per slice, not one per acknowledgement: a room connecting at once acknowledges
+    // thousands of gates, and on PostgreSQL each statement waits for a turn of the busy event loop.
+    const key = (id: string, seatId: string) => `${id}\u0000${seatId}`;
+    const found = await this.db.transaction(
       async (trx) => {
-        const out: boolean[] = [];
-        for (const a of acks) {
-          const r = await trx
+        const found = new Set<string>();
+        for (const slice of chunks(acks, 250)) {
+          // The first time given for an instruction wins, as one by one (COALESCE keeps an earlier one).
+          const at = sql.join(
+            slice.map((a) => sql`WHEN ${a.instructionId} THEN ${a.at}`),
+            sql` `,
+          );
+          const rows = await trx
             .updateTable('instructions')
-            .set((eb) => ({ acked_at: eb.fn.coalesce('acked_at', eb.val(a.at)) }))
-            .where('id', '=', a.instructionId)
-            .where('seat_id', '=', a.seatId)
-            .executeTakeFirst();
-          out.push(Number(r.numUpdatedRows) === 1);
+            .set({ acked_at: sql<string>`COALESCE(acked_at, CASE id ${at} END)` })
+            .where((eb) =>
+              eb(
+                eb.refTuple('id', 'seat_id'),
+                'in',
+                slice.map((a) => eb.tuple(a.instructionId, a.seatId)),
+              ),
+            )
+            .returning(['id', 'seat_id'])
+            .execute();
+          for (const r of rows) found.add(key(r.id, r.seat_id));
         }
-        return out;
+        return found;
       },
       { relaxed: true },
     );
+    return acks.map((a) => found.has(key(a.instructionId, a.seatId)));
   }
 
   /** The latest gate instruction and the unacknowledged messages, in order: what a reconnecting seat is sent. */

@@ -60,6 +60,14 @@ export interface AbandonedSeat {
   pcName: string;
 }
 
+/**
+ * Rows in seat order: every multi-row write to seat_presence locks its rows in this one order, so that two
+ * of them (a room connecting or leaving, and the heartbeat) never wait on each other in a circle.
+ */
+function bySeat<T extends { seatId: string }>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) => (a.seatId < b.seatId ? -1 : a.seatId > b.seatId ? 1 : 0));
+}
+
 export class PresenceRepository {
   constructor(private readonly db: Db) {}
 
@@ -78,7 +86,7 @@ export class PresenceRepository {
     if (rows.length === 0) return displaced;
     await this.db.transaction(
       async (trx) => {
-        for (const slice of chunks(rows, 500)) {
+        for (const slice of chunks(bySeat(rows), 500)) {
           if (this.db.engine === 'postgres') {
             const ids = slice.map((r) => r.seatId);
             const before = await sql<{
@@ -124,7 +132,7 @@ export class PresenceRepository {
     if (rows.length === 0) return mine;
     await this.db.transaction(
       async (trx) => {
-        for (const slice of chunks(rows, 500)) {
+        for (const slice of chunks(bySeat(rows), 500)) {
           const r = await trx
             .insertInto('seat_presence')
             .values(slice.map((w) => this.values(w)))
@@ -158,9 +166,18 @@ export class PresenceRepository {
     await this.db.kysely
       .updateTable('seat_presence')
       .set({ seen_at: at })
-      .where('instance_id', '=', this.me)
-      .where('connected', '=', 1)
-      .where('offline_since', 'is', null)
+      .where('seat_id', 'in', (eb) => {
+        const q = eb
+          .selectFrom('seat_presence')
+          .select('seat_id')
+          .where('instance_id', '=', this.me)
+          .where('connected', '=', 1)
+          .where('offline_since', 'is', null);
+        // PostgreSQL: the rows locked in seat order, as `take` and `touch` lock them (below). Locked in
+        // the table's order instead, a room disconnecting during the heartbeat deadlocked with it
+        // (measured at 10,000 seats: 5 `touch` transactions failed).
+        return this.db.engine === 'postgres' ? q.orderBy('seat_id').forUpdate() : q;
+      })
       .execute();
   }
 

@@ -203,3 +203,53 @@ test('a centre used on SQLite is exported, imported into PostgreSQL and served f
     rmSync(first.dataDir, { recursive: true, force: true });
   }
 });
+
+test('--db-pool N: the console keeps at most N PostgreSQL connections (and one listening); bad values are refused in one line', async () => {
+  const url = await pgServer.createDatabase();
+  const zero = invigil(['console', '--port', '0', '--database', url, '--db-pool', '0']);
+  expect(zero.status).toBe(2);
+  expect(zero.stderr).toBe('invigil console: --db-pool must be a whole number from 1 to 100 (got "0")\n');
+  const lite = invigil([
+    'console',
+    '--port',
+    '0',
+    '--data',
+    mkdtempSync(join(dir, 'pool-')),
+    '--db-pool',
+    '4',
+  ]);
+  expect(lite.status).toBe(2);
+  expect(lite.stderr).toBe(
+    'invigil console: --db-pool is for a PostgreSQL database (--database or DATABASE_URL)\n',
+  );
+  const c = await startConsoleProcess({ database: url, args: ['--db-pool', '2'] });
+  try {
+    if (!c.setupUrl) throw new Error('no setup link');
+    const admin = await setupFirstInvigilator(c.url, c.setupUrl);
+    // Thirty reads at once: they queue for the two connections rather than open more.
+    const reads = await Promise.all(
+      Array.from({ length: 30 }, () => admin.api.call('listIncidents', { query: { limit: 10 } })),
+    );
+    expect(reads).toHaveLength(30);
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const r = await client.query<{ name: string; n: number }>(
+        `SELECT CASE WHEN application_name LIKE '% listen' THEN 'listen' ELSE 'pool' END AS name,
+                count(*)::int AS n
+           FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name LIKE 'invigil-console %'
+          GROUP BY 1 ORDER BY 1`,
+      );
+      expect(r.rows).toEqual([
+        { name: 'listen', n: 1 },
+        { name: 'pool', n: 2 },
+      ]);
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await c.stop();
+  }
+});

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { afterEach, expect, test } from 'vitest';
 import {
+  coalesceNotices,
   type LiveBusHandler,
   LoopbackBus,
   PgLiveBus,
@@ -62,6 +63,32 @@ test('a long list of ids is sent as several notices, each within the size Postgr
     expect(Buffer.byteLength(text)).toBeLessThan(LIVE_NOTICE_MAX_BYTES);
   }
   expect(parts.flatMap((p) => ('ids' in p ? p.ids : []))).toEqual(ids);
+});
+
+test('notices merge per kind (and centre), each id once, first-published order; then split', () => {
+  const ids = Array.from({ length: 120 }, (_, i) => `seat-${String(i).padStart(8, '0')}`);
+  expect(
+    coalesceNotices([
+      { k: 'seats', ids: ids.slice(0, 60) },
+      { k: 'sittings', centre: 'centre-00000001', ids: [] },
+      { k: 'notices', centre: 'centre-00000001' },
+      { k: 'seats', ids: ids.slice(30) },
+      { k: 'sittings', centre: 'centre-00000002', ids: ['sitting-1'] },
+      { k: 'sittings', centre: 'centre-00000001', ids: ['sitting-2'] },
+      { k: 'help', centre: 'centre-00000001', id: 'help-00000001' },
+      { k: 'help', centre: 'centre-00000001', id: 'help-00000002' },
+      { k: 'help', centre: 'centre-00000001', id: 'help-00000001' },
+      { k: 'notices', centre: 'centre-00000001' },
+    ]),
+  ).toEqual([
+    { k: 'seats', ids: ids.slice(0, 100) },
+    { k: 'seats', ids: ids.slice(100) },
+    { k: 'sittings', centre: 'centre-00000001', ids: ['sitting-2'] },
+    { k: 'notices', centre: 'centre-00000001' },
+    { k: 'sittings', centre: 'centre-00000002', ids: ['sitting-1'] },
+    { k: 'help', centre: 'centre-00000001', id: 'help-00000001' },
+    { k: 'help', centre: 'centre-00000001', id: 'help-00000002' },
+  ]);
 });
 
 if (testEngine() === 'sqlite') {
@@ -162,8 +189,40 @@ if (testEngine() === 'sqlite') {
       resync() {},
     });
     a.publish({ k: 'seats', ids: [SEAT_A] });
+    await waitFor('the first notice', () => seen.length === 1);
     a.publish({ k: 'seats', ids: [SEAT_B] });
-    await waitFor('both notices', () => seen.length === 2);
+    await waitFor('the second notice', () => seen.length === 2);
+  });
+
+  test('notices published together go as one per kind, ids merged', async () => {
+    const { a, b } = await twoBuses();
+    const onB = recorder();
+    b.setHandler(onB);
+    const many = Array.from({ length: 150 }, (_, i) => `seat-${String(i).padStart(8, '0')}`);
+    a.publish({ k: 'seats', ids: [SEAT_A] });
+    a.publish({ k: 'incidents', ids: ['incident-1'] });
+    a.publish({ k: 'seats', ids: [SEAT_B, SEAT_A] });
+    a.publish({ k: 'seats', ids: many });
+    a.publish({ k: 'hands-pauses' });
+    a.publish({ k: 'hands-pauses' });
+    await waitFor('the merged notices', () => onB.notices.length === 4);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(onB.notices).toEqual([
+      { v: 1, from: a.instanceId, k: 'seats', ids: [SEAT_A, SEAT_B, ...many.slice(0, 98)] },
+      { v: 1, from: a.instanceId, k: 'seats', ids: many.slice(98) },
+      { v: 1, from: a.instanceId, k: 'incidents', ids: ['incident-1'] },
+      { v: 1, from: a.instanceId, k: 'hands-pauses' },
+    ]);
+    expect(a.stats.sent).toBe(4);
+  });
+
+  test('what is published just before close is still sent', async () => {
+    const { a, b } = await twoBuses();
+    const onB = recorder();
+    b.setHandler(onB);
+    a.publish({ k: 'seats', ids: [SEAT_A] });
+    await a.close();
+    await waitFor('the last notice', () => onB.notices.length === 1);
   });
 
   test('a listening connection the server cuts is opened again, then the process re-reads everything', async () => {

@@ -89,6 +89,141 @@ test('repeats less than a minute apart are one incident; a minute later, or in a
   expect(await store.storedEventBytes(seat.id, null, '2026-12-01T00:00:00.000Z')).toBe(0);
 });
 
+test('many seats in one batch: each repeat counts where it would one by one', async () => {
+  store = await openTestStore();
+  const { seat: one, centreId } = await withSeat(store);
+  const more: SeatRow[] = [];
+  for (const name of ['PC-02', 'PC-03']) {
+    const r = await store.enrolSeat('code-hash', name, `cred-${name}`, new Date().toISOString(), FROM);
+    if (!r || !('seat' in r)) throw new Error('not enrolled');
+    more.push(r.seat);
+  }
+  const [two, three] = more as [SeatRow, SeatRow];
+  const t = (s: number) => new Date(Date.UTC(2026, 10, 30, 9, 0, s)).toISOString();
+  await store.storeSeatEvents([focusLost(one, t(0))]);
+  const rows = await store.storeSeatEvents([
+    focusLost(one, t(30)), // counts on the incident stored before
+    focusLost(two, t(20)),
+    focusLost(three, t(10)),
+    focusLost(two, t(10)), // with two's t(20): one new incident of 2
+    focusLost(three, t(200)), // over a minute after three's t(10): a second incident
+    focusLost(two, t(15), 'sitting-2'), // another sitting: its own
+  ]);
+  expect(rows).toHaveLength(5);
+  const all = await store.listIncidents(centreId, { limit: 20 });
+  const shown = (s: SeatRow) =>
+    all
+      .filter((i) => i.seatId === s.id)
+      .map((i) => [i.count, i.at, i.lastAt, i.sittingId])
+      .sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+  expect(shown(one)).toEqual([[2, t(0), t(30), null]]);
+  expect(shown(two)).toEqual([
+    [2, t(10), t(20), null],
+    [1, t(15), t(15), 'sitting-2'],
+  ]);
+  expect(shown(three)).toEqual([
+    [1, t(10), t(10), null],
+    [1, t(200), t(200), null],
+  ]);
+  // Automatic incidents in one call: the second counts on the first, made moments before in the same call.
+  const offline = (at: string) => ({
+    centreId,
+    kind: 'seat-offline',
+    description: 'PC-03 stopped reporting.',
+    at,
+    seatId: three.id,
+    sittingId: null,
+    entryId: null,
+  });
+  const added = await store.addAutomaticIncidents([offline(t(300)), offline(t(330)), offline(t(500))]);
+  expect(added.map((i) => [i.count, i.at, i.lastAt])).toEqual([
+    [2, t(300), t(330)],
+    [1, t(500), t(500)],
+  ]);
+});
+
+test('storing a batch takes as many statements for 60 new incidents as for 2 (none per incident)', async () => {
+  store = await openTestStore();
+  const { seat } = await withSeat(store);
+  const s = store;
+  const t = (m: number) => new Date(Date.UTC(2026, 10, 30, 9, m)).toISOString();
+  const statements = async (events: IncomingSeatEvent[]) => {
+    const before = s.db.stats.statements;
+    const rows = await s.storeSeatEvents(events);
+    return { statements: s.db.stats.statements - before, incidents: rows.length };
+  };
+  // Two minutes apart: each its own incident.
+  const few = await statements([focusLost(seat, t(0)), focusLost(seat, t(2))]);
+  const many = await statements(Array.from({ length: 60 }, (_, i) => focusLost(seat, t(10 + 2 * i))));
+  expect([few.incidents, many.incidents]).toEqual([2, 60]);
+  expect(many.statements).toBe(few.statements);
+  // And counting on them (each within a minute of one stored above): the same again.
+  const again = await statements(Array.from({ length: 60 }, (_, i) => focusLost(seat, t(10 + 2 * i))));
+  expect(again.incidents).toBe(60);
+  expect(again.statements).toBeLessThanOrEqual(few.statements + 1);
+});
+
+test('stored bytes asked for many seats at once are read in one query per sitting (or day)', async () => {
+  store = await openTestStore();
+  const { seat: one } = await withSeat(store);
+  const r = await store.enrolSeat('code-hash', 'PC-02', 'cred-PC-02', new Date().toISOString(), FROM);
+  if (!r || !('seat' in r)) throw new Error('not enrolled');
+  const two = r.seat;
+  const at = '2026-11-30T09:00:00.000Z';
+  const a = focusLost(one, at);
+  const b = focusLost(two, at, 'sitting-1');
+  const c = focusLost(two, at);
+  await store.storeSeatEvents([a, b, c, focusLost(one, at)]);
+  const day = '2026-11-30T00:00:00.000Z';
+  const before = store.db.stats.statements;
+  const answers = await Promise.all([
+    store.storedEventBytes(one.id, null, day),
+    store.storedEventBytes(two.id, null, day),
+    store.storedEventBytes(two.id, 'sitting-1', day),
+    store.storedEventBytes(one.id, 'sitting-1', day),
+    store.storedEventBytes(one.id, null, '2026-12-01T00:00:00.000Z'),
+  ]);
+  expect(answers).toEqual([a.json.length * 2, c.json.length, b.json.length, 0, 0]);
+  expect(store.db.stats.statements - before).toBe(3);
+});
+
+test('acknowledgements in one batch: each only for its own seat, the first time kept, in one UPDATE', async () => {
+  store = await openTestStore();
+  const { seat: one, centreId } = await withSeat(store);
+  const r = await store.enrolSeat('code-hash', 'PC-02', 'cred-PC-02', new Date().toISOString(), FROM);
+  if (!r || !('seat' in r)) throw new Error('not enrolled');
+  const two = r.seat;
+  const actor = { centreId, invigilatorId: null };
+  const [g1, g2] = await store.createInstructions(
+    [one, two].map((s) => ({
+      actor,
+      seatId: s.id,
+      type: 'instruction/gate' as const,
+      payload: { state: 'held' },
+    })),
+  );
+  if (!g1 || !g2) throw new Error('no gates');
+  const before = store.db.stats.statements;
+  const answers = await store.ackInstructions([
+    { seatId: one.id, instructionId: g1.id, at: '2026-11-30T09:00:01.000Z' },
+    { seatId: one.id, instructionId: g2.id, at: '2026-11-30T09:00:02.000Z' }, // another seat's
+    { seatId: two.id, instructionId: 'no-such-instruction', at: '2026-11-30T09:00:03.000Z' },
+    { seatId: one.id, instructionId: g1.id, at: '2026-11-30T09:00:04.000Z' }, // again, later
+  ]);
+  expect(answers).toEqual([true, false, false, true]);
+  const forFour = store.db.stats.statements - before;
+  const gate = async (seatId: string) => (await store?.latestGates([seatId]))?.[0]?.ackedAt;
+  expect(await gate(one.id)).toBe('2026-11-30T09:00:01.000Z');
+  expect(await gate(two.id)).toBeNull();
+  const beforeOne = store.db.stats.statements;
+  expect(
+    await store.ackInstructions([{ seatId: two.id, instructionId: g2.id, at: '2026-11-30T09:00:05.000Z' }]),
+  ).toEqual([true]);
+  // Four acknowledgements cost what one does: not a statement each.
+  expect(forFour).toBe(store.db.stats.statements - beforeOne);
+  expect(await gate(two.id)).toBe('2026-11-30T09:00:05.000Z');
+});
+
 test('an enrolled name becomes a pending request without using up the seat; approving swaps the credential', async () => {
   store = await openTestStore();
   const { seat, centreId } = await withSeat(store);
