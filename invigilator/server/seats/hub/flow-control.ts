@@ -60,24 +60,14 @@ export class SeatFlowControl {
   }
 
   private floodIncident(s: LiveSeat, now: number): void {
-    const where = this.h.sittingOf(s.seat.id);
-    this.h.store
-      .addAutomaticIncidents([
-        {
-          centreId: s.seat.centreId,
-          kind: 'seat-flooding',
-          // The same words each time, so that a flood that goes on is one incident with a count.
-          description: `${s.seat.pcName} sent more than the console accepts from one PC, so the console stopped reading from it for ${Math.round(this.h.budgetLimits.pauseMs / 1000)} s at a time. Its events are still stored.`,
-          at: new Date(now).toISOString(),
-          seatId: s.seat.id,
-          sittingId: where?.sittingId ?? null,
-          entryId: where?.entryId ?? null,
-        },
-      ])
-      .then(
-        (rows) => this.h.incidentsAdded(rows),
-        (error: unknown) => this.h.log.error({ err: error }, 'could not record a flooding incident'),
-      );
+    // The same words each time, so that a flood that goes on is one incident with a count.
+    this.h.seatIncident(
+      s,
+      'seat-flooding',
+      `${s.seat.pcName} sent more than the console accepts from one PC, so the console stopped reading from it for ${Math.round(this.h.budgetLimits.pauseMs / 1000)} s at a time. Its events are still stored.`,
+      now,
+      'a flooding incident',
+    );
   }
 
   /** After the pause: what arrived meanwhile is handled, then reading resumes (or pauses again if still in debt). */

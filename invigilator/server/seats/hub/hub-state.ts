@@ -97,6 +97,30 @@ export class HubState {
     for (const l of this.listeners) l.incidentsAdded(rows);
   }
 
+  /**
+   * Records one automatic incident about a seat, in the sitting it is seated in (if any), and tells the
+   * dashboards; a failure is logged as `could not record <what>`, and the seat goes on being served.
+   */
+  seatIncident(s: LiveSeat, kind: string, description: string, now: number, what: string): void {
+    const where = this.sittingOf(s.seat.id);
+    this.store
+      .addAutomaticIncidents([
+        {
+          centreId: s.seat.centreId,
+          kind,
+          description,
+          at: new Date(now).toISOString(),
+          seatId: s.seat.id,
+          sittingId: where?.sittingId ?? null,
+          entryId: where?.entryId ?? null,
+        },
+      ])
+      .then(
+        (rows) => this.incidentsAdded(rows),
+        (error: unknown) => this.log.error({ err: error }, `could not record ${what}`),
+      );
+  }
+
   /** A sitting's record changed without a person editing it. */
   sittingsChanged(centreId: string, sittingIds: string[]): void {
     for (const l of this.listeners) l.sittingsChanged?.(centreId, sittingIds);

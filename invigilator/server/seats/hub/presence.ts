@@ -165,23 +165,13 @@ export class SeatPresence {
     );
     if (now - s.sharedIncidentMs < CREDENTIAL_SHARED_MS) return;
     s.sharedIncidentMs = now;
-    const where = this.h.sittingOf(s.seat.id);
-    this.h.store
-      .addAutomaticIncidents([
-        {
-          centreId: s.seat.centreId,
-          kind: 'seat-credential-shared',
-          description: `Two connections are using ${s.seat.pcName}'s credential: from ${older || 'an unknown address'} and ${newer}. A second agent or a copied PC is reporting as this seat; enrol it with its own name.`,
-          at: new Date(now).toISOString(),
-          seatId: s.seat.id,
-          sittingId: where?.sittingId ?? null,
-          entryId: where?.entryId ?? null,
-        },
-      ])
-      .then(
-        (rows) => this.h.incidentsAdded(rows),
-        (error: unknown) => this.h.log.error({ err: error }, 'could not record a shared credential'),
-      );
+    this.h.seatIncident(
+      s,
+      'seat-credential-shared',
+      `Two connections are using ${s.seat.pcName}'s credential: from ${older || 'an unknown address'} and ${newer}. A second agent or a copied PC is reporting as this seat; enrol it with its own name.`,
+      now,
+      'a shared credential',
+    );
   }
 
   heard(s: LiveSeat, now: number): void {

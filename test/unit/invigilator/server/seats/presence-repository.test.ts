@@ -4,39 +4,18 @@
  * if the incident cannot be written (or the process dies between the two), the episode stays open for
  * a later claim, so it is recorded once, never claimed and lost.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type {
   OfflineClaim,
   OfflineIncident,
 } from '../../../../../invigilator/server/seats/presence-repository.ts';
-import {
-  type DatabaseStore,
-  openStore,
-  sqliteFileIn,
-} from '../../../../../invigilator/server/store/database-store.ts';
+import type { DatabaseStore } from '../../../../../invigilator/server/store/database-store.ts';
 import type { SeatRow } from '../../../../../invigilator/server/store/store.ts';
+import { storesOnTestEngine } from '../../../../helpers/test-store.ts';
 
-let dir: string;
 let store: DatabaseStore | undefined;
-
-/** A new store on this run's engine: a file in `dir`, or a new PostgreSQL database. */
-async function openTestStore(): Promise<DatabaseStore> {
-  if (process.env.INVIGIL_TEST_ENGINE !== 'postgres') return openStore({ sqlite: sqliteFileIn(dir) });
-  const { newPostgresDatabase } = await import('../../../../helpers/engines.ts');
-  return openStore({ postgres: await newPostgresDatabase() });
-}
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'invigil-presence-'));
-});
-afterEach(async () => {
-  await store?.close();
-  store = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+const openTestStore = storesOnTestEngine('invigil-presence-');
 
 async function withSeat(s: DatabaseStore): Promise<SeatRow> {
   const { centre } = await s.ensureCentre();

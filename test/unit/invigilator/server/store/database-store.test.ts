@@ -4,34 +4,13 @@
  * database is created and upgraded: test/unit/invigilator/server/db/migrate.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, expect, test } from 'vitest';
-import {
-  type DatabaseStore,
-  openStore,
-  sqliteFileIn,
-} from '../../../../../invigilator/server/store/database-store.ts';
+import { expect, test } from 'vitest';
+import type { DatabaseStore } from '../../../../../invigilator/server/store/database-store.ts';
 import type { IncomingSeatEvent, SeatRow } from '../../../../../invigilator/server/store/store.ts';
+import { storesOnTestEngine } from '../../../../helpers/test-store.ts';
 
-let dir: string;
 let store: DatabaseStore | undefined;
-
-/** A new store on this run's engine: a file in `dir`, or a new PostgreSQL database. */
-async function openTestStore(): Promise<DatabaseStore> {
-  if (process.env.INVIGIL_TEST_ENGINE !== 'postgres') return openStore({ sqlite: sqliteFileIn(dir) });
-  const { newPostgresDatabase } = await import('../../../../helpers/engines.ts');
-  return openStore({ postgres: await newPostgresDatabase() });
-}
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'invigil-store-'));
-});
-afterEach(async () => {
-  await store?.close();
-  store = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+const openTestStore = storesOnTestEngine('invigil-store-');
 
 const FROM = { address: '10.0.0.7', userAgent: null, maxPending: 5 };
 
