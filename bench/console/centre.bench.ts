@@ -128,8 +128,6 @@ interface Centre {
 }
 
 let pgServer: PostgresServer | null = null;
-/** The PostgreSQL database (b) enrols its seats in, which (c) runs on again. */
-let sharedPg: { database: string; seats: SeatCredentials[] } | null = null;
 
 async function startCentre(setup: Setup, n: number, dataDir: string): Promise<Centre> {
   // What was started before a failure is stopped, not left running.
@@ -160,17 +158,15 @@ async function centreOf(
     return { consoles: [proc], sessions: [admin], seats, stop: () => proc.stop() };
   }
   pgServer ??= await startPostgres();
-  const fresh = sharedPg === null || sharedPg.seats.length !== n;
-  const database = fresh ? await pgServer.createDatabase() : (sharedPg?.database ?? '');
+  // Each set-up on a new database: (c) on (b)'s would start by taking (b)'s seats for seats that were
+  // online before a restart, and record thousands of Seat offline incidents into its own numbers.
+  const database = await pgServer.createDatabase();
   const count = setup === 'postgres-2' ? 2 : 1;
-  // The first applies the migrations and, on a fresh database, offers the setup link; the others start
-  // once the centre is set up (a later console's link would replace the first's).
+  // The first applies the migrations and offers the setup link; the others start once the centre is set
+  // up (a later console's link would replace the first's).
   const first = await launch({ database });
-  const admin = fresh ? await setUp(first) : await signIn(first.url);
-  const seats = fresh
-    ? await enrolSeats(admin, n, 'PC-', (d) => log(`  enrolled ${d}`))
-    : (sharedPg?.seats ?? []);
-  sharedPg = { database, seats };
+  const admin = await setUp(first);
+  const seats = await enrolSeats(admin, n, 'PC-', (d) => log(`  enrolled ${d}`));
   const consoles: ConsoleProcess[] = [first];
   for (let i = 1; i < count; i++) consoles.push(await launch({ database }));
   const sessions = [admin];
