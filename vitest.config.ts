@@ -10,6 +10,7 @@ const CONSOLE_UNIT_TESTS = [
   'test/unit/invigilator/sign-in-links.test.ts',
   'test/unit/invigilator/server/seats/seat-hub.test.ts',
   'test/unit/invigilator/server/seats/presence-repository.test.ts',
+  'test/unit/invigilator/server/seats/event-repository.test.ts',
   'test/unit/invigilator/server/live-bus.test.ts',
   'test/unit/invigilator/server/live-notices.test.ts',
   'test/unit/invigilator/server/store/**/*.test.ts',

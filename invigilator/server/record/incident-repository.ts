@@ -171,6 +171,72 @@ const INCIDENTS_PER_STATEMENT = 100;
  */
 export async function recordIncidents(q: Queryable, items: readonly IncidentToRecord[]): Promise<string[]> {
   if (items.length === 0) return [];
+  const plan = await planIncidents(q, items);
+  await writeIncidents(q, plan);
+  return plan.ids;
+}
+
+/**
+ * `recordIncidents` on PostgreSQL in one statement fewer per slice and none after: each slice's new
+ * incidents are inserted and its counted-on ones updated in ONE statement (data-modifying CTEs), which
+ * also returns them as `incidentsById` would read them after the commit. Each statement is a round
+ * trip that waits for a turn of the console's busy event loop; this took the events writer from 8 to
+ * 5 per batch. The same coalescing (`planIncidents`); SQLite keeps `recordIncidents` (its statements
+ * cost no round trip, and it has no data-modifying CTEs). Returns the ids, in order, and the rows.
+ */
+export async function recordIncidentsReturningRows(
+  q: Queryable,
+  items: readonly IncidentToRecord[],
+): Promise<{ ids: string[]; rows: IncidentRow[] }> {
+  if (items.length === 0) return { ids: [], rows: [] };
+  const plan = await planIncidents(q, items);
+  const rows: IncidentRow[] = [];
+  const made = chunks(plan.made, PG_INCIDENTS_PER_STATEMENT);
+  const counted = chunks(plan.counted, PG_INCIDENTS_PER_STATEMENT);
+  for (let i = 0; i < Math.max(made.length, counted.length); i++) {
+    const m = made[i] ?? [];
+    const c = counted[i] ?? [];
+    const written =
+      m.length > 0 && c.length > 0
+        ? q
+            .with('made', () => insertMade(q, m, plan.createdAt).returningAll())
+            .with('counted', () => updateCounted(q, c).returningAll())
+            .with('written', (w) =>
+              w.selectFrom('made').selectAll().unionAll(w.selectFrom('counted').selectAll()),
+            )
+        : m.length > 0
+          ? q.with('written', () => insertMade(q, m, plan.createdAt).returningAll())
+          : q.with('written', () => updateCounted(q, c).returningAll());
+    const found = await written
+      .selectFrom('written as n')
+      .leftJoin('seats as st', 'st.id', 'n.seat_id')
+      .leftJoin('entries as e', 'e.id', 'n.entry_id')
+      .leftJoin('invigilators as i', 'i.id', 'n.recorded_by')
+      .selectAll('n')
+      .select(['st.pc_name', 'e.candidate_name', 'e.registration_number', 'i.name as recorded_by_name'])
+      .execute();
+    rows.push(...found.map((r) => incidentRow(r as SelectedRow)));
+  }
+  // incidentsById's order: by when they happened.
+  rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return { ids: plan.ids, rows };
+}
+
+/** Incidents per combined statement on PostgreSQL: 15 parameters a new row, within its 65,535. */
+const PG_INCIDENTS_PER_STATEMENT = 1000;
+
+interface IncidentPlan {
+  /** Each item's incident id, in order. */
+  ids: string[];
+  /** New incidents, to insert. */
+  made: Coalescible[];
+  /** Stored incidents counted on, to update. */
+  counted: Coalescible[];
+  createdAt: string;
+}
+
+/** The incidents the items may count on, read in one query, and each item matched in order (`recordIncidents`). */
+async function planIncidents(q: Queryable, items: readonly IncidentToRecord[]): Promise<IncidentPlan> {
   const window = (i: NewIncident) => {
     const first = Date.parse(i.at);
     const last = utc(i.lastAt ?? i.at);
@@ -263,55 +329,59 @@ export async function recordIncidents(q: Queryable, items: readonly IncidentToRe
     if (seatId) bySeat.set(seatId, [...(bySeat.get(seatId) ?? []), c]);
     ids.push(c.id);
   }
-  const createdAt = nowIso();
-  for (const slice of chunks(made, INCIDENTS_PER_STATEMENT)) {
-    await q
-      .insertInto('incidents')
-      .values(
-        slice.map((c) => {
-          const i = c.item?.incident as NewIncident;
-          return {
-            id: c.id,
-            centre_id: c.item?.centreId as string,
-            site_id: siteOf(i),
-            at: c.at,
-            kind: i.kind,
-            source: 'automatic',
-            description: i.description,
-            sitting_id: i.sittingId,
-            entry_id: i.entryId,
-            seat_id: i.seatId,
-            event_id: c.item?.eventId ?? null,
-            recorded_by: null,
-            created_at: createdAt,
-            count: c.count,
-            last_at: c.lastAt,
-          };
-        }),
-      )
-      .execute();
-  }
-  for (const slice of chunks([...counted.values()], INCIDENTS_PER_STATEMENT)) {
-    const when = (value: (c: Coalescible) => string | number, cast: 'INTEGER' | 'TEXT') =>
-      sql.join(
-        slice.map((c) => sql`WHEN ${c.id} THEN CAST(${value(c)} AS ${sql.raw(cast)})`),
-        sql` `,
-      );
-    await q
-      .updateTable('incidents')
-      .set({
-        count: sql<number>`count + CASE id ${when((c) => c.added, 'INTEGER')} END`,
-        at: sql<string>`CASE id ${when((c) => c.at, 'TEXT')} END`,
-        last_at: sql<string>`CASE id ${when((c) => c.lastAt, 'TEXT')} END`,
-      })
-      .where(
-        'id',
-        'in',
-        slice.map((c) => c.id),
-      )
-      .execute();
-  }
-  return ids;
+  return { ids, made, counted: [...counted.values()], createdAt: nowIso() };
+}
+
+function insertMade(q: Queryable, slice: readonly Coalescible[], createdAt: string) {
+  return q.insertInto('incidents').values(
+    slice.map((c) => {
+      const i = c.item?.incident as NewIncident;
+      return {
+        id: c.id,
+        centre_id: c.item?.centreId as string,
+        site_id: siteOf(i),
+        at: c.at,
+        kind: i.kind,
+        source: 'automatic',
+        description: i.description,
+        sitting_id: i.sittingId,
+        entry_id: i.entryId,
+        seat_id: i.seatId,
+        event_id: c.item?.eventId ?? null,
+        recorded_by: null,
+        created_at: createdAt,
+        count: c.count,
+        last_at: c.lastAt,
+      };
+    }),
+  );
+}
+
+function updateCounted(q: Queryable, slice: readonly Coalescible[]) {
+  const when = (value: (c: Coalescible) => string | number, cast: 'INTEGER' | 'TEXT') =>
+    sql.join(
+      slice.map((c) => sql`WHEN ${c.id} THEN CAST(${value(c)} AS ${sql.raw(cast)})`),
+      sql` `,
+    );
+  return q
+    .updateTable('incidents')
+    .set({
+      count: sql<number>`count + CASE id ${when((c) => c.added, 'INTEGER')} END`,
+      at: sql<string>`CASE id ${when((c) => c.at, 'TEXT')} END`,
+      last_at: sql<string>`CASE id ${when((c) => c.lastAt, 'TEXT')} END`,
+    })
+    .where(
+      'id',
+      'in',
+      slice.map((c) => c.id),
+    );
+}
+
+/** The plan's writes as separate statements (SQLite, and PostgreSQL's callers that need only ids). */
+async function writeIncidents(q: Queryable, plan: IncidentPlan): Promise<void> {
+  for (const slice of chunks(plan.made, INCIDENTS_PER_STATEMENT))
+    await insertMade(q, slice, plan.createdAt).execute();
+  for (const slice of chunks(plan.counted, INCIDENTS_PER_STATEMENT)) await updateCounted(q, slice).execute();
 }
 
 /**

@@ -3,11 +3,12 @@
  * is stored nothing twice), with the incidents the new ones make, in one transaction that commits to
  * disk before the seat is acknowledged.
  */
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { SeatEvent } from '../../../shared/schemas/events.ts';
 import { Batcher } from '../batcher.ts';
-import type { Db } from '../db/database.ts';
+import type { Db, Trx } from '../db/database.ts';
 import { chunks, utc } from '../db/rows.ts';
+import type { Tables } from '../db/tables.ts';
 import { noteHandRaised } from '../hands-and-pauses/hands-repository.ts';
 import {
   INCIDENT_COALESCE_MS,
@@ -17,6 +18,7 @@ import {
   lockSeats,
   type NewIncident,
   recordIncidents,
+  recordIncidentsReturningRows,
 } from '../record/incident-repository.ts';
 
 /** One seat event to store, with the incident it becomes (if any). */
@@ -34,6 +36,8 @@ export interface IncomingSeatEvent {
 
 /** Rows per INSERT: within both engines' limits on parameters. */
 const ROWS_PER_INSERT = 400;
+/** PostgreSQL takes 65,535 parameters a statement: 7 a row, so a whole events batch in one INSERT. */
+const PG_ROWS_PER_INSERT = 2000;
 
 export class EventRepository {
   constructor(private readonly db: Db) {}
@@ -52,36 +56,47 @@ export class EventRepository {
       const k = key(e.seatId, e.event.id);
       if (!unique.has(k)) unique.set(k, e);
     }
+    const pg = this.db.engine === 'postgres';
+    /** PostgreSQL: the incidents as read back by the statement that wrote them (no read after the commit). */
+    let written: IncidentRow[] | null = null;
     const ids = await this.db.transaction(async (trx) => {
       const stored = new Set<string>();
-      for (const slice of chunks([...unique.values()], ROWS_PER_INSERT)) {
-        const rows = await trx
+      const insert = (slice: readonly IncomingSeatEvent[]) =>
+        trx
           .insertInto('seat_events')
-          .values(
-            slice.map((e) => ({
-              id: e.event.id,
-              seat_id: e.seatId,
-              type: e.event.type,
-              at: e.event.at,
-              received_at: e.receivedAt,
-              json: e.json,
-              sitting_id: e.sittingId,
-            })),
-          )
+          .values(eventValues(slice))
           .onConflict((oc) => oc.doNothing())
           .returning(['seat_id', 'id'])
           .execute();
+      // PostgreSQL: the seats that may get an incident are locked by the first INSERT itself, before
+      // it writes (one round trip, not two; see insertLockingSeats). Those of events already stored are
+      // locked too, which costs nothing more.
+      const toLock = pg
+        ? [...unique.values()].flatMap((e) =>
+            e.incident ? (e.incident.seatId ? [e.seatId, e.incident.seatId] : [e.seatId]) : [],
+          )
+        : [];
+      for (const [n, slice] of chunks(
+        [...unique.values()],
+        pg ? PG_ROWS_PER_INSERT : ROWS_PER_INSERT,
+      ).entries()) {
+        const rows =
+          n === 0 && toLock.length > 0
+            ? await insertLockingSeats(trx, toLock, eventValues(slice))
+            : await insert(slice);
         for (const r of rows) stored.add(key(r.seat_id, r.id));
       }
       const fresh = [...unique.values()].filter((e) => e.incident && stored.has(key(e.seatId, e.event.id)));
       if (fresh.length === 0) return [];
       // The seats' row locks (PostgreSQL) before their hands and incidents are read and written, so that
-      // two processes cannot both open a seat's hand or add the first of a run of repeats.
-      await lockSeats(
-        trx,
-        this.db,
-        fresh.flatMap((e) => (e.incident?.seatId ? [e.seatId, e.incident.seatId] : [e.seatId])),
-      );
+      // two processes cannot both open a seat's hand or add the first of a run of repeats. (Taken above,
+      // with the INSERT, on PostgreSQL; a no-op on SQLite, whose transactions are serial.)
+      if (!pg)
+        await lockSeats(
+          trx,
+          this.db,
+          fresh.flatMap((e) => (e.incident?.seatId ? [e.seatId, e.incident.seatId] : [e.seatId])),
+        );
       // The same incident repeated within the batch (a seat repeating itself) is grouped first, so that
       // a batch of a thousand repeats costs one look-up, not a thousand.
       const groups = new Map<string, { e: IncomingSeatEvent; ms: number }[]>();
@@ -135,9 +150,14 @@ export class EventRepository {
         }
         record();
       }
+      if (pg) {
+        const { ids, rows } = await recordIncidentsReturningRows(trx, runs);
+        written = rows;
+        return [...new Set(ids)];
+      }
       return [...new Set(await recordIncidents(trx, runs))];
     });
-    return incidentsById(this.db.kysely, ids);
+    return written ?? incidentsById(this.db.kysely, ids);
   }
 
   /** Events that failed validation but carry an id: kept (type `rejected`, with the reason) so they can be acknowledged. */
@@ -232,4 +252,49 @@ interface BytesRead {
   since: string;
   resolve(bytes: number): void;
   reject(error: unknown): void;
+}
+
+/**
+ * PostgreSQL: runs `insert` (an INSERT … RETURNING) with these seats' rows locked first, in id order, in
+ * the same statement: `SELECT … FROM seats … ORDER BY id FOR UPDATE` as a CTE that a one-time filter
+ * reads to the end before the INSERT runs. The lock is held to the end of the transaction, as
+ * `lockSeats`'s; the incidents are read by a LATER statement, so they see whatever a transaction that
+ * held a lock before had committed (in READ COMMITTED a statement's snapshot is taken when it starts:
+ * the incidents read must not be part of the statement that waited for the lock).
+ */
+async function insertLockingSeats(
+  trx: Trx,
+  seatIds: readonly string[],
+  values: readonly SeatEventValues[],
+): Promise<{ seat_id: string; id: string }[]> {
+  const ids = [...new Set(seatIds)].sort();
+  return trx
+    .with('locked', (w) =>
+      w.selectFrom('seats').select('id').where('id', 'in', ids).orderBy('id').forUpdate(),
+    )
+    .with('stored', (w) =>
+      w
+        .insertInto('seat_events')
+        .values([...values])
+        .onConflict((oc) => oc.doNothing())
+        .returning(['seat_id', 'id']),
+    )
+    .selectFrom('stored')
+    .select(['stored.seat_id', 'stored.id'])
+    .where(sql<number>`(SELECT count(*) FROM locked)`, '>=', 0)
+    .execute();
+}
+
+type SeatEventValues = Insertable<Tables['seat_events']>;
+
+function eventValues(slice: readonly IncomingSeatEvent[]): SeatEventValues[] {
+  return slice.map((e) => ({
+    id: e.event.id,
+    seat_id: e.seatId,
+    type: e.event.type,
+    at: e.event.at,
+    received_at: e.receivedAt,
+    json: e.json,
+    sitting_id: e.sittingId,
+  }));
 }
