@@ -451,6 +451,27 @@ export const HealthSchema = z.object({
     reconnects: z.number().int(),
     sendFailures: z.number().int(),
   }),
+  /**
+   * The database, counted since this process opened it: every statement it ran (BEGIN and COMMIT
+   * included; on PostgreSQL each is a round trip) and every transaction.
+   */
+  database: z.object({
+    engine: z.enum(['sqlite', 'postgres']),
+    statements: z.number().int(),
+    transactions: z.number().int(),
+  }),
+  /**
+   * The seat events writer (one transaction per batch, events acknowledged after it commits), since
+   * this process started: batches written, their total and longest time in milliseconds, the largest
+   * batch, and the most events waiting at the start of a batch (that batch included).
+   */
+  seatEventWrites: z.object({
+    batches: z.number().int(),
+    msTotal: z.number(),
+    msMax: z.number(),
+    largestBatch: z.number().int(),
+    queueMax: z.number().int(),
+  }),
   seatsPausedOverBudget: z.number().int(),
   socketsDroppedNotReading: z.number().int(),
   eventLoopDelayP99Ms: z.number(),

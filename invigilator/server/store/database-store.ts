@@ -9,7 +9,7 @@ import type { SiteKind } from '../../../shared/catalogs/sites.ts';
 import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
 import type { FinishKind } from '../../../shared/schemas/attempts.ts';
 import type { SittingInput } from '../../../shared/schemas/console-api.ts';
-import { type DatabaseTarget, type Db, openDatabase } from '../db/database.ts';
+import { type DatabaseTarget, type Db, type DbStats, type Engine, openDatabase } from '../db/database.ts';
 import { type MigrationResult, migrate } from '../db/migrate.ts';
 import { createRepositories, type Repositories } from '../db/repositories.ts';
 import type { HandRow, PauseRow } from '../hands-and-pauses/rows.ts';
@@ -230,6 +230,12 @@ export class DatabaseStore implements Store {
   }
   get instanceId(): string {
     return this.db.instanceId;
+  }
+  get engine(): Engine {
+    return this.db.engine;
+  }
+  get dbStats(): Readonly<DbStats> {
+    return this.db.stats;
   }
   async openLiveBus(log: Logger): Promise<LiveBus> {
     const db = this.db;

@@ -11,6 +11,7 @@ import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
 import type { FinishKind } from '../../../shared/schemas/attempts.ts';
 import type { SittingInput } from '../../../shared/schemas/console-api.ts';
 import type { InvigilatorRow, SessionRow, SignInLinkRefusal } from '../auth/auth-repository.ts';
+import type { DbStats, Engine } from '../db/database.ts';
 import type { HandsAndPausesStore } from '../hands-and-pauses/rows.ts';
 import type { HelpRequestRow } from '../help/help-repository.ts';
 import type { LiveBus } from '../live-bus.ts';
@@ -194,6 +195,10 @@ export interface Store extends HandsAndPausesStore {
   readonly presence: PresenceStore;
   /** This process's database instance id (names its presence rows and its live notices). */
   readonly instanceId: string;
+  /** Which engine: the events writer takes larger batches on PostgreSQL (seats/hub/events.ts). */
+  readonly engine: Engine;
+  /** Statements and transactions run since the database was opened (/api/health). */
+  readonly dbStats: Readonly<DbStats>;
   /** The live channel to the other console processes on this database (a loopback on SQLite). */
   openLiveBus(log: Logger): Promise<LiveBus>;
   /**

@@ -33,6 +33,13 @@ const EventsEnvelopeSchema = z.object({
 
 /** Events written in one transaction at most (a burst is written in slices). */
 const MAX_EVENTS_PER_WRITE = 400;
+/**
+ * On PostgreSQL, when that many are waiting: a batch costs a few round trips whatever its size (one
+ * INSERT for all its events), each waiting for a turn of the busy event loop, so a writer that has
+ * fallen behind catches up by taking more at once. SQLite's writes block the event loop while they
+ * run, so it keeps the smaller slices.
+ */
+const MAX_EVENTS_PER_WRITE_PG = 2000;
 /** Seat work goes on this long at most before other sockets get a turn. */
 const YIELD_AFTER_MS = 10;
 
@@ -57,7 +64,7 @@ export class SeatEvents {
       windowMs,
       // At most a few hundred events a transaction: a burst is written in slices, with other sockets
       // served between them, rather than in one long write that holds every seat up.
-      maxItems: MAX_EVENTS_PER_WRITE,
+      maxItems: h.store.engine === 'postgres' ? MAX_EVENTS_PER_WRITE_PG : MAX_EVENTS_PER_WRITE,
       write: (batch) => this.writeEvents(batch),
       // Not acknowledged: the seats keep the events and send them again.
       onError: (error, batch) =>
@@ -253,7 +260,16 @@ export class SeatEvents {
 
   /** One transaction for every event that arrived meanwhile; acknowledgements only after it commits. */
   private async writeEvents(batch: QueuedEvent[]): Promise<void> {
+    const w = this.h.stats.eventWrites;
+    // Measured for /api/health: what waited behind this batch, and how long its transaction took.
+    w.queueMax = Math.max(w.queueMax, this.writes.pending + batch.length);
+    const started = performance.now();
     const incidents = await this.h.store.storeSeatEvents(batch.map((b) => b.item));
+    const ms = performance.now() - started;
+    w.batches++;
+    w.msTotal += ms;
+    w.msMax = Math.max(w.msMax, ms);
+    w.largest = Math.max(w.largest, batch.length);
     this.h.stats.eventsStored += batch.length;
     // Before the acks: a seat whose end-page event is acknowledged has its finish written (or refused).
     await this.noteEndPages(batch.map((b) => b.item));

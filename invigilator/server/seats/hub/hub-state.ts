@@ -51,6 +51,8 @@ export class HubState {
     refusedByReason: { noCredential: 0, wrongCredential: 0, pendingReplacement: 0 },
     badMessages: 0,
     eventsStored: 0,
+    /** The events writer (hub/events.ts): batches, their time, the longest queue behind one. */
+    eventWrites: { batches: 0, msTotal: 0, msMax: 0, largest: 0, queueMax: 0 },
     lateSweeps: 0,
     pauses: 0,
     dropped: 0,

@@ -202,3 +202,33 @@ test('/api/health counts refused seat connections by reason, and the live channe
   } else expect(after.liveChannel.received).toBe(0);
   seat.close();
 });
+
+test('/api/health shows the database’s statements and transactions and the events writer’s batches', async () => {
+  const health = () => c.admin.api.call('health', {});
+  const before = await health();
+  const seat = await openRawSeat(c.url, await enrolTestSeat(c.admin, 'PC-WRITER'));
+  await seat.hello();
+  const ids = Array.from({ length: 5 }, () => randomUUID());
+  const at = new Date().toISOString();
+  seat.send(
+    JSON.stringify({
+      type: 'seat/events',
+      batchId: randomUUID(),
+      events: ids.map((id) => ({ id, type: 'event/focus-lost', at })),
+    }),
+  );
+  await seat.waitFor((m) =>
+    m.type === 'event/ack' && ids.every((id) => m.ids.includes(id)) ? m : undefined,
+  );
+  const after = await health();
+  expect(after.database.engine).toBe(process.env.INVIGIL_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite');
+  // At least the events' transaction: BEGIN, the INSERT, COMMIT.
+  expect(after.database.transactions).toBeGreaterThan(before.database.transactions);
+  expect(after.database.statements).toBeGreaterThanOrEqual(before.database.statements + 3);
+  const w = after.seatEventWrites;
+  expect(w.batches).toBeGreaterThan(before.seatEventWrites.batches);
+  expect(w.largestBatch).toBeGreaterThanOrEqual(5);
+  expect(w.queueMax).toBeGreaterThanOrEqual(5);
+  expect(w.msMax).toBeLessThanOrEqual(w.msTotal);
+  seat.close();
+});
