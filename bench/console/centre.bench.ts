@@ -273,6 +273,11 @@ async function runSetup(setup: Setup, o: Options, dir: string): Promise<Row> {
     });
     const d = done.filter((x) => x.type === 'done');
     const two = centre.consoles.length > 1;
+    const delta = (pick: (h: NonNullable<(typeof h1)[number]>) => number) =>
+      h1.map((h, i) => {
+        const before = h0[i];
+        return h && before ? pick(h) - pick(before) : Number.NaN;
+      });
     const row: Row = {
       setup:
         setup === 'postgres-2'
@@ -306,6 +311,18 @@ async function runSetup(setup: Setup, o: Options, dir: string): Promise<Row> {
       loopDelayMaxMsPerConsole: each(h1.map((h) => h?.eventLoopDelayMaxMs ?? Number.NaN)),
       eventsSent: d.reduce((a, x) => a + x.eventsSent, 0),
       eventsUnacked: d.reduce((a, x) => a + x.eventsLeft, 0),
+      // The events writer in the phase (deltas of /api/health), and its longest queue and batch since start.
+      eventBatchesPerConsole: each(delta((h) => h.seatEventWrites.batches)),
+      eventBatchMsMeanPerConsole: each(
+        delta((h) => h.seatEventWrites.msTotal).map(
+          (ms, i) => ms / (delta((h) => h.seatEventWrites.batches)[i] || 1),
+        ),
+      ),
+      eventBatchMsMaxPerConsole: each(h1.map((h) => h?.seatEventWrites.msMax ?? Number.NaN)),
+      eventQueueMaxPerConsole: each(h1.map((h) => h?.seatEventWrites.queueMax ?? Number.NaN)),
+      eventBatchLargestPerConsole: each(h1.map((h) => h?.seatEventWrites.largestBatch ?? Number.NaN)),
+      dbStatementsPerSecPerConsole: each(delta((h) => h.database.statements).map((x) => x / elapsed)),
+      dbTransactionsPerSecPerConsole: each(delta((h) => h.database.transactions).map((x) => x / elapsed)),
       seatReconnects: d.reduce((a, x) => a + x.reconnects, 0),
       seatWorkerLoopP99Ms: Math.max(...d.map((x) => x.loopDelayP99Ms)),
       loadAvg1m: `${load0} → ${load1}`,
