@@ -22,6 +22,7 @@ const BROWSER_WORDS: Record<string, string> = {
   chromium: 'Chromium',
   chrome: 'Google Chrome',
   edge: 'Microsoft Edge',
+  firefox: 'Firefox',
 };
 
 export interface LaunchAuditOptions extends LaunchExpectations {
