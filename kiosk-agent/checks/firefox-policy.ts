@@ -20,7 +20,10 @@
  * with `plutil -convert json`), but only when `EnterprisePoliciesEnabled` is true there; its
  * `__`-flattened keys are unflattened as macOSPoliciesParser does, and each policy found there replaces
  * policies.json's (the macOS provider is merged after the JSON one). The account's own files are the
- * candidate's to write: a policy key Firefox takes from one is a finding of its own.
+ * candidate's to write: a policy key Firefox takes from one is a finding of its own, and so is their
+ * `EnterprisePoliciesEnabled` false where it switches /Library/Preferences' policy off. NSUserDefaults'
+ * argument domain (`firefox -BlockAboutConfig NO`) is the process's, not a file: the launch audit names
+ * those arguments (link-trust/launch-audit.ts, `firefoxPolicyArguments`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { PolicyOs } from '../../shared/catalogs/browser-policy.ts';
