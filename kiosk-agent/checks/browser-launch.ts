@@ -5,7 +5,8 @@
  * is read once per process, the environment (Linux) only for the browser's main processes.
  *
  * Linux ran for real. Windows and macOS take the command line from systeminformation's process list
- * (its `params`), written from its documentation and not run; their environment is not read.
+ * (its `params`), written from its documentation and not run; their environment is not read. Firefox on
+ * macOS also takes policy from `-Name value` arguments (NSUserDefaults' argument domain): named too.
  */
 import type { CheckResult, Finding } from '../../shared/schemas/common.ts';
 import { auditLaunch, isBrowserMainProcess, type LaunchExpectations } from '../link-trust/launch-audit.ts';
@@ -22,6 +23,7 @@ const BROWSER_WORDS: Record<string, string> = {
   chromium: 'Chromium',
   chrome: 'Google Chrome',
   edge: 'Microsoft Edge',
+  firefox: 'Firefox',
 };
 
 export interface LaunchAuditOptions extends LaunchExpectations {

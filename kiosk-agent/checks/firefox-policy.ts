@@ -20,7 +20,10 @@
  * with `plutil -convert json`), but only when `EnterprisePoliciesEnabled` is true there; its
  * `__`-flattened keys are unflattened as macOSPoliciesParser does, and each policy found there replaces
  * policies.json's (the macOS provider is merged after the JSON one). The account's own files are the
- * candidate's to write: a policy key Firefox takes from one is a finding of its own.
+ * candidate's to write: a policy key Firefox takes from one is a finding of its own, and so is their
+ * `EnterprisePoliciesEnabled` false where it switches /Library/Preferences' policy off. NSUserDefaults'
+ * argument domain (`firefox -BlockAboutConfig NO`) is the process's, not a file: the launch audit names
+ * those arguments (link-trust/launch-audit.ts, `firefoxPolicyArguments`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { PolicyOs } from '../../shared/catalogs/browser-policy.ts';
@@ -199,6 +202,12 @@ export interface FirefoxMacPolicies {
    * those keys, as the file spells them. Empty when Firefox takes no macOS policy at all.
    */
   fromUser: { where: string; keys: string[] }[];
+  /**
+   * The account's own file whose `EnterprisePoliciesEnabled` (not true) Firefox takes over the one in
+   * /Library/Preferences that turned policy on, and the value it has: the candidate switched IT's policy
+   * there off. A configuration profile's value is forced and wins over it; the global domain is below.
+   */
+  disabledByUser?: { where: string; value: unknown };
 }
 
 /** What NSUserDefaults' boolForKey takes as YES: a non-zero number, or text starting Y/y/T/t or a non-zero digit. */
@@ -211,6 +220,18 @@ function macBool(v: unknown): boolean {
 /** Whether Firefox 153 takes `key` of its preference domain as policy (or as the switch that turns them on). */
 const isPolicyKey = (key: string) =>
   key === FIREFOX_MAC_ENABLE_KEY || FIREFOX_153_POLICY_NAMES.has(key.split('__')[0] ?? '');
+
+/** Whether the administrator's files alone (the account's own left out) turn Firefox's macOS policy on. */
+function machineEnabled(layers: readonly (FirefoxMacPlist | undefined)[], userFiles: ReadonlySet<string>) {
+  let value: unknown;
+  for (const plist of layers) {
+    if (!plist || plist.json === null || userFiles.has(plist.where)) continue;
+    const parsed = boundedJson(plist.json);
+    const dict = parsed.ok ? record(parsed.value) : undefined;
+    if (dict && Object.hasOwn(dict, FIREFOX_MAC_ENABLE_KEY)) value = dict[FIREFOX_MAC_ENABLE_KEY];
+  }
+  return macBool(value);
+}
 
 /**
  * Firefox's policies from its macOS preference domain, as nsMacPreferencesReader and macOSPoliciesParser
@@ -254,6 +275,10 @@ export function firefoxMacPolicies(
     }
   }
   if (!macBool(merged[FIREFOX_MAC_ENABLE_KEY])) {
+    const by = out.source.get(FIREFOX_MAC_ENABLE_KEY);
+    if (by && userFiles.has(by) && machineEnabled(layers, userFiles)) {
+      out.disabledByUser = { where: by, value: merged[FIREFOX_MAC_ENABLE_KEY] };
+    }
     if (out.source.size > 0) {
       const files = [...new Set(out.source.values())];
       out.ignored = `${files.join(' and ')} ${files.length === 1 ? 'has' : 'have'} Firefox settings but not ${FIREFOX_MAC_ENABLE_KEY} true, so Firefox ignores every policy there.`;
@@ -404,10 +429,28 @@ export function evaluateFirefoxPolicy(
       { subject: name, details: { where } },
     ),
   );
+  // The candidate's own EnterprisePoliciesEnabled NO: IT's /Library/Preferences policy is off, whatever
+  // policies.json still holds (and the account can turn it back on, with its own settings, at any moment).
+  const disabled = mac?.disabledByUser
+    ? [
+        agentFinding(
+          'browser-policy',
+          `The candidate has switched off Firefox's policy in ${FIREFOX_MAC_LIBRARY_PLIST}: ${mac.disabledByUser.where}, in the signed-in account's own preferences, sets ${FIREFOX_MAC_ENABLE_KEY} to ${JSON.stringify(mac.disabledByUser.value)}, which Firefox takes over ${FIREFOX_MAC_LIBRARY_PLIST}, so only policies.json counts. Delete that file, and install Firefox's policy as a configuration profile: only a profile's settings win over the account's own.`,
+          { subject: name, details: { where: mac.disabledByUser.where, policy: FIREFOX_MAC_ENABLE_KEY } },
+        ),
+      ]
+    : [];
+  // Said once the account's switch is named: that is why Firefox ignores the rest.
+  const ignoredNow = disabled.length > 0 ? [] : ignored;
   const json = fromFile(file);
   // No policy Firefox takes (the account's own files count only once Firefox takes macOS policy).
   const none = (message: string) =>
-    checkResult(POLICY_CHECK.id, POLICY_CHECK.title, [...macProblems, ...ignored, missing(message)], '');
+    checkResult(
+      POLICY_CHECK.id,
+      POLICY_CHECK.title,
+      [...macProblems, ...disabled, ...ignoredNow, missing(message)],
+      '',
+    );
   if (!platform && json === null) {
     const looked = registry
       ? `${FIREFOX_REGISTRY_KEY} and ${file.where}`
@@ -494,8 +537,8 @@ export function evaluateFirefoxPolicy(
     .filter(Boolean)
     .join(' and ');
   const summary = `Firefox's enterprise policy is in place (${sources}; ${FIREFOX_POLICIES.length} policies): the add-on force-installed and every other one blocked, other sites filtered, password saving and autofill off, developer tools, private windows, about:config, about:addons, about:profiles and safe mode off, its AI and translation features off.`;
-  findings.push(...fromUser);
-  if (findings.length > 0) findings.push(...ignored);
+  findings.push(...fromUser, ...disabled);
+  if (findings.length > 0) findings.push(...ignoredNow);
   const failed = findings.map((f) => f.message).join(' ');
   return checkResult(
     POLICY_CHECK.id,

@@ -10,6 +10,7 @@ import type { AgentConfig } from '../../shared/schemas/config.ts';
 import { seatExtensionId } from '../config.ts';
 import { DesktopSession } from '../desktop/desktop-session.ts';
 import { managedBrowserExecutables } from '../link-trust/identify.ts';
+import { readsPolicyArguments } from '../link-trust/launch-audit.ts';
 import { profileHostDir } from '../native-host/locations.ts';
 import { LAUNCH_CHECK, LaunchAuditor } from './browser-launch.ts';
 import { checkBrowserPolicy, POLICY_CHECK } from './browser-policy.ts';
@@ -58,6 +59,7 @@ export function launchAuditorFor(config: AgentConfig): LaunchAuditor {
     browser: config.browser.name,
     userDataDir: config.browser.userDataDir,
     allowFlags: config.browser.allowFlags,
+    firefoxMacPolicy: readsPolicyArguments(config.browser.name),
     caseInsensitivePaths: process.platform === 'win32' || process.platform === 'darwin',
   });
 }

@@ -8,6 +8,7 @@ import type { AgentConfig } from '../../shared/schemas/config.ts';
 import { seatExtensionId } from '../config.ts';
 import { extensionOrigin } from '../native-host/host.ts';
 import { type ConnectorExpectations, type InstalledHost, judgeConnector, type Verdict } from './connector.ts';
+import { readsPolicyArguments } from './launch-audit.ts';
 import { peerCredentials } from './peer-credentials.ts';
 import { type ProcessFacts, processFacts } from './process-info.ts';
 
@@ -77,7 +78,11 @@ export function connectorExpectations(
     extensionOrigin: extensionOrigin(id),
     ...(config.browser.name === 'firefox' ? { firefox: true } : {}),
     socketPath,
-    launch: { userDataDir: config.browser.userDataDir, allowFlags: config.browser.allowFlags },
+    launch: {
+      userDataDir: config.browser.userDataDir,
+      allowFlags: config.browser.allowFlags,
+      firefoxMacPolicy: readsPolicyArguments(config.browser.name),
+    },
     caseInsensitivePaths: process.platform === 'win32' || process.platform === 'darwin',
   };
 }

@@ -12,6 +12,7 @@
  * program, or send its traffic elsewhere. Pure functions: the agent feeds them /proc (Linux) or the
  * OS's process list.
  */
+import { FIREFOX_153_POLICY_NAMES, FIREFOX_MAC_ENABLE_KEY } from '../../shared/catalogs/firefox-policy.ts';
 
 export interface FlagRule {
   /** The switch, with its two dashes, as Chromium parses it (`--name` or `--name=value`). */
@@ -88,6 +89,48 @@ export interface LaunchExpectations {
   userDataDir?: string | undefined;
   /** Flags the seat's config lets pass (`browser.allowFlags`: the demo and test rigs). */
   allowFlags: readonly string[];
+  /** Firefox on macOS: `-Name value` arguments are settings of Firefox's policy domain (see below). */
+  firefoxMacPolicy?: boolean | undefined;
+}
+
+/** Whether this seat's browser reads policy from its command line: Firefox on macOS. */
+export const readsPolicyArguments = (browser: string, platform: NodeJS.Platform = process.platform) =>
+  browser === 'firefox' && platform === 'darwin';
+
+const ARGUMENT_DOMAIN =
+  'on macOS Firefox takes "-Name value" arguments as settings, over /Library/Preferences and the account\'s own';
+const ARGUMENT_FIX = 'close that Firefox and start it as IT set it up, with no such argument';
+
+/**
+ * Firefox on macOS reads its policy through NSUserDefaults (nsMacPreferencesReader: boolForKey and
+ * dictionaryRepresentation of standardUserDefaults; Firefox 153 asks for no admin-only reading), whose
+ * search list starts with the argument domain: the process's `-key value` arguments, "after forced
+ * defaults, but before all other entries" (Apple's NSUserDefaults.h). So `firefox -EnterprisePoliciesEnabled
+ * YES -BlockAboutConfig NO` sets policy, a flattened `-ExtensionSettings__<id>__installation_mode allowed`
+ * reaches even into a configuration profile's ExtensionSettings, and `-EnterprisePoliciesEnabled NO`
+ * switches /Library/Preferences' policy off. The key is what follows the one dash, case as written. Every
+ * such argument is named, whatever follows it (ps joins the arguments with spaces, so a value is not
+ * told apart reliably; fail closed).
+ */
+export function firefoxPolicyArguments(argv: readonly string[]): LaunchProblem[] {
+  const out: LaunchProblem[] = [];
+  const seen = new Set<string>();
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!/^-[^-]/.test(arg)) continue;
+    const key = arg.slice(1);
+    const policy = key.split('__')[0] ?? '';
+    const enable = key === FIREFOX_MAC_ENABLE_KEY;
+    if ((!enable && !FIREFOX_153_POLICY_NAMES.has(policy)) || seen.has(arg)) continue;
+    seen.add(arg);
+    const next = argv[i + 1];
+    out.push({
+      flag: arg,
+      seen: short(next === undefined ? arg : `${arg} ${next}`),
+      why: `${enable ? "turns Firefox's policy on or off" : `sets Firefox's ${policy} policy`} from the command line (${ARGUMENT_DOMAIN}): ${ARGUMENT_FIX}`,
+    });
+  }
+  return out;
 }
 
 export interface LaunchProblem {
@@ -157,6 +200,7 @@ export function auditLaunch(
     seenFlags.add(s.name);
     problems.push({ flag: rule.flag, seen: short(s.text), why: rule.why });
   }
+  if (expect.firefoxMacPolicy) problems.push(...firefoxPolicyArguments(argv));
   if (environment) {
     for (const rule of UNDERMINING_ENVIRONMENT) {
       const value = environment.get(rule.flag);

@@ -204,6 +204,16 @@ export function parsePsLine(line: string): { parentPid: number; uid: number; use
   return { parentPid: Number(m[1]), uid: Number(m[2]), user: String(m[3]) };
 }
 
+/**
+ * macOS: the command line from `ps -ww -o args=`. ps joins the arguments with spaces: a path with a
+ * space in it cannot be told apart. The host's check compares the joined line with the expected one
+ * instead (see connector.ts).
+ */
+export function macosArgv(args: string): string[] | null {
+  const line = args.trim();
+  return line ? line.split(' ') : null;
+}
+
 function macosProcessFacts(pid: number): ProcessFacts {
   const ps = (format: string) =>
     execFileSync('ps', ['-ww', '-o', format, '-p', String(Math.trunc(pid))], {
@@ -215,9 +225,7 @@ function macosProcessFacts(pid: number): ProcessFacts {
   return {
     pid,
     executable: macosExecutable(pid),
-    // ps joins the arguments with spaces: a path with a space in it cannot be told apart. The host's
-    // check compares the joined line with the expected one instead (see connector.ts).
-    argv: args ? args.split(' ') : null,
+    argv: macosArgv(args),
     environment: null,
     parentPid: ids?.parentPid ?? null,
     uid: ids?.uid ?? null,

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { LaunchAuditor } from '../../../../kiosk-agent/checks/browser-launch.ts';
 import type { RunningProcess } from '../../../../kiosk-agent/checks/processes.ts';
+import { macosArgv } from '../../../../kiosk-agent/link-trust/process-info.ts';
 
 const exe = '/usr/lib/chromium/chromium';
 const proc = (pid: number, argv: string[], file = exe): RunningProcess => ({
@@ -46,4 +49,33 @@ describe('the browser launch line', () => {
       findings: [],
     });
   });
+});
+
+test("attack: on a macOS Firefox seat, a Firefox started with policy on its command line (ps's args, test/fixtures/macos/) is a blocking finding naming the argument", () => {
+  const firefox = '/Applications/Firefox.app/Contents/MacOS/firefox';
+  const [, , attack] = readFileSync(
+    resolve(import.meta.dirname, '../../../../test/fixtures/macos/ps-args-firefox.txt'),
+    'utf8',
+  ).split('\n');
+  const auditor = new LaunchAuditor(
+    {
+      executables: [firefox],
+      browser: 'firefox',
+      allowFlags: [],
+      firefoxMacPolicy: true,
+      caseInsensitivePaths: true,
+    },
+    () => null,
+  );
+  const line = auditor.evaluate([
+    { pid: 412, name: 'firefox', path: firefox, argv: macosArgv(attack ?? '') ?? [] },
+  ]);
+  expect(line.status).toBe('fail');
+  expect(line.findings.map((f) => [f.code, f.subject, f.severity])).toEqual([
+    ['browser-launch-flag', '-BlockAboutConfig', 'block'],
+    ['browser-launch-flag', '-EnterprisePoliciesEnabled', 'block'],
+  ]);
+  expect(line.findings[0]?.message).toBe(
+    `Firefox (process 412) was started with -BlockAboutConfig NO, which sets Firefox's BlockAboutConfig policy from the command line (on macOS Firefox takes "-Name value" arguments as settings, over /Library/Preferences and the account's own): close that Firefox and start it as IT set it up, with no such argument.`,
+  );
 });

@@ -480,6 +480,47 @@ describe("Firefox's policy on macOS: the candidate's own preferences", () => {
       `${USER_PLIST} has "BlockAboutConfig__x", which reaches into a setting that is not a dictionary: Firefox then fails to read its preference domain and may take no macOS policy at all.`,
     );
   });
+
+  test("attack: the candidate's own EnterprisePoliciesEnabled false (or \"NO\", or 0) switches IT's /Library/Preferences policy off; policies.json alone is judged and the candidate's file is named, but not under a configuration profile or from the global domain, which Firefox does not let it override", () => {
+    const library = { where: FIREFOX_MAC_LIBRARY_PLIST, json: plutil('org.mozilla.firefox.153.plutil.json') };
+    const none = { where: FIREFOX_MAC_MANAGED_PLIST, json: null };
+    const message = (value: string) =>
+      `The candidate has switched off Firefox's policy in ${FIREFOX_MAC_LIBRARY_PLIST}: ${USER_PLIST}, in the signed-in account's own preferences, sets EnterprisePoliciesEnabled to ${value}, which Firefox takes over ${FIREFOX_MAC_LIBRARY_PLIST}, so only policies.json counts. Delete that file, and install Firefox's policy as a configuration profile: only a profile's settings win over the account's own.`;
+    // \`defaults write org.mozilla.firefox EnterprisePoliciesEnabled -bool NO\`, as plutil prints it.
+    const off = plutil('org.mozilla.firefox.candidate-off.plutil.json');
+    for (const [json, said] of [
+      [off, 'false'],
+      [JSON.stringify({ EnterprisePoliciesEnabled: 'NO' }), '"NO"'],
+      [JSON.stringify({ EnterprisePoliciesEnabled: 0 }), '0'],
+    ] as const) {
+      const mac = firefoxMacPolicies(none, library, { user: [{ where: USER_PLIST, json }] });
+      // A complete policies.json: nothing is missing, yet the candidate's switch is a block.
+      const r = onMac(JSON.stringify(generated()), mac);
+      expect(r.status).toBe('fail');
+      expect(r.findings.map((f) => [f.code, f.severity, f.details?.where])).toEqual([
+        ['browser-policy', 'block', USER_PLIST],
+      ]);
+      expect(r.findings[0]?.message).toBe(message(said));
+      // No policies.json: what is missing is named too, beside the switch.
+      const bare = onMac(null, mac);
+      expect(bare.findings.map((f) => f.message)).toContain(message(said));
+    }
+    // A configuration profile's EnterprisePoliciesEnabled is forced: the account's NO loses to it.
+    const profiled = firefoxMacPolicies(profile(), library, { user: [{ where: USER_PLIST, json: off }] });
+    expect(onMac(null, profiled).findings).toEqual([]);
+    // The account's global domain is below /Library/Preferences/org.mozilla.firefox.plist: no effect.
+    const global = firefoxMacPolicies(none, library, { userGlobal: { where: GLOBAL, json: off } });
+    expect(onMac(null, global).findings).toEqual([]);
+    // Nothing of IT's to switch off: the account's NO changes nothing and is no finding.
+    const nothing = firefoxMacPolicies(
+      none,
+      { where: FIREFOX_MAC_LIBRARY_PLIST, json: null },
+      {
+        user: [{ where: USER_PLIST, json: off }],
+      },
+    );
+    expect(onMac(JSON.stringify(generated()), nothing).findings).toEqual([]);
+  });
 });
 
 describe("reading the Mac's preference files for the account at the screen", () => {

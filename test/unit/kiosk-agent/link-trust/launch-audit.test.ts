@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   auditLaunch,
@@ -5,6 +7,7 @@ import {
   switchesOf,
   UNDERMINING_FLAGS,
 } from '../../../../kiosk-agent/link-trust/launch-audit.ts';
+import { macosArgv } from '../../../../kiosk-agent/link-trust/process-info.ts';
 
 const chromium = '/usr/lib/chromium/chromium';
 const flagsOf = (
@@ -91,5 +94,48 @@ describe('the browser launch audit', () => {
       expect(r.flag).toMatch(/^--[a-z0-9-]+$/);
       expect(r.why).toMatch(/^[a-z]/);
     }
+  });
+});
+
+describe('Firefox on macOS: policy set on the command line (NSUserDefaults argument domain)', () => {
+  // `ps -ww -o args=` of Firefox's main process, one line a process (test/fixtures/macos/).
+  const lines = readFileSync(
+    resolve(import.meta.dirname, '../../../../test/fixtures/macos/ps-args-firefox.txt'),
+    'utf8',
+  )
+    .split('\n')
+    .filter(Boolean);
+  const mac = { allowFlags: [], firefoxMacPolicy: true };
+  const audit = (line: string) => auditLaunch(macosArgv(line) ?? [], null, mac);
+
+  test('Firefox started from its icon, or with the assessment to open, has nothing to say', () => {
+    expect(audit(lines[0] ?? '')).toEqual([]);
+    expect(audit(lines[1] ?? '')).toEqual([]);
+  });
+
+  test('attack: each "-Name value" whose Name is a Firefox policy (flattened too) or EnterprisePoliciesEnabled is named', () => {
+    expect(audit(lines[2] ?? '').map((p) => [p.flag, p.seen])).toEqual([
+      ['-EnterprisePoliciesEnabled', '-EnterprisePoliciesEnabled YES'],
+      ['-BlockAboutConfig', '-BlockAboutConfig NO'],
+    ]);
+    expect(audit(lines[3] ?? '').map((p) => p.flag)).toEqual([
+      '-ExtensionSettings__keepassxc-browser@keepassxc.org__installation_mode',
+    ]);
+    const [off] = audit(lines[4] ?? '');
+    expect(off?.why).toBe(
+      'turns Firefox\'s policy on or off from the command line (on macOS Firefox takes "-Name value" arguments as settings, over /Library/Preferences and the account\'s own): close that Firefox and start it as IT set it up, with no such argument',
+    );
+    const [tools] = audit(lines[5] ?? '');
+    expect(tools?.why).toBe(
+      'sets Firefox\'s DisableDeveloperTools policy from the command line (on macOS Firefox takes "-Name value" arguments as settings, over /Library/Preferences and the account\'s own): close that Firefox and start it as IT set it up, with no such argument',
+    );
+  });
+
+  test('only on a macOS Firefox seat, and only a Firefox policy name as the key (Chromium and Linux do not read them)', () => {
+    expect(auditLaunch(macosArgv(lines[2] ?? '') ?? [], null, { allowFlags: [] })).toEqual([]);
+    const argv = ['/Applications/Firefox.app/Contents/MacOS/firefox', '-NSQuitAlwaysKeepsWindows', 'NO'];
+    expect(auditLaunch(argv, null, mac)).toEqual([]);
+    // NSUserDefaults takes the key after one dash: "--BlockAboutConfig" sets "-BlockAboutConfig", no policy.
+    expect(auditLaunch([argv[0] ?? '', '--BlockAboutConfig', 'NO'], null, mac)).toEqual([]);
   });
 });
