@@ -9,55 +9,23 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { expect, test } from 'vitest';
-import type { DatabaseStore } from '../../../../../invigilator/server/store/database-store.ts';
-import type { IncomingSeatEvent, SeatRow } from '../../../../../invigilator/server/store/store.ts';
+import type { SeatRow } from '../../../../../invigilator/server/store/store.ts';
 import { testEngine } from '../../../../helpers/engines.ts';
-import { storesOnTestEngine } from '../../../../helpers/test-store.ts';
+import { enrolTestSeats, focusLostEvent, storesOnTestEngine } from '../../../../helpers/test-store.ts';
 
 const openTestStore = storesOnTestEngine('invigil-events-');
-const FROM = { address: '10.0.0.7', userAgent: null, maxPending: 5 };
 const t = (s: number) => new Date(Date.UTC(2026, 10, 30, 9, 0, s)).toISOString();
-
-async function seats(s: DatabaseStore, n: number): Promise<SeatRow[]> {
-  const { centre } = await s.ensureCentre();
-  const actor = { centreId: centre.id, invigilatorId: null };
-  await s.createEnrolmentCode(actor, 'code-hash', new Date(Date.now() + 3_600_000).toISOString(), n);
-  const out: SeatRow[] = [];
-  for (let i = 1; i <= n; i++) {
-    const r = await s.enrolSeat('code-hash', `PC-${i}`, `cred-${i}`, new Date().toISOString(), FROM);
-    if (!r || !('seat' in r)) throw new Error('not enrolled');
-    out.push(r.seat);
-  }
-  return out;
-}
-
-function focusLost(seat: SeatRow, at: string): IncomingSeatEvent {
-  const event = { id: randomUUID(), type: 'event/focus-lost' as const, at };
-  return {
-    seatId: seat.id,
-    centreId: seat.centreId,
-    event,
-    json: JSON.stringify(event),
-    sittingId: null,
-    receivedAt: at,
-    incident: {
-      kind: 'focus-lost',
-      description: 'The browser lost focus.',
-      at,
-      seatId: seat.id,
-      sittingId: null,
-      entryId: null,
-    },
-  };
-}
 
 test('a batch with new and counted-on incidents: 5 statements on PostgreSQL (was 9), as before on SQLite', async () => {
   const s = await openTestStore();
-  const [one, two, three] = (await seats(s, 3)) as [SeatRow, SeatRow, SeatRow];
-  await s.storeSeatEvents([focusLost(one, t(0))]);
+  const [one, two, three] = (await enrolTestSeats(
+    s,
+    Array.from({ length: 3 }, (_, i) => `PC-${i + 1}`),
+  )) as [SeatRow, SeatRow, SeatRow];
+  await s.storeSeatEvents([focusLostEvent(one, t(0))]);
   // 600 events: one's count on the incident stored above, two's and three's are new ones.
   const batch = Array.from({ length: 600 }, (_, i) =>
-    focusLost([one, two, three][i % 3] as SeatRow, t(1 + (i % 50))),
+    focusLostEvent([one, two, three][i % 3] as SeatRow, t(1 + (i % 50))),
   );
   const before = s.db.stats.statements;
   const rows = await s.storeSeatEvents(batch);
@@ -91,7 +59,10 @@ test('a batch with new and counted-on incidents: 5 statements on PostgreSQL (was
 if (testEngine() === 'postgres')
   test('PostgreSQL: the events INSERT waits for a seat locked by another transaction (incidents stay serial between processes)', async () => {
     const s = await openTestStore();
-    const [one] = (await seats(s, 1)) as [SeatRow];
+    const [one] = (await enrolTestSeats(
+      s,
+      Array.from({ length: 1 }, (_, i) => `PC-${i + 1}`),
+    )) as [SeatRow];
     const dbUrl = (s.db.pgClientConfig as { connectionString: string }).connectionString;
     // Another process holding the seat's row lock (as its own events writer or offline sweep would).
     const other = new pg.Client({ connectionString: dbUrl });
@@ -99,7 +70,7 @@ if (testEngine() === 'postgres')
     try {
       await other.query('BEGIN');
       await other.query('SELECT id FROM seats WHERE id = $1 FOR UPDATE', [one.id]);
-      const storing = s.storeSeatEvents([focusLost(one, t(0))]);
+      const storing = s.storeSeatEvents([focusLostEvent(one, t(0))]);
       // Wait until the console's statement is waiting on a lock (the server says so), then let go.
       for (;;) {
         const { rows } = await other.query(

@@ -12,22 +12,13 @@ import type {
 } from '../../../../../invigilator/server/seats/presence-repository.ts';
 import type { DatabaseStore } from '../../../../../invigilator/server/store/database-store.ts';
 import type { SeatRow } from '../../../../../invigilator/server/store/store.ts';
-import { storesOnTestEngine } from '../../../../helpers/test-store.ts';
+import { enrolTestSeats, storesOnTestEngine } from '../../../../helpers/test-store.ts';
 
 let store: DatabaseStore | undefined;
 const openTestStore = storesOnTestEngine('invigil-presence-');
 
 async function withSeat(s: DatabaseStore): Promise<SeatRow> {
-  const { centre } = await s.ensureCentre();
-  const actor = { centreId: centre.id, invigilatorId: null };
-  await s.createEnrolmentCode(actor, 'code-hash', new Date(Date.now() + 3_600_000).toISOString(), 10);
-  const r = await s.enrolSeat('code-hash', 'PC-01', 'cred-1', new Date().toISOString(), {
-    address: '10.0.0.7',
-    userAgent: null,
-    maxPending: 5,
-  });
-  if (!r || !('seat' in r)) throw new Error('not enrolled');
-  return r.seat;
+  return ((await enrolTestSeats(s, ['PC-01'])) as [SeatRow])[0];
 }
 
 function offline(seat: SeatRow, at: string): OfflineIncident {

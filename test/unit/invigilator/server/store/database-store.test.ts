@@ -7,40 +7,19 @@ import { randomUUID } from 'node:crypto';
 import { expect, test } from 'vitest';
 import type { DatabaseStore } from '../../../../../invigilator/server/store/database-store.ts';
 import type { IncomingSeatEvent, SeatRow } from '../../../../../invigilator/server/store/store.ts';
-import { storesOnTestEngine } from '../../../../helpers/test-store.ts';
+import {
+  enrolTestSeats,
+  focusLostEvent,
+  storesOnTestEngine,
+  TEST_SEAT_FROM,
+} from '../../../../helpers/test-store.ts';
 
 let store: DatabaseStore | undefined;
 const openTestStore = storesOnTestEngine('invigil-store-');
 
-const FROM = { address: '10.0.0.7', userAgent: null, maxPending: 5 };
-
 async function withSeat(s: DatabaseStore): Promise<{ seat: SeatRow; centreId: string }> {
-  const { centre } = await s.ensureCentre();
-  const actor = { centreId: centre.id, invigilatorId: null };
-  await s.createEnrolmentCode(actor, 'code-hash', new Date(Date.now() + 3_600_000).toISOString(), 10);
-  const r = await s.enrolSeat('code-hash', 'PC-01', 'cred-1', new Date().toISOString(), FROM);
-  if (!r || !('seat' in r)) throw new Error('not enrolled');
-  return { seat: r.seat, centreId: centre.id };
-}
-
-function focusLost(seat: SeatRow, at: string, sittingId: string | null = null): IncomingSeatEvent {
-  const event = { id: randomUUID(), type: 'event/focus-lost' as const, at };
-  return {
-    seatId: seat.id,
-    centreId: seat.centreId,
-    event,
-    json: JSON.stringify(event),
-    sittingId,
-    receivedAt: at,
-    incident: {
-      kind: 'focus-lost',
-      description: 'The browser lost focus.',
-      at,
-      seatId: seat.id,
-      sittingId,
-      entryId: null,
-    },
-  };
+  const [seat] = (await enrolTestSeats(s, ['PC-01'])) as [SeatRow];
+  return { seat, centreId: seat.centreId };
 }
 
 test('repeats less than a minute apart are one incident; a minute later, or in another sitting, a new one', async () => {
@@ -48,13 +27,13 @@ test('repeats less than a minute apart are one incident; a minute later, or in a
   const { seat, centreId } = await withSeat(store);
   const t = (s: number) => new Date(Date.UTC(2026, 10, 30, 9, 0, s)).toISOString();
   // Out of order and with a resend: still one incident, first and last right, resends not counted.
-  const a = focusLost(seat, t(10));
-  const rows = await store.storeSeatEvents([a, focusLost(seat, t(40)), focusLost(seat, t(5)), a]);
+  const a = focusLostEvent(seat, t(10));
+  const rows = await store.storeSeatEvents([a, focusLostEvent(seat, t(40)), focusLostEvent(seat, t(5)), a]);
   expect(rows).toHaveLength(1);
   expect(rows[0]).toMatchObject({ count: 3, at: t(5), lastAt: t(40) });
-  await store.storeSeatEvents([focusLost(seat, t(99))]); // 59 s after the last: the same incident
-  await store.storeSeatEvents([focusLost(seat, t(160))]); // 61 s after: a new one
-  await store.storeSeatEvents([focusLost(seat, t(161), 'sitting-2')]); // another sitting: a new one
+  await store.storeSeatEvents([focusLostEvent(seat, t(99))]); // 59 s after the last: the same incident
+  await store.storeSeatEvents([focusLostEvent(seat, t(160))]); // 61 s after: a new one
+  await store.storeSeatEvents([focusLostEvent(seat, t(161), 'sitting-2')]); // another sitting: a new one
   const all = await store.listIncidents(centreId, { limit: 10 });
   expect(all.map((i) => [i.count, i.at, i.lastAt])).toEqual([
     [1, t(161), t(161)],
@@ -63,7 +42,9 @@ test('repeats less than a minute apart are one incident; a minute later, or in a
   ]);
   expect(await store.countSeatEvents(seat.id)).toBe(6);
   // Stored bytes per sitting (or per day outside sittings).
-  expect(await store.storedEventBytes(seat.id, 'sitting-2', '')).toBe(focusLost(seat, t(161)).json.length);
+  expect(await store.storedEventBytes(seat.id, 'sitting-2', '')).toBe(
+    focusLostEvent(seat, t(161)).json.length,
+  );
   expect(await store.storedEventBytes(seat.id, null, '2026-11-30T00:00:00.000Z')).toBeGreaterThan(0);
   expect(await store.storedEventBytes(seat.id, null, '2026-12-01T00:00:00.000Z')).toBe(0);
 });
@@ -73,20 +54,26 @@ test('many seats in one batch: each repeat counts where it would one by one', as
   const { seat: one, centreId } = await withSeat(store);
   const more: SeatRow[] = [];
   for (const name of ['PC-02', 'PC-03']) {
-    const r = await store.enrolSeat('code-hash', name, `cred-${name}`, new Date().toISOString(), FROM);
+    const r = await store.enrolSeat(
+      'code-hash',
+      name,
+      `cred-${name}`,
+      new Date().toISOString(),
+      TEST_SEAT_FROM,
+    );
     if (!r || !('seat' in r)) throw new Error('not enrolled');
     more.push(r.seat);
   }
   const [two, three] = more as [SeatRow, SeatRow];
   const t = (s: number) => new Date(Date.UTC(2026, 10, 30, 9, 0, s)).toISOString();
-  await store.storeSeatEvents([focusLost(one, t(0))]);
+  await store.storeSeatEvents([focusLostEvent(one, t(0))]);
   const rows = await store.storeSeatEvents([
-    focusLost(one, t(30)), // counts on the incident stored before
-    focusLost(two, t(20)),
-    focusLost(three, t(10)),
-    focusLost(two, t(10)), // with two's t(20): one new incident of 2
-    focusLost(three, t(200)), // over a minute after three's t(10): a second incident
-    focusLost(two, t(15), 'sitting-2'), // another sitting: its own
+    focusLostEvent(one, t(30)), // counts on the incident stored before
+    focusLostEvent(two, t(20)),
+    focusLostEvent(three, t(10)),
+    focusLostEvent(two, t(10)), // with two's t(20): one new incident of 2
+    focusLostEvent(three, t(200)), // over a minute after three's t(10): a second incident
+    focusLostEvent(two, t(15), 'sitting-2'), // another sitting: its own
   ]);
   expect(rows).toHaveLength(5);
   const all = await store.listIncidents(centreId, { limit: 20 });
@@ -132,12 +119,12 @@ test('storing a batch takes as many statements for 60 new incidents as for 2 (no
     return { statements: s.db.stats.statements - before, incidents: rows.length };
   };
   // Two minutes apart: each its own incident.
-  const few = await statements([focusLost(seat, t(0)), focusLost(seat, t(2))]);
-  const many = await statements(Array.from({ length: 60 }, (_, i) => focusLost(seat, t(10 + 2 * i))));
+  const few = await statements([focusLostEvent(seat, t(0)), focusLostEvent(seat, t(2))]);
+  const many = await statements(Array.from({ length: 60 }, (_, i) => focusLostEvent(seat, t(10 + 2 * i))));
   expect([few.incidents, many.incidents]).toEqual([2, 60]);
   expect(many.statements).toBe(few.statements);
   // And counting on them (each within a minute of one stored above): the same again.
-  const again = await statements(Array.from({ length: 60 }, (_, i) => focusLost(seat, t(10 + 2 * i))));
+  const again = await statements(Array.from({ length: 60 }, (_, i) => focusLostEvent(seat, t(10 + 2 * i))));
   expect(again.incidents).toBe(60);
   expect(again.statements).toBeLessThanOrEqual(few.statements + 1);
 });
@@ -145,14 +132,20 @@ test('storing a batch takes as many statements for 60 new incidents as for 2 (no
 test('stored bytes asked for many seats at once are read in one query per sitting (or day)', async () => {
   store = await openTestStore();
   const { seat: one } = await withSeat(store);
-  const r = await store.enrolSeat('code-hash', 'PC-02', 'cred-PC-02', new Date().toISOString(), FROM);
+  const r = await store.enrolSeat(
+    'code-hash',
+    'PC-02',
+    'cred-PC-02',
+    new Date().toISOString(),
+    TEST_SEAT_FROM,
+  );
   if (!r || !('seat' in r)) throw new Error('not enrolled');
   const two = r.seat;
   const at = '2026-11-30T09:00:00.000Z';
-  const a = focusLost(one, at);
-  const b = focusLost(two, at, 'sitting-1');
-  const c = focusLost(two, at);
-  await store.storeSeatEvents([a, b, c, focusLost(one, at)]);
+  const a = focusLostEvent(one, at);
+  const b = focusLostEvent(two, at, 'sitting-1');
+  const c = focusLostEvent(two, at);
+  await store.storeSeatEvents([a, b, c, focusLostEvent(one, at)]);
   const day = '2026-11-30T00:00:00.000Z';
   const before = store.db.stats.statements;
   const answers = await Promise.all([
@@ -169,7 +162,13 @@ test('stored bytes asked for many seats at once are read in one query per sittin
 test('acknowledgements in one batch: each only for its own seat, the first time kept, in one UPDATE', async () => {
   store = await openTestStore();
   const { seat: one, centreId } = await withSeat(store);
-  const r = await store.enrolSeat('code-hash', 'PC-02', 'cred-PC-02', new Date().toISOString(), FROM);
+  const r = await store.enrolSeat(
+    'code-hash',
+    'PC-02',
+    'cred-PC-02',
+    new Date().toISOString(),
+    TEST_SEAT_FROM,
+  );
   if (!r || !('seat' in r)) throw new Error('not enrolled');
   const two = r.seat;
   const actor = { centreId, invigilatorId: null };
@@ -207,7 +206,7 @@ test('an enrolled name becomes a pending request without using up the seat; appr
   store = await openTestStore();
   const { seat, centreId } = await withSeat(store);
   const again = await store.enrolSeat('code-hash', 'PC-01', 'cred-2', new Date().toISOString(), {
-    ...FROM,
+    ...TEST_SEAT_FROM,
     userAgent: 'curl/8',
   });
   if (!again || !('seat' in again)) throw new Error('expected a request');
@@ -217,9 +216,9 @@ test('an enrolled name becomes a pending request without using up the seat; appr
   expect((await store.getSeat(seat.id))?.credentialHash).toBe('cred-1');
   expect((await store.replacementByCredential('cred-2'))?.status).toBe('pending');
   // A second request, then the cap.
-  await store.enrolSeat('code-hash', 'PC-01', 'cred-3', new Date().toISOString(), FROM);
+  await store.enrolSeat('code-hash', 'PC-01', 'cred-3', new Date().toISOString(), TEST_SEAT_FROM);
   const capped = await store.enrolSeat('code-hash', 'PC-01', 'cred-4', new Date().toISOString(), {
-    ...FROM,
+    ...TEST_SEAT_FROM,
     maxPending: 2,
   });
   expect(capped).toEqual({ tooManyPending: expect.objectContaining({ id: seat.id }) });
