@@ -12,11 +12,29 @@ export function setSignedOutHandler(fn: () => void): void {
   onSignedOut = fn;
 }
 
-const client = createApiClient((url, init) => fetch(url, { ...init, credentials: 'same-origin' }), {
-  onError: (error, route) => {
-    if (error.status === 401 && route !== 'signIn') onSignedOut();
-  },
-});
+/**
+ * Counts sign-ins and sign-outs. A 401 means "signed out" only for a request sent in the current
+ * session: the page's first "who am I?" goes out beside a sign-in link's own request, and on a busy
+ * machine its 401 can arrive after the sign-in has finished.
+ */
+let generation = 0;
+const SESSION_ROUTES: ReadonlySet<string> = new Set(['signIn', 'useSignInLink', 'completeSetup', 'signOut']);
+export function sessionGeneration(): number {
+  return generation;
+}
+
+const client = createApiClient((url, init) => fetch(url, { ...init, credentials: 'same-origin' }));
 
 /** Calls a route of the table by name: `call('getSitting', { params: { id } })`. */
-export const call = client.call;
+export const call: typeof client.call = async (name, ...args) => {
+  const sentIn = generation;
+  try {
+    const out = await client.call(name, ...args);
+    if (SESSION_ROUTES.has(name)) generation += 1;
+    return out;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401 && name !== 'signIn' && sentIn === generation)
+      onSignedOut();
+    throw error;
+  }
+};

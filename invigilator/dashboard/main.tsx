@@ -5,7 +5,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { MeResponse } from '../../shared/schemas/console-api.ts';
-import { call, setSignedOutHandler } from './api.ts';
+import { call, sessionGeneration, setSignedOutHandler } from './api.ts';
 import { HelpBanners, HelpButton, HelpDialog } from './help/help.tsx';
 import { LiveContext, useLiveConnection } from './live.ts';
 import { EnrolPage } from './pages/enrol.tsx';
@@ -74,7 +74,12 @@ function App() {
 
   useEffect(() => {
     setSignedOutHandler(() => setMe(null));
-    call('me').then(setMe, () => setMe(null));
+    const asked = sessionGeneration();
+    // A sign-in that finished first (a sign-in link's) wins over this first, older answer.
+    call('me').then(
+      (answer) => sessionGeneration() === asked && setMe(answer),
+      () => sessionGeneration() === asked && setMe(null),
+    );
   }, []);
 
   const setup = route.match(/^\/setup\/([A-Za-z0-9_-]+)$/);

@@ -38,8 +38,6 @@ export type FetchLike = (
 export interface ApiClientOptions {
   /** Prepended to every path ('' in the dashboard, which is served by the console). */
   baseUrl?: string;
-  /** Called with every refusal before it is thrown (the dashboard shows its sign-in page on 401). */
-  onError?: (error: ApiError, route: RouteName) => void;
 }
 
 export interface ApiClient {
@@ -90,11 +88,7 @@ export function createApiClient(fetchFn: FetchLike, options: ApiClientOptions = 
         body: req.body,
       });
       const text = await res.text();
-      if (!res.ok) {
-        const error = refusal(res.status, text, `${r.method} ${r.path}`, r);
-        options.onError?.(error, name);
-        throw error;
-      }
+      if (!res.ok) throw refusal(res.status, text, `${r.method} ${r.path}`, r);
       if (r.produces) return text as RouteOutput<ApiRoutes[typeof name]>;
       let data: unknown;
       try {
