@@ -59,20 +59,23 @@ async function helpById(q: Queryable, id: string): Promise<HelpRequestRow | unde
   return r && helpRow(r);
 }
 
+/** What a member of staff's summons for help records (the console fills `at` and `siteId`). */
+export interface NewHelpRequest {
+  room: string;
+  reason: HelpReason;
+  note: string | null;
+  sittingId: string | null;
+  siteId: string | null;
+  at: string;
+}
+
 export class HelpRepository {
   constructor(private readonly db: Db) {}
 
   /** The request and its incident, in one transaction, audited. */
   async createHelpRequest(
     actor: Actor & { invigilatorId: string },
-    request: {
-      room: string;
-      reason: HelpReason;
-      note: string | null;
-      sittingId: string | null;
-      siteId: string | null;
-      at: string;
-    },
+    request: NewHelpRequest,
     incidentDescription: string,
   ): Promise<{ request: HelpRequestRow; incident: IncidentRow }> {
     const id = randomUUID();

@@ -4,7 +4,6 @@
  * do not name a site yet (new invigilators, sittings and enrolment codes belong to it).
  */
 import { join } from 'node:path';
-import type { HelpReason } from '../../../shared/catalogs/help-reasons.ts';
 import type { SiteKind } from '../../../shared/catalogs/sites.ts';
 import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
 import type { FinishKind } from '../../../shared/schemas/attempts.ts';
@@ -13,6 +12,7 @@ import { type DatabaseTarget, type Db, type DbStats, type Engine, openDatabase }
 import { type MigrationResult, migrate } from '../db/migrate.ts';
 import { createRepositories, type Repositories } from '../db/repositories.ts';
 import type { HandRow, PauseRow } from '../hands-and-pauses/rows.ts';
+import type { NewHelpRequest } from '../help/help-repository.ts';
 import { type LiveBus, LoopbackBus, PgLiveBus } from '../live-bus.ts';
 import type { Logger } from '../logger.ts';
 import type { PresenceRepository } from '../seats/presence-repository.ts';
@@ -414,14 +414,7 @@ export class DatabaseStore implements Store {
   // ---- summoned help (issue 13; help/help-repository.ts) ----
   createHelpRequest(
     actor: Actor & { invigilatorId: string },
-    request: {
-      room: string;
-      reason: HelpReason;
-      note: string | null;
-      sittingId: string | null;
-      siteId: string | null;
-      at: string;
-    },
+    request: NewHelpRequest,
     incidentDescription: string,
   ): Promise<{ request: HelpRequestRow; incident: IncidentRow }> {
     return this.repos.help.createHelpRequest(actor, request, incidentDescription);
