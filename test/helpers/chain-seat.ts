@@ -10,7 +10,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
 import { expect } from 'vitest';
 import type { SeatView } from '../../shared/schemas/console-api.ts';
 import {
@@ -22,7 +21,7 @@ import {
   waitFor,
 } from './agent-cli.ts';
 import { TEST_RIG_BROWSER_FLAGS } from './agent-seat.ts';
-import { type LaunchedBrowser, launchDashboardBrowser, launchWithExtension } from './chromium.ts';
+import { type LaunchedBrowser, launchWithExtension } from './chromium.ts';
 import { type ReadyConsole, startReadyConsole } from './console-process.ts';
 import { installMachinePolicy, type MachinePolicy } from './machine-policy.ts';
 import { startTestServer, type TestServer } from './test-server.ts';
@@ -202,17 +201,4 @@ export async function seatCandidate(
   });
   expect(ok.status, ok.text).toBe(201);
   return { sittingId, entryId };
-}
-
-/** The coordinator's dashboard in its own Chromium, signed in with a one-time link, live. */
-export async function signedInDashboard(console_: ReadyConsole): Promise<{ browser: Browser; page: Page }> {
-  const { browser, page } = await launchDashboardBrowser();
-  const me = await console_.admin.get<{ invigilator: { id: string } }>('/api/me');
-  const link = await console_.admin.post<{ url: string }>(
-    `/api/invigilators/${me.body.invigilator.id}/sign-in-links`,
-    {},
-  );
-  await page.goto(link.body.url);
-  await page.waitForSelector('.topbar .live-dot.on');
-  return { browser, page };
 }

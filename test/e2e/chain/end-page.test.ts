@@ -12,14 +12,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { EXTENSION_ID } from '../../../shared/constants.ts';
 import type { SittingView } from '../../../shared/schemas/console-api.ts';
 import { assertBuilt, waitFor } from '../../helpers/agent-cli.ts';
-import {
-  ASSESSMENT,
-  type ChainSeat,
-  seatCandidate,
-  signedInDashboard,
-  startChainSeat,
-} from '../../helpers/chain-seat.ts';
+import { ASSESSMENT, type ChainSeat, seatCandidate, startChainSeat } from '../../helpers/chain-seat.ts';
 import type { ReadyConsole } from '../../helpers/console-process.ts';
+import { signedInDashboard } from '../../helpers/dashboard.ts';
 import { waitForUrl } from '../../helpers/extension-state.ts';
 
 const PC = 'EXAM-PC-14';

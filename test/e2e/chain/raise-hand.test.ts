@@ -15,15 +15,10 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { HAND_REPEAT_MS, RAISE_HAND_KEYS } from '../../../extension/features/raise-hand/constants.ts';
 import type { InvigilationRecord, SeatView } from '../../../shared/schemas/console-api.ts';
 import { assertBuilt, waitFor } from '../../helpers/agent-cli.ts';
-import {
-  ASSESSMENT,
-  type ChainSeat,
-  seatCandidate,
-  signedInDashboard,
-  startChainSeat,
-} from '../../helpers/chain-seat.ts';
+import { ASSESSMENT, type ChainSeat, seatCandidate, startChainSeat } from '../../helpers/chain-seat.ts';
 import { extensionUrl, type LaunchedBrowser } from '../../helpers/chromium.ts';
 import type { ReadyConsole } from '../../helpers/console-process.ts';
+import { signedInDashboard } from '../../helpers/dashboard.ts';
 import { PAGE_PATHS, screenshot, waitForUrl } from '../../helpers/extension-state.ts';
 
 const PC = 'EXAM-PC-12';

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launchDashboardBrowser } from '../../../../helpers/chromium.ts';
 import { ConsoleClient } from '../../../../helpers/console-client.ts';
 import { type ReadyConsole, startReadyConsole } from '../../../../helpers/console-process.ts';
+import { signInWithLink } from '../../../../helpers/dashboard.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../../../../../test-results/screenshots');
 let ready: ReadyConsole;
@@ -24,12 +25,7 @@ let sittingId: string;
 async function signInPage(invigilatorId: string): Promise<Page> {
   const { browser, page } = await launchDashboardBrowser({ width: 1280, height: 800 });
   browsers.push(browser);
-  const link = await ready.admin.post<{ url: string }>(
-    `/api/invigilators/${invigilatorId}/sign-in-links`,
-    {},
-  );
-  await page.goto(link.body.url);
-  await page.waitForSelector('.topbar .live-dot.on');
+  await signInWithLink(page, ready.admin, invigilatorId);
   return page;
 }
 

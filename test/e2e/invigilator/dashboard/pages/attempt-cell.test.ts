@@ -13,6 +13,7 @@ import { launchDashboardBrowser } from '../../../../helpers/chromium.ts';
 import { ConsoleClient } from '../../../../helpers/console-client.ts';
 import { type ReadyConsole, startReadyConsole } from '../../../../helpers/console-process.ts';
 import { enrolTestSeat, type SimulatedSeat, startSimulatedSeat } from '../../../../helpers/console-seat.ts';
+import { signInWithLink } from '../../../../helpers/dashboard.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../../../../../test-results/screenshots');
 let ready: ReadyConsole;
@@ -40,13 +41,7 @@ const HOUR = 3_600_000;
 beforeAll(async () => {
   ready = await startReadyConsole();
   ({ browser, page } = await launchDashboardBrowser());
-  const me = await ready.admin.get<{ invigilator: { id: string } }>('/api/me');
-  const link = await ready.admin.post<{ url: string }>(
-    `/api/invigilators/${me.body.invigilator.id}/sign-in-links`,
-    {},
-  );
-  await page.goto(link.body.url);
-  await page.waitForSelector('.topbar .live-dot.on');
+  await signInWithLink(page, ready.admin);
 }, 120_000);
 
 afterAll(async () => {

@@ -18,6 +18,7 @@ import {
   type SimulatedSeat,
   startSimulatedSeat,
 } from '../../../../helpers/console-seat.ts';
+import { signInWithLink } from '../../../../helpers/dashboard.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../../../../../test-results/screenshots');
 const PCS = ['PC-01', 'PC-02', 'PC-03', 'PC-04', 'PC-05', 'PC-06', 'PC-07', 'PC-08'];
@@ -69,13 +70,7 @@ beforeAll(async () => {
   for (const e of created.body.sitting.entries)
     await ready.admin.post(`/api/sittings/${sittingId}/entries/${e.id}/identity`, { method: 'photo-id' });
   ({ browser, page } = await launchDashboardBrowser());
-  const me = await ready.admin.get<{ invigilator: { id: string } }>('/api/me');
-  const link = await ready.admin.post<{ url: string }>(
-    `/api/invigilators/${me.body.invigilator.id}/sign-in-links`,
-    {},
-  );
-  await page.goto(link.body.url);
-  await page.waitForSelector('.topbar .live-dot.on');
+  await signInWithLink(page, ready.admin);
   await page.waitForFunction(
     (n) => document.querySelectorAll('.seat-grid > li').length === n,
     {},

@@ -15,6 +15,7 @@ import { launchDashboardBrowser } from '../../../../helpers/chromium.ts';
 import { type ReadyConsole, startReadyConsole } from '../../../../helpers/console-process.ts';
 import { openRawSeat } from '../../../../helpers/console-raw-seat.ts';
 import { enrolTestSeat } from '../../../../helpers/console-seat.ts';
+import { signInWithLink } from '../../../../helpers/dashboard.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../../../../../test-results/screenshots');
 const RANGE = 'from=2026-03-01&to=2026-03-31';
@@ -54,11 +55,8 @@ async function sitting(
 beforeAll(async () => {
   ready = await startReadyConsole();
   ({ browser, page } = await launchDashboardBrowser({ width: 1280, height: 900 }));
-  const me = await ready.admin.get<{ invigilator: { id: string } }>('/api/me');
-  const dana = me.body.invigilator.id;
-  const link = await ready.admin.post<{ url: string }>(`/api/invigilators/${dana}/sign-in-links`, {});
-  await page.goto(link.body.url);
-  await page.waitForSelector('.topbar .live-dot.on');
+  const dana = (await ready.admin.api.call('me', {})).invigilator.id;
+  await signInWithLink(page, ready.admin, dana);
 
   // March 2026 (GMT, the centre's default clock: Europe/London, Monday to Friday, 08:00 to 18:00).
   await sitting(

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launchDashboardBrowser } from '../../../../helpers/chromium.ts';
 import { ConsoleClient } from '../../../../helpers/console-client.ts';
 import { type ReadyConsole, startReadyConsole } from '../../../../helpers/console-process.ts';
+import { signInWithLink } from '../../../../helpers/dashboard.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../../../../../test-results/screenshots');
 let ready: ReadyConsole;
@@ -62,13 +63,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'invigil-results-'));
   ready = await startReadyConsole();
   ({ browser, page } = await launchDashboardBrowser({ width: 1280, height: 900 }));
-  const me = await ready.admin.get<{ invigilator: { id: string } }>('/api/me');
-  const link = await ready.admin.post<{ url: string }>(
-    `/api/invigilators/${me.body.invigilator.id}/sign-in-links`,
-    {},
-  );
-  await page.goto(link.body.url);
-  await page.waitForSelector('.topbar .live-dot.on');
+  await signInWithLink(page, ready.admin);
   for (const [startsAt, entries] of [
     [
       '2026-03-03T09:30:00+00:00',

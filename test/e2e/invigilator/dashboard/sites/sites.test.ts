@@ -13,6 +13,7 @@ import type { SiteView } from '../../../../../shared/schemas/sites.ts';
 import { launchDashboardBrowser } from '../../../../helpers/chromium.ts';
 import { type ReadyConsole, startReadyConsole } from '../../../../helpers/console-process.ts';
 import { enrolTestSeat, type SimulatedSeat, startSimulatedSeat } from '../../../../helpers/console-seat.ts';
+import { signInWithLink } from '../../../../helpers/dashboard.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../../../../../test-results/screenshots');
 let ready: ReadyConsole;
@@ -96,10 +97,7 @@ beforeAll(async () => {
     })
   ).sitting.id;
   ({ browser, page } = await launchDashboardBrowser());
-  const me = await admin.call('me', {});
-  const link = await admin.call('createSignInLink', { params: { id: me.invigilator.id }, body: {} });
-  await page.goto(link.url);
-  await page.waitForSelector('.topbar .live-dot.on');
+  await signInWithLink(page, ready.admin);
 }, 120_000);
 
 afterAll(async () => {
@@ -186,15 +184,10 @@ test('an invigilator at Riverside sees only Riverside, with the site named in th
   const rita = await ready.admin.api.call('createInvigilator', {
     body: { name: 'Rita Banks', pin: '80001', password: 'a long enough password', siteId: riverside.id },
   });
-  const link = await ready.admin.api.call('createSignInLink', {
-    params: { id: rita.invigilator.id },
-    body: {},
-  });
   const context = await browser.createBrowserContext();
   const ritaPage = await context.newPage();
   await ritaPage.setViewport({ width: 1440, height: 900 });
-  await ritaPage.goto(link.url);
-  await ritaPage.waitForSelector('.topbar .live-dot.on');
+  await signInWithLink(ritaPage, ready.admin, rita.invigilator.id);
   expect(await ritaPage.$eval('#my-site', (e) => e.textContent)).toBe(
     'Your site: Riverside Campus · Satellite site',
   );
