@@ -5,7 +5,6 @@
  * to the audit trail in the same transaction as the change itself.
  */
 
-import type { HelpReason } from '../../../shared/catalogs/help-reasons.ts';
 import type { SiteKind } from '../../../shared/catalogs/sites.ts';
 import type { Attempt, AttemptOutcome } from '../../../shared/rules/centre.ts';
 import type { FinishKind } from '../../../shared/schemas/attempts.ts';
@@ -13,7 +12,7 @@ import type { SittingInput } from '../../../shared/schemas/console-api.ts';
 import type { InvigilatorRow, SessionRow, SignInLinkRefusal } from '../auth/auth-repository.ts';
 import type { DbStats, Engine } from '../db/database.ts';
 import type { HandsAndPausesStore } from '../hands-and-pauses/rows.ts';
-import type { HelpRequestRow } from '../help/help-repository.ts';
+import type { HelpRequestRow, NewHelpRequest } from '../help/help-repository.ts';
 import type { LiveBus } from '../live-bus.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditRow } from '../record/audit-repository.ts';
@@ -302,14 +301,7 @@ export interface Store extends HandsAndPausesStore {
   /** The request and its incident, in one transaction, audited. */
   createHelpRequest(
     actor: Actor & { invigilatorId: string },
-    request: {
-      room: string;
-      reason: HelpReason;
-      note: string | null;
-      sittingId: string | null;
-      siteId: string | null;
-      at: string;
-    },
+    request: NewHelpRequest,
     incidentDescription: string,
   ): Promise<{ request: HelpRequestRow; incident: IncidentRow }>;
   /**
