@@ -131,16 +131,7 @@ test('storing a batch takes as many statements for 60 new incidents as for 2 (no
 
 test('stored bytes asked for many seats at once are read in one query per sitting (or day)', async () => {
   store = await openTestStore();
-  const { seat: one } = await withSeat(store);
-  const r = await store.enrolSeat(
-    'code-hash',
-    'PC-02',
-    'cred-PC-02',
-    new Date().toISOString(),
-    TEST_SEAT_FROM,
-  );
-  if (!r || !('seat' in r)) throw new Error('not enrolled');
-  const two = r.seat;
+  const [one, two] = (await enrolTestSeats(store, ['PC-01', 'PC-02'])) as [SeatRow, SeatRow];
   const at = '2026-11-30T09:00:00.000Z';
   const a = focusLostEvent(one, at);
   const b = focusLostEvent(two, at, 'sitting-1');
@@ -161,16 +152,8 @@ test('stored bytes asked for many seats at once are read in one query per sittin
 
 test('acknowledgements in one batch: each only for its own seat, the first time kept, in one UPDATE', async () => {
   store = await openTestStore();
-  const { seat: one, centreId } = await withSeat(store);
-  const r = await store.enrolSeat(
-    'code-hash',
-    'PC-02',
-    'cred-PC-02',
-    new Date().toISOString(),
-    TEST_SEAT_FROM,
-  );
-  if (!r || !('seat' in r)) throw new Error('not enrolled');
-  const two = r.seat;
+  const [one, two] = (await enrolTestSeats(store, ['PC-01', 'PC-02'])) as [SeatRow, SeatRow];
+  const centreId = one.centreId;
   const actor = { centreId, invigilatorId: null };
   const [g1, g2] = await store.createInstructions(
     [one, two].map((s) => ({
