@@ -2,11 +2,13 @@
  * The sign-in link page in real Chromium against a real console process. Opening a link fires two
  * requests at once: the page's first "who am I?" (no session yet, so 401) and the link's own sign-in.
  * The first answer can arrive last on a busy machine (CI saw it once: the page fell back to the sign-in
- * form and never went live). A stale 401, asked before the sign-in, must not sign the invigilator out.
+ * form and never went live). A stale 401, asked before the sign-in, must not sign the invigilator out;
+ * a 401 for the session the page is in still must.
  */
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launchDashboardBrowser } from '../../../../helpers/chromium.ts';
+import { ConsoleClient } from '../../../../helpers/console-client.ts';
 import { type ReadyConsole, startReadyConsole } from '../../../../helpers/console-process.ts';
 
 let ready: ReadyConsole;
@@ -67,4 +69,18 @@ test("the page's first 401, answered after the link has signed the invigilator i
   expect(await page.$('#sign-in')).toBeNull();
   expect(await page.$eval('.topbar .who-name', (e) => e.textContent)).toContain(me.invigilator.name);
   await page.waitForSelector('.topbar .live-dot.on');
+}, 60_000);
+
+test('a 401 for the session the page is in (ended elsewhere) still brings back the sign-in form', async () => {
+  // The page is signed in and live (the test above). Its session is ended on the console, as signing
+  // out in another tab would: the page's next request is refused and it says so.
+  page.removeAllListeners('request');
+  page.removeAllListeners('response');
+  await page.setRequestInterception(false);
+  const session = new ConsoleClient(ready.proc.url);
+  session.cookie = (await page.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  expect((await session.api.call('signOut', {})).signedOut).toBe(true);
+  await page.goto(`${ready.proc.url}/#/sittings`);
+  await page.waitForSelector('#sign-in');
+  expect(await page.$('.topbar')).toBeNull();
 }, 60_000);
