@@ -8,7 +8,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -154,4 +154,47 @@ export async function startPostgres(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A TCP relay in front of a PostgreSQL server, whose client-to-server direction can be slowed: what a
+ * busy machine does to a connection's last message (Terminate), made certain for a test.
+ */
+export interface SlowRelay {
+  /** `url` with the relay's port in place of the server's. */
+  urlFor(url: string): string;
+  /** Each chunk from a client reaches the server this many ms later (0: at once). */
+  delayMs: number;
+  close(): Promise<void>;
+}
+
+export function startSlowRelay(serverPort: number): Promise<SlowRelay> {
+  const sockets = new Set<Socket>();
+  const server = createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = connect({ port: serverPort, host: '127.0.0.1', allowHalfOpen: true });
+    sockets.add(client).add(upstream);
+    for (const s of [client, upstream]) {
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    upstream.on('data', (chunk) => client.write(chunk));
+    upstream.on('end', () => client.end());
+    // What the client sends, its half-close too, reaches the server `delayMs` later, in order.
+    const later = (f: () => void) => (relay.delayMs === 0 ? f() : setTimeout(f, relay.delayMs));
+    client.on('data', (chunk) => later(() => upstream.write(chunk)));
+    client.on('end', () => later(() => upstream.end()));
+  });
+  const relay: SlowRelay = {
+    delayMs: 0,
+    urlFor: (url) => url.replace(`:${serverPort}/`, `:${(server.address() as { port: number }).port}/`),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(relay));
+  });
 }

@@ -71,6 +71,9 @@ function counting(stats: DbStats): (event: unknown) => void {
   };
 }
 
+/** How long close() waits for the server to let go of the pool's connections before dropping them. */
+const CLOSE_WAIT_MS = 10_000;
+
 /** PostgreSQL's application_name for a console: the prefix, then this process's instance id. */
 export const CONSOLE_APPLICATION_NAME = 'invigil-console';
 
@@ -230,6 +233,26 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
   // An idle connection the server drops (a restart, a network blip) is an error on the pool: logged by
   // whoever uses the pool, never an unhandled 'error' that ends the process.
   pool.on('error', () => undefined);
+  // The pool's end() resolves once it has asked each connection to end, not when they have: close()
+  // waits until the server has let go of each one (another console must not see this one as alive,
+  // and a database dropped after close() must have no users left).
+  const open = new Set<pg.Client>();
+  pool.on('connect', (client) => {
+    open.add(client);
+    client.once('end', () => open.delete(client));
+  });
+  const connectionsEnded = () =>
+    new Promise<void>((resolve) => {
+      if (open.size === 0) return resolve();
+      // A server that never answers does not hold close() up for ever.
+      const t = setTimeout(resolve, CLOSE_WAIT_MS);
+      for (const client of open)
+        client.once('end', () => {
+          if (open.size > 0) return;
+          clearTimeout(t);
+          resolve();
+        });
+    });
   try {
     const client = await pool.connect();
     client.release();
@@ -239,7 +262,7 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
   }
   const stats: DbStats = { statements: 0, transactions: 0 };
   const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log: counting(stats) });
-  return new Db('postgres', kysely, where, async () => undefined, pool, instanceId, clientConfig, stats);
+  return new Db('postgres', kysely, where, connectionsEnded, pool, instanceId, clientConfig, stats);
 }
 
 export function describePgError(error: unknown): string {

@@ -16,7 +16,7 @@ import { DatabaseTooNewError, migrate, schemaVersion } from '../../../../../invi
 import { v3Baseline } from '../../../../../invigilator/server/db/migrations/0003-v3-baseline.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../../../invigilator/server/db/migrations/index.ts';
 import { openStore, sqliteFileIn } from '../../../../../invigilator/server/store/database-store.ts';
-import { type PostgresServer, startPostgres } from '../../../../helpers/postgres-server.ts';
+import { type PostgresServer, startPostgres, startSlowRelay } from '../../../../helpers/postgres-server.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../../fixtures/invigilator');
 /**
@@ -512,6 +512,27 @@ test('PostgreSQL: a database that cannot be reached, or does not exist, is a one
   const db = openSqlite(sqliteFileIn(dir));
   await migrate(db);
   await db.close();
+});
+
+test('PostgreSQL: close() resolves only when the server has let go of every connection', async () => {
+  // On a busy machine a connection's last message reaches the server late. A console that closed must
+  // not still look alive to another one (its seats would not count as waiting after a restart), and a
+  // database dropped after close() must have no users left.
+  const url = await pgServer.createDatabase();
+  const relay = await startSlowRelay(pgServer.port);
+  const a = await openStore({ postgres: relay.urlFor(url) });
+  const b = await openStore({ postgres: url });
+  try {
+    await a.noteConsoleAlive(new Date().toISOString(), ['seat-1']);
+    expect((await b.lastConsoleAlive())?.writerAlive).toBe(true);
+    relay.delayMs = 500;
+    await a.close();
+    expect((await b.lastConsoleAlive())?.writerAlive).toBe(false);
+  } finally {
+    await a.close();
+    await b.close();
+    await relay.close();
+  }
 });
 
 test('PostgreSQL: the console-alive note says whether the console that wrote it still serves the database', async () => {
