@@ -85,6 +85,22 @@ afterAll(async () => {
   if (profileParent) rmSync(profileParent, { recursive: true, force: true });
 });
 
+/**
+ * The launch-flag findings that name this process. The agent audits every Chromium on the machine, so
+ * other test files' browsers (puppeteer starts them with --disable-extensions) may be named too.
+ */
+function launchFlagsNaming(st: Awaited<ReturnType<typeof agentStatus>>, pid: string): string[] {
+  return st.findings
+    .filter(
+      (f) =>
+        f.code === 'browser-launch-flag' &&
+        String(f.details?.pids ?? '')
+          .split(',')
+          .includes(pid),
+    )
+    .map((f) => f.subject ?? '');
+}
+
 test('NODE_OPTIONS in the environment the browser passes on loads nothing into the host', async () => {
   const [pid] = await waitFor('the browser to start the native host', () => {
     const pids = hostPids();
@@ -103,7 +119,10 @@ test("the installed host, started by the managed browser, is the extension's voi
     return st.extension.linked && st.extension.reportAgeSeconds !== null ? st : undefined;
   });
   expect(s.findings.filter((f) => f.code === 'extension-silent')).toEqual([]);
-  expect(s.findings.filter((f) => f.code === 'browser-launch-flag')).toEqual([]);
+  // The managed browser itself was started as IT set it up.
+  const pid = browser.browser.process()?.pid;
+  expect(pid).toBeTypeOf('number');
+  expect(launchFlagsNaming(s, String(pid))).toEqual([]);
   expect((await rig.incidents()).filter((i) => i.kind === 'connector-refused')).toEqual([]);
 });
 
@@ -156,12 +175,13 @@ test('a Chromium the candidate starts with --disable-extensions is a blocking fi
     ],
     { stdio: 'ignore', env: { HOME: home, PATH: '/usr/bin:/bin' } },
   );
+  const pid = String(candidate.pid);
   try {
     const s = await waitFor(
       'the agent to raise the launch flags',
       async () => {
         const st = await agentStatus(rig.socket);
-        const flags = st.findings.filter((f) => f.code === 'browser-launch-flag').map((f) => f.subject);
+        const flags = launchFlagsNaming(st, pid);
         return flags.includes('--disable-extensions') && flags.includes('--user-data-dir') ? st : undefined;
       },
       20_000,
@@ -170,15 +190,17 @@ test('a Chromium the candidate starts with --disable-extensions is a blocking fi
     const f = s.findings.find((x) => x.subject === '--disable-extensions');
     expect(f).toMatchObject({ severity: 'block' });
     expect(f?.message).toMatch(
-      /^Chromium \(process \d+\) was started with --disable-extensions, which turns the Invigil extension off\.$/,
+      /^Chromium \(process \d+(, \d+)*\) was started with --disable-extensions, which turns the Invigil extension off\.$/,
     );
+    expect(f?.message).toMatch(new RegExp(`[ (]${pid}[,)]`));
   } finally {
     candidate.kill('SIGKILL');
     await new Promise((r) => candidate.once('exit', r));
     rmSync(home, { recursive: true, force: true });
   }
-  await waitFor('the finding to clear once that browser has gone', async () =>
-    (await agentStatus(rig.socket)).findings.every((f) => f.code !== 'browser-launch-flag'),
+  await waitFor(
+    'the finding to clear once that browser has gone',
+    async () => launchFlagsNaming(await agentStatus(rig.socket), pid).length === 0,
   );
 });
 
