@@ -124,8 +124,10 @@ function validMessage(): Record<string, unknown> {
 /** Replaces, removes or adds one field somewhere in a copy of `value`. */
 function mutate(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 4) return wrongValue();
+  // Array.from, not slice: a copy made by slice asks the array's "constructor" for its kind, and an
+  // earlier mutation may have set that key to a primitive (a TypeError, raised in the generator).
   const copy: Record<string, unknown> | unknown[] = Array.isArray(value)
-    ? Array.prototype.slice.call(value)
+    ? Array.from(value as unknown[])
     : { ...(value as object) };
   const keys = Object.keys(copy);
   const key = keys.length > 0 ? pick(keys) : 'x';
