@@ -71,7 +71,7 @@ function counting(stats: DbStats): (event: unknown) => void {
   };
 }
 
-/** How long close() waits for the server to let go of the pool's connections before dropping them. */
+/** How long close() waits for the server to let go of the pool's connections; then it stops waiting. */
 const CLOSE_WAIT_MS = 10_000;
 
 /** PostgreSQL's application_name for a console: the prefix, then this process's instance id. */
@@ -241,18 +241,16 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
     open.add(client);
     client.once('end', () => open.delete(client));
   });
-  const connectionsEnded = () =>
-    new Promise<void>((resolve) => {
-      if (open.size === 0) return resolve();
-      // A server that never answers does not hold close() up for ever.
-      const t = setTimeout(resolve, CLOSE_WAIT_MS);
-      for (const client of open)
-        client.once('end', () => {
-          if (open.size > 0) return;
-          clearTimeout(t);
-          resolve();
-        });
-    });
+  const connectionsEnded = async () => {
+    const ended = [...open].map((client) => new Promise((resolve) => client.once('end', resolve)));
+    // A server that never answers does not hold close() up for ever.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(ended),
+      new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+  };
   try {
     const client = await pool.connect();
     client.release();
